@@ -1,0 +1,190 @@
+// The IPVS virtual-service table of linux net/netfilter/ipvs/ip_vs_ctl.c: ip_vs_svc_table,
+// 1 << IP_VS_SVC_TAB_BITS (8) chained buckets keyed by <protocol, addr, port>, new services
+// added at the head of their bucket (hlist_add_head_rcu), lookup walks the bucket.
+// The resizable variant follows the 2025 "ipvs: use resizable hash table" series:
+// 4..20 bits, same chaining; it doubles when entries exceed buckets (load factor 1).
+import {
+  MISS, NIL, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
+  validProto, portProto, allocWords, allocNil, moveWords, mix,
+} from "./common";
+import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
+
+const IP_VS_SVC_TAB_BITS: u32 = 8;
+const RHT_MIN_BITS: u32 = 4;
+const RHT_MAX_BITS: u32 = 20;
+
+@unmanaged class SvcTable {
+  resizable: bool = false;
+  bits: u32 = IP_VS_SVC_TAB_BITS;
+  heads: usize = 0;   // first entry of each bucket, NIL if empty
+  count: u32 = 0;
+  limit: u32 = 0;     // most entries it takes; more is FULL
+  cap: u32 = 0;       // entries the columns hold
+  used: u32 = 0;      // entries ever handed out (free ones are on the free list)
+  free: u32 = NIL;    // free-list head, linked through next
+  daddr: usize = 0;
+  pp: usize = 0;
+  target: usize = 0;
+  next: usize = 0;    // s_list: next entry in the same bucket
+}
+
+/**
+ * The bucket of a key. Fixed: ip_vs_svc_hashkey, (proto ^ addr ^ (port >> 8) ^ port) & mask.
+ * Resizable: a keyed mix of the whole key, top bits (jhash in the kernel series).
+ */
+// @ts-ignore: decorator
+@inline function bucket(t: SvcTable, daddr: u32, pp: u32): u32 {
+  if (t.resizable) return mix(daddr, pp) >>> (32 - t.bits);
+  const port = pp & 0xffff;
+  return ((pp >>> 16) ^ daddr ^ (port >>> IP_VS_SVC_TAB_BITS) ^ port) & ((1 << IP_VS_SVC_TAB_BITS) - 1);
+}
+
+/** A new table of at most limit entries (0: the largest): fixed 256 buckets, or resizable from 16. 0 if out of memory. */
+export function svctable_new(resizable: bool, limit: u32): usize {
+  const bits = resizable ? RHT_MIN_BITS : IP_VS_SVC_TAB_BITS;
+  const heads = allocNil(1 << bits);
+  if (heads == 0) return 0;
+  const t = new SvcTable();
+  t.resizable = resizable;
+  t.bits = bits;
+  t.heads = heads;
+  t.limit = entryLimit(limit);
+  return changetype<usize>(t);
+}
+
+export function svctable_free(p: usize): void {
+  const t = changetype<SvcTable>(p);
+  heap.free(t.heads);
+  if (t.cap != 0) { heap.free(t.daddr); heap.free(t.pp); heap.free(t.target); heap.free(t.next); }
+  heap.free(p);
+}
+
+export function svctable_count(p: usize): u32 {
+  return changetype<SvcTable>(p).count;
+}
+
+export function svctable_buckets(p: usize): u32 {
+  return 1 << changetype<SvcTable>(p).bits;
+}
+
+/** Entry index holding the key, or NIL: __ip_vs_service_find. */
+// @ts-ignore: decorator
+@inline function find(t: SvcTable, daddr: u32, pp: u32): u32 {
+  let e = load<u32>(t.heads + (<usize>bucket(t, daddr, pp) << 2));
+  while (e != NIL) {
+    const o = <usize>e << 2;
+    if (load<u32>(t.daddr + o) == daddr && load<u32>(t.pp + o) == pp) return e;
+    e = load<u32>(t.next + o);
+  }
+  return NIL;
+}
+
+/** Room for one more entry in the columns; false if out of memory. */
+function reserveEntry(t: SvcTable): bool {
+  if (t.free != NIL || t.used < t.cap) return true;
+  const cap: u32 = t.cap < 64 ? 64 : t.cap << 1;
+  const d = allocWords(cap), p = allocWords(cap), g = allocWords(cap), n = allocWords(cap);
+  if (d == 0 || p == 0 || g == 0 || n == 0) {
+    if (d != 0) heap.free(d);
+    if (p != 0) heap.free(p);
+    if (g != 0) heap.free(g);
+    if (n != 0) heap.free(n);
+    return false;
+  }
+  moveWords(d, t.daddr, t.used); moveWords(p, t.pp, t.used);
+  moveWords(g, t.target, t.used); moveWords(n, t.next, t.used);
+  t.daddr = d; t.pp = p; t.target = g; t.next = n;
+  t.cap = cap;
+  return true;
+}
+
+/** Doubles the buckets and relinks every entry; keeps the old ones if memory is short. */
+function grow(t: SvcTable): void {
+  const bits = t.bits + 1;
+  const heads = allocNil(1 << bits);
+  if (heads == 0) return; // longer chains, still correct
+  const old = t.heads, nb: u32 = 1 << t.bits;
+  t.heads = heads;
+  t.bits = bits;
+  for (let b: u32 = 0; b < nb; b++) {
+    let e = load<u32>(old + (<usize>b << 2));
+    while (e != NIL) {
+      const o = <usize>e << 2;
+      const after = load<u32>(t.next + o);
+      const h = heads + (<usize>bucket(t, load<u32>(t.daddr + o), load<u32>(t.pp + o)) << 2);
+      store<u32>(t.next + o, load<u32>(h));
+      store<u32>(h, e);
+      e = after;
+    }
+  }
+  heap.free(old);
+}
+
+/** ip_vs_add_service: -EEXIST for a key already present. */
+export function svctable_insert(p: usize, daddr: u32, port: u32, proto: u32, target: u32): i32 {
+  if (!validProto(proto) || port > 0xffff) return BAD_PROTO;
+  const t = changetype<SvcTable>(p);
+  const pp = portProto(port, proto);
+  if (find(t, daddr, pp) != NIL) return EXISTS;
+  if (t.count >= t.limit) return FULL;
+  if (!reserveEntry(t)) return NO_MEMORY;
+  if (t.resizable && t.count >= (<u32>1 << t.bits) && t.bits < RHT_MAX_BITS) grow(t);
+  let e: u32;
+  if (t.free != NIL) { e = t.free; t.free = load<u32>(t.next + (<usize>e << 2)); }
+  else e = t.used++;
+  const o = <usize>e << 2;
+  store<u32>(t.daddr + o, daddr);
+  store<u32>(t.pp + o, pp);
+  store<u32>(t.target + o, target);
+  const h = t.heads + (<usize>bucket(t, daddr, pp) << 2);
+  store<u32>(t.next + o, load<u32>(h)); // hlist_add_head
+  store<u32>(h, e);
+  t.count++;
+  return OK;
+}
+
+/** ip_vs_del_service: unlink from its bucket, entry back on the free list. */
+export function svctable_delete(p: usize, daddr: u32, port: u32, proto: u32): i32 {
+  const t = changetype<SvcTable>(p);
+  const pp = portProto(port, proto);
+  let link = t.heads + (<usize>bucket(t, daddr, pp) << 2);
+  let e = load<u32>(link);
+  while (e != NIL) {
+    const o = <usize>e << 2;
+    if (load<u32>(t.daddr + o) == daddr && load<u32>(t.pp + o) == pp) {
+      store<u32>(link, load<u32>(t.next + o));
+      store<u32>(t.next + o, t.free);
+      t.free = e;
+      t.count--;
+      return OK;
+    }
+    link = t.next + o;
+    e = load<u32>(link);
+  }
+  return NOT_FOUND;
+}
+
+/** ip_vs_service_find for each packet of [start, start+count): out = target or MISS. */
+export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+  if (!inBatch(b, start, count)) return BAD_ARG;
+  const t = changetype<SvcTable>(p);
+  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
+  for (let k = start, end = start + count; k < end; k++) {
+    const o = <usize>k << 2;
+    const e = find(t, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
+    store<u32>(O + o, e == NIL ? MISS : load<u32>(t.target + (<usize>e << 2)));
+  }
+  return OK;
+}
+
+/** Length of every bucket's chain into out (one word per bucket): the report's chain-length figure. */
+export function svctable_chain_lengths(p: usize, out: usize): void {
+  const t = changetype<SvcTable>(p);
+  const nb: u32 = 1 << t.bits;
+  for (let b: u32 = 0; b < nb; b++) {
+    let n: u32 = 0;
+    let e = load<u32>(t.heads + (<usize>b << 2));
+    while (e != NIL) { n++; e = load<u32>(t.next + (<usize>e << 2)); }
+    store<u32>(out + (<usize>b << 2), n);
+  }
+}

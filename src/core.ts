@@ -1,0 +1,101 @@
+// What every service-lookup core shares: keys, result codes, the batch shape, the interfaces.
+
+/** A lookup's answer when no service port matches. */
+export const MISS = 0xffffffff;
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
+/** The protocols a Kubernetes Service port may use. */
+export const SERVICE_PROTOCOLS = [IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP] as const;
+
+/** Result codes of the WASM cores (assembly/common.ts), mirrored by the TS twins. */
+export enum Result {
+  OK = 0,
+  EXISTS = 1,
+  NOT_FOUND = 2,
+  FULL = 3,
+  NO_MEMORY = 4,
+  BAD_PROTO = 5,
+  BAD_ARG = 6,
+}
+
+/** Most entries any table holds (assembly/common.ts MAX_ENTRIES). */
+export const MAX_ENTRIES = 1 << 23;
+
+const MESSAGES: Record<number, string> = {
+  [Result.EXISTS]: "the service port is already present",
+  [Result.NOT_FOUND]: "no such service port",
+  [Result.FULL]: "the table is full (past its entry limit)",
+  [Result.NO_MEMORY]: "WebAssembly memory cannot grow any further",
+  [Result.BAD_PROTO]: "a service port must be TCP (6), UDP (17) or SCTP (132) with a port in 0..65535",
+  [Result.BAD_ARG]: "a size or range is out of bounds",
+};
+
+/** An error svcbench reports as one clear line. */
+export class SvcbenchError extends Error {
+  override readonly name = "SvcbenchError";
+  constructor(message: string, readonly code?: Result) {
+    super(message);
+  }
+}
+
+/** Throws a SvcbenchError for any code but OK (and EXISTS when allowed). */
+export function check(code: number, what: string): Result {
+  if (code === Result.OK) return code;
+  throw new SvcbenchError(`${what}: ${MESSAGES[code] ?? `unknown result code ${code}`}`, code);
+}
+
+/** One service port as the rules see it: -d addr -p proto --dport port. */
+export interface ServicePort {
+  addr: number; // IPv4 as an unsigned 32-bit number
+  port: number;
+  proto: number;
+}
+
+/** A service port and what it leads to (the KUBE-SVC chain / verdict: its index). */
+export interface ServiceEntry extends ServicePort {
+  target: number;
+}
+
+/** Packet columns, one u32 per packet; out receives the answer (target or MISS). */
+export interface PacketColumns {
+  readonly capacity: number;
+  readonly daddr: Uint32Array;
+  readonly dport: Uint32Array;
+  readonly proto: Uint32Array;
+  readonly saddr: Uint32Array;
+  readonly sport: Uint32Array;
+  readonly out: Uint32Array;
+}
+
+/** Anything that resolves a batch of packets to service ports. */
+export interface ServiceLookup {
+  readonly impl: string;
+  /** Resolves packets [start, start+count) of the batch into its out column. */
+  lookup(batch: PacketColumns, start: number, count: number): void;
+  /** Gives back what it holds (WASM memory); the object is unusable afterwards. */
+  dispose(): void;
+}
+
+/** A keyed table (ipvs service table, nftables vmap, Map): insert and delete one entry at a time. */
+export interface ServiceTable extends ServiceLookup {
+  readonly size: number;
+  /** OK or EXISTS (the first entry stays); anything else throws. */
+  insert(e: ServiceEntry): Result.OK | Result.EXISTS;
+  /** True if the entry was there. */
+  delete(k: ServicePort): boolean;
+}
+
+/** An ordered rule list (iptables chain): first match wins. */
+export interface RuleChain extends ServiceLookup {
+  readonly length: number;
+  /** Replaces every rule, as iptables-restore does to a chain; all or nothing. */
+  replace(rules: readonly ServiceEntry[]): void;
+  append(rule: ServiceEntry): void;
+}
+
+export function validServicePort(k: ServicePort): boolean {
+  return (SERVICE_PROTOCOLS as readonly number[]).includes(k.proto) &&
+    Number.isInteger(k.port) && k.port >= 0 && k.port <= 0xffff;
+}

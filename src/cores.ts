@@ -1,0 +1,45 @@
+// Every service-lookup core by its name in the reports, built from the same service ports.
+import { RuleChain, ServiceEntry, ServiceLookup, ServiceTable, SvcbenchError } from "./core";
+import { TsChain } from "./reference/chain";
+import { TsMap } from "./reference/map";
+import { WasmChain } from "./wasm/chain";
+import { WasmKeyedTable } from "./wasm/keyed";
+
+export const CORE_IMPLS = [
+  "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts",
+] as const;
+export type CoreImpl = (typeof CORE_IMPLS)[number];
+
+export function isChainImpl(impl: CoreImpl): boolean {
+  return impl.startsWith("chain-");
+}
+
+/** An empty core; limit is its entry limit (0 = the largest). */
+export function emptyCore(impl: CoreImpl, limit = 0): RuleChain | ServiceTable {
+  switch (impl) {
+    case "chain-scalar": return new WasmChain("scalar", limit);
+    case "chain-simd": return new WasmChain("simd", limit);
+    case "chain-ts": return new TsChain(limit);
+    case "svctable-fixed":
+    case "svctable-resizable":
+    case "vmap": return new WasmKeyedTable(impl, limit);
+    case "map-ts": return new TsMap(limit);
+    default: throw new SvcbenchError(`unknown core "${impl as string}"; known: ${CORE_IMPLS.join(", ")}`);
+  }
+}
+
+/**
+ * A core holding these service ports: a chain gets them as rules in order (one restore),
+ * a keyed table one insert each, so a repeated key keeps its first target in both.
+ */
+export function buildCore(impl: CoreImpl, entries: readonly ServiceEntry[], limit = 0): ServiceLookup {
+  const core = emptyCore(impl, limit);
+  try {
+    if ("replace" in core) core.replace(entries);
+    else for (const e of entries) core.insert(e);
+  } catch (err) {
+    core.dispose();
+    throw err;
+  }
+  return core;
+}

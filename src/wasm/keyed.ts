@@ -1,0 +1,80 @@
+// Host side of the keyed WASM cores: the ipvs service table (assembly/svctable.ts, fixed
+// or resizable) and the nftables verdict map (assembly/vmap.ts). Same calls, other exports.
+import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable } from "../core";
+import { batchPtr } from "./batch";
+import { SvcbenchExports, wasm } from "./module";
+
+type Ptr = number;
+interface KeyedOps {
+  create(w: SvcbenchExports, limit: number): Ptr;
+  free(w: SvcbenchExports, p: Ptr): void;
+  count(w: SvcbenchExports, p: Ptr): number;
+  insert(w: SvcbenchExports, p: Ptr, e: ServiceEntry): number;
+  remove(w: SvcbenchExports, p: Ptr, k: ServicePort): number;
+  lookup(w: SvcbenchExports, p: Ptr, b: Ptr, start: number, count: number): number;
+}
+
+const svctableOps = (resizable: boolean): KeyedOps => ({
+  create: (w, limit) => w.svctable_new(resizable ? 1 : 0, limit),
+  free: (w, p) => w.svctable_free(p),
+  count: (w, p) => w.svctable_count(p),
+  insert: (w, p, e) => w.svctable_insert(p, e.addr, e.port, e.proto, e.target),
+  remove: (w, p, k) => w.svctable_delete(p, k.addr, k.port, k.proto),
+  lookup: (w, p, b, s, c) => w.svctable_lookup(p, b, s, c),
+});
+
+const vmapOps: KeyedOps = {
+  create: (w, limit) => w.vmap_new(limit),
+  free: (w, p) => w.vmap_free(p),
+  count: (w, p) => w.vmap_count(p),
+  insert: (w, p, e) => w.vmap_insert(p, e.addr, e.port, e.proto, e.target),
+  remove: (w, p, k) => w.vmap_delete(p, k.addr, k.port, k.proto),
+  lookup: (w, p, b, s, c) => w.vmap_lookup(p, b, s, c),
+};
+
+export type KeyedKind = "svctable-fixed" | "svctable-resizable" | "vmap";
+
+const OPS: Record<KeyedKind, KeyedOps> = {
+  "svctable-fixed": svctableOps(false),
+  "svctable-resizable": svctableOps(true),
+  vmap: vmapOps,
+};
+
+export class WasmKeyedTable implements ServiceTable {
+  readonly ptr: Ptr;
+  private readonly ops: KeyedOps;
+
+  /** limit: most entries (0 = MAX_ENTRIES); one more insert is a FULL error. */
+  constructor(readonly impl: KeyedKind, limit = 0) {
+    this.ops = OPS[impl];
+    this.ptr = this.ops.create(wasm(), limit);
+    check(this.ptr === 0 ? Result.NO_MEMORY : Result.OK, `${impl}: creating the table`);
+  }
+
+  get size(): number {
+    return this.ops.count(wasm(), this.ptr);
+  }
+
+  insert(e: ServiceEntry): Result.OK | Result.EXISTS {
+    const code = this.ops.insert(wasm(), this.ptr, e);
+    if (code === Result.EXISTS) return code;
+    check(code, `${this.impl}: inserting ${e.addr}:${e.port}/${e.proto}`);
+    return Result.OK;
+  }
+
+  delete(k: ServicePort): boolean {
+    const code = this.ops.remove(wasm(), this.ptr, k);
+    if (code === Result.NOT_FOUND) return false;
+    check(code, `${this.impl}: deleting ${k.addr}:${k.port}/${k.proto}`);
+    return true;
+  }
+
+  lookup(batch: PacketColumns, start: number, count: number): void {
+    const code = this.ops.lookup(wasm(), this.ptr, batchPtr(batch), start, count);
+    if (code !== Result.OK) check(code, `${this.impl}: lookup of packets ${start}..${start + count}`);
+  }
+
+  dispose(): void {
+    this.ops.free(wasm(), this.ptr);
+  }
+}

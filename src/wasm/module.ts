@@ -1,0 +1,99 @@
+// Loads build/svcbench.wasm once per process and gives views over its memory.
+// @assemblyscript/loader is used because asc's generated bindings are ES modules only,
+// and the loader's CommonJS build instantiates synchronously and decodes abort messages.
+import fs from "node:fs";
+import path from "node:path";
+import loader from "@assemblyscript/loader";
+import { SvcbenchError } from "../core";
+
+type Ptr = number;
+type Code = number;
+
+/** The ABI of assembly/index.ts. */
+export interface SvcbenchExports {
+  memory: WebAssembly.Memory;
+  words_new(n: number): Ptr;
+  words_free(p: Ptr): void;
+  batch_new(cap: number): Ptr;
+  batch_free(b: Ptr): void;
+  batch_cap(b: Ptr): number;
+  batch_column(b: Ptr, col: number): Ptr;
+  chain_new(limit: number): Ptr;
+  chain_free(c: Ptr): void;
+  chain_len(c: Ptr): number;
+  chain_append(c: Ptr, daddr: number, port: number, proto: number, target: number): Code;
+  chain_replace(c: Ptr, src: Ptr, n: number): Code;
+  chain_lookup_scalar(c: Ptr, b: Ptr, start: number, count: number): Code;
+  chain_lookup_simd(c: Ptr, b: Ptr, start: number, count: number): Code;
+  chain_scan_length(c: Ptr, b: Ptr, start: number, count: number): Code;
+  chain_roofline(c: Ptr, lens: Ptr, start: number, count: number): number;
+  svctable_new(resizable: number, limit: number): Ptr;
+  svctable_free(t: Ptr): void;
+  svctable_count(t: Ptr): number;
+  svctable_buckets(t: Ptr): number;
+  svctable_insert(t: Ptr, daddr: number, port: number, proto: number, target: number): Code;
+  svctable_delete(t: Ptr, daddr: number, port: number, proto: number): Code;
+  svctable_lookup(t: Ptr, b: Ptr, start: number, count: number): Code;
+  svctable_chain_lengths(t: Ptr, out: Ptr): void;
+  vmap_new(limit: number): Ptr;
+  vmap_free(m: Ptr): void;
+  vmap_count(m: Ptr): number;
+  vmap_slots(m: Ptr): number;
+  vmap_insert(m: Ptr, daddr: number, port: number, proto: number, verdict: number): Code;
+  vmap_delete(m: Ptr, daddr: number, port: number, proto: number): Code;
+  vmap_lookup(m: Ptr, b: Ptr, start: number, count: number): Code;
+}
+
+export const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");
+
+let instance: SvcbenchExports | undefined;
+
+/** The one module instance of this process. */
+export function wasm(): SvcbenchExports {
+  if (instance) return instance;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(WASM_PATH);
+  } catch {
+    throw new SvcbenchError(`${WASM_PATH} is missing: run "npm run build" first`);
+  }
+  const mod = loader.instantiateSync<Record<string, unknown>>(bytes, {});
+  instance = mod.exports as unknown as SvcbenchExports;
+  return instance;
+}
+
+/**
+ * A u32 view over [ptr, ptr + 4*length) of linear memory that renews itself
+ * when memory grows (growth detaches the old ArrayBuffer).
+ */
+export class WordsView {
+  private view: Uint32Array;
+  constructor(readonly ptr: Ptr, readonly length: number) {
+    this.view = new Uint32Array(wasm().memory.buffer, ptr, length);
+  }
+  get words(): Uint32Array {
+    if (this.view.buffer !== wasm().memory.buffer) {
+      this.view = new Uint32Array(wasm().memory.buffer, this.ptr, this.length);
+    }
+    return this.view;
+  }
+}
+
+/** Scratch words in linear memory, owned by the host. */
+export class Words {
+  readonly view: WordsView;
+  constructor(length: number) {
+    const p = wasm().words_new(length);
+    if (p === 0) throw new SvcbenchError(`cannot allocate ${length} words in WebAssembly memory`);
+    this.view = new WordsView(p, length);
+  }
+  get ptr(): Ptr {
+    return this.view.ptr;
+  }
+  get words(): Uint32Array {
+    return this.view.words;
+  }
+  dispose(): void {
+    wasm().words_free(this.view.ptr);
+  }
+}
