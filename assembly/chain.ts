@@ -10,7 +10,7 @@ import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./bat
 @unmanaged class Chain {
   len: u32 = 0;
   limit: u32 = 0;   // most rules it takes; more is FULL
-  cap: u32 = 0;     // always a multiple of 16, so SIMD blocks never leave the columns
+  cap: u32 = 0;     // a power of two from 64
   daddr: usize = 0; // -d VIP
   pp: usize = 0;    // -p proto --dport port, packed by portProto
   target: usize = 0; // -j KUBE-SVC-…: the service port's index
@@ -110,9 +110,9 @@ export function chain_replace(c: usize, src: usize, n: u32): i32 {
 }
 
 /**
- * Same answer as firstScalar: sixteen destination addresses compared in four
- * v128 instructions; only a block with an equal address is checked rule by rule,
- * in order, so first match still wins.
+ * Same answer as firstScalar: 32 destination addresses compared in eight v128
+ * instructions and one branch; only a block with an equal address is checked
+ * rule by rule, in order, so first match still wins.
  */
 // @ts-ignore: decorator
 @inline function firstSimd(ch: Chain, daddr: u32, pp: u32): u32 {
@@ -120,17 +120,23 @@ export function chain_replace(c: usize, src: usize, n: u32): i32 {
   const A = ch.daddr;
   const P = ch.pp;
   const key = i32x4.splat(daddr);
-  const n16 = n & ~15;
+  const n32 = n & ~31;
   let i: u32 = 0;
-  for (; i < n16; i += 16) {
+  for (; i < n32; i += 32) {
     const p = A + (<usize>i << 2);
     const m0 = i32x4.eq(v128.load(p), key);
     const m1 = i32x4.eq(v128.load(p, 16), key);
     const m2 = i32x4.eq(v128.load(p, 32), key);
     const m3 = i32x4.eq(v128.load(p, 48), key);
-    if (v128.any_true(v128.or(v128.or(m0, m1), v128.or(m2, m3)))) {
-      let bits = i32x4.bitmask(m0) | (i32x4.bitmask(m1) << 4) |
-        (i32x4.bitmask(m2) << 8) | (i32x4.bitmask(m3) << 12);
+    const m4 = i32x4.eq(v128.load(p, 64), key);
+    const m5 = i32x4.eq(v128.load(p, 80), key);
+    const m6 = i32x4.eq(v128.load(p, 96), key);
+    const m7 = i32x4.eq(v128.load(p, 112), key);
+    const any = v128.or(v128.or(v128.or(m0, m1), v128.or(m2, m3)), v128.or(v128.or(m4, m5), v128.or(m6, m7)));
+    if (v128.any_true(any)) {
+      let bits = i32x4.bitmask(m0) | (i32x4.bitmask(m1) << 4) | (i32x4.bitmask(m2) << 8) |
+        (i32x4.bitmask(m3) << 12) | (i32x4.bitmask(m4) << 16) | (i32x4.bitmask(m5) << 20) |
+        (i32x4.bitmask(m6) << 24) | (i32x4.bitmask(m7) << 28);
       while (bits != 0) {
         const j = i + <u32>ctz(bits);
         if (load<u32>(P + (<usize>j << 2)) == pp) return j;

@@ -9,6 +9,7 @@ interface KeyedOps {
   create(w: SvcbenchExports, limit: number): Ptr;
   free(w: SvcbenchExports, p: Ptr): void;
   count(w: SvcbenchExports, p: Ptr): number;
+  buckets(w: SvcbenchExports, p: Ptr): number;
   insert(w: SvcbenchExports, p: Ptr, e: ServiceEntry): number;
   remove(w: SvcbenchExports, p: Ptr, k: ServicePort): number;
   lookup(w: SvcbenchExports, p: Ptr, b: Ptr, start: number, count: number): number;
@@ -18,6 +19,7 @@ const svctableOps = (resizable: boolean): KeyedOps => ({
   create: (w, limit) => w.svctable_new(resizable ? 1 : 0, limit),
   free: (w, p) => w.svctable_free(p),
   count: (w, p) => w.svctable_count(p),
+  buckets: (w, p) => w.svctable_buckets(p),
   insert: (w, p, e) => w.svctable_insert(p, e.addr, e.port, e.proto, e.target),
   remove: (w, p, k) => w.svctable_delete(p, k.addr, k.port, k.proto),
   lookup: (w, p, b, s, c) => w.svctable_lookup(p, b, s, c),
@@ -27,6 +29,7 @@ const vmapOps: KeyedOps = {
   create: (w, limit) => w.vmap_new(limit),
   free: (w, p) => w.vmap_free(p),
   count: (w, p) => w.vmap_count(p),
+  buckets: (w, p) => w.vmap_slots(p),
   insert: (w, p, e) => w.vmap_insert(p, e.addr, e.port, e.proto, e.target),
   remove: (w, p, k) => w.vmap_delete(p, k.addr, k.port, k.proto),
   lookup: (w, p, b, s, c) => w.vmap_lookup(p, b, s, c),
@@ -53,6 +56,11 @@ export class WasmKeyedTable implements ServiceTable {
 
   get size(): number {
     return this.ops.count(wasm(), this.ptr);
+  }
+
+  /** Hash buckets (svctable) or slots (vmap) right now. */
+  get buckets(): number {
+    return this.ops.buckets(wasm(), this.ptr);
   }
 
   insert(e: ServiceEntry): Result.OK | Result.EXISTS {

@@ -1,0 +1,143 @@
+// The lookup suite: ns per first-packet service lookup, per core, as the number of Services grows.
+// All cores resolve the same seeded traffic in batches of 1024 (DESIGN.md §4, §5).
+import path from "node:path";
+import { ServiceLookup, SvcbenchError } from "../src/core";
+import { buildCore, CORE_IMPLS, CoreImpl } from "../src/cores";
+import { CaseResult } from "../src/report/results";
+import { fmtNs, fmtRatio, formatTable } from "../src/report/table";
+import { WasmBatch } from "../src/wasm/batch";
+import { WasmChain } from "../src/wasm/chain";
+import { WasmKeyedTable } from "../src/wasm/keyed";
+import { Words } from "../src/wasm/module";
+import { makeServicePorts } from "../src/workload/cluster";
+import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
+import { Budget, measure, Progress } from "./harness";
+
+export const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
+export const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
+export const LOOKUP_BATCH = 1024;
+export const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
+/** The batch sweep runs on the vmap, the cheapest lookup, where call overhead shows most. */
+const SWEEP_IMPL: CoreImpl = "vmap";
+/** Packets of traffic cycled through, so that hash tables do not see one batch in cache. */
+const POOL = 1 << 16;
+
+export interface LookupOptions {
+  sizes: number[];
+  seed: number;
+  budget: Budget;
+  traffic: TrafficOptions;
+}
+
+/** The size the batch sweep runs at: the one closest to 10k. */
+function sweepSize(sizes: number[]): number {
+  return sizes.reduce((best, n) => (Math.abs(Math.log(n / 1e4)) < Math.abs(Math.log(best / 1e4)) ? n : best));
+}
+
+export function lookupCaseCount(o: LookupOptions): number {
+  return o.sizes.length * (CORE_IMPLS.length + 1) + BATCH_SWEEP.length;
+}
+
+/** Checks that every core answers the first batch of traffic the same; a benchmark of wrong answers is worthless. */
+function agree(cores: ServiceLookup[], batch: WasmBatch, n: number): void {
+  let expect: Uint32Array | undefined;
+  for (const core of cores) {
+    core.lookup(batch, 0, LOOKUP_BATCH);
+    const out = batch.out.slice(0, LOOKUP_BATCH);
+    if (!expect) expect = out;
+    else if (out.some((v, i) => v !== expect![i])) {
+      throw new SvcbenchError(`${core.impl} disagrees with ${cores[0].impl} at N=${n}: not benchmarking wrong answers`);
+    }
+  }
+}
+
+/** A task that resolves the next `calls` windows of `size` packets of the pool. */
+function cycling(size: number, calls: number, lookup: (start: number, count: number) => void): () => void {
+  let at = 0;
+  return () => {
+    for (let c = 0; c < calls; c++) {
+      lookup(at, size);
+      at = (at + size) % POOL;
+    }
+  };
+}
+
+export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
+  const cases: CaseResult[] = [];
+  const batch = new WasmBatch(POOL);
+  const sweepN = sweepSize(o.sizes);
+  try {
+    for (const n of o.sizes) {
+      const services = makeServicePorts(n, o.seed);
+      fillTraffic(batch, services, o.traffic, o.seed + n);
+      const cores = CORE_IMPLS.map((impl) => buildCore(impl, services));
+      try {
+        agree(cores, batch, n);
+        for (const core of cores) {
+          progress.step(`lookup ${core.impl} N=${n}`);
+          const m = measure(`${core.impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
+          const extra = core instanceof WasmKeyedTable && core.impl.startsWith("svctable")
+            ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
+          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra });
+        }
+        progress.step(`lookup roofline N=${n}`);
+        cases.push(roofline(cores.find((c) => c.impl === "chain-simd") as WasmChain, batch, n, o.budget));
+        if (n === sweepN) cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL)!, batch, n, o.budget, progress));
+      } finally {
+        for (const core of cores) core.dispose();
+      }
+    }
+  } finally {
+    batch.dispose();
+  }
+  return cases;
+}
+
+/** WASM reads and sums exactly the address bytes the chain scan reads for the same packets. */
+function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget): CaseResult {
+  chain.scanLengths(batch, 0, POOL);
+  const lens = new Words(POOL);
+  try {
+    lens.words.set(batch.out);
+    let sink = 0;
+    const m = measure(`roofline N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => { sink ^= chain.roofline(lens, s, c); }), LOOKUP_BATCH, budget);
+    return { suite: "lookup", impl: "roofline", n, batch: LOOKUP_BATCH, ...m, checksum: sink };
+  } finally {
+    lens.dispose();
+  }
+}
+
+/** Per-call overhead: 4096 lookups per sample, made in calls of 1 … 4096 packets. */
+function batchSweep(core: ServiceLookup, batch: WasmBatch, n: number, budget: Budget, progress: Progress): CaseResult[] {
+  const total = Math.max(...BATCH_SWEEP);
+  return BATCH_SWEEP.map((size) => {
+    progress.step(`lookup ${core.impl} batch=${size} N=${n}`);
+    const m = measure(`${core.impl} batch=${size}`, cycling(size, total / size, (s, c) => core.lookup(batch, s, c)), total, budget);
+    return { suite: "lookup", impl: core.impl, n, batch: size, scenario: "batch-sweep", ...m };
+  });
+}
+
+/** The terminal table: ns per lookup (median) and the ratios the targets speak of. */
+export function lookupTable(cases: CaseResult[]): string {
+  const main = cases.filter((c) => c.suite === "lookup" && c.scenario === undefined);
+  const sizes = [...new Set(main.map((c) => c.n))].sort((a, b) => a - b);
+  const impls = [...CORE_IMPLS, "roofline"];
+  const at = (impl: string, n: number) => main.find((c) => c.impl === impl && c.n === n)?.median_ns;
+  const rows = sizes.map((n) => [
+    n, ...impls.map((i) => fmtNs(at(i, n))),
+    fmtRatio(at("chain-scalar", n), at("chain-simd", n)),
+    fmtRatio(at("chain-ts", n), at("chain-simd", n)),
+    fmtRatio(at("roofline", n), at("chain-simd", n)),
+    fmtRatio(at("map-ts", n), at("svctable-resizable", n)),
+    fmtRatio(at("map-ts", n), at("vmap", n)),
+  ]);
+  const sweep = cases.filter((c) => c.scenario === "batch-sweep");
+  const b4096 = sweep.find((c) => c.batch === 4096)?.median_ns;
+  const sweepLine = sweep.length === 0 ? "" : `\n\nbatch sweep (${sweep[0].impl}, N=${sweep[0].n}), ns per lookup: ` +
+    sweep.map((c) => `${c.batch}: ${fmtNs(c.median_ns)} (${fmtRatio(c.median_ns, b4096)})`).join(", ");
+  return "ns per lookup (median), batch 1024\n" + formatTable(
+    ["N", ...impls, "simd/scalar", "simd/ts", "simd/roof", "rsz/map-ts", "vmap/map-ts"], rows,
+  ) + "\n(ratio columns are speedups: how many times faster the first-named runs)" + sweepLine;
+}
+
+export const LOOKUP_RESULTS = (outDir: string) => path.join(outDir, "lookup.json");

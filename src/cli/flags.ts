@@ -1,0 +1,74 @@
+// Command-line flags with node:util parseArgs; every bad flag becomes one clear line.
+import { parseArgs, ParseArgsConfig } from "node:util";
+import { SvcbenchError } from "../core";
+
+/** A usage error: the caller prints its message and exits 2. */
+export class UsageError extends SvcbenchError {}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string, string | boolean | undefined
+    >;
+  } catch (err) {
+    const msg = (err as Error).message.split("\n")[0].replace(/\. To specify a positional argument.*$/, "");
+    throw new UsageError(msg);
+  }
+}
+
+export function intFlag(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+  }
+  return n;
+}
+
+export function numberFlag(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${v}"`);
+  }
+  return n;
+}
+
+/** "100,10k,1e5,1M" -> [100, 10000, 100000, 1000000]; sorted, unique. */
+export function sizesFlag(name: string, v: string | undefined, dflt: number[], max: number): number[] {
+  if (v === undefined) return dflt;
+  const sizes = v.split(",").map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKmM]?)\s*$/.exec(part);
+    const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+      throw new UsageError(`--${name} takes whole numbers from 1 to ${max} separated by commas (10k and 1M allowed), got "${part}"`);
+    }
+    return n;
+  });
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+export function choiceFlag<T extends string>(name: string, v: string | undefined, dflt: T, choices: readonly T[]): T {
+  if (v === undefined) return dflt;
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got "${v}"`);
+  }
+  return v as T;
+}
+
+/** Runs main; a SvcbenchError is one line on stderr (exit 2 for usage, 1 otherwise), never a stack trace. */
+export function runMain(main: () => Promise<void> | void): void {
+  Promise.resolve()
+    .then(main)
+    .catch((err: unknown) => {
+      if (err instanceof SvcbenchError) {
+        process.stderr.write(`svcbench: ${err.message}\n`);
+        process.exitCode = err instanceof UsageError ? 2 : 1;
+      } else {
+        process.stderr.write(`svcbench: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

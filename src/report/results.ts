@@ -1,0 +1,93 @@
+// The one shape of every results file (DESIGN.md §5), the run's environment, and atomic writes.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** One measured case: times in ns per operation (per lookup, per pick, per sync). */
+export interface CaseResult {
+  suite: string;
+  impl: string;
+  n: number;
+  batch?: number;
+  scenario?: string;
+  median_ns: number;
+  p99_ns: number;
+  rme: number;      // relative margin of error of the mean, percent
+  samples: number;
+  [extra: string]: unknown;
+}
+
+export interface RunEnv {
+  node: string;
+  v8: string;
+  cpu: string;
+  cores: number;
+  commit: string;
+  seed: number;
+  date: string;
+  versions: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+export interface ResultsFile {
+  env: RunEnv;
+  cases: CaseResult[];
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function gitCommit(): string {
+  try {
+    const cwd = path.join(__dirname, "..", "..");
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
+    return head.toString().trim() + (dirty.length > 0 ? "-dirty" : "");
+  } catch {
+    return "unknown";
+  }
+}
+
+/** What a reader needs to know to compare this run with another. */
+export function runEnv(seed: number, extra: Record<string, unknown> = {}): RunEnv {
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    commit: gitCommit(),
+    seed,
+    date: new Date().toISOString(),
+    versions: {
+      assemblyscript: packageVersion("assemblyscript"),
+      tinybench: packageVersion("tinybench"),
+    },
+    ...extra,
+  };
+}
+
+/**
+ * Writes a file so that a reader sees the old content or the new, never half:
+ * write a temporary file beside it, then rename over.
+ */
+export function writeAtomic(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export function writeResults(file: string, results: ResultsFile): void {
+  writeAtomic(file, JSON.stringify(results, null, 2) + "\n");
+}
