@@ -13,8 +13,10 @@ export function parseFlags(argv: string[], options: Options): Record<string, str
       string, string | boolean | undefined
     >;
   } catch (err) {
-    const msg = (err as Error).message.split("\n")[0].replace(/\. To specify a positional argument.*$/, "");
-    throw new UsageError(msg);
+    const msg = (err as Error).message;
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(msg);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; write ${ambiguous[1]}=VALUE for one starting with "-"`);
+    throw new UsageError(msg.split("\n")[0].replace(/\. To specify a positional argument.*$/, ""));
   }
 }
 

@@ -1,8 +1,8 @@
 // Host side of the keyed WASM cores: the ipvs service table (assembly/svctable.ts, fixed
 // or resizable) and the nftables verdict map (assembly/vmap.ts). Same calls, other exports.
-import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable } from "../core";
+import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError } from "../core";
 import { batchPtr } from "./batch";
-import { SvcbenchExports, wasm } from "./module";
+import { SvcbenchExports, wasm, Words } from "./module";
 
 type Ptr = number;
 interface KeyedOps {
@@ -61,6 +61,18 @@ export class WasmKeyedTable implements ServiceTable {
   /** Hash buckets (svctable) or slots (vmap) right now. */
   get buckets(): number {
     return this.ops.buckets(wasm(), this.ptr);
+  }
+
+  /** Entries per bucket (svctable only): the chain each lookup walks. */
+  chainLengths(): number[] {
+    if (!this.impl.startsWith("svctable")) throw new SvcbenchError(`${this.impl} has no chains`);
+    const out = new Words(this.buckets);
+    try {
+      wasm().svctable_chain_lengths(this.ptr, out.ptr);
+      return Array.from(out.words);
+    } finally {
+      out.dispose();
+    }
   }
 
   insert(e: ServiceEntry): Result.OK | Result.EXISTS {
