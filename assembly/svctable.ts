@@ -3,6 +3,7 @@
 // added at the head of their bucket (hlist_add_head_rcu), lookup walks the bucket.
 // The resizable variant follows the 2025 "ipvs: use resizable hash table" series:
 // 4..20 bits, same chaining; it doubles when entries exceed buckets (load factor 1).
+// An entry keeps its fields together (16 bytes), as struct ip_vs_service does.
 import {
   MISS, NIL, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
   validProto, portProto, allocWords, allocNil, moveWords, mix,
@@ -22,10 +23,17 @@ const RHT_MAX_BITS: u32 = 20;
   cap: u32 = 0;       // entries the columns hold
   used: u32 = 0;      // entries ever handed out (free ones are on the free list)
   free: u32 = NIL;    // free-list head, linked through next
-  daddr: usize = 0;
-  pp: usize = 0;
-  target: usize = 0;
-  next: usize = 0;    // s_list: next entry in the same bucket
+  entries: usize = 0; // cap entries of: daddr, pp, target, next (s_list: next in the same bucket)
+}
+
+const ENTRY_SHIFT: u32 = 4;
+const PP: usize = 4;
+const TARGET: usize = 8;
+const NEXT: usize = 12;
+
+// @ts-ignore: decorator
+@inline function entryAt(t: SvcTable, e: u32): usize {
+  return t.entries + (<usize>e << ENTRY_SHIFT);
 }
 
 /**
@@ -55,7 +63,7 @@ export function svctable_new(resizable: bool, limit: u32): usize {
 export function svctable_free(p: usize): void {
   const t = changetype<SvcTable>(p);
   heap.free(t.heads);
-  if (t.cap != 0) { heap.free(t.daddr); heap.free(t.pp); heap.free(t.target); heap.free(t.next); }
+  if (t.cap != 0) heap.free(t.entries);
   heap.free(p);
 }
 
@@ -72,9 +80,9 @@ export function svctable_buckets(p: usize): u32 {
 @inline function find(t: SvcTable, daddr: u32, pp: u32): u32 {
   let e = load<u32>(t.heads + (<usize>bucket(t, daddr, pp) << 2));
   while (e != NIL) {
-    const o = <usize>e << 2;
-    if (load<u32>(t.daddr + o) == daddr && load<u32>(t.pp + o) == pp) return e;
-    e = load<u32>(t.next + o);
+    const x = entryAt(t, e);
+    if (load<u32>(x) == daddr && load<u32>(x, PP) == pp) return e;
+    e = load<u32>(x, NEXT);
   }
   return NIL;
 }
@@ -83,17 +91,10 @@ export function svctable_buckets(p: usize): u32 {
 function reserveEntry(t: SvcTable): bool {
   if (t.free != NIL || t.used < t.cap) return true;
   const cap: u32 = t.cap < 64 ? 64 : t.cap << 1;
-  const d = allocWords(cap), p = allocWords(cap), g = allocWords(cap), n = allocWords(cap);
-  if (d == 0 || p == 0 || g == 0 || n == 0) {
-    if (d != 0) heap.free(d);
-    if (p != 0) heap.free(p);
-    if (g != 0) heap.free(g);
-    if (n != 0) heap.free(n);
-    return false;
-  }
-  moveWords(d, t.daddr, t.used); moveWords(p, t.pp, t.used);
-  moveWords(g, t.target, t.used); moveWords(n, t.next, t.used);
-  t.daddr = d; t.pp = p; t.target = g; t.next = n;
+  const entries = allocWords(cap << 2);
+  if (entries == 0) return false;
+  moveWords(entries, t.entries, t.used << 2);
+  t.entries = entries;
   t.cap = cap;
   return true;
 }
@@ -109,10 +110,10 @@ function grow(t: SvcTable): void {
   for (let b: u32 = 0; b < nb; b++) {
     let e = load<u32>(old + (<usize>b << 2));
     while (e != NIL) {
-      const o = <usize>e << 2;
-      const after = load<u32>(t.next + o);
-      const h = heads + (<usize>bucket(t, load<u32>(t.daddr + o), load<u32>(t.pp + o)) << 2);
-      store<u32>(t.next + o, load<u32>(h));
+      const x = entryAt(t, e);
+      const after = load<u32>(x, NEXT);
+      const h = heads + (<usize>bucket(t, load<u32>(x), load<u32>(x, PP)) << 2);
+      store<u32>(x, load<u32>(h), NEXT);
       store<u32>(h, e);
       e = after;
     }
@@ -130,14 +131,14 @@ export function svctable_insert(p: usize, daddr: u32, port: u32, proto: u32, tar
   if (!reserveEntry(t)) return NO_MEMORY;
   if (t.resizable && t.count >= (<u32>1 << t.bits) && t.bits < RHT_MAX_BITS) grow(t);
   let e: u32;
-  if (t.free != NIL) { e = t.free; t.free = load<u32>(t.next + (<usize>e << 2)); }
+  if (t.free != NIL) { e = t.free; t.free = load<u32>(entryAt(t, e), NEXT); }
   else e = t.used++;
-  const o = <usize>e << 2;
-  store<u32>(t.daddr + o, daddr);
-  store<u32>(t.pp + o, pp);
-  store<u32>(t.target + o, target);
+  const x = entryAt(t, e);
+  store<u32>(x, daddr);
+  store<u32>(x, pp, PP);
+  store<u32>(x, target, TARGET);
   const h = t.heads + (<usize>bucket(t, daddr, pp) << 2);
-  store<u32>(t.next + o, load<u32>(h)); // hlist_add_head
+  store<u32>(x, load<u32>(h), NEXT); // hlist_add_head
   store<u32>(h, e);
   t.count++;
   return OK;
@@ -150,15 +151,15 @@ export function svctable_delete(p: usize, daddr: u32, port: u32, proto: u32): i3
   let link = t.heads + (<usize>bucket(t, daddr, pp) << 2);
   let e = load<u32>(link);
   while (e != NIL) {
-    const o = <usize>e << 2;
-    if (load<u32>(t.daddr + o) == daddr && load<u32>(t.pp + o) == pp) {
-      store<u32>(link, load<u32>(t.next + o));
-      store<u32>(t.next + o, t.free);
+    const x = entryAt(t, e);
+    if (load<u32>(x) == daddr && load<u32>(x, PP) == pp) {
+      store<u32>(link, load<u32>(x, NEXT));
+      store<u32>(x, t.free, NEXT);
       t.free = e;
       t.count--;
       return OK;
     }
-    link = t.next + o;
+    link = x + NEXT;
     e = load<u32>(link);
   }
   return NOT_FOUND;
@@ -172,7 +173,7 @@ export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32
   for (let k = start, end = start + count; k < end; k++) {
     const o = <usize>k << 2;
     const e = find(t, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
-    store<u32>(O + o, e == NIL ? MISS : load<u32>(t.target + (<usize>e << 2)));
+    store<u32>(O + o, e == NIL ? MISS : load<u32>(entryAt(t, e), TARGET));
   }
   return OK;
 }
@@ -184,7 +185,7 @@ export function svctable_chain_lengths(p: usize, out: usize): void {
   for (let b: u32 = 0; b < nb; b++) {
     let n: u32 = 0;
     let e = load<u32>(t.heads + (<usize>b << 2));
-    while (e != NIL) { n++; e = load<u32>(t.next + (<usize>e << 2)); }
+    while (e != NIL) { n++; e = load<u32>(entryAt(t, e), NEXT); }
     store<u32>(out + (<usize>b << 2), n);
   }
 }

@@ -3,7 +3,8 @@
 // (goto service-…: here the service port's index). Element add/delete as "nft add element"
 // / "delete element" (linux net/netfilter/nft_set_hash.c keeps a resizable hash).
 // Open addressing with linear probing; doubles past a load factor of 3/4; deletion
-// shifts the run back, so no tombstones slow later lookups.
+// shifts the run back, so no tombstones slow later lookups. A slot keeps key and verdict
+// together (16 bytes), so a probe touches one cache line.
 import {
   MISS, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
   validProto, portProto, allocWords, mix,
@@ -13,14 +14,21 @@ import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./bat
 const MIN_SLOTS: u32 = 16;
 // A slot is empty when its pp word is 0: a valid element always has a protocol.
 const EMPTY: u32 = 0;
+// Slot layout: daddr, pp, verdict, unused.
+const SLOT_SHIFT: u32 = 4;
+const PP: usize = 4;
+const VERDICT: usize = 8;
 
 @unmanaged class Vmap {
   slots: u32 = 0;   // a power of two
   count: u32 = 0;
   limit: u32 = 0;   // most elements it takes; more is FULL
-  daddr: usize = 0;
-  pp: usize = 0;
-  verdict: usize = 0;
+  table: usize = 0;
+}
+
+// @ts-ignore: decorator
+@inline function slotAt(m: Vmap, i: u32): usize {
+  return m.table + (<usize>i << SLOT_SHIFT);
 }
 
 /** Grow when count would pass 3/4 of the slots. */
@@ -29,29 +37,19 @@ const EMPTY: u32 = 0;
   return <u64>count * 4 > <u64>slots * 3;
 }
 
-function allocSlots(m: Vmap, slots: u32): bool {
-  const d = allocWords(slots), p = allocWords(slots), v = allocWords(slots);
-  if (d == 0 || p == 0 || v == 0) {
-    if (d != 0) heap.free(d);
-    if (p != 0) heap.free(p);
-    if (v != 0) heap.free(v);
-    return false;
-  }
-  m.daddr = d; m.pp = p; m.verdict = v; m.slots = slots;
-  return true;
-}
-
 /** A new empty map of at most limit elements (0: the largest); 0 if out of memory. */
 export function vmap_new(limit: u32): usize {
+  const table = allocWords(MIN_SLOTS << 2);
+  if (table == 0) return 0;
   const m = new Vmap();
   m.limit = entryLimit(limit);
-  if (!allocSlots(m, MIN_SLOTS)) { heap.free(changetype<usize>(m)); return 0; }
+  m.table = table;
+  m.slots = MIN_SLOTS;
   return changetype<usize>(m);
 }
 
 export function vmap_free(p: usize): void {
-  const m = changetype<Vmap>(p);
-  heap.free(m.daddr); heap.free(m.pp); heap.free(m.verdict);
+  heap.free(changetype<Vmap>(p).table);
   heap.free(p);
 }
 
@@ -69,9 +67,9 @@ export function vmap_slots(p: usize): u32 {
   const mask = m.slots - 1;
   let i = mix(daddr, pp) & mask;
   while (true) {
-    const o = <usize>i << 2;
-    const q = load<u32>(m.pp + o);
-    if (q == EMPTY || (q == pp && load<u32>(m.daddr + o) == daddr)) return i;
+    const s = slotAt(m, i);
+    const q = load<u32>(s, PP);
+    if (q == EMPTY || (q == pp && load<u32>(s) == daddr)) return i;
     i = (i + 1) & mask;
   }
   return 0;
@@ -79,19 +77,18 @@ export function vmap_slots(p: usize): u32 {
 
 /** Doubles the slots and reinserts; false (map unchanged) if out of memory. */
 function grow(m: Vmap): bool {
-  const od = m.daddr, op = m.pp, ov = m.verdict, n = m.slots;
-  if (!allocSlots(m, n << 1)) return false;
+  const old = m.table, n = m.slots;
+  const table = allocWords(n << 3);
+  if (table == 0) return false;
+  m.table = table;
+  m.slots = n << 1;
   for (let i: u32 = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const pp = load<u32>(op + o);
+    const o = old + (<usize>i << SLOT_SHIFT);
+    const pp = load<u32>(o, PP);
     if (pp == EMPTY) continue;
-    const d = load<u32>(od + o);
-    const s = <usize>probe(m, d, pp) << 2;
-    store<u32>(m.daddr + s, d);
-    store<u32>(m.pp + s, pp);
-    store<u32>(m.verdict + s, load<u32>(ov + o));
+    memory.copy(slotAt(m, probe(m, load<u32>(o), pp)), o, 1 << SLOT_SHIFT);
   }
-  heap.free(od); heap.free(op); heap.free(ov);
+  heap.free(old);
   return true;
 }
 
@@ -100,17 +97,17 @@ export function vmap_insert(p: usize, daddr: u32, port: u32, proto: u32, verdict
   if (!validProto(proto) || port > 0xffff) return BAD_PROTO;
   const m = changetype<Vmap>(p);
   const pp = portProto(port, proto);
-  let s = probe(m, daddr, pp);
-  if (load<u32>(m.pp + (<usize>s << 2)) != EMPTY) return EXISTS;
+  let i = probe(m, daddr, pp);
+  if (load<u32>(slotAt(m, i), PP) != EMPTY) return EXISTS;
   if (m.count >= m.limit) return FULL;
   if (overLoad(m.count + 1, m.slots)) {
     if (!grow(m)) return NO_MEMORY;
-    s = probe(m, daddr, pp);
+    i = probe(m, daddr, pp);
   }
-  const o = <usize>s << 2;
-  store<u32>(m.daddr + o, daddr);
-  store<u32>(m.pp + o, pp);
-  store<u32>(m.verdict + o, verdict);
+  const s = slotAt(m, i);
+  store<u32>(s, daddr);
+  store<u32>(s, pp, PP);
+  store<u32>(s, verdict, VERDICT);
   m.count++;
   return OK;
 }
@@ -121,25 +118,22 @@ export function vmap_delete(p: usize, daddr: u32, port: u32, proto: u32): i32 {
   const pp = portProto(port, proto);
   if (pp == EMPTY) return NOT_FOUND;
   let hole = probe(m, daddr, pp);
-  if (load<u32>(m.pp + (<usize>hole << 2)) == EMPTY) return NOT_FOUND;
+  if (load<u32>(slotAt(m, hole), PP) == EMPTY) return NOT_FOUND;
   const mask = m.slots - 1;
   let j = hole;
   while (true) {
     j = (j + 1) & mask;
-    const oj = <usize>j << 2;
-    const q = load<u32>(m.pp + oj);
+    const sj = slotAt(m, j);
+    const q = load<u32>(sj, PP);
     if (q == EMPTY) break;
-    const home = mix(load<u32>(m.daddr + oj), q) & mask;
+    const home = mix(load<u32>(sj), q) & mask;
     // j may move to the hole only if its home is not cyclically inside (hole, j].
     if (((j - home) & mask) >= ((j - hole) & mask)) {
-      const oh = <usize>hole << 2;
-      store<u32>(m.daddr + oh, load<u32>(m.daddr + oj));
-      store<u32>(m.pp + oh, q);
-      store<u32>(m.verdict + oh, load<u32>(m.verdict + oj));
+      memory.copy(slotAt(m, hole), sj, 1 << SLOT_SHIFT);
       hole = j;
     }
   }
-  store<u32>(m.pp + (<usize>hole << 2), EMPTY);
+  store<u32>(slotAt(m, hole), EMPTY, PP);
   m.count--;
   return OK;
 }
@@ -152,8 +146,8 @@ export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
   for (let k = start, end = start + count; k < end; k++) {
     const o = <usize>k << 2;
     const pp = portProto(load<u32>(T + o), load<u32>(R + o));
-    const s = <usize>probe(m, load<u32>(D + o), pp) << 2;
-    store<u32>(O + o, pp != EMPTY && load<u32>(m.pp + s) == pp ? load<u32>(m.verdict + s) : MISS);
+    const s = slotAt(m, probe(m, load<u32>(D + o), pp));
+    store<u32>(O + o, pp != EMPTY && load<u32>(s, PP) == pp ? load<u32>(s, VERDICT) : MISS);
   }
   return OK;
 }
