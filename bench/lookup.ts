@@ -1,6 +1,5 @@
 // The lookup suite: ns per first-packet service lookup, per core, as the number of Services grows.
 // All cores resolve the same seeded traffic in batches of 1024 (DESIGN.md §4, §5).
-import path from "node:path";
 import { ServiceLookup, SvcbenchError } from "../src/core";
 import { buildCore, CORE_IMPLS, CoreImpl } from "../src/cores";
 import { CaseResult } from "../src/report/results";
@@ -12,6 +11,7 @@ import { Words } from "../src/wasm/module";
 import { makeServicePorts } from "../src/workload/cluster";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
+import { Suite, SuiteOptions, wanted } from "./suite";
 
 export const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
 export const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
@@ -27,6 +27,10 @@ export interface LookupOptions {
   seed: number;
   budget: Budget;
   traffic: TrafficOptions;
+  /** The cores to time (the first-match check runs over these). */
+  impls: readonly CoreImpl[];
+  roofline: boolean;
+  batchSweep: boolean;
 }
 
 /** The size the batch sweep runs at: the one closest to 10k. */
@@ -35,7 +39,7 @@ function sweepSize(sizes: number[]): number {
 }
 
 export function lookupCaseCount(o: LookupOptions): number {
-  return o.sizes.length * (CORE_IMPLS.length + 1) + BATCH_SWEEP.length;
+  return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + (o.batchSweep ? BATCH_SWEEP.length : 0);
 }
 
 /** Checks that every core answers the first batch of traffic the same; a benchmark of wrong answers is worthless. */
@@ -70,19 +74,24 @@ export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
     for (const n of o.sizes) {
       const services = makeServicePorts(n, o.seed);
       fillTraffic(batch, services, o.traffic, o.seed + n);
-      const cores = CORE_IMPLS.map((impl) => buildCore(impl, services));
+      const built = new Set<CoreImpl>(o.impls);
+      if (o.roofline) built.add("chain-simd");
+      if (o.batchSweep && n === sweepN) built.add(SWEEP_IMPL);
+      const cores = [...built].map((impl) => buildCore(impl, services));
       try {
         agree(cores, batch, n);
-        for (const core of cores) {
+        for (const core of cores.filter((c) => o.impls.includes(c.impl as CoreImpl))) {
           progress.step(`lookup ${core.impl} N=${n}`);
           const m = measure(`${core.impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
           const extra = core instanceof WasmKeyedTable && core.impl.startsWith("svctable")
             ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
           cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra });
         }
-        progress.step(`lookup roofline N=${n}`);
-        cases.push(roofline(cores.find((c) => c.impl === "chain-simd") as WasmChain, batch, n, o.budget));
-        if (n === sweepN) cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL)!, batch, n, o.budget, progress));
+        if (o.roofline) {
+          progress.step(`lookup roofline N=${n}`);
+          cases.push(roofline(cores.find((c) => c.impl === "chain-simd") as WasmChain, batch, n, o.budget));
+        }
+        if (o.batchSweep && n === sweepN) cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL)!, batch, n, o.budget, progress));
       } finally {
         for (const core of cores) core.dispose();
       }
@@ -140,4 +149,23 @@ export function lookupTable(cases: CaseResult[]): string {
   ) + "\n(ratio columns are speedups: how many times faster the first-named runs)" + sweepLine;
 }
 
-export const LOOKUP_RESULTS = (outDir: string) => path.join(outDir, "lookup.json");
+function lookupOptions(o: SuiteOptions): LookupOptions {
+  return {
+    sizes: o.sizes ?? (o.full ? LOOKUP_FULL_SIZES : LOOKUP_SIZES),
+    seed: o.seed,
+    budget: o.budget,
+    traffic: o.traffic,
+    impls: CORE_IMPLS.filter((impl) => wanted(o, "lookup", impl)),
+    roofline: wanted(o, "lookup", "roofline"),
+    batchSweep: wanted(o, "lookup", SWEEP_IMPL),
+  };
+}
+
+export const lookupSuite: Suite = {
+  name: "lookup",
+  about: `first-packet service lookup per core, N = ${LOOKUP_SIZES.join(", ")} (1M with --full)`,
+  file: "lookup.json",
+  caseCount: (o) => lookupCaseCount(lookupOptions(o)),
+  run: (o, progress) => runLookup(lookupOptions(o), progress),
+  table: lookupTable,
+};

@@ -1,0 +1,5 @@
+// Every suite the svcbench command can run, in the order it runs them.
+import { lookupSuite } from "./lookup";
+import { Suite } from "./suite";
+
+export const SUITES: readonly Suite[] = [lookupSuite];

@@ -1,0 +1,86 @@
+// Baseline comparison with criterion.rs's two gates: a case has changed only if its median moved
+// beyond the noise threshold and beyond both runs' relative margin of error.
+import fs from "node:fs";
+import { SvcbenchError } from "../core";
+import { curveKey } from "./fit";
+import { CaseResult, ResultsFile } from "./results";
+
+export type Verdict = "improved" | "regressed" | "no change";
+
+export interface Comparison {
+  suite: string;
+  impl: string;
+  n: number;
+  scenario?: string;
+  batch?: number;
+  baseline_ns: number;
+  current_ns: number;
+  /** (current − baseline) / baseline, percent. */
+  change_pct: number;
+  verdict: Verdict;
+}
+
+/** Reads a results file (any suite's, or report.json); every problem is one clear error. */
+export function readResultsFile(file: string, what = "baseline"): ResultsFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new SvcbenchError(`${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new SvcbenchError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const d = data as Partial<ResultsFile>;
+  if (typeof d !== "object" || d === null || typeof d.env !== "object" || d.env === null || !Array.isArray(d.cases)) {
+    throw new SvcbenchError(`${what} ${file} is not a svcbench results file: it needs "env" and "cases"`);
+  }
+  d.cases.forEach((c, i) => {
+    if (typeof c !== "object" || c === null || typeof c.suite !== "string" || typeof c.impl !== "string" ||
+      typeof c.n !== "number" || typeof c.median_ns !== "number" || typeof c.rme !== "number") {
+      throw new SvcbenchError(`${what} ${file}: case ${i} lacks suite, impl, n, median_ns or rme`);
+    }
+  });
+  return d as ResultsFile;
+}
+
+const caseKey = (c: CaseResult) => `${curveKey(c)}|${c.n}`;
+
+/** Refuses runs that cannot be compared: another seed, or other sizes for a suite this run has. */
+export function checkComparable(baseline: ResultsFile, current: ResultsFile, file: string): void {
+  if (baseline.env.seed !== current.env.seed) {
+    throw new SvcbenchError(`baseline ${file} was run with seed ${baseline.env.seed}, this run with ${current.env.seed}: not comparable`);
+  }
+  for (const suite of new Set(current.cases.map((c) => c.suite))) {
+    const sizes = (r: ResultsFile) => [...new Set(r.cases.filter((c) => c.suite === suite).map((c) => c.n))].sort((a, b) => a - b).join(",");
+    const was = sizes(baseline), now = sizes(current);
+    if (was === "") throw new SvcbenchError(`baseline ${file} has no ${suite} cases to compare with`);
+    if (was !== now) throw new SvcbenchError(`baseline ${file} ran ${suite} at sizes ${was}, this run at ${now}: not comparable`);
+  }
+}
+
+export function compare(baseline: ResultsFile, current: ResultsFile, thresholdPct: number): Comparison[] {
+  const before = new Map(baseline.cases.map((c) => [caseKey(c), c]));
+  const out: Comparison[] = [];
+  for (const c of current.cases) {
+    const b = before.get(caseKey(c));
+    if (!b || !(b.median_ns > 0)) continue;
+    const change = ((c.median_ns - b.median_ns) / b.median_ns) * 100;
+    const beyond = Math.abs(change) > thresholdPct && Math.abs(change) > b.rme && Math.abs(change) > c.rme;
+    out.push({
+      suite: c.suite, impl: c.impl, n: c.n,
+      ...(c.scenario !== undefined && { scenario: c.scenario }), ...(c.batch !== undefined && { batch: c.batch }),
+      baseline_ns: b.median_ns, current_ns: c.median_ns, change_pct: change,
+      verdict: !beyond ? "no change" : change < 0 ? "improved" : "regressed",
+    });
+  }
+  return out;
+}
+
+export function summarize(comparisons: Comparison[]): string {
+  const count = (v: Verdict) => comparisons.filter((c) => c.verdict === v).length;
+  return `${count("regressed")} regressed, ${count("improved")} improved, ${count("no change")} without change (of ${comparisons.length} cases)`;
+}

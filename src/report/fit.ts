@@ -1,0 +1,70 @@
+// Complexity fit per curve, the way google/benchmark reports BigO: for each class fit one
+// coefficient by least squares through the origin, keep the class with the lowest RMS
+// normalised by the mean time; also the slope of the log-log line.
+import { CaseResult } from "./results";
+
+export const CLASSES = {
+  "O(1)": () => 1,
+  "O(log N)": (n: number) => Math.log2(n),
+  "O(N)": (n: number) => n,
+  "O(N log N)": (n: number) => n * Math.log2(n),
+  "O(N^2)": (n: number) => n * n,
+} as const;
+export type ComplexityClass = keyof typeof CLASSES;
+
+export interface Fit {
+  suite: string;
+  impl: string;
+  scenario?: string;
+  batch?: number;
+  points: number;
+  class: ComplexityClass;
+  /** time ≈ coefficient × f(N), in ns. */
+  coefficient: number;
+  /** RMS of the residuals over the mean time (google/benchmark's "RMS" column). */
+  rms: number;
+  /** Slope of ln(time) against ln(N): 0 flat, 1 linear, 2 quadratic. */
+  loglog_slope: number;
+}
+
+export interface Point { n: number; t: number }
+
+/** Best class for these points; undefined with fewer than two distinct N. */
+export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenario" | "batch"> | undefined {
+  const ns = new Set(points.map((p) => p.n));
+  if (ns.size < 2 || points.some((p) => !(p.n > 0) || !(p.t > 0))) return undefined;
+  const mean = points.reduce((s, p) => s + p.t, 0) / points.length;
+  let best: { class: ComplexityClass; coefficient: number; rms: number } | undefined;
+  for (const [name, f] of Object.entries(CLASSES) as [ComplexityClass, (n: number) => number][]) {
+    const fx = points.map((p) => f(p.n));
+    const sff = fx.reduce((s, v) => s + v * v, 0);
+    if (!(sff > 0)) continue; // log2(1) = 0 everywhere
+    const c = points.reduce((s, p, i) => s + p.t * fx[i], 0) / sff;
+    const rms = Math.sqrt(points.reduce((s, p, i) => s + (p.t - c * fx[i]) ** 2, 0) / points.length) / mean;
+    if (!best || rms < best.rms) best = { class: name, coefficient: c, rms };
+  }
+  const lx = points.map((p) => Math.log(p.n)), ly = points.map((p) => Math.log(p.t));
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  const sxx = lx.reduce((s, x) => s + (x - mx) ** 2, 0);
+  const slope = lx.reduce((s, x, i) => s + (x - mx) * (ly[i] - my), 0) / sxx;
+  return best && { points: points.length, ...best, loglog_slope: slope };
+}
+
+/** The curve a case belongs to: everything but N. */
+export function curveKey(c: Pick<CaseResult, "suite" | "impl" | "scenario" | "batch">): string {
+  return [c.suite, c.impl, c.scenario ?? "", c.batch ?? ""].join("|");
+}
+
+/** One fit per curve with at least two sizes (median times). */
+export function fitCases(cases: CaseResult[]): Fit[] {
+  const curves = new Map<string, CaseResult[]>();
+  for (const c of cases) curves.set(curveKey(c), [...(curves.get(curveKey(c)) ?? []), c]);
+  const fits: Fit[] = [];
+  for (const group of curves.values()) {
+    const f = fitPoints(group.map((c) => ({ n: c.n, t: c.median_ns })));
+    if (!f) continue;
+    const { suite, impl, scenario, batch } = group[0];
+    fits.push({ suite, impl, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }), ...f });
+  }
+  return fits;
+}

@@ -1,0 +1,5 @@
+// Every suite's part of the report, in the order REPORT.md shows them.
+import { lookupSection } from "./lookup-section";
+import { ReportSection } from "./section";
+
+export const SECTIONS: readonly ReportSection[] = [lookupSection];
