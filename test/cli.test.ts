@@ -1,6 +1,6 @@
 // The svcbench command: clear one-line errors (exit 2) on bad flags, results written whole.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,7 +47,8 @@ test("a small lookup run writes every case in the shared shape", () => {
   const r = run(["--suite", "lookup", "--sizes", "10,100", "--time", "1", "--seed", "5", "--out", out, "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const file = JSON.parse(fs.readFileSync(path.join(out, "lookup.json"), "utf8")) as ResultsFile;
-  assert.deepEqual(JSON.parse(r.stdout), file);
+  assert.deepEqual(JSON.parse(r.stdout).cases, file.cases, "--json prints the report with the same cases");
+  assert.notEqual(file.env.versions.tinybench, "unknown");
   assert.equal(file.env.seed, 5);
   for (const key of ["node", "cpu", "cores", "commit", "date"]) assert.ok(key in file.env, key);
   for (const n of [10, 100]) {
@@ -59,5 +60,41 @@ test("a small lookup run writes every case in the shared shape", () => {
     }
   }
   assert.deepEqual(file.cases.filter((c) => c.scenario === "batch-sweep").map((c) => c.batch), [1, 16, 256, 1024, 4096]);
-  assert.deepEqual(fs.readdirSync(out), ["lookup.json"], "no temporary files left");
+  assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "charts", "lookup.json", "report.json"], "no temporary files left");
+  assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);
+});
+
+test("--filter runs only the matching cases; a filter matching nothing is a usage error", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
+  const r = run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--filter", "lookup/(vmap|map-ts)$", "--out", out, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const impls = new Set((JSON.parse(r.stdout) as ResultsFile).cases.map((c) => c.impl));
+  assert.deepEqual([...impls].sort(), ["map-ts", "vmap"]);
+  const none = run(["--filter", "^nothing$", "--out", out]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /--filter "\^nothing\$" matches no case/);
+});
+
+test("a malformed baseline is refused before anything runs, and earlier results stay", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
+  fs.writeFileSync(path.join(out, "report.json"), "{ broken");
+  const r = run(["--sizes", "10", "--time", "1", "--out", out, "--baseline", path.join(out, "report.json")]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^svcbench: baseline .*report\.json is not valid JSON/);
+  assert.deepEqual(fs.readdirSync(out), ["report.json"]);
+  assert.equal(fs.readFileSync(path.join(out, "report.json"), "utf8"), "{ broken");
+});
+
+test("Ctrl-C during a run leaves the previous results as they were", async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
+  fs.writeFileSync(path.join(out, "lookup.json"), "previous");
+  fs.writeFileSync(path.join(out, "REPORT.md"), "previous report");
+  const child = spawn(process.execPath, [BIN, "--sizes", "100000", "--time", "20000", "--out", out], { stdio: "ignore" });
+  await new Promise((r) => setTimeout(r, 2500));
+  child.kill("SIGINT");
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on("exit", (c, s) => r([c, s])));
+  assert.ok(signal === "SIGINT" || code === 130, `ended by the interrupt (code ${code}, signal ${signal})`);
+  assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "lookup.json"]);
+  assert.equal(fs.readFileSync(path.join(out, "lookup.json"), "utf8"), "previous");
+  assert.equal(fs.readFileSync(path.join(out, "REPORT.md"), "utf8"), "previous report");
 });

@@ -35,9 +35,11 @@ export interface ResultsFile {
   cases: CaseResult[];
 }
 
+/** The installed version of a package (its exports may hide package.json from require.resolve). */
 function packageVersion(name: string): string {
+  const dir = path.join(__dirname, "..", "..", "node_modules", ...name.split("/"));
   try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
   }
