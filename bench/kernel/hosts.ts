@@ -1,0 +1,58 @@
+// Two hosts in private namespaces joined by a veth pair: the "node" (client, where the Service
+// rules live and the OUTPUT hook sees the first packet) and the "pods" host holding the pod IPs.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { SvcbenchError } from "../../src/core";
+import { Netns } from "./netns";
+
+const NODE_ADDR = "10.200.0.1";
+const PODS_ADDR = "10.200.0.2";
+const PROBE = path.join(__dirname, "probe.ts");
+const NODE_ARGS = ["-r", "ts-node/register/transpile-only", PROBE];
+
+export interface Hosts {
+  node: Netns;
+  pods: Netns;
+  delete(): Promise<void>;
+}
+
+/** Node and pods namespaces; the pods side answers for podAddrs; ClusterIPs and pod IPs route over the veth. */
+export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
+  const node = await Netns.create("node");
+  const pods = await Netns.create("pods");
+  const hosts = { node, pods, delete: async () => { await node.delete(); await pods.delete(); } };
+  try {
+    await node.must("ip", ["link", "add", "veth-node", "type", "veth", "peer", "name", "veth-pods", "netns", pods.name]);
+    await node.must("ip", ["addr", "add", `${NODE_ADDR}/24`, "dev", "veth-node"]);
+    await node.must("ip", ["link", "set", "veth-node", "up"]);
+    for (const net of ["10.96.0.0/12", "10.244.0.0/16"]) await node.must("ip", ["route", "add", net, "via", PODS_ADDR]);
+    await pods.must("ip", ["addr", "add", `${PODS_ADDR}/24`, "dev", "veth-pods"]);
+    for (const a of podAddrs) await pods.must("ip", ["addr", "add", `${a}/32`, "dev", "veth-pods"]);
+    await pods.must("ip", ["link", "set", "veth-pods", "up"]);
+    await pods.must("ip", ["route", "add", "default", "via", NODE_ADDR]);
+    return hosts;
+  } catch (err) {
+    await hosts.delete();
+    throw err;
+  }
+}
+
+/** Starts the pods' TCP listener on port; resolves once it listens; call the result to stop it. */
+export function listen(pods: Netns, port: number): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", pods.name, process.execPath, ...NODE_ARGS, "listen", String(port)], { stdio: ["pipe", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => { err += d; });
+    child.stdout.on("data", (d: Buffer) => {
+      if (d.toString().includes("listening")) resolve(() => { child.stdin.end(); child.kill(); });
+    });
+    child.on("exit", (code) => reject(new SvcbenchError(`the pod listener exited (${code}): ${err.trim()}`)));
+  });
+}
+
+/** COUNT sequential connects from the node to addr:port; latencies in ns. */
+export async function connectLatencies(node: Netns, addr: string, port: number, count: number): Promise<number[]> {
+  const r = await node.exec(process.execPath, [...NODE_ARGS, "connect", addr, String(port), String(count)], "", 120000);
+  if (r.code !== 0) throw new SvcbenchError(`connecting from ${node.name} to ${addr}:${port} failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as number[];
+}

@@ -1,0 +1,26 @@
+// What the kernel suite needs from the machine: root, and the iptables and nftables commands.
+import { spawnSync } from "node:child_process";
+import { SvcbenchError } from "../../src/core";
+
+export const TOOLS = [
+  { cmd: "ip", pkg: "iproute2" },
+  { cmd: "iptables-legacy-restore", pkg: "iptables" },
+  { cmd: "iptables-nft-restore", pkg: "iptables" },
+  { cmd: "nft", pkg: "nftables" },
+] as const;
+
+function onPath(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+/** Throws one message naming everything missing and how to get it; changes nothing. */
+export function preflight(isRoot = process.getuid?.() === 0, has: (cmd: string) => boolean = onPath): void {
+  const problems: string[] = [];
+  if (!isRoot) problems.push("it must run as root (it creates network namespaces and loads rules into them)");
+  const missing = TOOLS.filter((t) => !has(t.cmd));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((t) => t.pkg))];
+    problems.push(`missing ${missing.map((t) => t.cmd).join(", ")}: install with "apt-get install ${pkgs.join(" ")}"`);
+  }
+  if (problems.length > 0) throw new SvcbenchError(`the kernel suite cannot run: ${problems.join("; ")}`);
+}
