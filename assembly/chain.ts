@@ -156,42 +156,36 @@ export function chain_replace(c: usize, src: usize, n: u32): i32 {
   return i < ch.len ? load<u32>(ch.target + (<usize>i << 2)) : MISS;
 }
 
-/** Resolves packets [start, start+count) of batch b: out = target or MISS. */
-export function chain_lookup_scalar(c: usize, b: usize, start: u32, count: u32): i32 {
+/**
+ * Resolves packets [start, start+count) of batch b with the scalar or SIMD scan. out = the
+ * target, or MISS; with lengths, out = how many rules the scan read (match index + 1, or len).
+ * Inlined into each export with constant flags, so each gets its own straight loop.
+ */
+// @ts-ignore: decorator
+@inline function resolve(c: usize, b: usize, start: u32, count: u32, simd: bool, lengths: bool): i32 {
   if (!inBatch(b, start, count)) return BAD_ARG;
   const ch = changetype<Chain>(c);
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
   for (let k = start, end = start + count; k < end; k++) {
     const o = <usize>k << 2;
-    const i = firstScalar(ch, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
-    store<u32>(O + o, answer(ch, i));
+    const daddr = load<u32>(D + o), pp = portProto(load<u32>(T + o), load<u32>(R + o));
+    const i = simd ? firstSimd(ch, daddr, pp) : firstScalar(ch, daddr, pp);
+    store<u32>(O + o, lengths ? (i < ch.len ? i + 1 : i) : answer(ch, i));
   }
   return OK;
+}
+
+export function chain_lookup_scalar(c: usize, b: usize, start: u32, count: u32): i32 {
+  return resolve(c, b, start, count, false, false);
 }
 
 export function chain_lookup_simd(c: usize, b: usize, start: u32, count: u32): i32 {
-  if (!inBatch(b, start, count)) return BAD_ARG;
-  const ch = changetype<Chain>(c);
-  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
-  for (let k = start, end = start + count; k < end; k++) {
-    const o = <usize>k << 2;
-    const i = firstSimd(ch, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
-    store<u32>(O + o, answer(ch, i));
-  }
-  return OK;
+  return resolve(c, b, start, count, true, false);
 }
 
-/** out = how many rules the scan reads before it stops (index of the match + 1, or len). */
+/** out = how many rules the scan reads before it stops: what the roofline must read too. */
 export function chain_scan_length(c: usize, b: usize, start: u32, count: u32): i32 {
-  if (!inBatch(b, start, count)) return BAD_ARG;
-  const ch = changetype<Chain>(c);
-  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
-  for (let k = start, end = start + count; k < end; k++) {
-    const o = <usize>k << 2;
-    const i = firstScalar(ch, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
-    store<u32>(O + o, i < ch.len ? i + 1 : i);
-  }
-  return OK;
+  return resolve(c, b, start, count, false, true);
 }
 
 /**

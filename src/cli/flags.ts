@@ -62,6 +62,11 @@ export function choiceFlag<T extends string>(name: string, v: string | undefined
 
 /** Runs main; a SvcbenchError is one line on stderr (exit 2 for usage, 1 otherwise), never a stack trace. */
 export function runMain(main: () => Promise<void> | void): void {
+  // A reader that stops early (| head) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   Promise.resolve()
     .then(main)
     .catch((err: unknown) => {
