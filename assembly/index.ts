@@ -12,3 +12,14 @@ export {
 export {
   vmap_new, vmap_free, vmap_count, vmap_slots, vmap_insert, vmap_delete, vmap_lookup,
 } from "./vmap";
+export { hsiphash_1u32 } from "./hash";
+export {
+  ipvs_service_new, ipvs_service_free, ipvs_service_set_scheduler, ipvs_service_scheduler,
+  ipvs_dest_add, ipvs_dest_edit, ipvs_dest_del, ipvs_dest_find, ipvs_dest_count, ipvs_dest_ids,
+  ipvs_dest_get, ipvs_dest_set_conns, ipvs_schedule, ipvs_sched_table, ipvs_sched_table_size,
+} from "./ipvs";
+export {
+  conntrack_new, conntrack_free, conntrack_count, conntrack_buckets, conntrack_set_timeouts,
+  conntrack_close, conntrack_expire, conntrack_flush,
+} from "./conntrack";
+export { route_new, route_free, route_run } from "./route";

@@ -42,6 +42,33 @@ export interface SvcbenchExports {
   vmap_insert(m: Ptr, daddr: number, port: number, proto: number, verdict: number): Code;
   vmap_delete(m: Ptr, daddr: number, port: number, proto: number): Code;
   vmap_lookup(m: Ptr, b: Ptr, start: number, count: number): Code;
+  hsiphash_1u32(first: number, k0: bigint, k1: bigint): number;
+  ipvs_service_new(): Ptr;
+  ipvs_service_free(s: Ptr): Code;
+  ipvs_service_set_scheduler(s: Ptr, sched: number, flags: number): Code;
+  ipvs_service_scheduler(s: Ptr): number;
+  ipvs_dest_add(s: Ptr, addr: number, port: number, weight: number, uth: number, lth: number): Code;
+  ipvs_dest_edit(s: Ptr, addr: number, port: number, weight: number, uth: number, lth: number): Code;
+  ipvs_dest_del(s: Ptr, addr: number, port: number): Code;
+  ipvs_dest_find(s: Ptr, addr: number, port: number): number;
+  ipvs_dest_count(s: Ptr): number;
+  ipvs_dest_ids(s: Ptr, out: Ptr): number;
+  ipvs_dest_get(s: Ptr, id: number, field: number): number;
+  ipvs_dest_set_conns(s: Ptr, id: number, active: number, inact: number, overloaded: number): Code;
+  ipvs_schedule(s: Ptr, b: Ptr, start: number, count: number, bind: number): Code;
+  ipvs_sched_table(s: Ptr, out: Ptr): number;
+  ipvs_sched_table_size(s: Ptr): number;
+  conntrack_new(bits: number, limit: number, seed: number): Ptr;
+  conntrack_free(ct: Ptr): void;
+  conntrack_count(ct: Ptr): number;
+  conntrack_buckets(ct: Ptr): number;
+  conntrack_set_timeouts(ct: Ptr, established: number, closed: number): Code;
+  conntrack_close(ct: Ptr, b: Ptr, start: number, count: number, now: number): Code;
+  conntrack_expire(ct: Ptr, now: number): number;
+  conntrack_flush(ct: Ptr): number;
+  route_new(ct: Ptr, kind: number, table: Ptr, svcs: Ptr, nsvcs: number): Ptr;
+  route_free(r: Ptr): void;
+  route_run(r: Ptr, b: Ptr, start: number, count: number, now: number): Code;
 }
 
 export const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");

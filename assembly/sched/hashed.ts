@@ -1,0 +1,57 @@
+// What the hashing schedulers share: a lookup table of list positions that the scheduler's reassign
+// fills (dh, sh: the table is sched_data), and the lookup of ip_vs_sh_get / ip_vs_mh_get with the
+// fallback of ip_vs_sh_get_fallback / ip_vs_mh_get_fallback: loop around the table from the original
+// hash, rehashing with each offset, until an available dest (or an empty entry).
+import { NIL, NO_MEMORY, OK, allocNil } from "../common";
+import { available, idAt } from "../dest";
+import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, Service } from "../service";
+
+/** ip_vs_{sh,mh}_hashkey: the table entry of addr, port at a fallback offset. */
+export type Hashkey = (addr: u32, port: u32, offset: u32) => u32;
+
+/** init_service of dh and sh: a table of size entries, then reassign. */
+export function tableInit(svc: Service, size: u32, reassign: (svc: Service) => void): i32 {
+  const t = allocNil(size);
+  if (t == 0) return NO_MEMORY;
+  svc.sched_data = t;
+  reassign(svc);
+  return OK;
+}
+
+// @ts-ignore: decorator
+@inline export function entry(t: usize, i: u32): u32 {
+  return load<u32>(t + (<usize>i << 2));
+}
+
+/** The list position at entry i if that dest is available, else NIL. */
+// @ts-ignore: decorator
+@inline export function availableAt(svc: Service, t: usize, i: u32): u32 {
+  const p = entry(t, i);
+  return p != NIL && available(svc.dests, idAt(svc.dests, p)) ? p : NIL;
+}
+
+/** The port part of the key: the source port with IP_VS_SVC_F_SCHED_*_PORT. */
+// @ts-ignore: decorator
+@inline export function keyPort(svc: Service, sport: u32): u32 {
+  return (svc.flags & IP_VS_SVC_F_SCHED2) != 0 ? sport : 0;
+}
+
+function getFallback(svc: Service, t: usize, size: u32, addr: u32, port: u32, hashkey: Hashkey): u32 {
+  const ihash = hashkey(addr, port, 0);
+  let p = entry(t, ihash);
+  if (p == NIL) return NIL;
+  if (available(svc.dests, idAt(svc.dests, p))) return p;
+  for (let offset: u32 = 0; offset < size; offset++) {
+    p = entry(t, hashkey(addr, port, (offset + ihash) % size));
+    if (p == NIL) break;
+    if (available(svc.dests, idAt(svc.dests, p))) return p;
+  }
+  return NIL;
+}
+
+/** ip_vs_{sh,mh}_schedule: the hashed dest of table t (size entries), with fallback if the service asks. */
+// @ts-ignore: decorator
+@inline export function hashedDest(svc: Service, t: usize, size: u32, addr: u32, port: u32, hashkey: Hashkey): u32 {
+  if ((svc.flags & IP_VS_SVC_F_SCHED1) != 0) return getFallback(svc, t, size, addr, port, hashkey);
+  return availableAt(svc, t, hashkey(addr, port, 0));
+}

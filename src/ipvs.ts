@@ -1,0 +1,145 @@
+// What the IPVS models share (WASM cores in assembly/ipvs.ts, conntrack.ts, route.ts and their TS
+// twins): scheduler names, flags, dest records, out codes, and the interfaces both sides implement.
+import { check, PacketColumns, Result, SvcbenchError } from "./core";
+
+/** linux net/netfilter/ipvs/ip_vs_{rr,…,mh}.c, by id (assembly/sched/dispatch.ts). */
+export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "sed", "nq", "dh", "sh", "mh"] as const;
+export type SchedulerName = (typeof SCHEDULERS)[number];
+/** The schedulers that hash a packet to a fixed table (and so keep flows on a dest). */
+export const HASHING_SCHEDULERS: readonly SchedulerName[] = ["dh", "sh", "mh"];
+
+export function schedulerId(name: SchedulerName): number {
+  const id = SCHEDULERS.indexOf(name);
+  if (id < 0) throw new SvcbenchError(`unknown scheduler "${name as string}"; known: ${SCHEDULERS.join(", ")}`);
+  return id;
+}
+
+/** sh / mh fallback (IP_VS_SVC_F_SCHED1) and port hashing (IP_VS_SVC_F_SCHED2). */
+export const IP_VS_SVC_F_SCHED_FALLBACK = 0x0008;
+export const IP_VS_SVC_F_SCHED_PORT = 0x0010;
+export const IP_VS_DEST_F_AVAILABLE = 0x0001;
+export const IP_VS_DEST_F_OVERLOAD = 0x0002;
+
+/** ipvsadm's weight range is 0..65535. */
+export const MAX_WEIGHT = 65535;
+export const MAX_DESTS = 1 << 16;
+/** Sizes of the dh, sh and mh lookup tables. */
+export const IP_VS_DH_TAB_SIZE = 256;
+export const IP_VS_SH_TAB_SIZE = 256;
+export const IP_VS_MH_TAB_SIZE = 4093;
+
+/** Out column: no destination available / packet dropped (connection table full). MISS: no service. */
+export const NO_DEST = 0xfffffffe;
+export const DROP = 0xfffffffd;
+
+/** Result codes past core.ts's (assembly/service.ts). */
+export const UNKNOWN_SCHED = 7;
+export const IN_USE = 8;
+
+const IPVS_MESSAGES: Record<number, string> = {
+  [UNKNOWN_SCHED]: `no such scheduler (known: ${SCHEDULERS.join(", ")})`,
+  [IN_USE]: "connections still hold its destinations: flush or free the connection table first",
+  [Result.NOT_FOUND]: "no such destination",
+  [Result.EXISTS]: "the destination is already there",
+  [Result.BAD_ARG]: `weight must be 0..${MAX_WEIGHT} and l_threshold at most u_threshold`,
+};
+
+/** check() with the IPVS wording of the codes it knows. */
+export function checkIpvs(code: number, what: string): void {
+  if (code === Result.OK) return;
+  const msg = IPVS_MESSAGES[code];
+  if (msg !== undefined) throw new SvcbenchError(`${what}: ${msg}`, code as Result);
+  check(code, what);
+}
+
+/** A real server as ipvsadm -a takes it. */
+export interface DestSpec {
+  addr: number;
+  port: number;
+  weight: number;
+  u_threshold?: number;
+  l_threshold?: number;
+}
+
+/** One dest as struct ip_vs_dest keeps it (the columns of assembly/dest.ts, in that order). */
+export interface DestState {
+  id: number;
+  addr: number;
+  port: number;
+  weight: number;
+  last_weight: number;
+  activeconns: number;
+  inactconns: number;
+  flags: number;
+  u_threshold: number;
+  l_threshold: number;
+  refcnt: number;
+}
+export const DEST_FIELDS = [
+  "addr", "port", "weight", "last_weight", "activeconns", "inactconns", "flags", "u_threshold",
+  "l_threshold", "refcnt",
+] as const;
+
+/** A virtual service: its dests and scheduler (WASM: assembly/ipvs.ts; TS: src/reference/ipvs.ts). */
+export interface IpvsService {
+  readonly impl: string;
+  readonly scheduler: SchedulerName;
+  readonly size: number;
+  /** ipvsadm -E -s: UNKNOWN_SCHED or NO_MEMORY leave the old scheduler. */
+  setScheduler(name: SchedulerName, flags?: number): void;
+  /** ipvsadm -a: OK, or EXISTS when addr:port is listed already. */
+  addDest(d: DestSpec): Result.OK | Result.EXISTS;
+  /** ipvsadm -e: false when addr:port is not listed. */
+  editDest(d: DestSpec): boolean;
+  /** ipvsadm -d: false when addr:port is not listed. */
+  delDest(addr: number, port: number): boolean;
+  /** The id of a listed dest. */
+  findDest(addr: number, port: number): number | undefined;
+  /** Dest ids in list order (newest first). */
+  ids(): number[];
+  dest(id: number): DestState;
+  /** Sets counters and the overload flag as if connections had come and gone. */
+  setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void;
+  /** The scheduler for each packet: out = dest id or NO_DEST; bind counts each pick as a new connection. */
+  schedule(batch: PacketColumns, start: number, count: number, bind: boolean): void;
+  /** dh / sh / mh lookup table as dest ids (NIL = 0xffffffff for none); undefined for the others. */
+  table(): Uint32Array | undefined;
+  dispose(): void;
+}
+
+/** The connection table and the packet path through it (WASM: conntrack.ts, route.ts; TS: reference). */
+export interface IpvsRoute {
+  readonly impl: string;
+  /** Live connections. */
+  readonly connections: number;
+  /** Each packet at time now (ms): out = dest id, MISS (no service), NO_DEST or DROP. */
+  route(batch: PacketColumns, start: number, count: number, now: number): void;
+  /** A close (FIN) per packet: out = dest id, or MISS when there is no such connection. */
+  close(batch: PacketColumns, start: number, count: number, now: number): void;
+  /** Fires timers due by now; returns how many connections expired. */
+  expire(now: number): number;
+  /** Every connection expires now. */
+  flush(): number;
+  dispose(): void;
+}
+
+/** Timeouts in ms (ip_vs_proto_tcp.c): ESTABLISHED 15 min, TIME_WAIT 2 min. */
+export const DEFAULT_TIMEOUTS = { established: 15 * 60 * 1000, closed: 2 * 60 * 1000 };
+export interface ConntrackOptions {
+  /** log2 of the buckets, 8..20 (ip_vs_conn_tab_bits; default 12). */
+  bits?: number;
+  /** Most connections (0: the largest). */
+  limit?: number;
+  /** ip_vs_conn_rnd. */
+  seed?: number;
+  timeouts?: { established: number; closed: number };
+}
+export const CONN_TAB_BITS = { min: 8, max: 20, default: 12 };
+
+export function connTabBits(o: ConntrackOptions): number {
+  const bits = o.bits ?? CONN_TAB_BITS.default;
+  if (!Number.isInteger(bits) || bits < CONN_TAB_BITS.min || bits > CONN_TAB_BITS.max) {
+    throw new SvcbenchError(`conn_tab_bits must be ${CONN_TAB_BITS.min}..${CONN_TAB_BITS.max}, got ${bits}`);
+  }
+  return bits;
+}

@@ -1,0 +1,101 @@
+// Host side of assembly/ipvs.ts: a virtual service (dests + scheduler) in WebAssembly memory.
+import { PacketColumns, Result, SvcbenchError } from "../core";
+import {
+  checkIpvs, DEST_FIELDS, DestSpec, DestState, IpvsService, SCHEDULERS, SchedulerName, UNKNOWN_SCHED,
+} from "../ipvs";
+import { batchPtr } from "./batch";
+import { wasm, Words } from "./module";
+
+const NIL = 0xffffffff;
+
+export class WasmService implements IpvsService {
+  readonly impl = "ipvs";
+  readonly ptr: number;
+
+  constructor() {
+    this.ptr = wasm().ipvs_service_new();
+    if (this.ptr === 0) throw new SvcbenchError("cannot allocate a virtual service in WebAssembly memory");
+  }
+
+  get scheduler(): SchedulerName {
+    return SCHEDULERS[wasm().ipvs_service_scheduler(this.ptr)];
+  }
+
+  get size(): number {
+    return wasm().ipvs_dest_count(this.ptr);
+  }
+
+  setScheduler(name: SchedulerName, flags = 0): void {
+    const id = SCHEDULERS.indexOf(name);
+    const code = id < 0 ? UNKNOWN_SCHED : wasm().ipvs_service_set_scheduler(this.ptr, id, flags);
+    checkIpvs(code, `${this.impl}: scheduler "${name as string}"`);
+  }
+
+  addDest(d: DestSpec): Result.OK | Result.EXISTS {
+    const code = wasm().ipvs_dest_add(this.ptr, d.addr, d.port, d.weight, d.u_threshold ?? 0, d.l_threshold ?? 0);
+    if (code === Result.EXISTS) return code;
+    checkIpvs(code, `${this.impl}: adding a dest`);
+    return Result.OK;
+  }
+
+  editDest(d: DestSpec): boolean {
+    const code = wasm().ipvs_dest_edit(this.ptr, d.addr, d.port, d.weight, d.u_threshold ?? 0, d.l_threshold ?? 0);
+    if (code === Result.NOT_FOUND) return false;
+    checkIpvs(code, `${this.impl}: editing a dest`);
+    return true;
+  }
+
+  delDest(addr: number, port: number): boolean {
+    const code = wasm().ipvs_dest_del(this.ptr, addr, port);
+    if (code === Result.NOT_FOUND) return false;
+    checkIpvs(code, `${this.impl}: deleting a dest`);
+    return true;
+  }
+
+  findDest(addr: number, port: number): number | undefined {
+    const id = wasm().ipvs_dest_find(this.ptr, addr, port);
+    return id === NIL ? undefined : id;
+  }
+
+  ids(): number[] {
+    const out = new Words(Math.max(1, this.size));
+    try {
+      return Array.from(out.words.subarray(0, wasm().ipvs_dest_ids(this.ptr, out.ptr)));
+    } finally {
+      out.dispose();
+    }
+  }
+
+  dest(id: number): DestState {
+    const w = wasm(), s = { id } as DestState;
+    DEST_FIELDS.forEach((f, i) => { s[f] = w.ipvs_dest_get(this.ptr, id, i); });
+    return s;
+  }
+
+  setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
+    const code = wasm().ipvs_dest_set_conns(this.ptr, id, activeconns, inactconns, overloaded ? 1 : 0);
+    checkIpvs(code, `${this.impl}: no dest id ${id}`);
+  }
+
+  schedule(batch: PacketColumns, start: number, count: number, bind: boolean): void {
+    const code = wasm().ipvs_schedule(this.ptr, batchPtr(batch), start, count, bind ? 1 : 0);
+    if (code !== Result.OK) checkIpvs(code, `${this.impl}: scheduling packets ${start}..${start + count}`);
+  }
+
+  table(): Uint32Array | undefined {
+    const w = wasm(), n = w.ipvs_sched_table_size(this.ptr);
+    if (n === 0) return undefined;
+    const out = new Words(n);
+    try {
+      w.ipvs_sched_table(this.ptr, out.ptr);
+      return out.words.slice();
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** IN_USE (an error) while connections still hold its dests. */
+  dispose(): void {
+    checkIpvs(wasm().ipvs_service_free(this.ptr), `${this.impl}: freeing the service`);
+  }
+}
