@@ -32,9 +32,10 @@ export class TsDests {
     return this.weight[id] !== 0 && (this.flags[id] & IP_VS_DEST_F_OVERLOAD) === 0;
   }
 
+  /** The record of id; zeros for an id never handed out. */
   state(id: number): DestState {
     const s = { id } as DestState;
-    for (const f of FIELDS) s[f] = this[f][id];
+    for (const f of FIELDS) s[f] = id < this.used ? this[f][id] : 0;
     return s;
   }
 

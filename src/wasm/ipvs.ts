@@ -53,7 +53,7 @@ export class WasmService implements IpvsService {
   }
 
   findDest(addr: number, port: number): number | undefined {
-    const id = wasm().ipvs_dest_find(this.ptr, addr, port);
+    const id = wasm().ipvs_dest_find(this.ptr, addr, port) >>> 0;
     return id === NIL ? undefined : id;
   }
 
@@ -68,7 +68,7 @@ export class WasmService implements IpvsService {
 
   dest(id: number): DestState {
     const w = wasm(), s = { id } as DestState;
-    DEST_FIELDS.forEach((f, i) => { s[f] = w.ipvs_dest_get(this.ptr, id, i); });
+    DEST_FIELDS.forEach((f, i) => { s[f] = w.ipvs_dest_get(this.ptr, id, i) >>> 0; });
     return s;
   }
 
