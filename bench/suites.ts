@@ -1,5 +1,6 @@
 // Every suite the svcbench command can run, in the order it runs them.
 import { lookupSuite } from "./lookup";
+import { schedSuite } from "./sched";
 import { Suite } from "./suite";
 
-export const SUITES: readonly Suite[] = [lookupSuite];
+export const SUITES: readonly Suite[] = [lookupSuite, schedSuite];

@@ -1,7 +1,8 @@
 // What the hashing schedulers share: a lookup table of list positions that the scheduler's reassign
 // fills (dh, sh: the table is sched_data), and the lookup of ip_vs_sh_get / ip_vs_mh_get with the
 // fallback of ip_vs_sh_get_fallback / ip_vs_mh_get_fallback: loop around the table from the original
-// hash, rehashing with each offset, until an available dest (or an empty entry).
+// hash, rehashing with each offset, until an available dest (or an empty entry). The first probe
+// computes its hash directly; only the fallback loop calls the hash through a reference.
 import { NIL, NO_MEMORY, OK, allocNil } from "../common";
 import { available, idAt } from "../dest";
 import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, Service } from "../service";
@@ -36,22 +37,24 @@ export function tableInit(svc: Service, size: u32, reassign: (svc: Service) => v
   return (svc.flags & IP_VS_SVC_F_SCHED2) != 0 ? sport : 0;
 }
 
-function getFallback(svc: Service, t: usize, size: u32, addr: u32, port: u32, hashkey: Hashkey): u32 {
-  const ihash = hashkey(addr, port, 0);
-  let p = entry(t, ihash);
-  if (p == NIL) return NIL;
-  if (available(svc.dests, idAt(svc.dests, p))) return p;
+/** The fallback loop of ip_vs_{sh,mh}_get_fallback, from the original hash ihash. */
+function rehash(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: u32, hashkey: Hashkey): u32 {
   for (let offset: u32 = 0; offset < size; offset++) {
-    p = entry(t, hashkey(addr, port, (offset + ihash) % size));
+    const p = entry(t, hashkey(addr, port, (offset + ihash) % size));
     if (p == NIL) break;
     if (available(svc.dests, idAt(svc.dests, p))) return p;
   }
   return NIL;
 }
 
-/** ip_vs_{sh,mh}_schedule: the hashed dest of table t (size entries), with fallback if the service asks. */
+/**
+ * ip_vs_{sh,mh}_schedule: the dest at entry ihash (the key's hash at offset 0) of table t, if
+ * available; else, when the service asks for fallback, the first available one by rehashing.
+ */
 // @ts-ignore: decorator
-@inline export function hashedDest(svc: Service, t: usize, size: u32, addr: u32, port: u32, hashkey: Hashkey): u32 {
-  if ((svc.flags & IP_VS_SVC_F_SCHED1) != 0) return getFallback(svc, t, size, addr, port, hashkey);
-  return availableAt(svc, t, hashkey(addr, port, 0));
+@inline export function hashedDest(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: u32, hashkey: Hashkey): u32 {
+  const p = entry(t, ihash);
+  if (p == NIL) return NIL;
+  if (available(svc.dests, idAt(svc.dests, p))) return p;
+  return (svc.flags & IP_VS_SVC_F_SCHED1) != 0 ? rehash(svc, t, size, addr, port, ihash, hashkey) : NIL;
 }

@@ -7,7 +7,7 @@
 // IP_VS_SVC_F_SCHED_MH_PORT); IP_VS_SVC_F_SCHED_MH_FALLBACK rehashes past an unavailable dest.
 import { NIL, NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
 import { ADDR, Dests, LAST_WEIGHT, PORT, available, get, idAt } from "../dest";
-import { hsiphash_1u32 } from "../hash";
+import { hsiphash } from "../hash";
 import { Service } from "../service";
 import { hashedDest, keyPort } from "./hashed";
 import { gcdWeight, maxWeight } from "./weights";
@@ -38,7 +38,7 @@ const BITMAP_WORDS: u32 = (M + 31) >> 5;
 /** ip_vs_mh_hashkey: hsiphash of offset + port + addr. */
 // @ts-ignore: decorator
 @inline function ip_vs_mh_hashkey(addr: u32, port: u32, key: u64, offset: u32): u32 {
-  return hsiphash_1u32(offset + port + addr, key, key);
+  return hsiphash(offset + port + addr, key, key);
 }
 
 /** ip_vs_mh_shift_weight: bits that max last_weight / gcd has beyond IP_VS_MH_TAB_BITS. */
@@ -147,7 +147,8 @@ function hashkey(addr: u32, port: u32, offset: u32): u32 {
 }
 
 export function schedule(svc: Service, saddr: u32, sport: u32, daddr: u32): u32 {
-  return hashedDest(svc, state(svc).lookup, M, saddr, keyPort(svc, sport), hashkey);
+  const port = keyPort(svc, sport);
+  return hashedDest(svc, state(svc).lookup, M, saddr, port, ip_vs_mh_hashkey(saddr, port, HASH1, 0) % M, hashkey);
 }
 
 export function table(svc: Service): usize {

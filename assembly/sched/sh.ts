@@ -12,8 +12,14 @@ const IP_VS_SH_TAB_BITS: u32 = 8;
 export const IP_VS_SH_TAB_SIZE: u32 = 1 << IP_VS_SH_TAB_BITS;
 const IP_VS_SH_TAB_MASK: u32 = IP_VS_SH_TAB_SIZE - 1;
 
-function ip_vs_sh_hashkey(addr: u32, port: u32, offset: u32): u32 {
+// @ts-ignore: decorator
+@inline function ip_vs_sh_hashkey(addr: u32, port: u32, offset: u32): u32 {
   return (offset + hash_32(port + addr, IP_VS_SH_TAB_BITS)) & IP_VS_SH_TAB_MASK;
+}
+
+/** ip_vs_sh_hashkey as a function value, for the fallback loop. */
+function rehashkey(addr: u32, port: u32, offset: u32): u32 {
+  return ip_vs_sh_hashkey(addr, port, offset);
 }
 
 /** ip_vs_sh_reassign: don't move to the next dest until it has filled weight buckets. */
@@ -41,7 +47,8 @@ export function done_service(svc: Service): void {
 export function dest_changed(svc: Service, pos: u32): i32 { reassign(svc); return OK; }
 
 export function schedule(svc: Service, saddr: u32, sport: u32, daddr: u32): u32 {
-  return hashedDest(svc, svc.sched_data, IP_VS_SH_TAB_SIZE, saddr, keyPort(svc, sport), ip_vs_sh_hashkey);
+  const port = keyPort(svc, sport);
+  return hashedDest(svc, svc.sched_data, IP_VS_SH_TAB_SIZE, saddr, port, ip_vs_sh_hashkey(saddr, port, 0), rehashkey);
 }
 
 export function table(svc: Service): usize {

@@ -1,0 +1,80 @@
+// The sched suite's terminal tables: ns per pick, conntrack hit vs miss, balance, disruption, targets.
+import { SCHEDULERS } from "../src/ipvs";
+import { CaseResult } from "../src/report/results";
+import { fmtNs, fmtRatio, formatTable } from "../src/report/table";
+
+const sizesOf = (cases: CaseResult[]) => [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
+const pct = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "-");
+const fix = (v: unknown, d = 2) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(d) : "-");
+
+function pickTable(cases: CaseResult[]): string {
+  const sizes = sizesOf(cases);
+  const at = (impl: string, n: number) => cases.find((c) => c.impl === impl && c.n === n)?.median_ns;
+  const rows = SCHEDULERS.filter((s) => cases.some((c) => c.impl === s || c.impl === `${s}-ts`)).map((s) => [
+    s, ...sizes.map((n) => fmtNs(at(s, n))), ...sizes.map((n) => fmtNs(at(`${s}-ts`, n))),
+    ...sizes.map((n) => fmtRatio(at(`${s}-ts`, n), at(s, n))),
+  ]);
+  return `ns per pick (median), batch ${cases[0]?.batch ?? ""}, WASM | TS twin | TS/WASM, by number of dests\n` + formatTable(
+    ["sched", ...sizes.map(String), ...sizes.map((n) => `ts ${n}`), ...sizes.map((n) => `×${n}`)], rows,
+  );
+}
+
+function conntrackTable(cases: CaseResult[]): string {
+  const at = (impl: string, n: number, sc: string) => cases.find((c) => c.impl === impl && c.n === n && c.scenario === sc)?.median_ns;
+  const rows = sizesOf(cases).map((n) => [
+    n, fmtNs(at("conntrack", n, "hit")), fmtNs(at("conntrack", n, "miss")), fmtNs(at("conntrack-rsz", n, "miss")),
+    fmtNs(at("conntrack-ts", n, "hit")), fmtNs(at("conntrack-ts", n, "miss")),
+    fmtRatio(at("conntrack", n, "miss"), at("conntrack", n, "hit")), fmtRatio(at("conntrack-ts", n, "hit"), at("conntrack", n, "hit")),
+  ]);
+  return "ns per packet through the IPVS route (median): established (hit) vs first packet (miss: lookup, schedule, record, plus one expiry)\n" +
+    formatTable(["Services", "hit", "miss", "miss rsz", "hit ts", "miss ts", "miss/hit", "ts/wasm hit"], rows);
+}
+
+function balanceTable(cases: CaseResult[]): string {
+  const weightings = [...new Set(cases.map((c) => c.scenario!))];
+  const rows = SCHEDULERS.filter((s) => cases.some((c) => c.impl === s)).map((s) => [s, ...weightings.flatMap((w) => {
+    const c = cases.find((x) => x.impl === s && x.scenario === w);
+    return [fix(c?.max_mean), fix(c?.jain, 3), fix(c?.p99_queue, 0), fix(c?.mean_response_ms, 0)];
+  })]);
+  const c0 = cases[0];
+  return `balance over ${c0?.n} pods of speeds ${(c0?.speeds as number[] | undefined)?.join(",")}, load ${c0?.load}, ${c0?.connections} connections ` +
+    `(utilization max/mean, Jain's index, p99 connections at the chosen pod, mean response ms)\n` + formatTable(
+    ["sched", ...weightings.flatMap((w) => [`${w.replace("balance-", "")}: max/mean`, "Jain", "p99 q", "resp ms"])], rows,
+  );
+}
+
+function disruptionTable(cases: CaseResult[]): string {
+  const rows = cases.map((c) => [c.impl, c.n, `${pct(c.moved_remove)} (${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)]);
+  return "flows moved when one of N dests is removed / one added (ideal in brackets); ns per dest change with its table rebuild\n" +
+    formatTable(["sched", "N", "moved on remove", "moved on add", "ns/change"], rows);
+}
+
+function targets(cases: CaseResult[]): string {
+  const picks = cases.filter((c) => c.scenario === undefined);
+  const lines: string[] = [];
+  for (const n of sizesOf(picks)) {
+    const mh = picks.find((c) => c.impl === "mh" && c.n === n)?.median_ns, dh = picks.find((c) => c.impl === "dh" && c.n === n)?.median_ns;
+    if (mh !== undefined && dh !== undefined) lines.push(`mh pick / dh pick at ${n} dests: ${fmtRatio(mh, dh)} (target <= ×2)`);
+  }
+  const ct = cases.filter((c) => c.impl === "conntrack");
+  const big = Math.max(...ct.map((c) => c.n));
+  const hit = ct.find((c) => c.n === big && c.scenario === "hit")?.median_ns, miss = ct.find((c) => c.n === big && c.scenario === "miss")?.median_ns;
+  if (hit !== undefined && miss !== undefined) lines.push(`conntrack hit / miss at ${big} Services: ${fmtRatio(hit, miss)} (target <= ×0.5)`);
+  const slower = picks.filter((c) => !c.impl.endsWith("-ts")).filter((c) => {
+    const ts = picks.find((t) => t.impl === `${c.impl}-ts` && t.n === c.n);
+    return ts !== undefined && ts.median_ns < c.median_ns;
+  });
+  if (picks.length > 0) lines.push(slower.length === 0 ? "every WASM scheduler is at least as fast as its TS twin" :
+    `TS twin faster than WASM: ${slower.map((c) => `${c.impl} at ${c.n}`).join(", ")}`);
+  return lines.join("\n");
+}
+
+export function schedTable(all: CaseResult[]): string {
+  const parts = [
+    { cases: all.filter((c) => c.scenario === undefined), show: pickTable },
+    { cases: all.filter((c) => c.scenario === "hit" || c.scenario === "miss"), show: conntrackTable },
+    { cases: all.filter((c) => c.scenario?.startsWith("balance-")), show: balanceTable },
+    { cases: all.filter((c) => c.scenario === "disruption"), show: disruptionTable },
+  ];
+  return [...parts.filter((p) => p.cases.length > 0).map((p) => p.show(p.cases)), targets(all)].filter(Boolean).join("\n\n");
+}
