@@ -1,0 +1,68 @@
+// What every proxier does the same way (kubernetes pkg/proxy/*/proxier.go, the top of syncProxyRules):
+// feed Service and EndpointSlice events to the change trackers, and at sync apply them to the
+// ServicePortMap and EndpointsMap, then program the rules of what changed.
+import { EndpointSlice } from "../cluster/endpointslice";
+import { WatchEvent } from "../cluster/events";
+import { Service } from "../cluster/service";
+import { EndpointsChangeTracker } from "./endpoints-tracker";
+import { EndpointInfo, ServicePortInfo } from "./service-port";
+import { ServiceChangeTracker } from "./service-tracker";
+import { Packet, Proxier, ProxyMode, Route, SyncStats } from "./types";
+
+export interface UpdateResult {
+  /** namespace/name of every Service whose ports or endpoints changed. */
+  readonly changed: Set<string>;
+  /** Service ports by namespace/name, after the update. */
+  readonly portsByService: ReadonlyMap<string, readonly ServicePortInfo[]>;
+}
+
+export abstract class ProxierBase implements Proxier {
+  abstract readonly mode: ProxyMode;
+  /** "namespace/name:port" → the port as kube-proxy sees it. */
+  protected readonly svcPortMap = new Map<string, ServicePortInfo>();
+  /** "namespace/name:port" → ready endpoints, sorted. */
+  protected readonly endpointsMap = new Map<string, EndpointInfo[]>();
+  protected readonly portsByService = new Map<string, ServicePortInfo[]>();
+  protected readonly serviceChanges = new ServiceChangeTracker();
+  protected readonly endpointsChanges = new EndpointsChangeTracker();
+  /** Set at start (and after a failure): the next sync writes everything. */
+  protected needFullSync = true;
+
+  onServiceEvent(e: WatchEvent<Service>): void {
+    this.serviceChanges.update(e);
+  }
+
+  onSliceEvent(e: WatchEvent<EndpointSlice>): void {
+    this.endpointsChanges.update(e);
+  }
+
+  pending(): boolean {
+    return this.needFullSync || this.serviceChanges.size > 0 || this.endpointsChanges.size > 0;
+  }
+
+  sync(nowMs: number): SyncStats {
+    const changed = this.serviceChanges.apply(this.svcPortMap, this.portsByService);
+    for (const s of this.endpointsChanges.apply(this.endpointsMap)) changed.add(s);
+    const full = this.needFullSync;
+    try {
+      const stats = this.syncRules({ changed, portsByService: this.portsByService }, full, nowMs);
+      this.needFullSync = false;
+      return stats;
+    } catch (err) {
+      // The changes are applied to the maps but not to the rules: only a full sync can repair that.
+      this.needFullSync = true;
+      throw err;
+    }
+  }
+
+  /** Ready endpoints of a service port (none: empty). */
+  protected endpointsOf(p: ServicePortInfo): readonly EndpointInfo[] {
+    return this.endpointsMap.get(p.name) ?? NO_ENDPOINTS;
+  }
+
+  protected abstract syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats;
+  abstract route(p: Packet, nowMs: number): Route;
+  abstract dispose(): void;
+}
+
+const NO_ENDPOINTS: readonly EndpointInfo[] = [];

@@ -1,0 +1,89 @@
+// The iptables proxier (kubernetes pkg/proxy/iptables/proxier.go): every sync renders
+// iptables-restore text and restores it. Full sync (the only kind before MinimizeIPTablesRestore,
+// KEP-3453) writes every chain; partial sync writes KUBE-SERVICES and the changed Services' chains.
+// Stale chains are deleted after an iptables-save, in large clusters at most once per syncPeriod.
+import { ProxierBase, UpdateResult } from "../base";
+import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
+import { Packet, Route, SyncStats } from "../types";
+import { Rng } from "../../workload/rng";
+import { formatIPv4 } from "../../cluster/ip";
+import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS } from "./render";
+import { IptablesTables } from "./tables";
+import { IptablesWalker, MASQUERADE_MARK } from "./walk";
+
+/** kube-proxy --iptables-sync-period default. */
+export const SYNC_PERIOD_MS = 30000;
+
+export interface IptablesProxierOptions {
+  /** The MinimizeIPTablesRestore feature: partial syncs. */
+  readonly partial: boolean;
+  readonly node?: NodeConfig;
+  /** Keep the last restore text (tests, the kernel calibration). */
+  readonly keepText?: boolean;
+  readonly localhostNodePorts?: boolean;
+}
+
+export class IptablesProxier extends ProxierBase {
+  readonly mode: "iptables-full" | "iptables-partial";
+  readonly tables = new IptablesTables();
+  readonly renderer: IptablesRenderer;
+  private readonly walker: IptablesWalker;
+  private readonly node: NodeConfig;
+  private readonly applied = new Map<string, string[]>();
+  private lastCleanupMs = -Infinity;
+  /** The text of the last restore, when kept. */
+  lastText?: string;
+
+  constructor(readonly opts: IptablesProxierOptions) {
+    super();
+    this.mode = opts.partial ? "iptables-partial" : "iptables-full";
+    this.node = opts.node ?? DEFAULT_NODE;
+    const o: IptablesOptions = { clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true };
+    this.renderer = new IptablesRenderer(o);
+    this.walker = new IptablesWalker(this.tables, new Rng(this.node.seed), (a) => isLocalAddress(this.node, a));
+  }
+
+  protected syncRules(u: UpdateResult, needFull: boolean, nowMs: number): SyncStats {
+    const full = needFull || !this.opts.partial;
+    let totalEndpoints = 0;
+    for (const eps of this.endpointsMap.values()) totalEndpoints += eps.length;
+    const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
+    const cleanup = !largeClusterMode || nowMs - this.lastCleanupMs > SYNC_PERIOD_MS;
+    const r = this.renderer.render({
+      services: this.svcPortMap.values(),
+      endpointsOf: (p) => this.endpointsOf(p),
+      full,
+      changed: u.changed,
+      existingNatChains: cleanup ? this.tables.listChains("nat") : undefined,
+      largeClusterMode,
+    });
+    this.tables.restore(r.text);
+    if (cleanup) this.lastCleanupMs = nowMs;
+    if (this.opts.keepText) this.lastText = r.text;
+    for (const svc of u.changed) {
+      const now = (u.portsByService.get(svc) ?? []).map((p) => p.name);
+      for (const old of this.applied.get(svc) ?? []) if (!now.includes(old)) this.renderer.forget(old);
+      if (now.length > 0) this.applied.set(svc, now);
+      else this.applied.delete(svc);
+    }
+    return { full, services: full ? this.portsByService.size : u.changed.size, rulesWritten: r.rules, bytesWritten: r.text.length };
+  }
+
+  route(p: Packet, nowMs: number): Route {
+    const v = this.walker.route(p, nowMs);
+    switch (v.kind) {
+      case "dnat": {
+        const service = (v.serviceChain && this.renderer.ownerOf(v.serviceChain)) ?? "?";
+        return { verdict: "dnat", service, endpoint: `${formatIPv4(v.to!.ip)}:${v.to!.port}`, masq: v.masq };
+      }
+      case "reject": return { verdict: "reject", service: v.comment?.replace(/ has no endpoints$/, "") };
+      case "drop": return { verdict: "drop" };
+      default: return { verdict: "pass" };
+    }
+  }
+
+  dispose(): void {
+    this.walker.dispose();
+    this.tables.dispose();
+  }
+}

@@ -1,0 +1,201 @@
+// The ipvs proxier (kubernetes pkg/proxy/ipvs/proxier.go, graceful_termination.go): per service port a
+// virtual server for the ClusterIP, the LoadBalancer IP and node IP:NodePort, real servers = ready
+// endpoints at weight 1, the addresses bound to kube-ipvs0 and listed in ipsets. Changes are
+// incremental: add or delete a virtual server, add a real server, and a real server that goes away
+// is deleted at once if nothing uses it (or it is UDP/SCTP), else set to weight 0 and retried
+// every minute until its connections are gone.
+import { formatIPv4 } from "../../cluster/ip";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../../core";
+import { SchedulerName } from "../../ipvs";
+import { KeyedKind } from "../../wasm/keyed";
+import { ProxierBase, UpdateResult } from "../base";
+import { DEFAULT_NODE, NodeConfig } from "../node";
+import { lproto, ServicePortInfo } from "../service-port";
+import { Packet, Route, SyncStats } from "../types";
+import { IpvsKernel, VirtualServer } from "./kernel";
+
+/** rsCheckDeleteInterval. */
+export const GRACE_CHECK_MS = 60_000;
+
+interface Want {
+  addr: number;
+  port: number;
+  proto: number;
+  persistMs: number;
+  owner: string;
+  ipset: string;
+  bind: boolean;
+  dests: { addr: number; port: number }[];
+}
+
+interface Applied {
+  vs: VirtualServer;
+  ipset: string;
+  bind: boolean;
+  /** addr:port → terminating (weight 0, waiting for its connections). */
+  dests: Map<string, boolean>;
+}
+
+const destKey = (addr: number, port: number) => `${addr}:${port}`;
+
+export class IpvsProxier extends ProxierBase {
+  readonly mode = "ipvs";
+  readonly kernel: IpvsKernel;
+  private readonly node: NodeConfig;
+  private readonly applied = new Map<string, Map<string, Applied>>();
+  private readonly bound = new Map<number, number>();
+  private readonly terminating = new Set<{ a: Applied; addr: number; port: number }>();
+  private lastGraceCheck = 0;
+  private ops: string[] = [];
+
+  constructor(opts: { node?: NodeConfig; table?: KeyedKind; scheduler?: SchedulerName } = {}) {
+    super();
+    this.node = opts.node ?? DEFAULT_NODE;
+    this.kernel = new IpvsKernel(opts.table ?? "svctable-fixed", opts.scheduler ?? "rr");
+  }
+
+  private vsName(w: { addr: number; port: number; proto: number }): string {
+    const flag = w.proto === IPPROTO_TCP ? "-t" : w.proto === IPPROTO_UDP ? "-u" : "--sctp-service";
+    return `${flag} ${formatIPv4(w.addr)}:${w.port}`;
+  }
+
+  private wants(p: ServicePortInfo): Want[] {
+    const dests = this.endpointsOf(p).map((e) => ({ addr: e.ip, port: e.port }));
+    const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
+    const base = { proto: p.proto, persistMs, owner: p.name, dests };
+    const out: Want[] = [{ ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }];
+    if (p.loadBalancerIP !== undefined) out.push({ ...base, addr: p.loadBalancerIP, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true });
+    if (p.nodePort !== 0) out.push({ ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false });
+    return out;
+  }
+
+  protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
+    this.ops = [];
+    const services = full ? new Set([...this.portsByService.keys(), ...this.applied.keys()]) : u.changed;
+    for (const svc of services) {
+      const want = new Map<string, Want>();
+      for (const p of this.portsByService.get(svc) ?? []) for (const w of this.wants(p)) want.set(this.vsName(w), w);
+      const have = this.applied.get(svc) ?? new Map<string, Applied>();
+      for (const [k, a] of have) if (!want.has(k)) this.removeService(k, a);
+      const now = new Map<string, Applied>();
+      for (const [k, w] of want) now.set(k, this.syncService(k, w, have.get(k)));
+      if (now.size > 0) this.applied.set(svc, now);
+      else this.applied.delete(svc);
+    }
+    if (nowMs - this.lastGraceCheck >= GRACE_CHECK_MS) this.tick(nowMs);
+    const bytes = this.ops.reduce((s, l) => s + l.length + 1, 0);
+    return { full, services: services.size, rulesWritten: this.ops.length, bytesWritten: bytes };
+  }
+
+  /** syncService + syncEndpoint for one virtual server. */
+  private syncService(k: string, w: Want, a: Applied | undefined): Applied {
+    const ipset = `${formatIPv4(w.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${w.port}`;
+    if (!a) {
+      a = { vs: this.kernel.addService(w.addr, w.port, w.proto, w.persistMs, w.owner), ipset: w.ipset, bind: w.bind, dests: new Map() };
+      this.ops.push(`-A ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`, `add ${w.ipset} ${ipset}`);
+      if (w.bind) this.bindAddr(w.addr);
+    } else if (a.vs.persistMs !== w.persistMs) {
+      a.vs.persistMs = w.persistMs;
+      a.vs.templates.clear();
+      this.ops.push(`-E ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`);
+    }
+    const keep = new Set<string>();
+    for (const d of w.dests) {
+      const dk = destKey(d.addr, d.port);
+      keep.add(dk);
+      const term = a.dests.get(dk);
+      if (term === undefined) {
+        a.vs.svc.addDest({ addr: d.addr, port: d.port, weight: 1 });
+        this.ops.push(`-a ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
+      } else if (term) {
+        for (const t of this.terminating) if (t.a === a && t.addr === d.addr && t.port === d.port) this.terminating.delete(t);
+        a.vs.svc.editDest({ addr: d.addr, port: d.port, weight: 1 });
+        this.ops.push(`-e ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
+      }
+      a.dests.set(dk, false);
+    }
+    for (const [dk, term] of a.dests) {
+      if (keep.has(dk) || term) continue;
+      const [addr, port] = dk.split(":").map(Number);
+      this.gracefulDelete(k, w.proto, a, addr, port);
+    }
+    return a;
+  }
+
+  /** GracefulDeleteRS: delete now when nothing uses it (or UDP/SCTP), else weight 0 and retry later. */
+  private gracefulDelete(k: string, proto: number, a: Applied, addr: number, port: number): void {
+    const id = a.vs.svc.findDest(addr, port)!;
+    const d = a.vs.svc.dest(id);
+    if (proto !== IPPROTO_TCP || d.activeconns + d.inactconns === 0) {
+      a.vs.svc.delDest(addr, port);
+      a.dests.delete(destKey(addr, port));
+      this.ops.push(`-d ${k} -r ${formatIPv4(addr)}:${port}`);
+      return;
+    }
+    a.vs.svc.editDest({ addr, port, weight: 0 });
+    a.dests.set(destKey(addr, port), true);
+    this.terminating.add({ a, addr, port });
+    this.ops.push(`-e ${k} -r ${formatIPv4(addr)}:${port} -m -w 0`);
+  }
+
+  private removeService(k: string, a: Applied): void {
+    for (const t of this.terminating) if (t.a === a) this.terminating.delete(t);
+    this.kernel.deleteService(a.vs);
+    this.ops.push(`-D ${k}`, `del ${a.ipset} ${formatIPv4(a.vs.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${a.vs.port}`);
+    if (a.bind) this.unbindAddr(a.vs.addr);
+  }
+
+  /** kube-ipvs0: one /32 per service address, shared by its ports. */
+  private bindAddr(addr: number): void {
+    const n = this.bound.get(addr) ?? 0;
+    if (n === 0) this.ops.push(`ip addr add ${formatIPv4(addr)}/32 dev kube-ipvs0`);
+    this.bound.set(addr, n + 1);
+  }
+
+  private unbindAddr(addr: number): void {
+    const n = (this.bound.get(addr) ?? 1) - 1;
+    if (n === 0) {
+      this.bound.delete(addr);
+      this.ops.push(`ip addr del ${formatIPv4(addr)}/32 dev kube-ipvs0`);
+    } else this.bound.set(addr, n);
+  }
+
+  /** The graceful-termination worker: real servers at weight 0 whose connections are gone are deleted. */
+  tick(nowMs: number): number {
+    this.lastGraceCheck = nowMs;
+    let deleted = 0;
+    for (const t of this.terminating) {
+      const id = t.a.vs.svc.findDest(t.addr, t.port);
+      const d = id === undefined ? undefined : t.a.vs.svc.dest(id);
+      if (d && d.activeconns + d.inactconns > 0) continue;
+      if (d) t.a.vs.svc.delDest(t.addr, t.port);
+      t.a.dests.delete(destKey(t.addr, t.port));
+      this.terminating.delete(t);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Every connection through these real servers ends (as their timeouts would end them). */
+  closeConnections(): void {
+    for (const m of this.applied.values()) {
+      for (const a of m.values()) for (const id of a.vs.svc.ids()) a.vs.svc.setConns(id, 0, 0, false);
+    }
+  }
+
+  /** Real servers at weight 0 waiting for their connections. */
+  get terminatingCount(): number {
+    return this.terminating.size;
+  }
+
+  route(p: Packet, nowMs: number): Route {
+    const pick = this.kernel.route(p, nowMs);
+    if (!pick) return { verdict: "pass" };
+    if (!pick.dest) return { verdict: "reject", service: pick.vs.owner }; // ip_vs_leave: ICMP port unreachable
+    return { verdict: "dnat", service: pick.vs.owner, endpoint: `${formatIPv4(pick.dest.addr)}:${pick.dest.port}` };
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+  }
+}

@@ -1,0 +1,62 @@
+// kube-proxy on one node (kubernetes cmd/kube-proxy, pkg/proxy/config): informers deliver Service and
+// EndpointSlice events to the proxier, each asks the sync runner for a sync, and the runner lets
+// syncProxyRules run at most once per --min-sync-period (burst 2). Time is simulated.
+import { ClusterStore } from "../cluster/store";
+import { eventOf } from "../cluster/events";
+import { BoundedFrequencyRunner, DEFAULT_BURST_SYNCS, DEFAULT_MIN_SYNC_PERIOD_MS } from "./sync-runner";
+import { Proxier, SyncStats } from "./types";
+
+export interface KubeProxyOptions {
+  readonly minSyncPeriodMs?: number;
+  readonly burstSyncs?: number;
+}
+
+export class KubeProxy {
+  readonly runner: BoundedFrequencyRunner;
+  /** Simulated time (ms). */
+  now = 0;
+  lastSync?: SyncStats;
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(readonly store: ClusterStore, readonly proxier: Proxier, opts: KubeProxyOptions = {}) {
+    this.runner = new BoundedFrequencyRunner(opts.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS, opts.burstSyncs ?? DEFAULT_BURST_SYNCS);
+    // The informers' initial list, then the watch.
+    for (const s of store.services.values()) proxier.onServiceEvent(eventOf(undefined, s));
+    for (const s of store.slices.values()) proxier.onSliceEvent(eventOf(undefined, s));
+    this.runner.run();
+    this.unsubscribe = [
+      store.subscribe("Service", (e) => {
+        proxier.onServiceEvent(e);
+        if (proxier.pending()) this.runner.run();
+      }),
+      store.subscribe("EndpointSlice", (e) => {
+        proxier.onSliceEvent(e);
+        if (proxier.pending()) this.runner.run();
+      }),
+    ];
+  }
+
+  /** Moves simulated time to t, running each sync the runner allows on the way; answers them. */
+  advance(t: number): SyncStats[] {
+    const out: SyncStats[] = [];
+    for (;;) {
+      const due = this.runner.dueAt(this.now);
+      if (due === undefined || due > t) break;
+      this.now = due;
+      if (this.runner.take(this.now)) out.push((this.lastSync = this.proxier.sync(this.now)));
+    }
+    this.now = Math.max(this.now, t);
+    return out;
+  }
+
+  /** Runs the wanted sync as soon as the runner allows (time moves forward to then). */
+  flush(): SyncStats | undefined {
+    const due = this.runner.dueAt(this.now);
+    if (due === undefined) return undefined;
+    return this.advance(due)[0];
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+  }
+}

@@ -1,0 +1,127 @@
+// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go): one transaction per sync. The first
+// (full) sync sets up the table and writes every Service; later syncs write only changed Services:
+// their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
+// (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
+// flushed now and deleted by a later sync, at least a second on (kernels before 6.2 see the last
+// map reference go late).
+import { formatIPv4 } from "../../cluster/ip";
+import { Rng } from "../../workload/rng";
+import { SERVICE_CIDR_BASE } from "../../workload/cluster";
+import { ProxierBase, UpdateResult } from "../base";
+import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
+import { Packet, Route, SyncStats } from "../types";
+import { NftRenderer } from "./render";
+import { NftRuleset, TABLE } from "./ruleset";
+import { NftWalker } from "./walk";
+
+/** How long a stale chain waits before deletion. */
+const STALE_CHAIN_DELAY_MS = 1000;
+
+/** The element's identity: container and key (its value may change). */
+const elementKey = (e: string) => e.replace(/ (comment "[^"]*" )?: .*$/, "").replace(/ \}$/, "");
+
+export class NftablesProxier extends ProxierBase {
+  readonly mode = "nftables";
+  readonly ruleset = new NftRuleset();
+  readonly renderer: NftRenderer;
+  private readonly walker: NftWalker;
+  private readonly elements = new Map<string, Map<string, string>>();
+  private readonly chains = new Map<string, Set<string>>();
+  private readonly affinitySets = new Map<string, Set<string>>();
+  private readonly staleChains = new Map<string, number>();
+  private readonly portNames = new Map<string, string[]>();
+  /** The last transaction's text, when kept. */
+  lastText?: string;
+
+  constructor(readonly opts: { node?: NodeConfig; keepText?: boolean } = {}) {
+    super();
+    const node = opts.node ?? DEFAULT_NODE;
+    this.renderer = new NftRenderer({ clusterCIDR: node.clusterCIDR, serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000 });
+    this.walker = new NftWalker(this.ruleset, new Rng(node.seed), (a) => isLocalAddress(node, a));
+  }
+
+  protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
+    let commands = 0, bytes = 0;
+    const stale = [...this.staleChains].filter(([, t]) => t <= nowMs - STALE_CHAIN_DELAY_MS).map(([c]) => c);
+    if (stale.length > 0) {
+      const tx = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
+      commands += this.ruleset.apply(tx);
+      bytes += tx.length;
+      for (const c of stale) this.staleChains.delete(c);
+    }
+    const t = TABLE;
+    const head: string[] = full ? this.renderer.setup() : [];
+    if (full) this.elements.clear(); // setup flushed every map and set
+    const chainOps: string[] = [], delElems: string[] = [], addElems: string[] = [], rules: string[] = [], tail: string[] = [];
+    const services = full ? new Set([...this.portsByService.keys(), ...this.chains.keys()]) : u.changed;
+    for (const svc of services) {
+      const ports = this.portsByService.get(svc) ?? [];
+      const wantElems = new Map<string, string>();
+      const wantChains = new Set<string>(), wantSets = new Set<string>();
+      for (const p of ports) {
+        const eps = this.endpointsOf(p);
+        for (const e of this.renderer.elements(p, eps.length > 0)) wantElems.set(elementKey(e), e);
+        if (eps.length === 0) continue;
+        const c = this.renderer.chainsOf(p);
+        const bases = this.renderer.endpointBases(p, eps);
+        for (const b of bases) wantChains.add(`endpoint-${b}`);
+        wantChains.add(c.service);
+        if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) wantChains.add(c.external);
+        if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
+        rules.push(...this.renderer.rules(p, eps, bases, p.stickySeconds));
+      }
+      for (const c of wantChains) {
+        chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
+        this.staleChains.delete(c);
+      }
+      const had = this.elements.get(svc) ?? new Map<string, string>();
+      for (const [k, e] of had) if (wantElems.get(k) !== e) delElems.push(`delete element ${k} }`);
+      for (const [k, e] of wantElems) if (had.get(k) !== e) addElems.push(`add element ${e}`);
+      for (const c of this.chains.get(svc) ?? []) {
+        if (wantChains.has(c)) continue;
+        tail.push(`flush chain ${t} ${c}`);
+        this.staleChains.set(c, nowMs);
+      }
+      for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
+      this.remember(svc, wantElems, wantChains, wantSets, ports.map((p) => p.name));
+    }
+    const text = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail].join("\n") + "\n";
+    commands += this.ruleset.apply(text);
+    bytes += text.length;
+    if (this.opts.keepText) this.lastText = text;
+    return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
+  }
+
+  private remember(svc: string, elems: Map<string, string>, chains: Set<string>, sets: Set<string>, ports: string[]): void {
+    for (const old of this.portNames.get(svc) ?? []) if (!ports.includes(old)) this.renderer.forget(old);
+    const put = <T>(m: Map<string, T>, v: T, keep: boolean) => (keep ? m.set(svc, v) : m.delete(svc));
+    put(this.elements, elems, elems.size > 0);
+    put(this.chains, chains, chains.size > 0);
+    put(this.affinitySets, sets, sets.size > 0);
+    put(this.portNames, ports, ports.length > 0);
+  }
+
+  route(p: Packet, nowMs: number): Route {
+    const o = this.walker.route(p, nowMs);
+    switch (o.kind) {
+      case "dnat": {
+        const service = (o.serviceChain && this.renderer.ownerOf(o.serviceChain)) ?? "?";
+        return { verdict: "dnat", service, endpoint: `${formatIPv4(o.to!.ip)}:${o.to!.port}`, masq: o.masq };
+      }
+      case "reject": return { verdict: "reject" };
+      case "drop": return { verdict: "drop" };
+      default: return { verdict: "pass" };
+    }
+  }
+
+  /** Chains flushed and waiting for deletion. */
+  get staleChainCount(): number {
+    return this.staleChains.size;
+  }
+
+  dispose(): void {
+    this.walker.dispose();
+    this.ruleset.dispose();
+  }
+}
+

@@ -1,0 +1,274 @@
+// The kernel's nftables state for table "ip kube-proxy" as `nft -f` transactions leave it (linux
+// net/netfilter/nf_tables_api.c; nftables src/parser_bison.y): chains of rules, sets, and verdict maps.
+// A transaction applies whole or not at all. A chain that a rule or map element jumps to cannot be
+// deleted, nor a chain that still has rules (EBUSY). Maps keyed "ipv4_addr . inet_proto . inet_service"
+// (service-ips) or "inet_proto . inet_service" (service-nodeports) live in WebAssembly vmaps.
+import { SvcbenchError } from "../../core";
+import { WasmKeyedTable } from "../../wasm/keyed";
+import { parseIPv4Fast } from "../iptables/rule";
+import { Expr, exprTargets, NFT_PROTOS, nftWords, parseRuleExprs, Verdict } from "./rule";
+
+export const TABLE = "ip kube-proxy";
+
+export interface NftChain {
+  readonly name: string;
+  rules: Expr[][];
+  refs: number;
+  /** "type nat hook prerouting priority -100": a base chain. */
+  hook?: string;
+}
+
+export interface NftSet {
+  readonly name: string;
+  /** ms an added element lives (dynamic sets), or 0. */
+  readonly timeoutMs: number;
+  /** address → expiry (ms; Infinity: none). */
+  elements: Map<number, number>;
+}
+
+export interface NftMap {
+  readonly name: string;
+  readonly withAddr: boolean;
+  /** The kernel's hash: key → verdict id. */
+  table: WasmKeyedTable;
+  /** The same elements host-side (key → verdict id), to count references and to flush. */
+  shadow: Map<number, number>;
+}
+
+const mapKey = (addr: number, proto: number, port: number) => (addr * 256 + proto) * 65536 + port;
+
+export class NftRuleset {
+  readonly chains = new Map<string, NftChain>();
+  readonly sets = new Map<string, NftSet>();
+  readonly maps = new Map<string, NftMap>();
+  readonly verdicts: Verdict[] = [];
+  private readonly verdictIds = new Map<string, number>();
+  private tableExists = false;
+  private undo: (() => void)[] = [];
+  private dead: WasmKeyedTable[] = [];
+
+  verdictId(v: Verdict): number {
+    const key = v.chain ? `${v.kind} ${v.chain}` : v.kind;
+    let id = this.verdictIds.get(key);
+    if (id === undefined) {
+      id = this.verdicts.length;
+      this.verdicts.push(v);
+      this.verdictIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** nft -f: every command or none; answers the commands applied. */
+  apply(text: string): number {
+    this.undo = [];
+    this.dead = [];
+    let n = 0, lineNo = 0, pos = 0;
+    try {
+      while (pos < text.length) {
+        let end = text.indexOf("\n", pos);
+        if (end < 0) end = text.length;
+        const line = text.slice(pos, end).trim();
+        pos = end + 1;
+        lineNo++;
+        if (line === "" || line.startsWith("#")) continue;
+        this.command(line, (m: string): never => { throw new SvcbenchError(`nft: line ${lineNo}: ${m}`); });
+        n++;
+      }
+    } catch (err) {
+      for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
+      for (const t of this.dead.splice(0)) if (![...this.maps.values()].some((m) => m.table === t)) t.dispose();
+      throw err;
+    }
+    for (const t of this.dead) t.dispose();
+    this.undo = [];
+    return n;
+  }
+
+  private command(line: string, fail: (m: string) => never): void {
+    const sp1 = line.indexOf(" "), sp2 = line.indexOf(" ", sp1 + 1);
+    const verb = line.slice(0, sp1), what = line.slice(sp1 + 1, sp2);
+    const rest = line.slice(sp2 + 1);
+    if (!rest.startsWith(TABLE)) fail(`only table "${TABLE}" is modelled: ${line}`);
+    const body = rest.slice(TABLE.length + 1);
+    if (what === "table") {
+      if (verb !== "add") fail(`"${verb} table" is not modelled`);
+      if (!this.tableExists) { this.tableExists = true; this.undo.push(() => { this.tableExists = false; }); }
+      return;
+    }
+    if (!this.tableExists) fail(`Could not process rule: No such file or directory (table ${TABLE})`);
+    const sp = body.indexOf(" ");
+    const name = sp < 0 ? body : body.slice(0, sp);
+    const tail = sp < 0 ? "" : body.slice(sp + 1);
+    switch (`${verb} ${what}`) {
+      case "add chain": return this.addChain(name, tail);
+      case "flush chain": return this.flushChain(this.chain(name, fail));
+      case "delete chain": return this.deleteChain(this.chain(name, fail), fail);
+      case "add rule": return this.addRule(this.chain(name, fail), tail, fail);
+      case "add set": return this.addSet(name, tail, fail);
+      case "add map": return this.addMap(name, tail, fail);
+      case "flush set": return this.flushSet(this.set(name, fail));
+      case "flush map": return this.flushMap(this.map(name, fail));
+      case "delete set": return this.deleteSet(this.set(name, fail));
+      case "add element": return this.elements(name, tail, true, fail);
+      case "delete element": return this.elements(name, tail, false, fail);
+      default: fail(`syntax error: "${verb} ${what}" is not modelled`);
+    }
+  }
+
+  private chain(name: string, fail: (m: string) => never): NftChain {
+    return this.chains.get(name) ?? fail(`Could not process rule: No such file or directory (chain ${name})`);
+  }
+  private set(name: string, fail: (m: string) => never): NftSet {
+    return this.sets.get(name) ?? fail(`Could not process rule: No such file or directory (set ${name})`);
+  }
+  private map(name: string, fail: (m: string) => never): NftMap {
+    return this.maps.get(name) ?? fail(`Could not process rule: No such file or directory (map ${name})`);
+  }
+
+  private addChain(name: string, tail: string): void {
+    if (this.chains.has(name)) return;
+    const hook = /type \w+ hook \w+ priority -?\d+/.exec(tail)?.[0];
+    this.chains.set(name, { name, rules: [], refs: 0, hook });
+    this.undo.push(() => this.chains.delete(name));
+  }
+
+  private refer(exprs: readonly Expr[], d: number): void {
+    for (const t of exprTargets(exprs)) this.chains.get(t)!.refs += d;
+  }
+
+  private flushChain(c: NftChain): void {
+    const old = c.rules;
+    for (const r of old) this.refer(r, -1);
+    c.rules = [];
+    this.undo.push(() => { c.rules = old; for (const r of old) this.refer(r, +1); });
+  }
+
+  private deleteChain(c: NftChain, fail: (m: string) => never): void {
+    if (c.rules.length > 0 || c.refs > 0) fail(`Could not process rule: Device or resource busy (chain ${c.name})`);
+    this.chains.delete(c.name);
+    this.undo.push(() => this.chains.set(c.name, c));
+  }
+
+  private addRule(c: NftChain, tail: string, fail: (m: string) => never): void {
+    const exprs = parseRuleExprs(nftWords(tail), fail);
+    for (const t of exprTargets(exprs)) if (!this.chains.has(t)) fail(`Could not process rule: No such file or directory (chain ${t})`);
+    for (const e of exprs) {
+      if ((e.k === "inset" || e.k === "update") && !this.sets.has(e.set)) fail(`Could not process rule: No such file or directory (set ${e.set})`);
+      if (e.k === "vmap" && !this.maps.has(e.map)) fail(`Could not process rule: No such file or directory (map ${e.map})`);
+    }
+    this.refer(exprs, +1);
+    c.rules.push(exprs);
+    this.undo.push(() => { c.rules.pop(); this.refer(exprs, -1); });
+  }
+
+  private addSet(name: string, tail: string, fail: (m: string) => never): void {
+    if (!/type ipv4_addr/.test(tail)) fail(`set ${name}: only type ipv4_addr is modelled`);
+    if (this.sets.has(name)) return;
+    const t = /timeout (\d+)s/.exec(tail);
+    this.sets.set(name, { name, timeoutMs: t ? Number(t[1]) * 1000 : 0, elements: new Map() });
+    this.undo.push(() => this.sets.delete(name));
+  }
+
+  private addMap(name: string, tail: string, fail: (m: string) => never): void {
+    const withAddr = /type ipv4_addr \. inet_proto \. inet_service : verdict/.test(tail);
+    if (!withAddr && !/type inet_proto \. inet_service : verdict/.test(tail)) fail(`map ${name}: key type not modelled`);
+    if (this.maps.has(name)) return;
+    const m: NftMap = { name, withAddr, table: new WasmKeyedTable("vmap"), shadow: new Map() };
+    this.maps.set(name, m);
+    this.undo.push(() => { this.maps.delete(name); this.dead.push(m.table); });
+  }
+
+  private flushSet(s: NftSet): void {
+    const old = s.elements;
+    s.elements = new Map();
+    this.undo.push(() => { s.elements = old; });
+  }
+
+  private deleteSet(s: NftSet): void {
+    this.sets.delete(s.name);
+    this.undo.push(() => this.sets.set(s.name, s));
+  }
+
+  private flushMap(m: NftMap): void {
+    const oldTable = m.table, oldShadow = m.shadow;
+    for (const id of oldShadow.values()) { const v = this.verdicts[id]; if (v.chain) this.chains.get(v.chain)!.refs--; }
+    m.table = new WasmKeyedTable("vmap");
+    m.shadow = new Map();
+    this.dead.push(oldTable);
+    this.undo.push(() => {
+      this.dead.splice(this.dead.indexOf(oldTable), 1);
+      this.dead.push(m.table);
+      m.table = oldTable;
+      m.shadow = oldShadow;
+      for (const id of oldShadow.values()) { const v = this.verdicts[id]; if (v.chain) this.chains.get(v.chain)!.refs++; }
+    });
+  }
+
+  /** "{ key [comment "…"] [: verdict] [, …] }" of add / delete element. */
+  private elements(name: string, tail: string, add: boolean, fail: (m: string) => never): void {
+    const body = /^\{ (.*) \}$/.exec(tail)?.[1] ?? fail(`syntax error in element list: ${tail}`);
+    for (const item of body.split(" , ")) {
+      const colon = item.lastIndexOf(" : ");
+      const keyPart = (colon < 0 ? item : item.slice(0, colon)).replace(/ comment "[^"]*"$/, "");
+      const value = colon < 0 ? undefined : item.slice(colon + 3);
+      const set = this.sets.get(name);
+      if (set) {
+        const a = parseIPv4Fast(keyPart);
+        if (a < 0 || value !== undefined) fail(`bad element "${item}" for set ${name}`);
+        this.setElement(set, a, add, fail);
+        continue;
+      }
+      const m = this.map(name, fail);
+      const parts = keyPart.split(" . ");
+      const [a, proto, port] = m.withAddr ? [parseIPv4Fast(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])] : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
+      if (parts.length !== (m.withAddr ? 3 : 2) || a < 0 || proto === undefined || !(port >= 0 && port <= 65535)) fail(`bad key "${keyPart}" for map ${name}`);
+      this.mapElement(m, a, proto, port, add ? value ?? fail(`element of map ${name} needs a verdict`) : undefined, fail);
+    }
+  }
+
+  private setElement(s: NftSet, a: number, add: boolean, fail: (m: string) => never): void {
+    const old = s.elements.get(a);
+    if (add) s.elements.set(a, Infinity);
+    else if (old === undefined) fail(`Could not process rule: No such file or directory (element of ${s.name})`);
+    else s.elements.delete(a);
+    this.undo.push(() => { if (old === undefined) s.elements.delete(a); else s.elements.set(a, old); });
+  }
+
+  private mapElement(m: NftMap, addr: number, proto: number, port: number, value: string | undefined, fail: (m: string) => never): void {
+    const key = mapKey(addr, proto, port);
+    const old = m.shadow.get(key);
+    if (value !== undefined) {
+      const [v] = parseVerdict(value, fail);
+      if (v.chain && !this.chains.has(v.chain)) fail(`Could not process rule: No such file or directory (chain ${v.chain})`);
+      const id = this.verdictId(v);
+      if (old !== undefined) {
+        if (old !== id) fail(`Could not process rule: File exists (element of ${m.name} with another verdict)`);
+        return;
+      }
+      m.table.insert({ addr, port, proto, target: id });
+      m.shadow.set(key, id);
+      if (v.chain) this.chains.get(v.chain)!.refs++;
+      this.undo.push(() => { m.table.delete({ addr, port, proto }); m.shadow.delete(key); if (v.chain) this.chains.get(v.chain)!.refs--; });
+    } else {
+      if (old === undefined) fail(`Could not process rule: No such file or directory (element of ${m.name})`);
+      const v = this.verdicts[old!];
+      m.table.delete({ addr, port, proto });
+      m.shadow.delete(key);
+      if (v.chain) this.chains.get(v.chain)!.refs--;
+      this.undo.push(() => { m.table.insert({ addr, port, proto, target: old! }); m.shadow.set(key, old!); if (v.chain) this.chains.get(v.chain)!.refs++; });
+    }
+  }
+
+  dispose(): void {
+    for (const m of this.maps.values()) m.table.dispose();
+    this.maps.clear();
+  }
+}
+
+function parseVerdict(s: string, fail: (m: string) => never): [Verdict] {
+  const [kind, chain, extra] = s.split(" ");
+  if (extra !== undefined) fail(`syntax error in verdict "${s}"`);
+  if ((kind === "goto" || kind === "jump") && chain) return [{ kind, chain }];
+  if (chain === undefined && (kind === "drop" || kind === "accept" || kind === "return")) return [{ kind }];
+  return fail(`syntax error in verdict "${s}"`);
+}

@@ -1,0 +1,18 @@
+// The node every proxier runs on: its address, the cluster's pod range, and the seed of the kernel's
+// random draws (statistic, numgen) so that the same seed routes the same way.
+import { Cidr, CLUSTER_CIDR, NODE_IP } from "../cluster/ip";
+
+export interface NodeConfig {
+  /** The node's own IP: NodePorts answer on it (and on 127.0.0.1). */
+  readonly nodeIP: number;
+  /** --cluster-cidr: the pod range (kube-proxy's localDetector). */
+  readonly clusterCIDR: Cidr;
+  readonly seed: number;
+}
+
+export const DEFAULT_NODE: NodeConfig = { nodeIP: NODE_IP, clusterCIDR: CLUSTER_CIDR, seed: 1 };
+
+/** addrtype --dst-type LOCAL / fib daddr type local: the node's IP or loopback. */
+export function isLocalAddress(node: NodeConfig, addr: number): boolean {
+  return addr === node.nodeIP || addr >>> 24 === 127;
+}

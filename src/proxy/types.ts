@@ -1,0 +1,52 @@
+// What every proxier shares: the packet it routes, the verdict, what a sync wrote, the one interface.
+import type { EndpointSlice } from "../cluster/endpointslice";
+import type { WatchEvent } from "../cluster/events";
+import type { Service } from "../cluster/service";
+
+export const PROXY_MODES = ["userspace", "iptables-full", "iptables-partial", "ipvs", "nftables"] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+/** The first packet of a connection, as the node sees it. */
+export interface Packet {
+  readonly saddr: number;
+  readonly sport: number;
+  readonly daddr: number;
+  readonly dport: number;
+  readonly proto: number;
+}
+
+/**
+ * dnat: the connection goes to endpoint ("ip:port") of service ("ns/name:port"); masq when its
+ * source is rewritten (KUBE-MARK-MASQ). reject: refused (ICMP unreachable / RST). drop: dropped.
+ * pass: no service rule matched; the packet goes on unchanged.
+ */
+export type Route =
+  | { verdict: "dnat"; service: string; endpoint: string; masq?: boolean; attempts?: number; connectMs?: number }
+  | { verdict: "reject"; service?: string; attempts?: number; connectMs?: number }
+  | { verdict: "drop" }
+  | { verdict: "pass" };
+
+/** What one sync did: rules (lines, elements, kernel objects) and bytes handed to the kernel. */
+export interface SyncStats {
+  readonly full: boolean;
+  /** Services (namespace/name) whose rules were rewritten. */
+  readonly services: number;
+  readonly rulesWritten: number;
+  readonly bytesWritten: number;
+}
+
+export interface Proxier {
+  readonly mode: ProxyMode;
+  /** OnServiceAdd / OnServiceUpdate / OnServiceDelete. */
+  onServiceEvent(e: WatchEvent<Service>): void;
+  /** OnEndpointSliceAdd / Update / Delete. */
+  onSliceEvent(e: WatchEvent<EndpointSlice>): void;
+  /** True when a change awaits a sync. */
+  pending(): boolean;
+  /** syncProxyRules: programs every change since the last sync; nowMs is simulated time. */
+  sync(nowMs: number): SyncStats;
+  /** Where the node sends this packet now (its first packet; no conntrack). */
+  route(p: Packet, nowMs: number): Route;
+  /** Frees WebAssembly memory; the proxier is unusable afterwards. */
+  dispose(): void;
+}
