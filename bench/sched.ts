@@ -2,7 +2,7 @@
 // connection table saves (hit vs miss path) at N Services, how evenly each scheduler spreads
 // connections over pods of different speeds, and how many flows move when one pod goes or comes.
 import { ServiceEntry, SvcbenchError } from "../src/core";
-import { HASHING_SCHEDULERS, IpvsRoute, IpvsService, SCHEDULERS, SchedulerName } from "../src/ipvs";
+import { CONN_TAB_BITS, HASHING_SCHEDULERS, IpvsRoute, IpvsService, SCHEDULERS, SchedulerName } from "../src/ipvs";
 import { TsService } from "../src/reference/ipvs";
 import { TsMap } from "../src/reference/map";
 import { TsRoute } from "../src/reference/route";
@@ -150,7 +150,7 @@ function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
       ];
       try {
         for (const side of sides.filter((s) => o.conntrack.includes(s.impl))) {
-          const extra = { table: side.table, connections: CONNTRACK_CONNS, distinct_services: wpool.length };
+          const extra = { table: side.table, connections: CONNTRACK_CONNS, buckets: 1 << CONN_TAB_BITS.default, distinct_services: wpool.length };
           if (side.impl !== "conntrack-rsz") {
             // Hit: every packet belongs to one of the established connections.
             const route = side.make();

@@ -1,5 +1,6 @@
 // Every suite's part of the report, in the order REPORT.md shows them.
 import { lookupSection } from "./lookup-section";
+import { schedSection } from "./sched-section";
 import { ReportSection } from "./section";
 
-export const SECTIONS: readonly ReportSection[] = [lookupSection];
+export const SECTIONS: readonly ReportSection[] = [lookupSection, schedSection];

@@ -1,0 +1,109 @@
+// The sched suite in REPORT.md: IPVS scheduler pick cost, the connection table's fast path,
+// balance over pods of different speeds, and flows moved on pod churn.
+import { SCHEDULERS } from "../ipvs";
+import { bars, ChartSpec, logLogLines } from "./charts";
+import { at, fitTable, mdTable, num, pivot, x } from "./markdown";
+import { CaseResult } from "./results";
+import { ReportSection } from "./section";
+import { fmtNs } from "./table";
+
+const PICK_IMPLS = SCHEDULERS.flatMap((s) => [s, `${s}-ts`]);
+const pct = (v: unknown) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "-");
+const fixed = (v: unknown, d: number) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(d) : "-");
+const picksOf = (all: CaseResult[]) => all.filter((c) => c.scenario === undefined);
+const balanceOf = (all: CaseResult[]) => all.filter((c) => c.scenario?.startsWith("balance-"));
+const sizes = (cases: CaseResult[]) => [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
+
+function pickFindings(all: CaseResult[]): string[] {
+  const picks = picksOf(all), ns = sizes(picks);
+  if (ns.length === 0) return [];
+  const big = ns[ns.length - 1], out: string[] = [];
+  const lc = at(picks, "lc", big), dh = at(picks, "dh", big), mh = at(picks, "mh", big), rr = at(picks, "rr", big);
+  if (lc !== undefined && rr !== undefined && dh !== undefined && mh !== undefined) {
+    out.push(`An IPVS pick at ${num(big)} dests costs ${fmtNs(rr)} ns (rr), ${fmtNs(dh)} ns (dh) and ${fmtNs(mh)} ns (mh, a SipHash per pick), but ${fmtNs(lc)} ns for lc, which scans every dest: the least-connection family grows linearly with the pods of a Service.`);
+  }
+  const ratios = ns.map((n) => { const a = at(picks, "mh", n), b = at(picks, "dh", n); return a && b ? a / b : undefined; }).filter((r): r is number => r !== undefined);
+  if (ratios.length > 0) out.push(`Maglev (mh) costs ${x(Math.min(...ratios))}–${x(Math.max(...ratios))} a dh pick: the kernel's hsiphash is four SipRounds of 64-bit add-rotate-xor, dh one multiply.`);
+  const speed = SCHEDULERS.map((s) => { const a = at(picks, `${s}-ts`, big), b = at(picks, s, big); return a && b ? a / b : undefined; }).filter((r): r is number => r !== undefined);
+  if (speed.length > 0) out.push(`The WebAssembly schedulers run ${x(Math.min(...speed))}–${x(Math.max(...speed))} faster than their TypeScript twins at ${num(big)} dests.`);
+  return out;
+}
+
+function otherFindings(all: CaseResult[]): string[] {
+  const out: string[] = [];
+  const ct = all.filter((c) => c.impl === "conntrack"), big = Math.max(...ct.map((c) => c.n));
+  const hit = at(ct, "conntrack", big, "hit"), miss = at(ct, "conntrack", big, "miss"), rsz = at(all, "conntrack-rsz", big, "miss");
+  if (hit !== undefined && miss !== undefined) {
+    out.push(`Only a connection's first packet reaches the scheduler: at ${num(big)} Services an established packet costs ${fmtNs(hit)} ns in the connection table, a first packet ${fmtNs(miss)} ns (${x(miss / hit)}), most of it the walk of the kernel's 256-bucket service table` +
+      (rsz !== undefined ? ` (${fmtNs(rsz)} ns with the resizable table).` : "."));
+  }
+  const kp = (s: string) => balanceOf(all).find((c) => c.impl === s && c.scenario === "balance-kube-proxy");
+  const [rr, wlc, sed, dh] = ["rr", "wlc", "sed", "dh"].map(kp);
+  if (rr && wlc && sed && dh) {
+    out.push(`With kube-proxy's weights (all 1) over pods of speeds ${(rr.speeds as number[]).join(", ")} at ${Number(rr.load) * 100}% load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`);
+  }
+  const dis = all.filter((c) => c.scenario === "disruption");
+  const mh = dis.filter((c) => c.impl === "mh"), dhs = dis.find((c) => c.impl === "dh" && c.n === 100);
+  if (mh.length > 0) {
+    out.push(`When one of N pods goes, mh moves ${mh.map((c) => `${pct(c.moved_remove)} at N = ${num(c.n)}`).join(", ")} of flows (ideal 1/N); its fixed 4093-slot table keeps that near 1/N only while N is well below 4093/100` +
+      (dhs ? `; dh and sh move ${pct(dhs.moved_remove)} at N = 100, and with more than 256 pods they only ever use 256.` : "."));
+  }
+  return out;
+}
+
+function balanceBody(cases: CaseResult[]): string {
+  const weightings = [...new Set(cases.map((c) => c.scenario!))];
+  const rows = SCHEDULERS.filter((s) => cases.some((c) => c.impl === s)).map((s) => [s, ...weightings.flatMap((w) => {
+    const c = cases.find((x) => x.impl === s && x.scenario === w);
+    return [fixed(c?.max_mean, 2), fixed(c?.jain, 3), fixed(c?.p99_queue, 0), fixed(c?.mean_response_ms, 0)];
+  })]);
+  const c0 = cases[0];
+  return `Balance: ${num(Number(c0.connections))} connections (Poisson, jobs of mean ${c0.meanWorkMs} ms of work) to ${c0.n} pods of speeds ${(c0.speeds as number[]).join(", ")} at ${Number(c0.load) * 100}% load; each pod serves one connection at a time; a closed connection waits out TIME_WAIT as inactive. ` +
+    "Weights: kube-proxy's (all 1) or the pods' capacity. Utilization max/mean, Jain's index over utilization, p99 of the connections at the chosen pod when one arrives, mean response:\n\n" +
+    mdTable(["sched", ...weightings.flatMap((w) => [`${w.replace("balance-", "")} max/mean`, "Jain", "p99 queue", "resp ms"])], rows);
+}
+
+export const schedSection: ReportSection = {
+  suite: "sched",
+  title: "Per new connection: the IPVS scheduler and the connection table (sched)",
+
+  findings: (all) => [...pickFindings(all), ...otherFindings(all)],
+
+  body(all, fits) {
+    const picks = picksOf(all), parts: string[] = [];
+    if (picks.length > 0) {
+      parts.push("Median ns per pick by number of dests (batch 1024; each pick counts as a new connection; `-ts`: the TypeScript twin):",
+        pivot(picks, PICK_IMPLS.filter((i) => picks.some((c) => c.impl === i))));
+    }
+    const ct = all.filter((c) => c.scenario === "hit" || c.scenario === "miss");
+    if (ct.length > 0) {
+      const impls = ["conntrack", "conntrack-rsz", "conntrack-ts"].filter((i) => ct.some((c) => c.impl === i));
+      parts.push(`Median ns per packet through the route with ${num(Number(ct[0].connections))} established connections in ${num(Number(ct[0].buckets))} buckets: hit (established) and miss (first packet: lookup, schedule, record, and one expiry). Tables: conntrack = svctable-fixed, -rsz = svctable-resizable, -ts = JS Map:`,
+        mdTable(["Services", ...impls.flatMap((i) => [`${i} hit`, `${i} miss`])],
+          sizes(ct).map((n) => [num(n), ...impls.flatMap((i) => [fmtNs(at(ct, i, n, "hit")), fmtNs(at(ct, i, n, "miss"))])])));
+    }
+    const bal = balanceOf(all);
+    if (bal.length > 0) parts.push(balanceBody(bal));
+    const dis = all.filter((c) => c.scenario === "disruption");
+    if (dis.length > 0) {
+      parts.push("Flows moved when one of N pods is removed or one added (ideal in brackets), and ns per dest change with its table rebuild:",
+        mdTable(["sched", "N", "moved on remove", "moved on add", "ns per change"],
+          dis.map((c) => [c.impl, num(c.n), `${pct(c.moved_remove)} (${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)])));
+    }
+    const f = fits.filter((x) => x.scenario === undefined);
+    if (f.length > 0) parts.push("Complexity fit of pick cost against the number of dests:", fitTable(f));
+    return parts.join("\n\n");
+  },
+
+  charts(all): ChartSpec[] {
+    const charts: ChartSpec[] = [];
+    const picks = picksOf(all).filter((c) => !c.impl.endsWith("-ts")).map((c) => ({ n: c.n, ns: c.median_ns, sched: c.impl }));
+    if (picks.length > 0) {
+      charts.push(logLogLines("sched-pick.svg", "IPVS scheduler: ns per pick vs dests", picks,
+        { field: "n", title: "dests" }, { field: "ns", title: "ns per pick (median)" }, "sched"));
+    }
+    const bal = balanceOf(all).map((c) => ({ sched: c.impl, jain: Number(c.jain), weights: c.scenario!.replace("balance-", "") }));
+    if (bal.length > 0) charts.push(bars("sched-balance.svg", "Jain's index of pod utilization (1 = even)", bal, { field: "jain", title: "Jain's index" }, "sched", "weights"));
+    return charts;
+  },
+};

@@ -1,0 +1,71 @@
+// The sched suite's parts: fairness figures, the connection-traffic model behind the balance cases,
+// and a tiny run of the suite (case count, shapes, the table) on a filter.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { schedSuite } from "../bench/sched";
+import { Progress } from "../bench/harness";
+import { SchedulerName } from "../src/ipvs";
+import { jain, maxOverMean, percentile } from "../src/report/fairness";
+import { WasmBatch } from "../src/wasm/batch";
+import { WasmService } from "../src/wasm/ipvs";
+import { WasmKeyedTable } from "../src/wasm/keyed";
+import { WasmRoute } from "../src/wasm/route";
+import { BalanceFigures, runConnTraffic } from "../src/workload/conns";
+import { DEFAULT_TRAFFIC } from "../src/workload/traffic";
+
+test("fairness: Jain's index, max over mean and nearest-rank percentiles", () => {
+  assert.equal(jain([2, 2, 2, 2]), 1);
+  assert.equal(jain([5, 0, 0, 0]), 0.25);
+  assert.ok(Math.abs(jain([1, 2, 3]) - 36 / 42) < 1e-12);
+  assert.equal(maxOverMean([1, 1, 4]), 2);
+  assert.equal(percentile([5, 1, 3, 2, 4], 0.99), 5);
+  assert.equal(percentile([5, 1, 3, 2, 4], 0.5), 3);
+  assert.ok(Number.isNaN(percentile([], 0.5)));
+});
+
+function balance(name: SchedulerName, weights: number[], speeds: number[]): BalanceFigures {
+  const vip = { addr: 0x0a600001, port: 80, proto: 6, target: 0 };
+  const table = new WasmKeyedTable("vmap"), svc = new WasmService(), batch = new WasmBatch(1);
+  table.insert(vip);
+  svc.setScheduler(name);
+  weights.forEach((w, i) => svc.addDest({ addr: 0x0af40001 + i, port: 8080, weight: w }));
+  const route = new WasmRoute(table, [svc]);
+  try {
+    return runConnTraffic(route, vip, { speeds, load: 0.7, connections: 4000, meanWorkMs: 20, clients: 200, seed: 5 }, batch);
+  } finally {
+    route.dispose();
+    svc.dispose();
+    table.dispose();
+    batch.dispose();
+  }
+}
+
+test("connection traffic: least-connection beats rr on pods of unequal speed; dh sends one ClusterIP to one pod", () => {
+  const speeds = [1, 4, 1, 4], ones = [1, 1, 1, 1];
+  const rr = balance("rr", ones, speeds), lc = balance("lc", ones, speeds), wrr = balance("wrr", speeds, speeds), dh = balance("dh", ones, speeds);
+  assert.ok(lc.jain > rr.jain && lc.mean_response_ms < rr.mean_response_ms, JSON.stringify({ rr, lc }));
+  assert.ok(wrr.jain > 0.98, `wrr with capacity weights: ${wrr.jain}`);
+  assert.ok(Math.abs(dh.jain - 1 / 4) < 1e-9 && dh.max_mean === 4, JSON.stringify(dh));
+  for (const f of [rr, lc, wrr, dh]) assert.equal(f.refused, 0);
+});
+
+test("a filtered run of the suite gives the cases it counts, well formed, and a table", () => {
+  const opts = {
+    sizes: [100], full: false, seed: 3, budget: { time: 2, iterations: 2 }, traffic: DEFAULT_TRAFFIC,
+    filter: /^sched\/(mh|mh-ts|conntrack)$/,
+  };
+  const cases = schedSuite.run(opts, new Progress(0, false));
+  assert.equal(cases.length, schedSuite.caseCount(opts));
+  const kinds = cases.map((c) => `${c.impl}/${c.scenario ?? "pick"}/${c.n}`);
+  for (const k of ["mh/pick/2", "mh-ts/pick/1000", "conntrack/hit/100", "conntrack/miss/100", "mh/balance-capacity/10", "mh/disruption/100"]) {
+    assert.ok(kinds.includes(k), `${k} missing from ${kinds.join(" ")}`);
+  }
+  for (const c of cases) {
+    assert.equal(c.suite, "sched");
+    if (c.samples === 0) assert.equal(c.timed, false, `${c.impl} ${c.scenario}: untimed cases say so`);
+    else assert.ok(c.median_ns > 0 && c.p99_ns >= c.median_ns, `${c.impl} ${c.scenario} ${c.n}`);
+  }
+  const table = schedSuite.table(cases);
+  assert.match(table, /ns per pick/);
+  assert.match(table, /conntrack hit \/ miss at 100 Services/);
+});
