@@ -5,8 +5,8 @@
 // to IP_VS_MH_TAB_BITS bits), until the table is full; rebuilt on any change. h1 and h2 are the
 // kernel's hsiphash with its fixed keys. The key is the source addr (+ port with
 // IP_VS_SVC_F_SCHED_MH_PORT); IP_VS_SVC_F_SCHED_MH_FALLBACK rehashes past an unavailable dest.
-import { NIL, NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
-import { ADDR, Dests, LAST_WEIGHT, PORT, available, get, idAt } from "../dest";
+import { NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
+import { ADDR, Dests, LAST_WEIGHT, PORT, get, idAt } from "../dest";
 import { hsiphash } from "../hash";
 import { Service } from "../service";
 import { hashedDest, keyPort } from "./hashed";
