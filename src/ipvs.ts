@@ -8,12 +8,6 @@ export type SchedulerName = (typeof SCHEDULERS)[number];
 /** The schedulers that hash a packet to a fixed table (and so keep flows on a dest). */
 export const HASHING_SCHEDULERS: readonly SchedulerName[] = ["dh", "sh", "mh"];
 
-export function schedulerId(name: SchedulerName): number {
-  const id = SCHEDULERS.indexOf(name);
-  if (id < 0) throw new SvcbenchError(`unknown scheduler "${name as string}"; known: ${SCHEDULERS.join(", ")}`);
-  return id;
-}
-
 /** sh / mh fallback (IP_VS_SVC_F_SCHED1) and port hashing (IP_VS_SVC_F_SCHED2). */
 export const IP_VS_SVC_F_SCHED_FALLBACK = 0x0008;
 export const IP_VS_SVC_F_SCHED_PORT = 0x0010;
