@@ -1,8 +1,9 @@
-// What the hashing schedulers share: a lookup table of list positions that the scheduler's reassign
-// fills (dh, sh: the table is sched_data), and the lookup of ip_vs_sh_get / ip_vs_mh_get with the
-// fallback of ip_vs_sh_get_fallback / ip_vs_mh_get_fallback: loop around the table from the original
-// hash, rehashing with each offset, until an available dest (or an empty entry). The first probe
-// computes its hash directly; only the fallback loop calls the hash through a reference.
+// Shared by the hashing schedulers, linux net/netfilter/ipvs/ip_vs_{dh,sh,mh}.c: a lookup table of list
+// positions that the scheduler's reassign fills (dh, sh: the table is sched_data), and the lookup of
+// ip_vs_sh_get / ip_vs_mh_get with the fallback of ip_vs_sh_get_fallback / ip_vs_mh_get_fallback: loop
+// around the table from the original hash, rehashing with each offset, until an available dest (or an
+// empty entry). The first probe computes its hash directly; only the fallback loop calls the hash
+// through a reference.
 import { NIL, NO_MEMORY, OK, allocNil } from "../common";
 import { available, idAt } from "../dest";
 import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, Service } from "../service";

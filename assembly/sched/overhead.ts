@@ -1,5 +1,5 @@
-// The load measures of the least-connection schedulers and the comparison they share:
-// ip_vs_dest_conn_overhead (linux include/net/ip_vs.h), (activeconns << 8) + inactconns, and
+// The least-connection load measures of linux include/net/ip_vs.h and the comparison they share:
+// ip_vs_dest_conn_overhead, (activeconns << 8) + inactconns, and
 // the sed / nq overhead activeconns + 1 (ip_vs_sed.c, ip_vs_nq.c); a dest is less loaded than
 // least when loh * weight(dest) > doh * weight(least), the kernel's integer form of doh/wd < loh/wl.
 // Counters are u32 and weights at most 65535, so every product fits in 64 bits exactly.

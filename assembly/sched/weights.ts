@@ -1,5 +1,5 @@
-// The gcd and the largest of the dests' weights, by which wrr (ip_vs_wrr_gcd_weight,
-// ip_vs_wrr_max_weight) and mh (ip_vs_mh_gcd_weight, ip_vs_mh_shift_weight) size their rounds.
+// The gcd and largest weight by which linux net/netfilter/ipvs/ip_vs_wrr.c (ip_vs_wrr_gcd_weight,
+// ip_vs_wrr_max_weight) and ip_vs_mh.c (ip_vs_mh_gcd_weight, ip_vs_mh_shift_weight) size their rounds.
 import { Dests, get, idAt } from "../dest";
 
 function gcd(a: i32, b: i32): i32 {
