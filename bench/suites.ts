@@ -2,5 +2,6 @@
 import { lookupSuite } from "./lookup";
 import { schedSuite } from "./sched";
 import { Suite } from "./suite";
+import { syncSuite } from "./sync";
 
-export const SUITES: readonly Suite[] = [lookupSuite, schedSuite];
+export const SUITES: readonly Suite[] = [lookupSuite, schedSuite, syncSuite];

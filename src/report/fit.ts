@@ -17,6 +17,8 @@ export interface Fit {
   impl: string;
   scenario?: string;
   batch?: number;
+  /** Endpoints per Service (the sync suite's second dimension). */
+  endpoints?: number;
   points: number;
   class: ComplexityClass;
   /** time ≈ coefficient × f(N), in ns. */
@@ -50,9 +52,9 @@ export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenar
   return best && { points: points.length, ...best, loglog_slope: slope };
 }
 
-/** The curve a case belongs to: everything but N. */
-export function curveKey(c: Pick<CaseResult, "suite" | "impl" | "scenario" | "batch">): string {
-  return [c.suite, c.impl, c.scenario ?? "", c.batch ?? ""].join("|");
+/** The curve a case belongs to: everything but N (endpoints per Service, where a suite sweeps them, too). */
+export function curveKey(c: Pick<CaseResult, "suite" | "impl" | "scenario" | "batch"> & { endpoints?: unknown }): string {
+  return [c.suite, c.impl, c.scenario ?? "", c.batch ?? "", ...(c.endpoints !== undefined ? [`E${c.endpoints}`] : [])].join("|");
 }
 
 /** One fit per curve with at least two sizes (median times). */
@@ -63,8 +65,8 @@ export function fitCases(cases: CaseResult[]): Fit[] {
   for (const group of curves.values()) {
     const f = fitPoints(group.map((c) => ({ n: c.n, t: c.median_ns })));
     if (!f) continue;
-    const { suite, impl, scenario, batch } = group[0];
-    fits.push({ suite, impl, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }), ...f });
+    const { suite, impl, scenario, batch, endpoints } = group[0];
+    fits.push({ suite, impl, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }), ...(typeof endpoints === "number" && { endpoints }), ...f });
   }
   return fits;
 }

@@ -2,5 +2,6 @@
 import { lookupSection } from "./lookup-section";
 import { schedSection } from "./sched-section";
 import { ReportSection } from "./section";
+import { syncSection } from "./sync-section";
 
-export const SECTIONS: readonly ReportSection[] = [lookupSection, schedSection];
+export const SECTIONS: readonly ReportSection[] = [lookupSection, schedSection, syncSection];

@@ -6,7 +6,7 @@ import { Pod } from "../cluster/pod";
 import { NODE_PORT_RANGE, Protocol, Service, ServiceType } from "../cluster/service";
 import { ClusterStore } from "../cluster/store";
 import { SvcbenchError } from "../core";
-import { makeServicePorts } from "./cluster";
+import { makeServicePorts, SERVICE_CIDR_BASE, SERVICE_CIDR_SIZE } from "./cluster";
 import { Rng } from "./rng";
 
 export interface ClusterShape {
@@ -35,6 +35,7 @@ export class ClusterWorkload {
   readonly services: Service[] = [];
   readonly podIPs = new PodIPs();
   private readonly rng: Rng;
+  private readonly clusterIPs = new Set<number>();
 
   constructor(readonly shape: ClusterShape) {
     const { services: n, endpoints: e } = shape;
@@ -57,7 +58,16 @@ export class ClusterWorkload {
         sessionAffinity: this.rng.float() < aff ? "ClientIP" : "None",
         loadBalancerIP: type === "LoadBalancer" ? (LB_CIDR.base + 1 + i) >>> 0 : undefined,
       });
+      this.clusterIPs.add(sp.addr);
     });
+  }
+
+  /** A ClusterIP from the service range that none of these Services holds. */
+  freeClusterIP(): number {
+    for (;;) {
+      const ip = (SERVICE_CIDR_BASE + 2 + this.rng.below(SERVICE_CIDR_SIZE - 3)) >>> 0;
+      if (!this.clusterIPs.has(ip)) return ip;
+    }
   }
 
   /** A ready pod for Service i (its selector picks it). */

@@ -24,7 +24,6 @@ export interface IptablesProxierOptions {
 }
 
 export class IptablesProxier extends ProxierBase {
-  readonly mode: "iptables-full" | "iptables-partial";
   readonly tables = new IptablesTables();
   readonly renderer: IptablesRenderer;
   private readonly walker: IptablesWalker;
@@ -33,18 +32,24 @@ export class IptablesProxier extends ProxierBase {
   private lastCleanupMs = -Infinity;
   /** The text of the last restore, when kept. */
   lastText?: string;
+  /** MinimizeIPTablesRestore: may be switched between syncs (the kernel state is the same either way). */
+  partial: boolean;
 
-  constructor(readonly opts: IptablesProxierOptions) {
+  constructor(private readonly opts: IptablesProxierOptions) {
     super();
-    this.mode = opts.partial ? "iptables-partial" : "iptables-full";
+    this.partial = opts.partial;
     this.node = opts.node ?? DEFAULT_NODE;
     const o: IptablesOptions = { clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true };
     this.renderer = new IptablesRenderer(o);
     this.walker = new IptablesWalker(this.tables, new Rng(this.node.seed), (a) => isLocalAddress(this.node, a));
   }
 
+  get mode(): "iptables-full" | "iptables-partial" {
+    return this.partial ? "iptables-partial" : "iptables-full";
+  }
+
   protected syncRules(u: UpdateResult, needFull: boolean, nowMs: number): SyncStats {
-    const full = needFull || !this.opts.partial;
+    const full = needFull || !this.partial;
     let totalEndpoints = 0;
     for (const eps of this.endpointsMap.values()) totalEndpoints += eps.length;
     const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS;

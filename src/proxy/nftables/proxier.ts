@@ -30,7 +30,7 @@ export class NftablesProxier extends ProxierBase {
   private readonly affinitySets = new Map<string, Set<string>>();
   private readonly staleChains = new Map<string, number>();
   private readonly portNames = new Map<string, string[]>();
-  /** The last transaction's text, when kept. */
+  /** The last sync's transactions (stale-chain deletion first, if any), when kept. */
   lastText?: string;
 
   constructor(readonly opts: { node?: NodeConfig; keepText?: boolean } = {}) {
@@ -41,12 +41,13 @@ export class NftablesProxier extends ProxierBase {
   }
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
-    let commands = 0, bytes = 0;
+    let commands = 0, bytes = 0, pre = "";
     const stale = [...this.staleChains].filter(([, t]) => t <= nowMs - STALE_CHAIN_DELAY_MS).map(([c]) => c);
     if (stale.length > 0) {
       const tx = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
       commands += this.ruleset.apply(tx);
       bytes += tx.length;
+      pre = tx;
       for (const c of stale) this.staleChains.delete(c);
     }
     const t = TABLE;
@@ -88,7 +89,7 @@ export class NftablesProxier extends ProxierBase {
     const text = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail].join("\n") + "\n";
     commands += this.ruleset.apply(text);
     bytes += text.length;
-    if (this.opts.keepText) this.lastText = text;
+    if (this.opts.keepText) this.lastText = pre + text;
     return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
   }
 

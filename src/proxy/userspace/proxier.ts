@@ -5,6 +5,7 @@
 // (ensurePortals) and purges stale sticky sessions. A connection dials the balancer's pick with
 // timeouts 250 ms, 500 ms, 1 s, 2 s; a failed dial tries the next endpoint and resets affinity.
 import { EndpointSlice } from "../../cluster/endpointslice";
+import { SvcbenchError } from "../../core";
 import { WatchEvent } from "../../cluster/events";
 import { formatIPv4 } from "../../cluster/ip";
 import { Rng } from "../../workload/rng";
@@ -18,7 +19,8 @@ import { LoadBalancerRR } from "./roundrobin";
 
 /** EndpointDialTimeouts. */
 export const DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000] as const;
-const PROXY_PORTS = { min: 36000, max: 60999 };
+/** Proxy sockets bind port 0: the kernel hands out net.ipv4.ip_local_port_range (32768-60999). */
+export const PROXY_PORTS = { min: 32768, max: 60999 };
 
 interface ProxiedPort {
   readonly info: ServicePortInfo;
@@ -59,6 +61,10 @@ export class UserspaceProxier extends ProxierBase {
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
     const services = full ? new Set(this.portsByService.keys()) : u.changed;
+    const ports = this.svcPortMap.size, capacity = PROXY_PORTS.max - PROXY_PORTS.min + 1;
+    if (ports > capacity) {
+      throw new SvcbenchError(`userspace proxier: ${ports} service ports need ${ports} proxy sockets, but a node has ${capacity} local ports (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max})`);
+    }
     for (const svc of services) {
       const cur = this.portsByService.get(svc) ?? [];
       for (const name of this.proxiedByService.get(svc) ?? []) {
@@ -87,7 +93,7 @@ export class UserspaceProxier extends ProxierBase {
       this.nextProxyPort = port === PROXY_PORTS.max ? PROXY_PORTS.min : port + 1;
       if (!this.byProxyPort.has(port)) return port;
     }
-    throw new Error("userspace proxier: no proxy ports left");
+    throw new SvcbenchError(`userspace proxier: no local port left for another proxy socket: a node has ${PROXY_PORTS.max - PROXY_PORTS.min + 1} (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max}), one per service port`);
   }
 
   private start(p: ServicePortInfo): void {

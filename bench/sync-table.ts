@@ -1,0 +1,62 @@
+// The sync suite's terminal table: ns per sync by mode and N for each scenario and endpoint count,
+// what each sync wrote, and each curve's complexity fit.
+import { PROXY_MODES } from "../src/proxy/types";
+import { fitPoints } from "../src/report/fit";
+import { CaseResult } from "../src/report/results";
+import { fmtNs, fmtRatio, formatTable } from "../src/report/table";
+
+const SCENARIOS = ["create-service", "add-pod", "burst-100"];
+
+function fmtCount(v: unknown): string {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return "-";
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n);
+}
+
+/** Curves by (impl, scenario, E): complexity class and log-log slope of the median over N. */
+export function syncFits(cases: CaseResult[]): { impl: string; scenario: string; endpoints: number; fit: ReturnType<typeof fitPoints> }[] {
+  const keys = new Map<string, CaseResult[]>();
+  for (const c of cases) {
+    const k = `${c.impl}|${c.scenario}|${c.endpoints}`;
+    keys.set(k, [...(keys.get(k) ?? []), c]);
+  }
+  return [...keys.values()].map((g) => ({
+    impl: g[0].impl, scenario: g[0].scenario!, endpoints: Number(g[0].endpoints),
+    fit: fitPoints(g.map((c) => ({ n: c.n, t: c.median_ns }))),
+  }));
+}
+
+export function syncTable(all: CaseResult[]): string {
+  const cases = all.filter((c) => c.suite === "sync");
+  const impls = PROXY_MODES.filter((m) => cases.some((c) => c.impl === m));
+  const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
+  const es = [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
+  const find = (impl: string, sc: string, n: number, e: number) => cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
+  const out: string[] = [];
+  for (const e of es) {
+    const rows: (string | number)[][] = [];
+    const writes: (string | number)[][] = [];
+    for (const sc of SCENARIOS) {
+      for (const n of sizes.filter((n) => cases.some((c) => c.n === n && c.endpoints === e))) {
+        rows.push([sc, n, ...impls.map((i) => fmtNs(find(i, sc, n, e)?.median_ns)),
+          fmtRatio(find("iptables-full", sc, n, e)?.median_ns, find("iptables-partial", sc, n, e)?.median_ns)]);
+        writes.push([sc, n, ...impls.map((i) => {
+          const c = find(i, sc, n, e);
+          return c ? `${fmtCount(c.rules_written)} / ${fmtCount(c.bytes_written)}` : "-";
+        })]);
+      }
+    }
+    out.push(`sync, E = ${e} endpoints per Service: ns per sync (median; burst-100 is one sync of 100 changes)\n` +
+      formatTable(["scenario", "N", ...impls, "full/partial"], rows));
+    out.push(`rules / bytes written by that sync, E = ${e}\n` + formatTable(["scenario", "N", ...impls], writes));
+  }
+  const fits = syncFits(cases).filter((f) => f.fit);
+  if (fits.length > 0) {
+    const rows = SCENARIOS.flatMap((sc) => es.map((e) => [sc, e, ...impls.map((i) => {
+      const f = fits.find((x) => x.impl === i && x.scenario === sc && x.endpoints === e)?.fit;
+      return f ? `${f.class} (${f.loglog_slope.toFixed(2)})` : "-";
+    })]));
+    out.push("complexity over N (best class, log-log slope)\n" + formatTable(["scenario", "E", ...impls], rows));
+  }
+  return out.join("\n\n");
+}

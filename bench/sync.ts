@@ -1,0 +1,221 @@
+// The sync suite: the time from a change (a new Service, one more pod, a burst of 100 pods) to rules
+// that route it, per kube-proxy mode, as the number of Services grows; the timed work is the event
+// through the endpoints controller, kube-proxy's change trackers and one sync that programs the
+// model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
+// into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
+// portals and its balancer). Each change is undone, untimed, before the next sample.
+import { Bench } from "tinybench";
+import { EndpointSliceController } from "../src/cluster/endpoints-controller";
+import { ClusterStore } from "../src/cluster/store";
+import { SvcbenchError } from "../src/core";
+import { IptablesProxier } from "../src/proxy/iptables/proxier";
+import { KubeProxy } from "../src/proxy/kube-proxy";
+import { newProxier } from "../src/proxy/modes";
+import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
+import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
+import { CaseResult } from "../src/report/results";
+import { ClusterWorkload } from "../src/workload/objects";
+import { Budget, Measured, Progress } from "./harness";
+import { Suite, SuiteOptions, wanted } from "./suite";
+import { syncTable } from "./sync-table";
+
+export const SYNC_SIZES = [100, 1000, 10000, 100000];
+export const SYNC_ENDPOINTS = [2, 10];
+/** Without --full, E = 10 stops here: 100k Services × 10 pods is a million pods and 3.5 million iptables rules per full sync. */
+export const LARGE_E_MAX_N = 10000;
+export const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
+export type SyncScenario = (typeof SYNC_SCENARIOS)[number];
+export const BURST = 100;
+/** A first sync slower than this marks the size as slow: no warmup sample, as few samples as the budget allows. */
+const SLOW_SYNC_MS = 200;
+/** The share of --time each sync case samples for (120 cases in a default run). */
+export const SYNC_TIME_SHARE = 0.25;
+
+interface SyncOptions {
+  sizes: number[];
+  endpoints: number[];
+  /** Largest N measured with more than 2 endpoints per Service. */
+  largeEMaxN: number;
+  seed: number;
+  budget: Budget;
+  impls: ProxyMode[];
+}
+
+function syncOptions(o: SuiteOptions): SyncOptions {
+  return {
+    sizes: o.sizes ?? SYNC_SIZES,
+    endpoints: SYNC_ENDPOINTS,
+    largeEMaxN: o.full ? Infinity : LARGE_E_MAX_N,
+    seed: o.seed,
+    budget: { ...o.budget, time: o.budget.time * SYNC_TIME_SHARE },
+    impls: PROXY_MODES.filter((m) => wanted(o, "sync", m)),
+  };
+}
+
+/** The (N, E) pairs a run measures. */
+function shapes(o: SyncOptions): [number, number][] {
+  return o.sizes.flatMap((n) => o.endpoints.filter((e) => e <= 2 || n <= o.largeEMaxN).map((e): [number, number] => [n, e]));
+}
+
+export function syncCaseCount(o: SyncOptions): number {
+  return shapes(o).length * o.impls.length * SYNC_SCENARIOS.length;
+}
+
+/** One sample = prepare (untimed), act (timed), undo (untimed); the act's last sync is kept. */
+interface Scenario {
+  prepare(): void;
+  act(): void;
+  undo(): void;
+  last?: SyncStats;
+}
+
+interface Cluster {
+  store: ClusterStore;
+  workload: ClusterWorkload;
+  controller: EndpointSliceController;
+}
+
+function buildCluster(n: number, e: number, seed: number): Cluster {
+  const store = new ClusterStore();
+  const controller = new EndpointSliceController(store);
+  const workload = new ClusterWorkload({ services: n, endpoints: e, seed });
+  workload.populate(store);
+  return { store, workload, controller };
+}
+
+/**
+ * deferUndo: the undo's events are delivered but its sync is left to the next timed sync. Only for
+ * iptables full sync, whose work is the whole ruleset whichever Services changed, so folding one
+ * more change into a sync does not change what it costs; it halves the wall time of the slowest cases.
+ */
+function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, deferUndo: boolean): Scenario {
+  const { store, workload: w } = c;
+  let k = 0, next = 0;
+  const pods: { namespace: string; name: string }[] = [];
+  const s: Scenario = {
+    prepare: () => { kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; k++; }, // tokens for the next sync; a deferred undo stays pending
+    act: () => {},
+    undo: () => {},
+  };
+  const sync = () => { s.last = kp.flush(); };
+  const undoSync = () => { if (!deferUndo) kp.flush(); };
+  const dropPods = () => {
+    for (const p of pods.splice(0)) store.deletePod(p.namespace, p.name);
+  };
+  switch (name) {
+    case "create-service": {
+      s.prepare = () => {
+        kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; // tokens for the next sync; a deferred undo stays pending
+        k++;
+        for (let i = 0; i < e; i++) {
+          const name = `new-${k}-${i}`;
+          store.createPod({ namespace: "bench", name, labels: { app: `new-${k}` }, ip: w.podIPs.take(), ready: true });
+          pods.push({ namespace: "bench", name });
+        }
+      };
+      s.act = () => {
+        store.createService({
+          namespace: "bench", name: `new-${k}`, type: "ClusterIP", clusterIP: w.freeClusterIP(),
+          ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: `new-${k}` },
+        });
+        sync();
+      };
+      s.undo = () => { store.deleteService("bench", `new-${k}`); dropPods(); undoSync(); };
+      break;
+    }
+    case "add-pod":
+    case "burst-100": {
+      const count = name === "add-pod" ? 1 : BURST;
+      s.act = () => {
+        for (let i = 0; i < count; i++) {
+          const j = next++ % w.services.length;
+          const pod = w.pod(j, `extra-${k}-${i}`);
+          store.createPod(pod);
+          pods.push(pod);
+        }
+        sync();
+      };
+      s.undo = () => { dropPods(); undoSync(); };
+      break;
+    }
+  }
+  return s;
+}
+
+function measureScenario(label: string, s: Scenario, budget: Budget, slow: boolean): Measured {
+  const bench = new Bench({
+    name: label, time: budget.time, iterations: 1, throws: true,
+    warmup: !slow, warmupIterations: 1, warmupTime: 0,
+  });
+  bench.add(label, () => s.act(), { beforeEach: () => s.prepare(), afterEach: () => s.undo() });
+  const [task] = bench.runSync();
+  const r = task.result;
+  if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
+  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount };
+}
+
+/** Modes that can share one proxier's kernel state: iptables partial, then full (last: its undos stay unsynced), on the same tables. */
+function groups(impls: ProxyMode[]): ProxyMode[][] {
+  const ipt = impls.filter((m) => m.startsWith("iptables-")).sort().reverse(); // partial first
+  return [...impls.filter((m) => !m.startsWith("iptables-")).map((m) => [m]), ...(ipt.length > 0 ? [ipt] : [])];
+}
+
+/** Modes that could not run at a size, and why (printed under the table). */
+export const skipped: { impl: string; n: number; endpoints: number; reason: string }[] = [];
+
+export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
+  const cases: CaseResult[] = [];
+  skipped.length = 0;
+  for (const [n, e] of shapes(o)) {
+    {
+      const c = buildCluster(n, e, o.seed);
+      for (const group of groups(o.impls)) {
+        const proxier = newProxier(group[0], c.store);
+        const kp = new KubeProxy(c.store, proxier);
+        try {
+          const t0 = performance.now();
+          let init: SyncStats | undefined;
+          try {
+            init = kp.flush();
+          } catch (err) {
+            // A mode that cannot hold this many Services (userspace: one local port per service port).
+            if (!(err instanceof SvcbenchError)) throw err;
+            for (const impl of group) for (const name of SYNC_SCENARIOS) progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
+            skipped.push({ impl: group.join(", "), n, endpoints: e, reason: err.message });
+            continue;
+          }
+          const initialMs = performance.now() - t0;
+          for (const impl of group) {
+            if (proxier instanceof IptablesProxier) proxier.partial = impl === "iptables-partial";
+            for (const name of SYNC_SCENARIOS) {
+              progress.step(`sync ${impl} ${name} N=${n} E=${e}`);
+              const s = scenario(name, c, kp, e, impl === "iptables-full");
+              const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget, initialMs > SLOW_SYNC_MS);
+              cases.push({
+                suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
+                changes: name === "burst-100" ? BURST : 1,
+                rules_written: s.last?.rulesWritten ?? 0, bytes_written: s.last?.bytesWritten ?? 0,
+                synced_services: s.last?.services ?? 0, full_sync: s.last?.full ?? false,
+                initial_sync_ms: Number(initialMs.toFixed(1)), initial_rules: init?.rulesWritten ?? 0, initial_bytes: init?.bytesWritten ?? 0,
+              });
+            }
+          }
+        } finally {
+          kp.stop();
+          proxier.dispose();
+        }
+      }
+      c.controller.stop();
+    }
+  }
+  return cases;
+}
+
+export const syncSuite: Suite = {
+  name: "sync",
+  about: "ns from a change (new Service, one more pod, 100 pods) to rules applied, per proxy mode and N",
+  file: "sync.json",
+  caseCount: (o) => syncCaseCount(syncOptions(o)),
+  run: (o, progress) => runSync(syncOptions(o), progress),
+  table: (cases) => syncTable(cases) + skipped.map((s) => `\n${s.impl} not measured at N=${s.n}, E=${s.endpoints}: ${s.reason}`).join(""),
+};

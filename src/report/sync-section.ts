@@ -1,0 +1,80 @@
+// The sync suite in REPORT.md: findings, per-scenario tables, what each sync wrote, fits and a chart.
+import { PROXY_MODES } from "../proxy/types";
+import { ChartSpec, logLogLines } from "./charts";
+import { Fit } from "./fit";
+import { mdTable, num, x } from "./markdown";
+import { CaseResult } from "./results";
+import { ReportSection } from "./section";
+import { fmtNs } from "./table";
+
+const SCENARIOS = ["create-service", "add-pod", "burst-100"];
+
+const find = (cases: CaseResult[], impl: string, sc: string, n: number, e: number) =>
+  cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
+const ms = (ns: number | undefined) => ns === undefined ? "-"
+  : ns >= 1e9 ? `${(ns / 1e9).toPrecision(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toPrecision(3)} ms` : `${(ns / 1e3).toPrecision(3)} µs`;
+
+export const syncSection: ReportSection = {
+  suite: "sync",
+  title: "Per change: from an event to rules that route it (sync)",
+
+  findings(cases) {
+    if (cases.length === 0) return [];
+    const out: string[] = [];
+    const e = 2;
+    const sizes = [...new Set(cases.filter((c) => c.endpoints === e).map((c) => c.n))].sort((a, b) => a - b);
+    const big = sizes[sizes.length - 1];
+    const t = (impl: string, sc: string, n = big) => find(cases, impl, sc, n, e)?.median_ns;
+    const full = t("iptables-full", "add-pod"), partial = t("iptables-partial", "add-pod"), nft = t("nftables", "add-pod"), ipvs = t("ipvs", "add-pod");
+    if (full !== undefined && partial !== undefined && nft !== undefined && ipvs !== undefined) {
+      out.push(`One more pod behind one of ${num(big)} Services (2 pods each) reaches the rules in ${ms(full)} with an iptables full sync, ${ms(partial)} with a partial sync (${x(full / partial)} less), ${ms(nft)} with nftables and ${ms(ipvs)} with IPVS, controller and change tracking included.`);
+    }
+    const burstNft = t("nftables", "burst-100"), burstIpvs = t("ipvs", "burst-100");
+    if (burstNft !== undefined && burstIpvs !== undefined) {
+      out.push(`A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} for nftables.`);
+    }
+    const wrote = find(cases, "iptables-full", "add-pod", big, e), wroteP = find(cases, "iptables-partial", "add-pod", big, e);
+    if (wrote && wroteP) {
+      out.push(`That one pod makes an iptables full sync write ${num(Number(wrote.rules_written))} rules (${(Number(wrote.bytes_written) / 1e6).toFixed(1)} MB) and a partial sync ${num(Number(wroteP.rules_written))} rules (KUBE-SERVICES is always rewritten whole); nftables wrote ${num(Number(find(cases, "nftables", "add-pod", big, e)?.rules_written))} commands and IPVS ${num(Number(find(cases, "ipvs", "add-pod", big, e)?.rules_written))} operation.`);
+    }
+    const us = cases.filter((c) => c.impl === "userspace" && c.scenario === "create-service" && c.endpoints === e).sort((a, b) => a.n - b.n);
+    if (us.length >= 2) {
+      const [a, b] = [us[us.length - 2], us[us.length - 1]];
+      out.push(`The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`);
+    }
+    return out;
+  },
+
+  body(cases, fits) {
+    const impls = PROXY_MODES.filter((m) => cases.some((c) => c.impl === m));
+    const es = [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
+    const parts: string[] = [
+      "Median per sync: the timed work is the event through the endpoints controller and the change trackers, then one sync of the model kernel. " +
+      "burst-100 is 100 pod changes in one sync; userspace endpoint changes need no sync at all (they go straight to its balancer). Rules / bytes are what that sync wrote (p99, samples and the first full sync are in `sync.json`).",
+    ];
+    for (const e of es) {
+      const sizes = [...new Set(cases.filter((c) => c.endpoints === e).map((c) => c.n))].sort((a, b) => a - b);
+      const rows = SCENARIOS.flatMap((sc) => sizes.map((n) => [sc, num(n), ...impls.map((i) => {
+        const c = find(cases, i, sc, n, e);
+        return c ? `${fmtNs(c.median_ns)} (${num(Number(c.rules_written))} / ${fmtBytes(Number(c.bytes_written))})` : "-";
+      })]));
+      parts.push(`E = ${e} pods per Service: ns per sync (rules / bytes written)`, mdTable(["scenario", "N", ...impls], rows));
+    }
+    const f = fits.filter((x) => x.suite === "sync");
+    if (f.length > 0) {
+      parts.push("Complexity fit per curve (median over N):", mdTable(["mode", "scenario", "E", "class", "RMS", "log-log slope"],
+        f.map((x: Fit) => [x.impl, x.scenario ?? "", String(x.endpoints ?? ""), x.class, `${(x.rms * 100).toFixed(0)}%`, x.loglog_slope.toFixed(2)])));
+    }
+    return parts.join("\n\n");
+  },
+
+  charts(cases): ChartSpec[] {
+    const rows = cases.filter((c) => c.scenario === "add-pod").map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl, E: `E=${c.endpoints}` }));
+    return rows.length === 0 ? [] : [logLogLines("sync.svg", "One more pod: ns from the event to rules applied vs Services",
+      rows, { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per sync (median)" }, "impl", "E")];
+  },
+};
+
+function fmtBytes(b: number): string {
+  return !Number.isFinite(b) ? "-" : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(0)} kB` : `${b} B`;
+}

@@ -1,0 +1,201 @@
+// The nftables proxier's transactions in kube-proxy's layout (the expected lines are those of
+// kubernetes pkg/proxy/nftables/proxier_test.go TestOverallNFTablesRules for the same Services),
+// incremental syncs, stale chains deleted a second later, and all-or-nothing transactions.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { EndpointSliceController } from "../src/cluster/endpoints-controller";
+import { parseCidr, parseIPv4 } from "../src/cluster/ip";
+import { ClusterStore } from "../src/cluster/store";
+import { SvcbenchError } from "../src/core";
+import { KubeProxy } from "../src/proxy/kube-proxy";
+import { NftablesProxier } from "../src/proxy/nftables/proxier";
+import { NftRuleset } from "../src/proxy/nftables/ruleset";
+
+const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
+const open: { dispose(): void }[] = [];
+after(() => open.forEach((o) => o.dispose()));
+
+/** kube-proxy's test Services; svc5 shares its pod IP with svc3 there, so it gets a cluster of its own here. */
+function cluster(only5 = false) {
+  const store = new ClusterStore();
+  new EndpointSliceController(store);
+  const pod = (ns: string, name: string, ip: string) => store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true });
+  const svc = (ns: string, name: string, ip: string, extra = {}) => store.createService({
+    namespace: ns, name, type: "ClusterIP", clusterIP: parseIPv4(ip), selector: { app: name },
+    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }], ...extra,
+  });
+  if (only5) {
+    pod("ns5", "svc5-a", "10.180.0.3");
+    svc("ns5", "svc5", "172.30.0.45", {
+      type: "LoadBalancer", loadBalancerIP: parseIPv4("5.6.7.8"), sessionAffinity: "ClientIP", stickySeconds: 10800,
+      ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30002 }],
+    });
+    return store;
+  }
+  pod("ns1", "svc1-a", "10.180.0.1");
+  pod("ns3", "svc3-a", "10.180.0.3");
+  pod("ns4", "svc4-a", "10.180.0.4");
+  pod("ns4", "svc4-b", "10.180.0.5");
+  svc("ns1", "svc1", "172.30.0.41");
+  svc("ns3", "svc3", "172.30.0.43", { type: "NodePort", ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }] });
+  svc("ns4", "svc4", "172.30.0.44");
+  svc("ns6", "svc6", "172.30.0.46");
+  return store;
+}
+
+function firstTransaction(store: ClusterStore): string[] {
+  const p = new NftablesProxier({ node, keepText: true });
+  open.push(p);
+  new KubeProxy(store, p).flush();
+  return p.lastText!.split("\n").filter((l) => l !== "" && !l.startsWith("flush "));
+}
+
+test("the first transaction has kube-proxy's objects for the same Services", () => {
+  const lines = firstTransaction(cluster());
+  const perService = [...lines, ...firstTransaction(cluster(true))].filter((l) => /(service|external|endpoint|affinity)-[A-Z0-9]{8}-|element ip kube-proxy (cluster-ips|service-ips|service-nodeports|no-endpoint)/.test(l) && !l.includes("nodeport-ips"));
+  const t = "ip kube-proxy";
+  assert.deepEqual(perService.sort(), [
+    `add chain ${t} service-ULMVA6XW-ns1/svc1/tcp/p80`,
+    `add rule ${t} service-ULMVA6XW-ns1/svc1/tcp/p80 ip daddr 172.30.0.41 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
+    `add rule ${t} service-ULMVA6XW-ns1/svc1/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 }`,
+    `add chain ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80`,
+    `add rule ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 ip saddr 10.180.0.1 jump mark-for-masquerade`,
+    `add rule ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 meta l4proto tcp dnat to 10.180.0.1:80`,
+    `add element ${t} cluster-ips { 172.30.0.41 }`,
+    `add element ${t} service-ips { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80 }`,
+    `add chain ${t} service-4AT6LBPK-ns3/svc3/tcp/p80`,
+    `add rule ${t} service-4AT6LBPK-ns3/svc3/tcp/p80 ip daddr 172.30.0.43 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
+    `add rule ${t} service-4AT6LBPK-ns3/svc3/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 }`,
+    `add chain ${t} external-4AT6LBPK-ns3/svc3/tcp/p80`,
+    `add rule ${t} external-4AT6LBPK-ns3/svc3/tcp/p80 jump mark-for-masquerade`,
+    `add rule ${t} external-4AT6LBPK-ns3/svc3/tcp/p80 goto service-4AT6LBPK-ns3/svc3/tcp/p80`,
+    `add chain ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80`,
+    `add rule ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 ip saddr 10.180.0.3 jump mark-for-masquerade`,
+    `add rule ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 meta l4proto tcp dnat to 10.180.0.3:80`,
+    `add element ${t} cluster-ips { 172.30.0.43 }`,
+    `add element ${t} service-ips { 172.30.0.43 . tcp . 80 : goto service-4AT6LBPK-ns3/svc3/tcp/p80 }`,
+    `add element ${t} service-nodeports { tcp . 30003 : goto external-4AT6LBPK-ns3/svc3/tcp/p80 }`,
+    `add chain ${t} service-LAUZTJTB-ns4/svc4/tcp/p80`,
+    `add rule ${t} service-LAUZTJTB-ns4/svc4/tcp/p80 ip daddr 172.30.0.44 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
+    `add rule ${t} service-LAUZTJTB-ns4/svc4/tcp/p80 numgen random mod 2 vmap { 0 : goto endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 , 1 : goto endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 }`,
+    `add chain ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80`,
+    `add rule ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 ip saddr 10.180.0.5 jump mark-for-masquerade`,
+    `add rule ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 meta l4proto tcp dnat to 10.180.0.5:80`,
+    `add chain ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80`,
+    `add rule ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 ip saddr 10.180.0.4 jump mark-for-masquerade`,
+    `add rule ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 meta l4proto tcp dnat to 10.180.0.4:80`,
+    `add element ${t} cluster-ips { 172.30.0.44 }`,
+    `add element ${t} service-ips { 172.30.0.44 . tcp . 80 : goto service-LAUZTJTB-ns4/svc4/tcp/p80 }`,
+    `add set ${t} affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }`,
+    `add chain ${t} service-HVFWP5L3-ns5/svc5/tcp/p80`,
+    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 ip daddr 172.30.0.45 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
+    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 ip saddr @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80`,
+    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 }`,
+    `add chain ${t} external-HVFWP5L3-ns5/svc5/tcp/p80`,
+    `add rule ${t} external-HVFWP5L3-ns5/svc5/tcp/p80 jump mark-for-masquerade`,
+    `add rule ${t} external-HVFWP5L3-ns5/svc5/tcp/p80 goto service-HVFWP5L3-ns5/svc5/tcp/p80`,
+    `add chain ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80`,
+    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 ip saddr 10.180.0.3 jump mark-for-masquerade`,
+    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 update @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { ip saddr }`,
+    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 meta l4proto tcp dnat to 10.180.0.3:80`,
+    `add element ${t} cluster-ips { 172.30.0.45 }`,
+    `add element ${t} service-ips { 172.30.0.45 . tcp . 80 : goto service-HVFWP5L3-ns5/svc5/tcp/p80 }`,
+    `add element ${t} service-ips { 5.6.7.8 . tcp . 80 : goto external-HVFWP5L3-ns5/svc5/tcp/p80 }`,
+    `add element ${t} service-nodeports { tcp . 30002 : goto external-HVFWP5L3-ns5/svc5/tcp/p80 }`,
+    `add element ${t} cluster-ips { 172.30.0.46 }`,
+    `add element ${t} no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }`,
+  ].sort());
+  for (const base of [
+    `add map ${t} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
+    `add chain ${t} nat-prerouting { type nat hook prerouting priority -100 ; }`,
+    `add rule ${t} services ip daddr . meta l4proto . th dport vmap @service-ips`,
+    `add rule ${t} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`,
+    `add rule ${t} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
+    `add element ${t} nodeport-ips { 192.168.0.2 }`,
+  ]) assert.ok(lines.includes(base), base);
+});
+
+test("later syncs write only the changed Service: elements swap map, stale chains go a second later", () => {
+  const store = cluster();
+  const p = new NftablesProxier({ node, keepText: true });
+  open.push(p);
+  const kp = new KubeProxy(store, p);
+  kp.flush();
+  const t = "ip kube-proxy";
+  kp.now = 10_000;
+  store.deletePod("ns1", "svc1-a");
+  const s = kp.flush()!;
+  assert.equal(s.full, false);
+  assert.equal(s.services, 1);
+  assert.deepEqual(p.lastText!.split("\n").filter((l) => l !== ""), [
+    `delete element ${t} service-ips { 172.30.0.41 . tcp . 80 }`,
+    `add element ${t} no-endpoint-services { 172.30.0.41 . tcp . 80 comment "ns1/svc1:p80" : goto reject-chain }`,
+    `flush chain ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80`,
+    `flush chain ${t} service-ULMVA6XW-ns1/svc1/tcp/p80`,
+  ]);
+  assert.equal(p.staleChainCount, 2);
+  kp.now = 10_500;
+  store.createPod({ namespace: "ns4", name: "svc4-c", labels: { app: "svc4" }, ip: parseIPv4("10.180.0.6"), ready: true });
+  kp.flush();
+  assert.equal(p.staleChainCount, 2, "not yet a second old");
+  kp.now = 12_000;
+  store.deletePod("ns4", "svc4-c");
+  kp.flush();
+  assert.equal(p.staleChainCount, 1, "the endpoint chain of svc4-c is the new stale one");
+  assert.deepEqual(p.lastText!.split("\n").slice(0, 2), [
+    `delete chain ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80`,
+    `delete chain ${t} service-ULMVA6XW-ns1/svc1/tcp/p80`,
+  ]);
+  assert.equal(p.ruleset.chains.has("service-ULMVA6XW-ns1/svc1/tcp/p80"), false);
+  const r = p.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.0.41"), dport: 80, proto: 6 }, kp.now);
+  assert.equal(r.verdict, "reject");
+});
+
+test("a transaction with one bad command applies nothing", () => {
+  const rs = new NftRuleset();
+  open.push(rs);
+  const t = "ip kube-proxy";
+  rs.apply(`add table ${t}\nadd map ${t} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\nadd chain ${t} service-a\n`);
+  const bad = [
+    `add chain ${t} service-b`,
+    `add element ${t} service-ips { 10.96.0.1 . tcp . 80 : goto service-b }`,
+    `add rule ${t} service-b numgen random mod 2 vmap { 0 : goto service-a }`,
+  ].join("\n");
+  assert.throws(() => rs.apply(bad), (e: unknown) => e instanceof SvcbenchError && /line 3: numgen mod 2 with 1 vmap entries/.test(e.message));
+  assert.equal(rs.chains.has("service-b"), false);
+  assert.equal(rs.maps.get("service-ips")!.table.size, 0);
+  assert.throws(() => rs.apply(`add element ${t} service-ips { 10.96.0.1 . tcp . 80 : goto service-zzz }`), /No such file or directory \(chain service-zzz\)/);
+  rs.apply(`add element ${t} service-ips { 10.96.0.1 . tcp . 80 : goto service-a }`);
+  assert.throws(() => rs.apply(`delete chain ${t} service-a`), /Device or resource busy/);
+  assert.throws(() => rs.apply(`add element ${t} service-ips { 10.96.0.1 . tcp . 80 : goto service-a }\nadd element ${t} service-ips { 10.96.0.1 . tcp . 80 : drop }`), /File exists/);
+  rs.apply(`delete element ${t} service-ips { 10.96.0.1 . tcp . 80 }\ndelete chain ${t} service-a`);
+  assert.equal(rs.chains.has("service-a"), false);
+});
+
+test("numgen random mod N spreads first packets evenly; ClientIP affinity keeps a client on its pod", () => {
+  const store = cluster();
+  const p = new NftablesProxier({ node });
+  open.push(p);
+  const kp = new KubeProxy(store, p);
+  kp.flush();
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 4000; i++) {
+    const r = p.route({ saddr: parseIPv4("10.0.0.2"), sport: i, daddr: parseIPv4("172.30.0.44"), dport: 80, proto: 6 }, kp.now);
+    if (r.verdict === "dnat") counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.keys()].sort(), ["10.180.0.4:80", "10.180.0.5:80"]);
+  for (const c of counts.values()) assert.ok(Math.abs(c - 2000) < 200, `uneven split ${[...counts]}`);
+  const s5 = cluster(true);
+  const q = new NftablesProxier({ node });
+  open.push(q);
+  const k5 = new KubeProxy(s5, q);
+  k5.flush();
+  s5.createPod({ namespace: "ns5", name: "svc5-b", labels: { app: "svc5" }, ip: parseIPv4("10.180.0.7"), ready: true });
+  k5.advance(5000);
+  const pick = (now: number) => {
+    const r = q.route({ saddr: parseIPv4("203.0.113.9"), sport: now, daddr: parseIPv4("5.6.7.8"), dport: 80, proto: 6 }, now);
+    return r.verdict === "dnat" ? r.endpoint : r.verdict;
+  };
+  const first = pick(5000);
+  for (let t = 5001; t < 5100; t++) assert.equal(pick(t), first, "affinity holds within the timeout");
+});

@@ -1,0 +1,98 @@
+// A small cluster with every proxy mode attached, and what each Service port should route to.
+import { EndpointSliceController } from "../src/cluster/endpoints-controller";
+import { LB_CIDR, NODE_IP } from "../src/cluster/ip";
+import { PROTOCOL_NUMBER, Service } from "../src/cluster/service";
+import { ClusterStore } from "../src/cluster/store";
+import { selectorMatches } from "../src/cluster/labels";
+import { KubeProxy } from "../src/proxy/kube-proxy";
+import { newProxier } from "../src/proxy/modes";
+import { Packet, Proxier, PROXY_MODES, ProxyMode, Route } from "../src/proxy/types";
+
+export const CLIENT = 0x0a800001; // a pod address in the cluster CIDR
+export const SERVICE_IP = (i: number) => (0x0a600000 + 10 + i) >>> 0; // 10.96.0.10 + i
+export const LB_IP = (i: number) => (LB_CIDR.base + 1 + i) >>> 0;
+export const POD_IP = (i: number) => (0x0a810000 + 2 + i) >>> 0; // 10.129.0.2 + i
+
+export interface Node {
+  readonly mode: ProxyMode;
+  readonly proxier: Proxier;
+  readonly kp: KubeProxy;
+}
+
+export class Fixture {
+  readonly store = new ClusterStore();
+  readonly controller = new EndpointSliceController(this.store);
+  readonly nodes: Node[];
+  now = 0;
+
+  constructor(modes: readonly ProxyMode[] = PROXY_MODES) {
+    this.nodes = modes.map((mode) => {
+      const proxier = newProxier(mode, this.store, { keepText: true });
+      return { mode, proxier, kp: new KubeProxy(this.store, proxier) };
+    });
+  }
+
+  /** Time moves on past the min sync period: every kube-proxy syncs what is pending. */
+  sync(stepMs = 2000): void {
+    this.now += stepMs;
+    for (const n of this.nodes) n.kp.advance(this.now);
+  }
+
+  node(mode: ProxyMode): Node {
+    return this.nodes.find((n) => n.mode === mode)!;
+  }
+
+  dispose(): void {
+    for (const n of this.nodes) {
+      n.kp.stop();
+      n.proxier.dispose();
+    }
+    this.controller.stop();
+  }
+}
+
+export interface Target {
+  readonly what: string;
+  readonly service: string;
+  readonly packet: Packet;
+  /** "ip:port" of the ready pods it may reach. */
+  readonly endpoints: Set<string>;
+}
+
+/** Every ClusterIP, LoadBalancer IP and NodePort of every Service, with the ready pods behind it. */
+export function targets(store: ClusterStore, saddr = CLIENT): Target[] {
+  const out: Target[] = [];
+  for (const s of store.services.values()) {
+    for (const p of s.ports) {
+      const eps = new Set<string>();
+      for (const pod of store.pods.values()) {
+        if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels)) {
+          eps.add(`${ipStr(pod.ip)}:${p.targetPort}`);
+        }
+      }
+      const service = `${s.namespace}/${s.name}:${p.name}`;
+      const proto = PROTOCOL_NUMBER[p.protocol];
+      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, packet: { saddr, sport: 40000, daddr, dport, proto } });
+      at("ClusterIP", s.clusterIP, p.port);
+      if (s.type === "LoadBalancer" && s.loadBalancerIP !== undefined) at("LoadBalancer", s.loadBalancerIP, p.port);
+      if (s.type !== "ClusterIP" && p.nodePort !== undefined) at("NodePort", NODE_IP, p.nodePort);
+    }
+  }
+  return out;
+}
+
+export function ipStr(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** What a route says, as one comparable line. */
+export function describe(r: Route): string {
+  return r.verdict === "dnat" ? `dnat ${r.service}` : r.verdict === "reject" ? "reject" : r.verdict;
+}
+
+export function service(i: number, over: Partial<Service> = {}): Service {
+  return {
+    namespace: "ns", name: `svc${i}`, type: "ClusterIP", clusterIP: SERVICE_IP(i),
+    ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: `a${i}` }, ...over,
+  };
+}

@@ -1,0 +1,36 @@
+// The sync suite: one case per mode, scenario, N and E in the shared case shape, with what each
+// sync wrote; partial iptables syncs write less than full ones; the table names every mode.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Progress } from "../bench/harness";
+import { runSync, syncCaseCount, syncSuite } from "../bench/sync";
+import { PROXY_MODES } from "../src/proxy/types";
+
+test("a small sync run gives every case, in the shared shape, with rules and bytes written", () => {
+  const o = { sizes: [50, 400], endpoints: [2, 3], largeEMaxN: 50, seed: 3, budget: { time: 2, iterations: 1 }, impls: [...PROXY_MODES] };
+  assert.equal(syncCaseCount(o), 3 * 5 * 3);
+  const cases = runSync(o, new Progress(0, false));
+  assert.equal(cases.length, 45);
+  for (const c of cases) {
+    assert.equal(c.suite, "sync");
+    assert.ok(PROXY_MODES.includes(c.impl as never));
+    assert.ok(["create-service", "add-pod", "burst-100"].includes(c.scenario!));
+    assert.ok(c.median_ns > 0 && c.p99_ns >= c.median_ns && c.samples >= 1, JSON.stringify(c));
+    assert.equal(typeof c.rules_written, "number");
+    assert.equal(typeof c.bytes_written, "number");
+  }
+  const at = (impl: string, sc: string, n: number, e = 2) => cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e)!;
+  for (const sc of ["create-service", "add-pod"]) {
+    assert.ok(Number(at("iptables-partial", sc, 400).rules_written) < Number(at("iptables-full", sc, 400).rules_written) / 3, sc);
+    assert.equal(at("iptables-full", sc, 400).full_sync, true);
+    assert.equal(at("iptables-partial", sc, 400).full_sync, false);
+  }
+  assert.equal(at("ipvs", "add-pod", 400).rules_written, 1, "one real server added");
+  assert.equal(at("userspace", "add-pod", 400).rules_written, 0, "endpoints go straight to the balancer");
+  assert.equal(at("userspace", "create-service", 400).rules_written, 2, "two portal rules for a ClusterIP");
+  assert.equal(at("ipvs", "burst-100", 400).synced_services, 100);
+  assert.equal(cases.filter((c) => c.endpoints === 3).length, 15, "E=3 only up to largeEMaxN");
+  const table = syncSuite.table(cases);
+  for (const m of PROXY_MODES) assert.ok(table.includes(m), m);
+  assert.match(table, /complexity over N/);
+});
