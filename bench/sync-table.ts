@@ -27,7 +27,8 @@ export function syncFits(cases: CaseResult[]): { impl: string; scenario: string;
 }
 
 export function syncTable(all: CaseResult[]): string {
-  const cases = all.filter((c) => c.suite === "sync");
+  const dial = all.find((c) => c.suite === "sync" && c.scenario === "dial-retries");
+  const cases = all.filter((c) => c.suite === "sync" && c.scenario !== "dial-retries");
   const impls = PROXY_MODES.filter((m) => cases.some((c) => c.impl === m));
   const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
   const es = [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
@@ -57,6 +58,11 @@ export function syncTable(all: CaseResult[]): string {
       return f ? `${f.class} (${f.loglog_slope.toFixed(2)})` : "-";
     })]));
     out.push("complexity over N (best class, log-log slope)\n" + formatTable(["scenario", "E", ...impls], rows));
+  }
+  if (dial) {
+    out.push(`userspace dials, ${dial.refusing} of ${dial.endpoints} pods refusing: ${fmtNs(dial.median_ns)} ns per connection; ` +
+      `${Number(dial.mean_attempts).toFixed(2)} attempts and ${Number(dial.mean_connect_ms).toFixed(2)} ms to connect on average ` +
+      `(p99 ${Number(dial.p99_connect_ms).toFixed(2)} ms), ${(Number(dial.failed_share) * 100).toFixed(1)}% failed after 4 attempts`);
   }
   return out.join("\n\n");
 }

@@ -1,5 +1,5 @@
-// The Pod object, cut to what the endpoints controller reads (kubernetes
-// staging/src/k8s.io/api/core/v1/types.go): labels, status.podIP, the Ready condition.
+// The Pod object as in kubernetes staging/src/k8s.io/api/core/v1/types.go, cut to what the
+// endpoints controller reads: labels, status.podIP, the Ready condition.
 import { SvcbenchError } from "../core";
 import { checkIPv4 } from "./ip";
 import { checkDnsLabel, checkLabels, Labels } from "./labels";

@@ -1,4 +1,4 @@
-// kube-proxy on one node (kubernetes cmd/kube-proxy, pkg/proxy/config): informers deliver Service and
+// kube-proxy on one node, as kubernetes cmd/kube-proxy wires pkg/proxy/config: informers deliver Service and
 // EndpointSlice events to the proxier, each asks the sync runner for a sync, and the runner lets
 // syncProxyRules run at most once per --min-sync-period (burst 2). Time is simulated.
 import { ClusterStore } from "../cluster/store";

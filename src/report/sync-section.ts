@@ -42,10 +42,15 @@ export const syncSection: ReportSection = {
       const [a, b] = [us[us.length - 2], us[us.length - 1]];
       out.push(`The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`);
     }
+    const dial = cases.find((c) => c.scenario === "dial-retries");
+    if (dial) {
+      out.push(`With ${dial.refusing} of ${dial.endpoints} pods refusing, a userspace connection takes ${Number(dial.mean_attempts).toFixed(2)} dial attempts and ${Number(dial.mean_connect_ms).toFixed(2)} ms on average (simulated; p99 ${Number(dial.p99_connect_ms).toFixed(2)} ms), ${(Number(dial.failed_share) * 100).toFixed(1)}% fail after the four attempts of 250 ms … 2 s.`);
+    }
     return out;
   },
 
-  body(cases, fits) {
+  body(all, fits) {
+    const cases = all.filter((c) => c.scenario !== "dial-retries");
     const impls = PROXY_MODES.filter((m) => cases.some((c) => c.impl === m));
     const es = [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
     const parts: string[] = [

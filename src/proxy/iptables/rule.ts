@@ -1,6 +1,6 @@
-// One iptables rule as iptables-restore reads it (the matches and targets kube-proxy writes:
-// linux net/netfilter/xt_{comment,tcpudp,sctp,addrtype,statistic,recent,mark,conntrack}.c,
-// iptables extensions/libxt_*.c). Anything else is a parse error, as iptables-restore would report.
+// One iptables rule as iptables extensions/libxt_*.c parse it for linux net/netfilter/xt_*.c
+// (the matches and targets kube-proxy writes: comment, tcpudp, sctp, addrtype, statistic, recent,
+// mark, conntrack). Anything else is a parse error, as iptables-restore would report.
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SvcbenchError } from "../../core";
 import { Cidr } from "../../cluster/ip";
 

@@ -1,9 +1,8 @@
-// The kernel's iptables state as iptables-restore --noflush leaves it (iptables
-// iptables-restore.c; linux net/ipv4/netfilter/ip_tables.c): per table, chains of rules. Each
-// table block commits atomically; ":CHAIN" creates or flushes, "-A" appends, "-X" deletes an
-// unreferenced chain; "-j" must name a built-in target or a chain that exists by then. The nat
-// KUBE-SERVICES chain's "-d VIP -p P --dport D -j T" rules also live in a WebAssembly chain,
-// which routing scans.
+// iptables state as iptables/iptables-restore.c --noflush leaves it in linux net/ipv4/netfilter/ip_tables.c:
+// per table, chains of rules. Each table block commits atomically; ":CHAIN" creates or flushes, "-A"
+// appends, "-X" deletes an unreferenced chain; "-j" must name a built-in target or a chain that
+// exists by then. The nat KUBE-SERVICES chain's "-d VIP -p P --dport D -j T" rules also live in a
+// WebAssembly chain, which routing scans.
 import { ServiceEntry, SvcbenchError } from "../../core";
 import { WasmChain } from "../../wasm/chain";
 import { BUILTIN_TARGETS, Chain, flat, IptRule, isPortalRule, parseRule, words } from "./rule";

@@ -1,7 +1,7 @@
-// A packet's way through the tables the kernel holds (linux net/ipv4/netfilter/ip_tables.c
-// ipt_do_table): nat PREROUTING jumps to KUBE-SERVICES, rules match in order, a jump returns when
-// its chain ends, DNAT and REJECT end the walk. Packets nat did not rewrite then meet the filter
-// chains kube-proxy fills (KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL) as NEW.
+// A packet's way through the tables, as linux net/ipv4/netfilter/ip_tables.c ipt_do_table walks them:
+// nat PREROUTING jumps to KUBE-SERVICES, rules match in order, a jump returns when its chain ends,
+// DNAT and REJECT end the walk. Packets nat did not rewrite then meet the filter chains kube-proxy
+// fills (KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL) as NEW.
 import { MISS } from "../../core";
 import { cidrContains } from "../../cluster/ip";
 import { WasmBatch } from "../../wasm/batch";

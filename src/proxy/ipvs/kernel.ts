@@ -1,9 +1,9 @@
-// The kernel's IPVS state as kube-proxy programs it over netlink (linux net/netfilter/ipvs/
-// ip_vs_ctl.c): virtual services found by protocol, address and port in the service table
-// (the WebAssembly svctable, fixed 256 buckets by default), each with its real servers and scheduler
-// (the WebAssembly virtual services of src/wasm/ipvs.ts), and persistence templates for ClientIP
-// affinity (ip_vs_core.c ip_vs_sched_persist; expire_quiescent_template=1 drops a template whose
-// real server went to weight 0).
+// IPVS state as linux net/netfilter/ipvs/ip_vs_ctl.c keeps it when kube-proxy programs it over netlink:
+// virtual services found by protocol, address and port in the service table (the WebAssembly
+// svctable, fixed 256 buckets by default), each with its real servers and scheduler (the WebAssembly
+// virtual services of src/wasm/ipvs.ts), and persistence templates for ClientIP affinity
+// (ip_vs_core.c ip_vs_sched_persist; expire_quiescent_template=1 drops a template whose real server
+// went to weight 0).
 import { MISS } from "../../core";
 import { NO_DEST, SchedulerName } from "../../ipvs";
 import { WasmBatch } from "../../wasm/batch";

@@ -1,5 +1,5 @@
-// The kernel's nftables state for table "ip kube-proxy" as `nft -f` transactions leave it (linux
-// net/netfilter/nf_tables_api.c; nftables src/parser_bison.y): chains of rules, sets, and verdict maps.
+// nftables state as linux net/netfilter/nf_tables_api.c keeps table "ip kube-proxy" after `nft -f`
+// transactions (nftables src/parser_bison.y): chains of rules, sets, and verdict maps.
 // A transaction applies whole or not at all. A chain that a rule or map element jumps to cannot be
 // deleted, nor a chain that still has rules (EBUSY). Maps keyed "ipv4_addr . inet_proto . inet_service"
 // (service-ips) or "inet_proto . inet_service" (service-nodeports) live in WebAssembly vmaps.

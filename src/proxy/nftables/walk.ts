@@ -1,4 +1,4 @@
-// A packet's way through the nftables hooks (linux net/netfilter/nf_tables_core.c nft_do_chain):
+// A packet's way through the nftables hooks, as linux net/netfilter/nf_tables_core.c nft_do_chain walks them:
 // prerouting base chains by priority (filter -110, then nat -100 where kube-proxy's "services" chain
 // looks the packet up in the service-ips verdict map), then input or forward (priority 0) where
 // packets nat left alone meet the no-endpoint and ClusterIP checks. jump returns, goto does not;

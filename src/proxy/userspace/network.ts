@@ -1,6 +1,6 @@
-// What a dial from the node meets (the model behind net.DialTimeout in pkg/proxy/userspace/
-// proxysocket.go): a ready pod accepts; a pod that is not ready, or told to refuse, answers RST at
-// once; an address no pod holds never answers, so the dial waits out its timeout.
+// The dials of net.DialTimeout in kubernetes pkg/proxy/userspace/proxysocket.go, as the node meets
+// them: a ready pod accepts; a pod that is not ready, or told to refuse, answers RST at once; an
+// address no pod holds never answers, so the dial waits out its timeout.
 import { ClusterStore } from "../../cluster/store";
 import { parseIPv4 } from "../../cluster/ip";
 
