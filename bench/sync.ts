@@ -4,6 +4,7 @@
 // model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
 // into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
 // portals and its balancer). Each change is undone, untimed, before the next sample.
+import { getHeapStatistics } from "node:v8";
 import { Bench } from "tinybench";
 import { EndpointSliceController } from "../src/cluster/endpoints-controller";
 import { ClusterStore } from "../src/cluster/store";
@@ -45,8 +46,12 @@ interface SyncOptions {
   impls: ProxyMode[];
 }
 
+/** Heap the 100k × 10 cases need (a million pods, and a first nft transaction of ~5 million commands). */
+export const FULL_HEAP_BYTES = 12 * 2 ** 30;
+
+/** The suite's options; refused up front (before any suite runs) when the heap cannot hold the largest shapes. */
 function syncOptions(o: SuiteOptions): SyncOptions {
-  return {
+  const s: SyncOptions = {
     sizes: o.sizes ?? SYNC_SIZES,
     endpoints: SYNC_ENDPOINTS,
     largeEMaxN: o.full ? Infinity : LARGE_E_MAX_N,
@@ -54,6 +59,13 @@ function syncOptions(o: SuiteOptions): SyncOptions {
     budget: { ...o.budget, time: o.budget.time * SYNC_TIME_SHARE },
     impls: PROXY_MODES.filter((m) => wanted(o, "sync", m)),
   };
+  const big = s.impls.length === 0 ? [] : shapes(s).filter(([n, e]) => n * e > 200_000);
+  const heap = getHeapStatistics().heap_size_limit;
+  if (big.length > 0 && heap < FULL_HEAP_BYTES) {
+    throw new SvcbenchError(`sync: ${big.map(([n, e]) => `N=${n} × E=${e}`).join(", ")} needs a heap of ${FULL_HEAP_BYTES / 2 ** 30} GiB, ` +
+      `this one has ${(heap / 2 ** 30).toFixed(1)}: run with NODE_OPTIONS=--max-old-space-size=${FULL_HEAP_BYTES / 2 ** 20}, or without --full`);
+  }
+  return s;
 }
 
 /** The (N, E) pairs a run measures. */
@@ -214,7 +226,7 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
   }
   if (o.impls.includes("userspace") && o.sizes.length > 0) {
     progress.step("sync userspace dial-retries");
-    cases.push(userspaceDials(o.sizes[0], o.seed, o.budget));
+    cases.push(userspaceDials(Math.min(o.sizes[0], DIAL_MAX_N), o.seed, o.budget));
   }
   return cases;
 }
@@ -223,6 +235,8 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
 export const DIAL_PODS = 10;
 export const DIAL_REFUSING = 3;
 const DIAL_CONNECTS = 2000;
+/** The dial case needs a cluster the userspace proxier can hold; its cost does not depend on N. */
+const DIAL_MAX_N = 1000;
 
 /**
  * userspace dial retries: DIAL_PODS ready pods of which DIAL_REFUSING refuse; ns per connection

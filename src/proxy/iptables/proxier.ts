@@ -7,6 +7,7 @@ import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { Rng } from "../../workload/rng";
 import { formatIPv4 } from "../../cluster/ip";
+import { SvcbenchError } from "../../core";
 import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS } from "./render";
 import { IptablesTables } from "./tables";
 import { IptablesWalker, MASQUERADE_MARK } from "./walk";
@@ -54,14 +55,20 @@ export class IptablesProxier extends ProxierBase {
     for (const eps of this.endpointsMap.values()) totalEndpoints += eps.length;
     const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
     const cleanup = !largeClusterMode || nowMs - this.lastCleanupMs > SYNC_PERIOD_MS;
-    const r = this.renderer.render({
-      services: this.svcPortMap.values(),
-      endpointsOf: (p) => this.endpointsOf(p),
-      full,
-      changed: u.changed,
-      existingNatChains: cleanup ? this.tables.listChains("nat") : undefined,
-      largeClusterMode,
-    });
+    let r;
+    try {
+      r = this.renderer.render({
+        services: this.svcPortMap.values(),
+        endpointsOf: (p) => this.endpointsOf(p),
+        full,
+        changed: u.changed,
+        existingNatChains: cleanup ? this.tables.listChains("nat") : undefined,
+        largeClusterMode,
+      });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      throw new SvcbenchError(`${this.mode}: the restore text for ${this.svcPortMap.size} service ports and ${totalEndpoints} endpoints is longer than a JavaScript string can be (${err.message})`);
+    }
     this.tables.restore(r.text);
     if (cleanup) this.lastCleanupMs = nowMs;
     if (this.opts.keepText) this.lastText = r.text;

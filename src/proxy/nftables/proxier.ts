@@ -86,10 +86,12 @@ export class NftablesProxier extends ProxierBase {
       for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
       this.remember(svc, wantElems, wantChains, wantSets, ports.map((p) => p.name));
     }
-    const text = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail].join("\n") + "\n";
-    commands += this.ruleset.apply(text);
-    bytes += text.length;
-    if (this.opts.keepText) this.lastText = pre + text;
+    // One transaction; its lines are handed over as a list (a first sync of a million endpoints is
+    // longer than one JavaScript string may be), the bytes counted as the text nft -f would read.
+    const lines = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail];
+    commands += this.ruleset.apply(lines);
+    for (const l of lines) bytes += l.length + 1;
+    if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
     return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
   }
 

@@ -58,21 +58,30 @@ export class NftRuleset {
     return id;
   }
 
-  /** nft -f: every command or none; answers the commands applied. */
-  apply(text: string): number {
+  /** nft -f: every command or none; answers the commands applied. Text, or its lines (a first sync can pass what one string holds). */
+  apply(input: string | readonly string[]): number {
     this.undo = [];
     this.dead = [];
-    let n = 0, lineNo = 0, pos = 0;
+    let n = 0, lineNo = 0;
+    const fail = (m: string): never => { throw new SvcbenchError(`nft: line ${lineNo}: ${m}`); };
+    const one = (raw: string) => {
+      lineNo++;
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) return;
+      this.command(line, fail);
+      n++;
+    };
     try {
-      while (pos < text.length) {
-        let end = text.indexOf("\n", pos);
-        if (end < 0) end = text.length;
-        const line = text.slice(pos, end).trim();
-        pos = end + 1;
-        lineNo++;
-        if (line === "" || line.startsWith("#")) continue;
-        this.command(line, (m: string): never => { throw new SvcbenchError(`nft: line ${lineNo}: ${m}`); });
-        n++;
+      if (typeof input === "string") {
+        let pos = 0;
+        while (pos < input.length) {
+          let end = input.indexOf("\n", pos);
+          if (end < 0) end = input.length;
+          one(input.slice(pos, end));
+          pos = end + 1;
+        }
+      } else {
+        for (const l of input) one(l);
       }
     } catch (err) {
       for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
