@@ -32,6 +32,8 @@ Flags:
   --out DIR         where the results set goes (default: results)
   --baseline FILE   compare with an earlier report.json (or suite file) of the same seed and sizes
   --threshold PCT   noise threshold for --baseline, percent (default: 2)
+  --report-only     measure nothing: rebuild report.json, REPORT.md and charts/ from the
+                    suite files already in DIR
   --json            print report.json on stdout instead of tables; no progress
   -h, --help        this text
 
@@ -81,13 +83,14 @@ runMain(async () => {
     seed: { type: "string" }, time: { type: "string" }, traffic: { type: "string" },
     zipf: { type: "string" }, miss: { type: "string" }, filter: { type: "string" },
     out: { type: "string" }, baseline: { type: "string" }, threshold: { type: "string" },
-    json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    json: { type: "boolean" }, "report-only": { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     process.stdout.write(HELP);
     return;
   }
-  const suites = chosenSuites(f);
+  const reportOnly = f["report-only"] === true;
+  const suites = reportOnly ? [] : chosenSuites(f);
   const opts = suiteOptions(f);
   const threshold = numberFlag("threshold", str(f, "threshold"), 2, 0, 1000);
   const outDir = path.resolve(str(f, "out") ?? "results");
@@ -97,7 +100,7 @@ runMain(async () => {
   const json = f.json === true;
 
   const total = suites.reduce((s, x) => s + x.caseCount(opts), 0);
-  if (total === 0) throw new UsageError(`--filter "${str(f, "filter")}" matches no case`);
+  if (total === 0 && !reportOnly) throw new UsageError(`--filter "${str(f, "filter")}" matches no case`);
   const progress = new Progress(total, !json && process.stdout.isTTY === true && process.stderr.isTTY === true);
   const env = runEnv(opts.seed, { traffic: opts.traffic, time_ms: opts.budget.time, full: opts.full, ...(opts.filter && { filter: opts.filter.source }) });
   const fresh = new Map<string, { file: string; results: ResultsFile }>();
@@ -112,7 +115,10 @@ runMain(async () => {
   }
   const all = new Map([...keptSuites(outDir, suites.map((s) => s.name), Object.fromEntries(SUITES.map((s) => [s.name, s.file]))),
     ...[...fresh].map(([k, v]) => [k, v.results] as const)]);
-  const report = buildReport(env, all, comparison);
+  if (all.size === 0) throw new UsageError(`there are no suite results in ${outDir} to report on`);
+  // A rebuilt report speaks for the newest run it holds.
+  const newest = [...all.values()].map((r) => r.env).sort((a, b) => b.date.localeCompare(a.date))[0];
+  const report = buildReport(reportOnly ? newest : env, all, comparison);
   writeFiles(outDir, await reportFiles(report, fresh));
 
   if (json) {
@@ -127,5 +133,5 @@ runMain(async () => {
         `${c.change_pct > 0 ? "+" : ""}${c.change_pct.toFixed(1)}%`, c.verdict]),
     ) + `\n${summarize(comparison.cases)}\n\n`);
   }
-  process.stdout.write(`wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...fresh.values()].map((x) => x.file).join(", ")}, report.json, REPORT.md, charts/\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...[...fresh.values()].map((x) => x.file), "report.json", "REPORT.md", "charts/"].join(", ")}\n`);
 });

@@ -64,6 +64,20 @@ test("a small lookup run writes every case in the shared shape", () => {
   assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);
 });
 
+test("--report-only rebuilds the report from the suite files and measures nothing", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
+  assert.equal(run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--out", out]).status, 0);
+  const lookup = fs.readFileSync(path.join(out, "lookup.json"), "utf8");
+  fs.writeFileSync(path.join(out, "REPORT.md"), "stale");
+  const r = run(["--report-only", "--out", out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(fs.readFileSync(path.join(out, "REPORT.md"), "utf8"), /^# svcbench report/);
+  assert.equal(fs.readFileSync(path.join(out, "lookup.json"), "utf8"), lookup, "suite results untouched");
+  const empty = run(["--report-only", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"))]);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /there are no suite results in .* to report on/);
+});
+
 test("--filter runs only the matching cases; a filter matching nothing is a usage error", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   const r = run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--filter", "lookup/(vmap|map-ts)$", "--out", out, "--json"]);

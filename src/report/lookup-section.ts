@@ -14,7 +14,8 @@ export const lookupSection: ReportSection = {
     const cases = all.filter((c) => c.scenario === undefined);
     const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
     if (sizes.length === 0) return [];
-    const big = sizes[sizes.length - 1], small = sizes[0];
+    // "flat" is judged from 100 Services up, where the tables have left their smallest sizes.
+    const big = sizes[sizes.length - 1], small = sizes.includes(100) ? 100 : sizes[0];
     const out: string[] = [];
     const ratio = (a: string, b: string, n: number) => {
       const ta = at(cases, a, n), tb = at(cases, b, n);

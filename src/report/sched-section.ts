@@ -104,6 +104,12 @@ export const schedSection: ReportSection = {
     }
     const bal = balanceOf(all).map((c) => ({ sched: c.impl, jain: Number(c.jain), weights: c.scenario!.replace("balance-", "") }));
     if (bal.length > 0) charts.push(bars("sched-balance.svg", "Jain's index of pod utilization (1 = even)", bal, { field: "jain", title: "Jain's index" }, "sched", "weights"));
+    const moved = all.filter((c) => c.scenario === "disruption")
+      .map((c) => ({ sched: `${c.impl}, N = ${num(c.n)}`, moved: Number(c.moved_remove), ideal: Number(c.ideal_remove) }));
+    if (moved.length > 0) {
+      const rows = moved.flatMap((r) => [{ sched: r.sched, share: r.moved, of: "moved" }, { sched: r.sched, share: r.ideal, of: "ideal (1/N)" }]);
+      charts.push(bars("sched-disruption.svg", "Flows moved when one of N pods is removed", rows, { field: "share", title: "share of flows" }, "sched", "of"));
+    }
     return charts;
   },
 };
