@@ -1,5 +1,5 @@
 // The watch stream of the API server: add, update and delete events per kind, delivered in order
-// to every subscriber, as informers deliver them (k8s.io/client-go/tools/cache ResourceEventHandler).
+// to every subscriber, as informers deliver them (kubernetes staging/src/k8s.io/client-go/tools/cache, ResourceEventHandler).
 import type { EndpointSlice } from "./endpointslice";
 import type { Ingress } from "./ingress";
 import type { Pod } from "./pod";

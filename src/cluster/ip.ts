@@ -1,4 +1,5 @@
-// IPv4 addresses as unsigned 32-bit numbers, and the address ranges of the modelled cluster.
+// IPv4 addresses as unsigned 32-bit numbers, and the address ranges of the modelled cluster
+// (kubernetes pkg/registry/core/service/ipallocator hands out ClusterIPs from the service range).
 import { SvcbenchError } from "../core";
 /** Dotted quad, without the array the workload's formatIPv4 builds (rules print millions). */
 export function formatIPv4(a: number): string {

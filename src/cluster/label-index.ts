@@ -1,5 +1,6 @@
 // An index from (namespace, label pair) to object names, like the informer indexers the
-// endpoints controller uses to find the Services of a Pod and the Pods of a Service.
+// endpoints controller uses to find the Services of a Pod and the Pods of a Service
+// (kubernetes pkg/controller/endpointslice/endpointslice_controller.go, via client-go listers).
 import { Labels, labelPairs } from "./labels";
 
 export class LabelIndex {

@@ -1,4 +1,5 @@
-// An Ingress controller (as ingress-nginx serves networking.k8s.io/v1 Ingress): one address for
+// An Ingress controller (as ingress-nginx serves networking.k8s.io/v1 Ingress, kubernetes
+// staging/src/k8s.io/api/networking/v1/types.go): one address for
 // many Services. A request's host picks the most specific group of rules (exact host, then a
 // wildcard, then rules without host), its path the best path there (src/cluster/ingress.ts); the
 // backend Service port is then reached through the node's proxier like any pod's connection.

@@ -1,5 +1,6 @@
 // The node every proxier runs on: its address, the cluster's pod range, and the seed of the kernel's
-// random draws (statistic, numgen) so that the same seed routes the same way.
+// random draws (statistic, numgen) so that the same seed routes the same way (kubernetes
+// pkg/proxy/apis/config: the node IP and clusterCIDR every proxier is given).
 import { Cidr, CLUSTER_CIDR, NODE_IP } from "../cluster/ip";
 
 export interface NodeConfig {
