@@ -44,6 +44,29 @@ const tableLines = (text: string, table: string) => {
   return block.split("\n").filter((l) => l !== "" && !l.startsWith("*")).sort();
 };
 
+/** Service name of a rule's comment: up to the first space or colon (orderByCommentServiceName). */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const commentService = (l: string) => /--comment "?([^ ":]*)/.exec(l)?.[1] ?? "";
+
+/**
+ * A table's rules chain by chain, in order within each chain, as kube-proxy's sortIPTablesRules
+ * compares them (kubernetes pkg/proxy/iptables/proxier_test.go): only KUBE-SERVICES and KUBE-NODEPORTS
+ * are sorted by service name (stable), the "must be the last rule" rule kept last.
+ */
+function chainRules(text: string, table: string): Record<string, string[]> {
+  const block = text.split("COMMIT\n").find((b) => b.startsWith(`*${table}\n`)) ?? "";
+  const out: Record<string, string[]> = {};
+  for (const l of block.split("\n")) {
+    if (l.startsWith(":")) out[l.slice(1, l.indexOf(" "))] ??= [];
+    else if (l.startsWith("-A ")) (out[l.split(" ")[1]] ??= []).push(l);
+  }
+  const last = (l: string) => l.includes("must be the last rule");
+  for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS"]) {
+    out[c]?.sort((a, b) => Number(last(a)) - Number(last(b)) || (last(a) ? 0 : cmp(commentService(a), commentService(b))));
+  }
+  return out;
+}
+
 test("the restore text has kube-proxy's lines for the same Services", () => {
   const { proxier } = kubeProxyTestCluster(false);
   const text = proxier.lastText!;
@@ -187,4 +210,31 @@ test("a restore that jumps to a missing chain, or deletes a chain still jumped t
   t.restore("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n-X KUBE-SVC-A\nCOMMIT\n");
   assert.deepEqual(t.listChains("nat").sort(), ["INPUT", "KUBE-SERVICES", "OUTPUT", "POSTROUTING", "PREROUTING"]);
   assert.equal(t.kubeServicesPrefix, 0);
+});
+
+test("an unnamed port is named namespace/name, without the colon, in chain hashes and comments", () => {
+  // kubernetes pkg/proxy/iptables/proxier_test.go TestInternalTrafficPolicyE2E (clusterExpectedIPTables):
+  // ServicePortName.String() of port "" is "ns1/svc1".
+  const store = new ClusterStore();
+  new EndpointSliceController(store);
+  for (const [i, ip] of ["10.0.1.1", "10.0.1.2", "10.0.1.3"].entries()) store.createPod({ namespace: "ns1", name: `p${i}`, labels: { foo: "bar" }, ip: parseIPv4(ip), ready: true });
+  store.createService({ namespace: "ns1", name: "svc1", type: "ClusterIP", clusterIP: parseIPv4("172.30.1.1"), selector: { foo: "bar" }, ports: [{ name: "", protocol: "TCP", port: 80, targetPort: 80 }] });
+  const proxier = new IptablesProxier({ partial: false, node, keepText: true });
+  open.push(proxier);
+  new KubeProxy(store, proxier).flush();
+  const nat = chainRules(proxier.lastText!, "nat");
+  assert.deepEqual(nat["KUBE-SERVICES"][0], `-A KUBE-SERVICES -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 -j KUBE-SVC-AQI2S6QIMU7PVVRP`);
+  assert.deepEqual(nat["KUBE-SVC-AQI2S6QIMU7PVVRP"], [
+    `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
+    `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-3JOIVZTXZZRGORX4`,
+    `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.2:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-IO5XOSKPAXIFQXAJ`,
+    `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.3:80" -j KUBE-SEP-XGJFVO3L2O5SRFNT`,
+  ]);
+  assert.deepEqual(nat["KUBE-SEP-3JOIVZTXZZRGORX4"], [
+    `-A KUBE-SEP-3JOIVZTXZZRGORX4 -m comment --comment ns1/svc1 -s 10.0.1.1 -j KUBE-MARK-MASQ`,
+    `-A KUBE-SEP-3JOIVZTXZZRGORX4 -m comment --comment ns1/svc1 -m tcp -p tcp -j DNAT --to-destination 10.0.1.1:80`,
+  ]);
+  assert.ok("KUBE-SEP-IO5XOSKPAXIFQXAJ" in nat && "KUBE-SEP-XGJFVO3L2O5SRFNT" in nat);
+  const r = proxier.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.1.1"), dport: 80, proto: 6 }, 0);
+  assert.equal(r.verdict === "dnat" && r.service, "ns1/svc1");
 });

@@ -10,6 +10,7 @@ import { SvcbenchError } from "../src/core";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { NftablesProxier } from "../src/proxy/nftables/proxier";
 import { NftRuleset } from "../src/proxy/nftables/ruleset";
+import { nftServiceChainBase } from "../src/proxy/chain-names";
 
 const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
 const open: { dispose(): void }[] = [];
@@ -198,4 +199,23 @@ test("numgen random mod N spreads first packets evenly; ClientIP affinity keeps 
   };
   const first = pick(5000);
   for (let t = 5001; t < 5100; t++) assert.equal(pick(t), first, "affinity holds within the timeout");
+});
+
+test("an unnamed port's chains end in \"/tcp/\" and its comments say namespace/name (ServicePortName.String())", () => {
+  const store = new ClusterStore();
+  new EndpointSliceController(store);
+  store.createPod({ namespace: "ns1", name: "p0", labels: { foo: "bar" }, ip: parseIPv4("10.0.1.1"), ready: true });
+  const ports = [{ name: "", protocol: "TCP" as const, port: 80, targetPort: 80 }];
+  store.createService({ namespace: "ns1", name: "svc1", type: "ClusterIP", clusterIP: parseIPv4("172.30.1.1"), selector: { foo: "bar" }, ports });
+  store.createService({ namespace: "ns1", name: "svc2", type: "ClusterIP", clusterIP: parseIPv4("172.30.1.2"), selector: { foo: "none" }, ports });
+  const lines = firstTransaction(store);
+  const t = "ip kube-proxy";
+  assert.ok(lines.includes(`add element ${t} service-ips { 172.30.1.1 . tcp . 80 : goto service-${nftServiceChainBase("ns1", "svc1", "tcp", "")} }`));
+  assert.match(nftServiceChainBase("ns1", "svc1", "tcp", ""), /^[A-Z2-7]{8}-ns1\/svc1\/tcp\/$/);
+  assert.ok(lines.includes(`add element ${t} no-endpoint-services { 172.30.1.2 . tcp . 80 comment "ns1/svc2" : goto reject-chain }`), lines.filter((l) => l.includes("no-endpoint-services {")).join("\n"));
+  const p = new NftablesProxier({ node });
+  open.push(p);
+  new KubeProxy(store, p).flush();
+  const r = p.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.1.1"), dport: 80, proto: 6 }, 0);
+  assert.equal(r.verdict === "dnat" && r.service, "ns1/svc1");
 });

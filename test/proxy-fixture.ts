@@ -70,7 +70,7 @@ export function targets(store: ClusterStore, saddr = CLIENT): Target[] {
           eps.add(`${ipStr(pod.ip)}:${p.targetPort}`);
         }
       }
-      const service = `${s.namespace}/${s.name}:${p.name}`;
+      const service = p.name === "" ? `${s.namespace}/${s.name}` : `${s.namespace}/${s.name}:${p.name}`; // ServicePortName.String()
       const proto = PROTOCOL_NUMBER[p.protocol];
       const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, packet: { saddr, sport: 40000, daddr, dport, proto } });
       at("ClusterIP", s.clusterIP, p.port);

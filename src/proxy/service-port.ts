@@ -1,5 +1,6 @@
 // kube-proxy's view of a Service port and of an endpoint (kubernetes pkg/proxy/serviceport.go,
-// endpoint.go): one entry per port, named "namespace/name:port" (ServicePortName.String()).
+// endpoint.go): one entry per port, named by ServicePortName.String() (pkg/proxy/types.go):
+// "namespace/name:port", or "namespace/name" for a port without a name.
 import { formatIPv4 } from "../cluster/ip";
 import { DEFAULT_STICKY_SECONDS, nsName, Protocol, PROTOCOL_NUMBER, Service } from "../cluster/service";
 
@@ -9,7 +10,7 @@ export interface ServicePortInfo {
   readonly namespace: string;
   readonly serviceName: string;
   readonly portName: string;
-  /** "namespace/name:port": the ServicePortName, the key of every map. */
+  /** "namespace/name:port" ("namespace/name" when unnamed): the ServicePortName, the key of every map. */
   readonly name: string;
   readonly protocol: Protocol;
   readonly proto: number;
@@ -33,8 +34,9 @@ export interface EndpointInfo {
   readonly str: string;
 }
 
+/** ServicePortName.String(): fmtPortName leaves out ":" for a port without a name. */
 export function servicePortName(service: string, portName: string): string {
-  return `${service}:${portName}`;
+  return portName === "" ? service : `${service}:${portName}`;
 }
 
 /** serviceToServiceMap: one info per port; a LoadBalancer IP only for type LoadBalancer. */

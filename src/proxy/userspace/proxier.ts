@@ -11,7 +11,7 @@ import { formatIPv4 } from "../../cluster/ip";
 import { Rng } from "../../workload/rng";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
-import { lproto, sameServicePort, ServicePortInfo } from "../service-port";
+import { lproto, sameServicePort, servicePortName, ServicePortInfo } from "../service-port";
 import { Packet, Route, SyncStats } from "../types";
 import { Network } from "./network";
 import { PortalRule, PortalTables } from "./portals";
@@ -51,7 +51,7 @@ export class UserspaceProxier extends ProxierBase {
     super.onSliceEvent(e);
     for (const svc of this.endpointsChanges.apply(this.endpointsMap)) {
       const ports = new Set<string>();
-      for (const port of this.endpointsChanges.portsOf(svc)) if (this.endpointsMap.has(`${svc}:${port}`)) ports.add(`${svc}:${port}`);
+      for (const port of this.endpointsChanges.portsOf(svc)) if (this.endpointsMap.has(servicePortName(svc, port))) ports.add(servicePortName(svc, port));
       for (const key of this.balancedPorts.get(svc) ?? []) if (!ports.has(key)) this.lb.updateEndpoints(key, []);
       for (const key of ports) this.lb.updateEndpoints(key, this.endpointsMap.get(key)!.map((x) => x.str));
       if (ports.size > 0) this.balancedPorts.set(svc, ports);
