@@ -65,8 +65,9 @@ const COLUMNS: u32 = 10;
   store<u32>(at(ct, c, e), v);
 }
 
+/** The bucket of a client addr, port and protocol (ip_vs_conn_hashkey): the address of its head word. */
 // @ts-ignore: decorator
-@inline function head(ct: Conntrack, caddr: u32, cport: u32, proto: u32): usize {
+@inline export function ctBucket(ct: Conntrack, caddr: u32, cport: u32, proto: u32): usize {
   const mask: u32 = (1 << ct.bits) - 1;
   return ct.heads + (<usize>(jhash_3words(caddr, cport & 0xffff, proto, ct.rnd) & mask) << 2);
 }
@@ -130,16 +131,24 @@ function reserve(ct: Conntrack): bool {
   return true;
 }
 
-/** __ip_vs_conn_in_get: the entry of this connection, or NIL. */
-export function ctFind(ct: Conntrack, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32): u32 {
+/**
+ * The match loop of __ip_vs_conn_in_get over a bucket's chain from entry e, stopping before entry
+ * stop (NIL: the whole chain): the entry of this connection, or NIL.
+ */
+// @ts-ignore: decorator
+@inline export function ctScan(ct: Conntrack, e: u32, stop: u32, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32): u32 {
   const ports = (cport << 16) | (vport & 0xffff); // a port above 0xffff never matches
-  let e = load<u32>(head(ct, caddr, cport, proto));
-  while (e != NIL) {
+  while (e != stop) {
     if (ctGet(ct, CADDR, e) == caddr && ctGet(ct, PORTS, e) == ports && ctGet(ct, VADDR, e) == vaddr &&
         (ctGet(ct, PROTO, e) & 0xff) == proto) return e;
     e = ctGet(ct, NEXT, e);
   }
   return NIL;
+}
+
+/** __ip_vs_conn_in_get: the entry of this connection, or NIL. */
+export function ctFind(ct: Conntrack, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32): u32 {
+  return ctScan(ct, load<u32>(ctBucket(ct, caddr, cport, proto)), NIL, caddr, cport, proto, vaddr, vport);
 }
 
 /** The timer list an entry is on: 1 once closed. */
@@ -182,9 +191,12 @@ export function ctTouch(ct: Conntrack, e: u32, now: u32): void {
   return ctGet(ct, DEST, e);
 }
 
-/** ip_vs_conn_new: a connection to dest id of svc, bound and hashed; NIL when the table is full. */
+/**
+ * ip_vs_conn_new: a connection to dest id of svc, bound and hashed into bucket h (ctBucket of caddr,
+ * cport, proto: the probe that missed found it; ip_vs_conn_hash computes it again); NIL when the table is full.
+ */
 export function ctNew(
-  ct: Conntrack, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32, svc: Service, id: u32, now: u32,
+  ct: Conntrack, h: usize, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32, svc: Service, id: u32, now: u32,
 ): u32 {
   if (ct.count >= ct.limit || !reserve(ct)) return NIL;
   let e: u32;
@@ -196,7 +208,6 @@ export function ctNew(
   ctPut(ct, PROTO, e, proto & 0xff);
   ctPut(ct, SVC, e, <u32>changetype<usize>(svc));
   ctPut(ct, DEST, e, id);
-  const h = head(ct, caddr, cport, proto);
   ctPut(ct, NEXT, e, load<u32>(h));
   store<u32>(h, e);
   timerAppend(ct, e, now);
@@ -207,7 +218,7 @@ export function ctNew(
 
 /** ip_vs_conn_expire: unhash, unbind from the dest, free. */
 function expireEntry(ct: Conntrack, e: u32): void {
-  let link = head(ct, ctGet(ct, CADDR, e), ctGet(ct, PORTS, e) >>> 16, ctGet(ct, PROTO, e) & 0xff);
+  let link = ctBucket(ct, ctGet(ct, CADDR, e), ctGet(ct, PORTS, e) >>> 16, ctGet(ct, PROTO, e) & 0xff);
   while (load<u32>(link) != e) link = at(ct, NEXT, load<u32>(link));
   store<u32>(link, ctGet(ct, NEXT, e));
   timerRemove(ct, e);

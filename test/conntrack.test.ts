@@ -229,3 +229,31 @@ test("overload clears with hysteresis on unbind: below 3/4 of u_threshold, or be
     }
   }
 });
+
+test("a batch with a flow's first packet twice: one connection, both packets to its dest, WASM and twin alike", () => {
+  fc.assert(fc.property(fc.array(arbFlow, { minLength: 1, maxLength: 16 }), fc.constantFrom(...SCHEDULERS), (flows, name) => {
+    const { real } = setup([name, name]);
+    try {
+      const outs = real.sides.map((side) => {
+        flows.forEach((f, k) => {
+          const v = f.vip < 2 ? VIPS[f.vip] : NOWHERE;
+          batch.saddr[k] = 0x0af40100 + f.client; batch.sport[k] = f.sport;
+          batch.daddr[k] = v.addr; batch.dport[k] = v.port; batch.proto[k] = v.proto;
+        });
+        side.route.route(batch, 0, flows.length, 0);
+        return Array.from(batch.out.subarray(0, flows.length));
+      });
+      assert.deepEqual(outs[0], outs[1]);
+      const made = new Map<string, number>();
+      flows.forEach((f, k) => {
+        const out = outs[0][k];
+        if (f.vip === 2) return assert.equal(out, MISS);
+        if (made.has(key(f))) return assert.equal(out, made.get(key(f)), `${key(f)} again in the batch`);
+        if (out !== NO_DEST && out !== DROP) made.set(key(f), out);
+      });
+      for (const side of real.sides) assert.equal(side.route.connections, made.size, side.route.impl);
+    } finally {
+      (real as Real & { dispose(): void }).dispose();
+    }
+  }), { numRuns: 100 });
+});
