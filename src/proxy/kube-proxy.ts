@@ -1,14 +1,18 @@
 // kube-proxy on one node, as kubernetes cmd/kube-proxy wires pkg/proxy/config: informers deliver Service and
 // EndpointSlice events to the proxier, each asks the sync runner for a sync, and the runner lets
-// syncProxyRules run at most once per --min-sync-period (burst 2). Time is simulated.
+// syncProxyRules run at most once per --min-sync-period (burst 2). A sync that fails asks the runner
+// to retry a --sync-period later (syncRunner.RetryAfter(syncPeriod)). Time is simulated.
 import { ClusterStore } from "../cluster/store";
 import { eventOf } from "../cluster/events";
-import { BoundedFrequencyRunner, DEFAULT_BURST_SYNCS, DEFAULT_MIN_SYNC_PERIOD_MS } from "./sync-runner";
+import { SvcbenchError } from "../core";
+import { BoundedFrequencyRunner, DEFAULT_BURST_SYNCS, DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from "./sync-runner";
 import { Proxier, SyncStats } from "./types";
 
 export interface KubeProxyOptions {
   readonly minSyncPeriodMs?: number;
   readonly burstSyncs?: number;
+  /** --sync-period: how long after a failed sync it is retried. */
+  readonly syncPeriodMs?: number;
 }
 
 export class KubeProxy {
@@ -16,10 +20,15 @@ export class KubeProxy {
   /** Simulated time (ms). */
   now = 0;
   lastSync?: SyncStats;
+  /** Syncs that failed (the rules were left as they were; the runner retries), and the last error. */
+  failedSyncs = 0;
+  lastError?: SvcbenchError;
+  readonly syncPeriodMs: number;
   private readonly unsubscribe: (() => void)[];
 
   constructor(readonly store: ClusterStore, readonly proxier: Proxier, opts: KubeProxyOptions = {}) {
     this.runner = new BoundedFrequencyRunner(opts.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS, opts.burstSyncs ?? DEFAULT_BURST_SYNCS);
+    this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     // The informers' initial list, then the watch.
     for (const s of store.services.values()) proxier.onServiceEvent(eventOf(undefined, s));
     for (const s of store.slices.values()) proxier.onSliceEvent(eventOf(undefined, s));
@@ -36,24 +45,38 @@ export class KubeProxy {
     ];
   }
 
-  /** Moves simulated time to t, running each sync the runner allows on the way; answers them. */
+  /**
+   * Moves simulated time to t, running each sync the runner allows on the way; answers those that
+   * succeeded. A failed sync is counted and retried a sync period later.
+   */
   advance(t: number): SyncStats[] {
     const out: SyncStats[] = [];
     for (;;) {
       const due = this.runner.dueAt(this.now);
       if (due === undefined || due > t) break;
       this.now = due;
-      if (this.runner.take(this.now)) out.push((this.lastSync = this.proxier.sync(this.now)));
+      if (!this.runner.take(this.now)) continue;
+      try {
+        out.push((this.lastSync = this.proxier.sync(this.now)));
+      } catch (err) {
+        if (!(err instanceof SvcbenchError)) throw err;
+        this.failedSyncs++;
+        this.lastError = err;
+        this.runner.retryAfter(this.now, this.syncPeriodMs);
+      }
     }
     this.now = Math.max(this.now, t);
     return out;
   }
 
-  /** Runs the wanted sync as soon as the runner allows (time moves forward to then). */
+  /** Runs the wanted sync as soon as the runner allows (time moves forward to then); throws if it failed (a retry stays armed). */
   flush(): SyncStats | undefined {
     const due = this.runner.dueAt(this.now);
     if (due === undefined) return undefined;
-    return this.advance(due)[0];
+    const failed = this.failedSyncs;
+    const [s] = this.advance(due);
+    if (this.failedSyncs > failed) throw this.lastError!;
+    return s;
   }
 
   stop(): void {

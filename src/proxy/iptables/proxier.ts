@@ -3,6 +3,7 @@
 // KEP-3453) writes every chain; partial sync writes KUBE-SERVICES and the changed Services' chains.
 // Stale chains are deleted after an iptables-save, in large clusters at most once per syncPeriod.
 import { ProxierBase, UpdateResult } from "../base";
+import { DEFAULT_SYNC_PERIOD_MS } from "../sync-runner";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { Rng } from "../../workload/rng";
@@ -13,7 +14,7 @@ import { IptablesTables } from "./tables";
 import { IptablesWalker, MASQUERADE_MARK } from "./walk";
 
 /** kube-proxy --iptables-sync-period default. */
-export const SYNC_PERIOD_MS = 30000;
+export const SYNC_PERIOD_MS = DEFAULT_SYNC_PERIOD_MS;
 
 export interface IptablesProxierOptions {
   /** The MinimizeIPTablesRestore feature: partial syncs. */

@@ -3,8 +3,10 @@
 // their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
 // (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
 // flushed now and deleted by a later sync, at least a second on (kernels before 6.2 see the last
-// map reference go late).
+// map reference go late). What the kernel holds is remembered only once a transaction applied; a
+// failed one leaves it as it was (the next sync is full), a failed stale-chain deletion is retried.
 import { formatIPv4 } from "../../cluster/ip";
+import { SvcbenchError } from "../../core";
 import { Rng } from "../../workload/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
@@ -16,6 +18,15 @@ import { NftWalker } from "./walk";
 
 /** How long a stale chain waits before deletion. */
 const STALE_CHAIN_DELAY_MS = 1000;
+
+/** One Service's elements, chains, affinity sets and port names, as a transaction leaves them. */
+interface Remembered {
+  svc: string;
+  elems: Map<string, string>;
+  chains: Set<string>;
+  sets: Set<string>;
+  ports: string[];
+}
 
 /** The element's identity: container and key (its value may change). */
 const elementKey = (e: string) => e.replace(/ (comment "[^"]*" )?: .*$/, "").replace(/ \}$/, "");
@@ -30,6 +41,8 @@ export class NftablesProxier extends ProxierBase {
   private readonly affinitySets = new Map<string, Set<string>>();
   private readonly staleChains = new Map<string, number>();
   private readonly portNames = new Map<string, string[]>();
+  /** Stale-chain deletions that failed (NFTablesCleanupFailuresTotal); the chains wait for the next try. */
+  cleanupFailures = 0;
   /** The last sync's transactions (stale-chain deletion first, if any), when kept. */
   lastText?: string;
 
@@ -44,16 +57,24 @@ export class NftablesProxier extends ProxierBase {
     let commands = 0, bytes = 0, pre = "";
     const stale = [...this.staleChains].filter(([, t]) => t <= nowMs - STALE_CHAIN_DELAY_MS).map(([c]) => c);
     if (stale.length > 0) {
-      const tx = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
-      commands += this.ruleset.apply(tx);
-      bytes += tx.length;
-      pre = tx;
       for (const c of stale) this.staleChains.delete(c);
+      const tx = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
+      try {
+        commands += this.ruleset.apply(tx);
+        bytes += tx.length;
+        pre = tx;
+      } catch (err) {
+        if (!(err instanceof SvcbenchError)) throw err;
+        // "Unable to delete stale chains; will retry later": they still exist, so they are stale again.
+        this.cleanupFailures++;
+        for (const c of stale) this.staleChains.set(c, nowMs);
+      }
     }
     const t = TABLE;
     const head: string[] = full ? this.renderer.setup() : [];
-    if (full) this.elements.clear(); // setup flushed every map and set
     const chainOps: string[] = [], delElems: string[] = [], addElems: string[] = [], rules: string[] = [], tail: string[] = [];
+    // What the kernel will hold once the transaction applies; remembered only if it does.
+    const next: Remembered[] = [], flushed: string[] = [], used: string[] = [];
     const services = full ? new Set([...this.portsByService.keys(), ...this.chains.keys()]) : u.changed;
     for (const svc of services) {
       const ports = this.portsByService.get(svc) ?? [];
@@ -73,29 +94,34 @@ export class NftablesProxier extends ProxierBase {
       }
       for (const c of wantChains) {
         chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
-        this.staleChains.delete(c);
+        used.push(c);
       }
-      const had = this.elements.get(svc) ?? new Map<string, string>();
+      // setup flushed every map and set: a full sync adds every element again.
+      const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
       for (const [k, e] of had) if (wantElems.get(k) !== e) delElems.push(`delete element ${k} }`);
       for (const [k, e] of wantElems) if (had.get(k) !== e) addElems.push(`add element ${e}`);
       for (const c of this.chains.get(svc) ?? []) {
         if (wantChains.has(c)) continue;
         tail.push(`flush chain ${t} ${c}`);
-        this.staleChains.set(c, nowMs);
+        flushed.push(c);
       }
       for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
-      this.remember(svc, wantElems, wantChains, wantSets, ports.map((p) => p.name));
+      next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
     }
     // One transaction; its lines are handed over as a list (a first sync of a million endpoints is
     // longer than one JavaScript string may be), the bytes counted as the text nft -f would read.
     const lines = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail];
     commands += this.ruleset.apply(lines);
+    if (full) this.elements.clear();
+    for (const r of next) this.remember(r);
+    for (const c of used) this.staleChains.delete(c);
+    for (const c of flushed) this.staleChains.set(c, nowMs);
     for (const l of lines) bytes += l.length + 1;
     if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
     return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
   }
 
-  private remember(svc: string, elems: Map<string, string>, chains: Set<string>, sets: Set<string>, ports: string[]): void {
+  private remember({ svc, elems, chains, sets, ports }: Remembered): void {
     for (const old of this.portNames.get(svc) ?? []) if (!ports.includes(old)) this.renderer.forget(old);
     const put = <T>(m: Map<string, T>, v: T, keep: boolean) => (keep ? m.set(svc, v) : m.delete(svc));
     put(this.elements, elems, elems.size > 0);
