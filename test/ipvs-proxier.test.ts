@@ -56,7 +56,7 @@ test("a real server that goes away while in use is set to weight 0 and deleted o
   assert.equal(seen.size, 2, "back in rotation");
 });
 
-test("UDP real servers are deleted at once; a pod coming back before its deletion is reweighted, not re-added", () => {
+test("UDP real servers are deleted at once; a pod coming back before its deletion is deleted and added again", () => {
   f.store.createService(service(6, { ports: [{ name: "dns", protocol: "UDP", port: 53, targetPort: 53 }] }));
   f.store.createPod({ namespace: "ns", name: "u0", labels: { app: "a6" }, ip: POD_IP(20), ready: true });
   f.store.createPod({ namespace: "ns", name: "u1", labels: { app: "a6" }, ip: POD_IP(21), ready: true });
@@ -76,8 +76,13 @@ test("UDP real servers are deleted at once; a pod coming back before its deletio
   f.store.updatePod({ ...f.store.pods.get("ns/t0")!, ready: true });
   const s = f.node("ipvs").kp.advance(f.now + 2000)[0];
   f.now += 2000;
-  assert.equal(s.rulesWritten, 1, "one edit back to weight 1");
+  // pkg/proxy/ipvs/proxier.go syncEndpoint: MoveRSOutofGracefulDeleteList (DeleteRealServer), then AddRealServer.
+  assert.equal(s.rulesWritten, 2, "deleted from the graceful list, then added at weight 1");
   assert.equal(ipvs().terminatingCount, 0);
+  const vs = ipvs().kernel.route({ saddr: 0x0a800001, sport: 45000, daddr: SERVICE_IP(7), dport: 80, proto: 6 }, f.now)!.vs;
+  const d = vs.svc.dest(vs.svc.findDest(POD_IP(30), 8080)!);
+  assert.equal(d.weight, 1);
+  assert.ok(d.activeconns + d.inactconns >= 1, "its connections stay counted (the kernel revives the dest from its trash)");
   assert.equal(to(SERVICE_IP(7), 80), "10.129.0.32:8080");
 });
 

@@ -3,7 +3,7 @@
 // endpoints at weight 1, the addresses bound to kube-ipvs0 and listed in ipsets. Changes are
 // incremental: add or delete a virtual server, add a real server, and a real server that goes away
 // is deleted at once if nothing uses it (or it is UDP/SCTP), else set to weight 0 and retried
-// every minute until its connections are gone.
+// every minute until its connections are gone; one that comes back meanwhile is deleted and added again.
 import { formatIPv4 } from "../../cluster/ip";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../../core";
 import { SchedulerName } from "../../ipvs";
@@ -108,9 +108,14 @@ export class IpvsProxier extends ProxierBase {
         a.vs.svc.addDest({ addr: d.addr, port: d.port, weight: 1 });
         this.ops.push(`-a ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
       } else if (term) {
+        // In the graceful-delete list: MoveRSOutofGracefulDeleteList deletes it (DeleteRealServer), then
+        // AddRealServer adds it again; ip_vs_add_dest revives it from the trash, counters and all.
         for (const t of this.terminating) if (t.a === a && t.addr === d.addr && t.port === d.port) this.terminating.delete(t);
-        a.vs.svc.editDest({ addr: d.addr, port: d.port, weight: 1 });
-        this.ops.push(`-e ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
+        const old = a.vs.svc.dest(a.vs.svc.findDest(d.addr, d.port)!);
+        a.vs.svc.delDest(d.addr, d.port);
+        a.vs.svc.addDest({ addr: d.addr, port: d.port, weight: 1 });
+        a.vs.svc.setConns(a.vs.svc.findDest(d.addr, d.port)!, old.activeconns, old.inactconns, false);
+        this.ops.push(`-d ${k} -r ${formatIPv4(d.addr)}:${d.port}`, `-a ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
       }
       a.dests.set(dk, false);
     }
