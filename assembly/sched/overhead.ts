@@ -2,7 +2,10 @@
 // ip_vs_dest_conn_overhead, (activeconns << 8) + inactconns, and
 // the sed / nq overhead activeconns + 1 (ip_vs_sed.c, ip_vs_nq.c); a dest is less loaded than
 // least when loh * weight(dest) > doh * weight(least), the kernel's integer form of doh/wd < loh/wl.
-// Counters are u32 and weights at most 65535, so every product fits in 64 bits exactly.
+// Here the overhead is computed exactly in 64 bits, while the kernel's ip_vs_dest_conn_overhead
+// returns int ((activeconns << 8) wraps past 2^23 active connections there): a deliberate departure,
+// so that no count overflows. Counters are u32 and weights at most 65535, so every product
+// (overhead < 2^41 times weight < 2^16) fits in 64 bits exactly.
 import { NIL } from "../common";
 import { ACTIVECONNS, Dests, FLAGS, INACTCONNS, IP_VS_DEST_F_OVERLOAD, WEIGHT, available, get, idAt } from "../dest";
 
