@@ -35,7 +35,8 @@ const IPVS_MESSAGES: Record<number, string> = {
   [IN_USE]: "connections still hold its destinations: flush or free the connection table first",
   [Result.NOT_FOUND]: "no such destination",
   [Result.EXISTS]: "the destination is already there",
-  [Result.BAD_ARG]: `weight must be 0..${MAX_WEIGHT} and l_threshold at most u_threshold`,
+  [Result.BAD_ARG]: `addr must be an integer 0..0xffffffff, port 0..65535, weight an integer 0..${MAX_WEIGHT}, ` +
+    "u_threshold and l_threshold integers 0..0xffffffff with l_threshold at most u_threshold",
 };
 
 /** check() with the IPVS wording of the codes it knows. */
@@ -53,6 +54,30 @@ export interface DestSpec {
   weight: number;
   u_threshold?: number;
   l_threshold?: number;
+}
+
+const isU32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+/** BAD_ARG for a dest key outside ipvsadm's ranges: addr a u32, port 0..65535 (both sides check it alike). */
+export function destKeyCode(addr: number, port: number): Result {
+  return isU32(addr) && Number.isInteger(port) && port >= 0 && port <= 0xffff ? Result.OK : Result.BAD_ARG;
+}
+
+/** BAD_ARG for what ip_vs_add_dest / ipvsadm refuse: a bad key, weight past 65535 or not whole, l_threshold above u_threshold. */
+export function destSpecCode(d: DestSpec): Result {
+  const uth = d.u_threshold ?? 0, lth = d.l_threshold ?? 0;
+  const ok = destKeyCode(d.addr, d.port) === Result.OK && Number.isInteger(d.weight) && d.weight >= 0 &&
+    d.weight <= MAX_WEIGHT && isU32(uth) && isU32(lth) && lth <= uth;
+  return ok ? Result.OK : Result.BAD_ARG;
+}
+
+/** setConns's refusals: an id never handed out (known false), counters that are not u32. */
+export function connsError(impl: string, id: number, known: boolean, active: number, inact: number): SvcbenchError | undefined {
+  if (!known || !isU32(id)) return new SvcbenchError(`${impl}: no dest id ${id}`, Result.BAD_ARG);
+  if (!isU32(active) || !isU32(inact)) {
+    return new SvcbenchError(`${impl}: activeconns and inactconns must be integers 0..0xffffffff, got ${active}, ${inact}`, Result.BAD_ARG);
+  }
+  return undefined;
 }
 
 /** One dest as struct ip_vs_dest keeps it (the columns of assembly/dest.ts, in that order). */

@@ -265,7 +265,7 @@ test("an unknown scheduler is a named error and the service keeps its scheduler;
   both("wlc", pods(2), (s) => {
     assert.throws(() => s.setScheduler("fo" as SchedulerName), (e: unknown) => e instanceof SvcbenchError && (e.code as number) === UNKNOWN_SCHED && /no such scheduler/.test(e.message));
     assert.equal(s.scheduler, "wlc");
-    assert.throws(() => s.addDest({ addr: 9, port: 80, weight: 65536 }), /weight must be/);
+    assert.throws(() => s.addDest({ addr: 9, port: 80, weight: 65536 }), /weight an integer 0\.\.65535/);
     assert.throws(() => s.addDest({ addr: 9, port: 80, weight: 1, u_threshold: 2, l_threshold: 3 }), (e: unknown) => e instanceof SvcbenchError && e.code === Result.BAD_ARG);
     assert.equal(s.addDest(pods(1)[0]), Result.EXISTS);
     assert.equal(s.size, 2);

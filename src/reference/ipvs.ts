@@ -2,7 +2,7 @@
 // (linux net/netfilter/ipvs/ip_vs_ctl.c for the dest operations, ip_vs_sched.c for binding).
 import { PacketColumns, Result } from "../core";
 import {
-  checkIpvs, DestSpec, DestState, IpvsService, MAX_WEIGHT, NO_DEST, SchedulerName, UNKNOWN_SCHED,
+  checkIpvs, connsError, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, NO_DEST, SchedulerName, UNKNOWN_SCHED,
 } from "../ipvs";
 import { NIL, TsDests } from "./dest";
 import { Dh, Sh } from "./sched/hashed";
@@ -15,13 +15,6 @@ import { Wrr } from "./sched/wrr";
 const MAKERS: Record<SchedulerName, new (svc: SvcView) => TsScheduler> = {
   rr: Rr, wrr: Wrr, lc: Lc, wlc: Wlc, sed: Sed, nq: Nq, dh: Dh, sh: Sh, mh: Mh,
 };
-
-/** BAD_ARG for what ip_vs_add_dest / ipvsadm refuse: weight past 65535, l_threshold above u_threshold. */
-export function destSpecCode(d: DestSpec): Result {
-  const ok = Number.isInteger(d.weight) && d.weight >= 0 && d.weight <= MAX_WEIGHT &&
-    (d.l_threshold ?? 0) <= (d.u_threshold ?? 0) && d.port >= 0 && d.port <= 0xffff;
-  return ok ? Result.OK : Result.BAD_ARG;
-}
 
 export class TsService implements IpvsService, SvcView {
   readonly impl = "ipvs-ts";
@@ -59,6 +52,7 @@ export class TsService implements IpvsService, SvcView {
   }
 
   delDest(addr: number, port: number): boolean {
+    checkIpvs(destKeyCode(addr, port), `${this.impl}: deleting a dest`);
     const id = this.dests.find(addr, port);
     if (id === NIL) return false;
     const pos = this.dests.posOf(id);
@@ -68,6 +62,7 @@ export class TsService implements IpvsService, SvcView {
   }
 
   findDest(addr: number, port: number): number | undefined {
+    checkIpvs(destKeyCode(addr, port), `${this.impl}: finding a dest`);
     const id = this.dests.find(addr, port);
     return id === NIL ? undefined : id;
   }
@@ -81,7 +76,8 @@ export class TsService implements IpvsService, SvcView {
   }
 
   setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
-    if (id >= this.dests.used) checkIpvs(Result.BAD_ARG, `${this.impl}: no dest id ${id}`);
+    const e = connsError(this.impl, id, id < this.dests.used, activeconns, inactconns);
+    if (e) throw e;
     this.dests.setConns(id, activeconns, inactconns, overloaded);
   }
 

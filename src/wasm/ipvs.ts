@@ -1,7 +1,9 @@
-// Host side of assembly/ipvs.ts: a virtual service (dests + scheduler) in WebAssembly memory.
+// Host side of assembly/ipvs.ts: a virtual service (dests + scheduler) in WebAssembly memory. Input
+// is checked here as the TS twin checks it (destSpecCode), so both refuse alike and nothing wraps.
 import { PacketColumns, Result, SvcbenchError } from "../core";
 import {
-  checkIpvs, DEST_FIELDS, DestSpec, DestState, IpvsService, SCHEDULERS, SchedulerName, UNKNOWN_SCHED,
+  checkIpvs, connsError, DEST_FIELDS, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, SCHEDULERS,
+  SchedulerName, UNKNOWN_SCHED,
 } from "../ipvs";
 import { batchPtr } from "./batch";
 import { wasm, Words } from "./module";
@@ -32,6 +34,7 @@ export class WasmService implements IpvsService {
   }
 
   addDest(d: DestSpec): Result.OK | Result.EXISTS {
+    checkIpvs(destSpecCode(d), `${this.impl}: adding a dest`);
     const code = wasm().ipvs_dest_add(this.ptr, d.addr, d.port, d.weight, d.u_threshold ?? 0, d.l_threshold ?? 0);
     if (code === Result.EXISTS) return code;
     checkIpvs(code, `${this.impl}: adding a dest`);
@@ -39,6 +42,7 @@ export class WasmService implements IpvsService {
   }
 
   editDest(d: DestSpec): boolean {
+    checkIpvs(destSpecCode(d), `${this.impl}: editing a dest`);
     const code = wasm().ipvs_dest_edit(this.ptr, d.addr, d.port, d.weight, d.u_threshold ?? 0, d.l_threshold ?? 0);
     if (code === Result.NOT_FOUND) return false;
     checkIpvs(code, `${this.impl}: editing a dest`);
@@ -46,6 +50,7 @@ export class WasmService implements IpvsService {
   }
 
   delDest(addr: number, port: number): boolean {
+    checkIpvs(destKeyCode(addr, port), `${this.impl}: deleting a dest`);
     const code = wasm().ipvs_dest_del(this.ptr, addr, port);
     if (code === Result.NOT_FOUND) return false;
     checkIpvs(code, `${this.impl}: deleting a dest`);
@@ -53,6 +58,7 @@ export class WasmService implements IpvsService {
   }
 
   findDest(addr: number, port: number): number | undefined {
+    checkIpvs(destKeyCode(addr, port), `${this.impl}: finding a dest`);
     const id = wasm().ipvs_dest_find(this.ptr, addr, port) >>> 0;
     return id === NIL ? undefined : id;
   }
@@ -73,8 +79,10 @@ export class WasmService implements IpvsService {
   }
 
   setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
-    const code = wasm().ipvs_dest_set_conns(this.ptr, id, activeconns, inactconns, overloaded ? 1 : 0);
-    checkIpvs(code, `${this.impl}: no dest id ${id}`);
+    const bad = connsError(this.impl, id, true, activeconns, inactconns) ??
+      (wasm().ipvs_dest_set_conns(this.ptr, id, activeconns, inactconns, overloaded ? 1 : 0) === Result.OK ? undefined
+        : connsError(this.impl, id, false, activeconns, inactconns));
+    if (bad) throw bad;
   }
 
   schedule(batch: PacketColumns, start: number, count: number, bind: boolean): void {
