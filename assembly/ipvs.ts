@@ -71,14 +71,24 @@ function validDest(port: u32, weight: u32, uth: u32, lth: u32): bool {
   return port <= 0xffff && weight <= MAX_WEIGHT && lth <= uth;
 }
 
-/** ip_vs_add_dest: EXISTS for a dest already listed; BAD_ARG for a port past 0xffff, weight > 65535 or l_threshold > u_threshold. */
+/**
+ * ip_vs_add_dest: EXISTS for a dest already listed; BAD_ARG for a port past 0xffff, weight > 65535 or
+ * l_threshold > u_threshold; FULL or NO_MEMORY when the list or the scheduler cannot take one more.
+ * The kernel lists the dest first and ignores add_dest's answer (__ip_vs_update_dest), so its 4094th
+ * dest of an mh service is listed but in no slot; here the scheduler is asked first and a dest it
+ * cannot take is refused, the service as it was.
+ */
 export function ipvs_dest_add(p: usize, addr: u32, port: u32, weight: u32, uth: u32, lth: u32): i32 {
   if (!validDest(port, weight, uth, lth)) return BAD_ARG;
   const svc = changetype<Service>(p);
   if (destFind(svc.dests, addr, port) != NIL) return EXISTS;
+  const room = sched.reserve_dest(svc);
+  if (room != OK) return room;
   const id = destLink(svc.dests, addr, port, weight, uth, lth);
   if (id == NIL) return svc.dests.used >= MAX_DESTS ? FULL : NO_MEMORY;
-  return sched.add_dest(svc, 0);
+  const code = sched.add_dest(svc, 0);
+  if (code != OK) destUnlink(svc.dests, 0); // off the list again; the scheduler kept its state
+  return code;
 }
 
 /** ip_vs_edit_dest: new weight and thresholds for a listed dest. */

@@ -35,6 +35,7 @@ const IPVS_MESSAGES: Record<number, string> = {
   [IN_USE]: "connections still hold its destinations: flush or free the connection table first",
   [Result.NOT_FOUND]: "no such destination",
   [Result.EXISTS]: "the destination is already there",
+  [Result.FULL]: `more destinations than the service takes (${MAX_DESTS}; mh: ${IP_VS_MH_TAB_SIZE}, one per slot of its table)`,
   [Result.BAD_ARG]: `addr must be an integer 0..0xffffffff, port 0..65535, weight an integer 0..${MAX_WEIGHT}, ` +
     "u_threshold and l_threshold integers 0..0xffffffff with l_threshold at most u_threshold",
 };

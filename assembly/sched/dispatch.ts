@@ -51,6 +51,14 @@ export function done_service(svc: Service): void {
   svc.sched_data = 0;
 }
 
+/**
+ * Before a dest goes in: OK, or why the scheduler could not take it (mh: FULL past its table size,
+ * NO_MEMORY); nothing changes on an error, and add_dest after an OK cannot fail.
+ */
+export function reserve_dest(svc: Service): i32 {
+  return svc.sched == SCHED_MH ? mh.reserve_dest(svc) : OK;
+}
+
 /** After a dest went in at list position pos. */
 export function add_dest(svc: Service, pos: u32): i32 {
   switch (svc.sched) {

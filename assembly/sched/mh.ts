@@ -5,7 +5,7 @@
 // to IP_VS_MH_TAB_BITS bits), until the table is full; rebuilt on any change. h1 and h2 are the
 // kernel's hsiphash with its fixed keys. The key is the source addr (+ port with
 // IP_VS_SVC_F_SCHED_MH_PORT); IP_VS_SVC_F_SCHED_MH_FALLBACK rehashes past an unavailable dest.
-import { NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
+import { FULL, NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
 import { ADDR, Dests, LAST_WEIGHT, PORT, get, idAt } from "../dest";
 import { hsiphash } from "../hash";
 import { Service } from "../service";
@@ -89,25 +89,41 @@ function populate(s: MhState, d: Dests): void {
   }
 }
 
-/** ip_vs_mh_dest_changed (and init): new gcd and rshift, then the whole table again. */
+/** Setup room for n dests (doubling, at most M); false if out of memory. */
+function reserveSetup(s: MhState, n: u32): bool {
+  if (n <= s.setupCap) return true;
+  let cap = s.setupCap < 8 ? <u32>8 : s.setupCap << 1;
+  if (cap < n) cap = n;
+  if (cap > M) cap = M;
+  const setup = allocWords(cap << 2);
+  if (setup == 0) return false;
+  if (s.setup != 0) heap.free(s.setup);
+  s.setup = setup;
+  s.setupCap = cap;
+  return true;
+}
+
+/**
+ * Before a dest is listed: FULL if it would be the (M + 1)th (ip_vs_mh_reassign's -EINVAL), NO_MEMORY
+ * without room for its setup; then the add_dest that follows cannot fail. Nothing changes on an error.
+ */
+export function reserve_dest(svc: Service): i32 {
+  const n = svc.dests.num + 1;
+  if (n > M) return FULL;
+  return reserveSetup(state(svc), n) ? OK : NO_MEMORY;
+}
+
+/** ip_vs_mh_reassign, after ip_vs_mh_dest_changed's new gcd and rshift: the whole table again. */
 function reassign(svc: Service): i32 {
   const s = state(svc), d = svc.dests;
+  // More dests than slots is -EINVAL, out of memory -ENOMEM: either way the table stays as it was.
+  if (d.num > M) return FULL;
+  if (!reserveSetup(s, d.num)) return NO_MEMORY;
   s.gcd = gcdWeight(d, LAST_WEIGHT);
   s.rshift = shiftWeight(d, s.gcd);
-  // More dests than slots is -EINVAL in the kernel; the table is left without dests here.
-  if (s.gcd < 1 || d.num > M) {
+  if (s.gcd < 1) { // ip_vs_mh_populate: no dest with a weight, ip_vs_mh_reset
     memory.fill(s.lookup, 0xff, <usize>M << 2);
     return OK;
-  }
-  if (d.num > s.setupCap) {
-    const setup = allocWords(d.num << 2);
-    if (setup == 0) {
-      memory.fill(s.lookup, 0xff, <usize>M << 2);
-      return NO_MEMORY;
-    }
-    if (s.setup != 0) heap.free(s.setup);
-    s.setup = setup;
-    s.setupCap = d.num;
   }
   permutate(s, d);
   populate(s, d);

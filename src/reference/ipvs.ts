@@ -1,8 +1,9 @@
 // Plain-TS twin of assembly/ipvs.ts: a virtual service with its dests and one of the nine schedulers
 // (linux net/netfilter/ipvs/ip_vs_ctl.c for the dest operations, ip_vs_sched.c for binding).
-import { PacketColumns, Result } from "../core";
+import { PacketColumns, Result, SvcbenchError } from "../core";
 import {
-  checkIpvs, connsError, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, NO_DEST, SchedulerName, UNKNOWN_SCHED,
+  checkIpvs, connsError, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, MAX_DESTS, NO_DEST, SchedulerName,
+  UNKNOWN_SCHED,
 } from "../ipvs";
 import { NIL, TsDests } from "./dest";
 import { Dh, Sh } from "./sched/hashed";
@@ -27,17 +28,28 @@ export class TsService implements IpvsService, SvcView {
     return this.dests.num;
   }
 
+  /** The new scheduler is made first: on an error (mh: FULL past 4093 dests) the old one stays, flags too. */
   setScheduler(name: SchedulerName, flags = 0): void {
-    if (!Object.hasOwn(MAKERS, name)) checkIpvs(UNKNOWN_SCHED, `${this.impl}: scheduler "${name as string}"`);
+    const what = `${this.impl}: scheduler "${name as string}"`;
+    if (!Object.hasOwn(MAKERS, name)) checkIpvs(UNKNOWN_SCHED, what);
+    const oldFlags = this.flags;
     this.flags = flags;
-    this.sched = new MAKERS[name](this);
+    try {
+      this.sched = new MAKERS[name](this);
+    } catch (e) {
+      this.flags = oldFlags;
+      if (e instanceof SvcbenchError && e.code !== undefined) checkIpvs(e.code, what);
+      throw e;
+    }
     this.scheduler = name;
   }
 
+  /** A dest the scheduler cannot take (mh: past its table size) is refused before it is listed. */
   addDest(d: DestSpec): Result.OK | Result.EXISTS {
-    checkIpvs(destSpecCode(d), `${this.impl}: adding a dest`);
+    const what = `${this.impl}: adding a dest`;
+    checkIpvs(destSpecCode(d), what);
     if (this.dests.find(d.addr, d.port) !== NIL) return Result.EXISTS;
-    if (this.dests.link(d) === NIL) checkIpvs(Result.FULL, `${this.impl}: adding a dest`);
+    if (this.dests.num >= (this.sched.maxDests ?? MAX_DESTS) || this.dests.link(d) === NIL) checkIpvs(Result.FULL, what);
     this.sched.add_dest?.(0);
     return Result.OK;
   }

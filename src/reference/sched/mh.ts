@@ -1,5 +1,6 @@
 // TS twin of assembly/sched/mh.ts (linux net/netfilter/ipvs/ip_vs_mh.c, Maglev): hsiphash permutations
 // per dest, slots claimed in turns by last_weight / gcd >> rshift, a prime table of 4093.
+import { Result, SvcbenchError } from "../../core";
 import { IP_VS_MH_TAB_SIZE } from "../../ipvs";
 import { NIL } from "../dest";
 import { hsiphash_1u32 } from "../hash";
@@ -20,6 +21,8 @@ function mhHash(addr: number, port: number, key: number, offset: number): number
 const fls = (x: number): number => 32 - Math.clz32(x);
 
 export class Mh extends TableScheduler {
+  readonly maxDests = M;
+
   constructor(svc: SvcView) {
     super(svc, M);
     this.reassign();
@@ -27,8 +30,10 @@ export class Mh extends TableScheduler {
 
   protected reassign(): void {
     const d = this.svc.dests, n = d.num;
+    // ip_vs_mh_reassign: more dests than slots is -EINVAL, and the table stays as it was.
+    if (n > M) throw new SvcbenchError(`mh: ${n} dests for ${M} slots`, Result.FULL);
     const { gcd, max } = gcdMax(d, d.last_weight);
-    if (gcd < 1 || n > M) { this.tbl.fill(NIL); return; }
+    if (gcd < 1) { this.tbl.fill(NIL); return; } // ip_vs_mh_populate: ip_vs_mh_reset
     const rshift = Math.max(0, fls(Math.trunc(max / gcd)) - IP_VS_MH_TAB_BITS);
     // ip_vs_mh_permutate
     const skip = new Uint32Array(n), perm = new Uint32Array(n), turns = new Int32Array(n);

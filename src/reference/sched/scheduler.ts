@@ -9,6 +9,8 @@ export interface SvcView {
 }
 
 export interface TsScheduler {
+  /** Most dests it takes (mh: one per table slot); MAX_DESTS when absent. */
+  readonly maxDests?: number;
   add_dest?(pos: number): void;
   del_dest?(pos: number): void;
   upd_dest?(pos: number): void;
