@@ -44,6 +44,8 @@ interface SyncOptions {
   seed: number;
   budget: Budget;
   impls: ProxyMode[];
+  /** The scenarios to time (default: all of SYNC_SCENARIOS). */
+  scenarios?: readonly SyncScenario[];
 }
 
 /** Heap the 100k × 10 cases need (a million pods, and a first nft transaction of ~5 million commands). */
@@ -74,7 +76,7 @@ function shapes(o: SyncOptions): [number, number][] {
 }
 
 export function syncCaseCount(o: SyncOptions): number {
-  return shapes(o).length * o.impls.length * SYNC_SCENARIOS.length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0);
+  return shapes(o).length * o.impls.length * (o.scenarios ?? SYNC_SCENARIOS).length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0);
 }
 
 /** One sample = prepare (untimed), act (timed), undo (untimed); the act's last sync is kept. */
@@ -85,18 +87,50 @@ interface Scenario {
   last?: SyncStats;
 }
 
-interface Cluster {
+export interface Cluster {
   store: ClusterStore;
   workload: ClusterWorkload;
   controller: EndpointSliceController;
 }
 
-function buildCluster(n: number, e: number, seed: number): Cluster {
+/** N Services with E ready pods each, the EndpointSlice controller watching (the same seed gives the same cluster). */
+export function buildCluster(n: number, e: number, seed: number): Cluster {
   const store = new ClusterStore();
   const controller = new EndpointSliceController(store);
   const workload = new ClusterWorkload({ services: n, endpoints: e, seed });
   workload.populate(store);
   return { store, workload, controller };
+}
+
+export interface NewService {
+  /** Its E ready pods, which no Service selects yet. */
+  addPods(): void;
+  /** The ClusterIP Service (TCP 80 → 8080) that selects them. */
+  addService(): void;
+  /** The Service and its pods. */
+  delete(): void;
+}
+
+/** A new Service named name in namespace "bench", on a free ClusterIP, with e pods of its own. */
+export function newService(c: Cluster, name: string, e: number): NewService {
+  const { store, workload: w } = c;
+  const pods: string[] = [];
+  return {
+    addPods: () => {
+      for (let i = 0; i < e; i++) {
+        pods.push(`${name}-${i}`);
+        store.createPod({ namespace: "bench", name: `${name}-${i}`, labels: { app: name }, ip: w.podIPs.take(), ready: true });
+      }
+    },
+    addService: () => store.createService({
+      namespace: "bench", name, type: "ClusterIP", clusterIP: w.freeClusterIP(),
+      ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: name },
+    }),
+    delete: () => {
+      store.deleteService("bench", name);
+      for (const p of pods.splice(0)) store.deletePod("bench", p);
+    },
+  };
 }
 
 /**
@@ -120,23 +154,14 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
   };
   switch (name) {
     case "create-service": {
+      let svc: NewService | undefined;
       s.prepare = () => {
         kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; // tokens for the next sync; a deferred undo stays pending
-        k++;
-        for (let i = 0; i < e; i++) {
-          const name = `new-${k}-${i}`;
-          store.createPod({ namespace: "bench", name, labels: { app: `new-${k}` }, ip: w.podIPs.take(), ready: true });
-          pods.push({ namespace: "bench", name });
-        }
+        svc = newService(c, `new-${++k}`, e);
+        svc.addPods();
       };
-      s.act = () => {
-        store.createService({
-          namespace: "bench", name: `new-${k}`, type: "ClusterIP", clusterIP: w.freeClusterIP(),
-          ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: `new-${k}` },
-        });
-        sync();
-      };
-      s.undo = () => { store.deleteService("bench", `new-${k}`); dropPods(); undoSync(); };
+      s.act = () => { svc!.addService(); sync(); };
+      s.undo = () => { svc!.delete(); undoSync(); };
       break;
     }
     case "add-pod":
@@ -196,14 +221,14 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
           } catch (err) {
             // A mode that cannot hold this many Services (userspace: one local port per service port).
             if (!(err instanceof SvcbenchError)) throw err;
-            for (const impl of group) for (const name of SYNC_SCENARIOS) progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
+            for (const impl of group) for (const name of o.scenarios ?? SYNC_SCENARIOS) progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
             skipped.push({ impl: group.join(", "), n, endpoints: e, reason: err.message });
             continue;
           }
           const initialMs = performance.now() - t0;
           for (const impl of group) {
             if (proxier instanceof IptablesProxier) proxier.partial = impl === "iptables-partial";
-            for (const name of SYNC_SCENARIOS) {
+            for (const name of o.scenarios ?? SYNC_SCENARIOS) {
               progress.step(`sync ${impl} ${name} N=${n} E=${e}`);
               const s = scenario(name, c, kp, e, impl === "iptables-full");
               const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget, initialMs > SLOW_SYNC_MS);

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { DEFAULT_BUDGET, Progress } from "../bench/harness";
 import { SuiteOptions } from "../bench/suite";
-import { SUITES } from "../bench/suites";
+import { SUITE_FILES, SUITES } from "../bench/suites";
 import { choiceFlag, intFlag, numberFlag, parseFlags, runMain, sizesFlag, UsageError } from "./cli/flags";
 import { checkComparable, compare, readResultsFile, summarize } from "./report/compare";
 import { buildReport, keptSuites, reportFiles, writeFiles } from "./report/report";
@@ -33,7 +33,7 @@ Flags:
   --baseline FILE   compare with an earlier report.json (or suite file) of the same seed and sizes
   --threshold PCT   noise threshold for --baseline, percent (default: 2)
   --report-only     measure nothing: rebuild report.json, REPORT.md and charts/ from the
-                    suite files already in DIR
+                    suite files already in DIR (kernel.json of npm run bench:kernel too)
   --json            print report.json on stdout instead of tables; no progress
   -h, --help        this text
 
@@ -113,7 +113,7 @@ runMain(async () => {
     checkComparable(baseline, current, baselineFile);
     comparison = { baseline: baselineFile, threshold_pct: threshold, cases: compare(baseline, current, threshold) };
   }
-  const all = new Map([...keptSuites(outDir, suites.map((s) => s.name), Object.fromEntries(SUITES.map((s) => [s.name, s.file]))),
+  const all = new Map([...keptSuites(outDir, suites.map((s) => s.name), SUITE_FILES),
     ...[...fresh].map(([k, v]) => [k, v.results] as const)]);
   if (all.size === 0) throw new UsageError(`there are no suite results in ${outDir} to report on`);
   // A rebuilt report speaks for the newest run it holds.

@@ -57,10 +57,10 @@ export function curveKey(c: Pick<CaseResult, "suite" | "impl" | "scenario" | "ba
   return [c.suite, c.impl, c.scenario ?? "", c.batch ?? "", ...(c.endpoints !== undefined ? [`E${c.endpoints}`] : [])].join("|");
 }
 
-/** One fit per curve with at least two sizes (median times). */
+/** One fit per curve with at least two sizes (median times); a case over its time limit has no time to fit. */
 export function fitCases(cases: CaseResult[]): Fit[] {
   const curves = new Map<string, CaseResult[]>();
-  for (const c of cases) curves.set(curveKey(c), [...(curves.get(curveKey(c)) ?? []), c]);
+  for (const c of cases.filter((x) => x.over_limit !== true)) curves.set(curveKey(c), [...(curves.get(curveKey(c)) ?? []), c]);
   const fits: Fit[] = [];
   for (const group of curves.values()) {
     const f = fitPoints(group.map((c) => ({ n: c.n, t: c.median_ns })));

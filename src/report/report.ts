@@ -8,6 +8,7 @@ import { Fit, fitCases } from "./fit";
 import { mdTable } from "./markdown";
 import { PUBLISHED } from "./published";
 import { CaseResult, ResultsFile, RunEnv, writeAtomic } from "./results";
+import { ReportSection } from "./section";
 import { SECTIONS } from "./sections";
 import { fmtNs } from "./table";
 
@@ -35,6 +36,12 @@ export function keptSuites(outDir: string, ran: string[], files: Record<string, 
   return kept;
 }
 
+const readBy = (s: ReportSection, suite: string) => suite === s.suite || (s.related ?? []).includes(suite);
+/** The cases a section reads: its suite's and its related suites'. */
+const casesOf = (r: Pick<Report, "cases">, s: ReportSection) => r.cases.filter((c) => readBy(s, c.suite));
+/** A section appears when its own suite has cases. */
+const has = (r: Pick<Report, "cases">, s: ReportSection) => r.cases.some((c) => c.suite === s.suite);
+
 function envLine(e: RunEnv): string {
   return `${e.date.slice(0, 10)}, commit ${e.commit}, Node ${e.node} (V8 ${e.v8}), ${e.cpu} × ${e.cores}, seed ${e.seed}`;
 }
@@ -47,16 +54,15 @@ export function reportMarkdown(r: Report): string {
     "Times are medians in ns per operation; every figure, with p99, rme and sample counts, is in `report.json`.",
     "Compare ratios within one run: absolute times move between machines.",
   ];
-  const findings = SECTIONS.flatMap((s) => s.findings(r.cases.filter((c) => c.suite === s.suite)));
+  const findings = SECTIONS.flatMap((s) => (has(r, s) ? s.findings(casesOf(r, s)) : []));
   if (findings.length > 0) out.push("", "## Findings", "", ...findings.map((f) => `- ${f}`));
   for (const s of SECTIONS) {
-    const cases = r.cases.filter((c) => c.suite === s.suite);
-    if (cases.length === 0) continue;
+    if (!has(r, s)) continue;
     const run = r.runs[s.suite];
     out.push("", `## ${s.title}`, "");
     if (run && run.date !== r.env.date) out.push(`(From an earlier run: ${envLine(run)}.)`, "");
-    out.push(s.body(cases, r.fits.filter((f) => f.suite === s.suite)));
-    for (const c of s.charts(cases)) out.push("", `![${c.title}](charts/${c.file})`);
+    out.push(s.body(casesOf(r, s), r.fits.filter((f) => readBy(s, f.suite))));
+    for (const c of s.charts(casesOf(r, s))) out.push("", `![${c.title}](charts/${c.file})`);
   }
   out.push("", "## Published numbers beside ours", "", PUBLISHED);
   if (r.comparison) {
@@ -85,7 +91,8 @@ export async function reportFiles(r: Report, fresh: Map<string, { file: string; 
   files.set("report.json", JSON.stringify(r, null, 2) + "\n");
   files.set("REPORT.md", reportMarkdown(r));
   for (const s of SECTIONS) {
-    for (const chart of s.charts(r.cases.filter((c) => c.suite === s.suite))) {
+    if (!has(r, s)) continue;
+    for (const chart of s.charts(casesOf(r, s))) {
       files.set(path.join("charts", chart.file), await renderSvg(chart));
     }
   }

@@ -5,6 +5,8 @@ import { CaseResult } from "./results";
 
 export interface ReportSection {
   suite: string;
+  /** Other suites whose cases and fits it reads too (the kernel section sets the model's beside the kernel's). */
+  related?: readonly string[];
   title: string;
   /** Sentences that state what was found, with their numbers. */
   findings(cases: CaseResult[]): string[];

@@ -5,14 +5,13 @@ import { Fit } from "./fit";
 import { mdTable, num, x } from "./markdown";
 import { CaseResult } from "./results";
 import { ReportSection } from "./section";
-import { fmtNs } from "./table";
+import { fmtNs, fmtTime } from "./table";
 
 const SCENARIOS = ["create-service", "add-pod", "burst-100"];
 
 const find = (cases: CaseResult[], impl: string, sc: string, n: number, e: number) =>
   cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
-const ms = (ns: number | undefined) => ns === undefined ? "-"
-  : ns >= 1e9 ? `${(ns / 1e9).toPrecision(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toPrecision(3)} ms` : `${(ns / 1e3).toPrecision(3)} µs`;
+const ms = fmtTime;
 
 export const syncSection: ReportSection = {
   suite: "sync",

@@ -21,3 +21,9 @@ export function fmtRatio(a: number | undefined, b: number | undefined): string {
   const r = a / b;
   return `×${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}`;
 }
+
+/** A duration in ns in the unit a person reads: µs, ms or s, three significant digits. */
+export function fmtTime(ns: number | undefined): string {
+  if (ns === undefined || !Number.isFinite(ns)) return "-";
+  return ns >= 1e9 ? `${(ns / 1e9).toPrecision(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toPrecision(3)} ms` : `${(ns / 1e3).toPrecision(3)} µs`;
+}
