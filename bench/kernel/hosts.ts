@@ -2,13 +2,18 @@
 // rules live and the OUTPUT hook sees the first packet) and the "pods" host holding the pod IPs.
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { CLUSTER_CIDR, formatCidr, formatIPv4, NODE_IP } from "../../src/cluster/ip";
 import { SvcbenchError } from "../../src/core";
+import { SERVICE_CIDR_BASE } from "../../src/workload/cluster";
 import { Netns } from "./netns";
 
-const NODE_ADDR = "10.200.0.1";
-const PODS_ADDR = "10.200.0.2";
+/** The node's address is the one kube-proxy's rules know (NODE_IP); the pods host sits beside it. */
+const NODE_ADDR = formatIPv4(NODE_IP);
+const PODS_ADDR = formatIPv4(NODE_IP + 1);
+/** ClusterIPs (--service-cluster-ip-range) and pod IPs (--cluster-cidr) route over the veth. */
+const ROUTED = [`${formatIPv4(SERVICE_CIDR_BASE)}/12`, formatCidr(CLUSTER_CIDR)];
 const PROBE = path.join(__dirname, "probe.ts");
-const NODE_ARGS = ["-r", "ts-node/register/transpile-only", PROBE];
+const NODE_ARGS = ["-r", require.resolve("ts-node/register/transpile-only"), PROBE];
 
 export interface Hosts {
   node: Netns;
@@ -16,7 +21,7 @@ export interface Hosts {
   delete(): Promise<void>;
 }
 
-/** Node and pods namespaces; the pods side answers for podAddrs; ClusterIPs and pod IPs route over the veth. */
+/** Node and pods namespaces; the pods side answers for podAddrs (dotted quads); ClusterIPs and pod IPs route over the veth. */
 export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
   const node = await Netns.create("node");
   const pods = await Netns.create("pods");
@@ -25,7 +30,7 @@ export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
     await node.must("ip", ["link", "add", "veth-node", "type", "veth", "peer", "name", "veth-pods", "netns", pods.name]);
     await node.must("ip", ["addr", "add", `${NODE_ADDR}/24`, "dev", "veth-node"]);
     await node.must("ip", ["link", "set", "veth-node", "up"]);
-    for (const net of ["10.96.0.0/12", "10.244.0.0/16"]) await node.must("ip", ["route", "add", net, "via", PODS_ADDR]);
+    for (const net of ROUTED) await node.must("ip", ["route", "add", net, "via", PODS_ADDR]);
     await pods.must("ip", ["addr", "add", `${PODS_ADDR}/24`, "dev", "veth-pods"]);
     for (const a of podAddrs) await pods.must("ip", ["addr", "add", `${a}/32`, "dev", "veth-pods"]);
     await pods.must("ip", ["link", "set", "veth-pods", "up"]);

@@ -75,9 +75,16 @@ export class Netns {
 
   /** Like exec, but a failure is an error naming the command and what it said. */
   async must(cmd: string, args: string[], input = "", timeoutMs = 60000): Promise<Ran> {
+    const r = await this.bounded(cmd, args, input, timeoutMs);
+    if (r.timedOut) throw new SvcbenchError(`${cmd} ${args.join(" ")} in ${this.name} took over ${timeoutMs / 1000} s`);
+    return r;
+  }
+
+  /** Like must, but a run past timeoutMs is killed and comes back with timedOut set instead of failing. */
+  async bounded(cmd: string, args: string[], input: string, timeoutMs: number): Promise<Ran> {
     const r = await this.exec(cmd, args, input, timeoutMs);
-    if (r.code !== 0 || r.timedOut) {
-      throw new SvcbenchError(`${cmd} ${args.join(" ")} in ${this.name} ${r.timedOut ? `took over ${timeoutMs / 1000} s` : `failed: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ")}`}`);
+    if (r.code !== 0 && !r.timedOut) {
+      throw new SvcbenchError(`${cmd} ${args.join(" ")} in ${this.name} failed: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ") || `exit code ${r.code}`}`);
     }
     return r;
   }

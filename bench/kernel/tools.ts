@@ -24,3 +24,13 @@ export function preflight(isRoot = process.getuid?.() === 0, has: (cmd: string) 
   }
   if (problems.length > 0) throw new SvcbenchError(`the kernel suite cannot run: ${problems.join("; ")}`);
 }
+
+/** The first line of each tool's --version, for the results' environment. */
+export function toolVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of TOOLS.filter((x) => x.cmd !== "ip")) {
+    const r = spawnSync(t.cmd, ["--version"], { encoding: "utf8" });
+    out[t.cmd] = (r.stdout || r.stderr || "unknown").trim().split("\n")[0];
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 // Every suite's part of the report, in the order REPORT.md shows them.
+import { kernelSection } from "./kernel-section";
 import { lookupSection } from "./lookup-section";
 import { schedSection } from "./sched-section";
 import { ReportSection } from "./section";
 import { syncSection } from "./sync-section";
 
-export const SECTIONS: readonly ReportSection[] = [lookupSection, schedSection, syncSection];
+export const SECTIONS: readonly ReportSection[] = [lookupSection, schedSection, syncSection, kernelSection];

@@ -1,0 +1,167 @@
+// The kernel suite in REPORT.md: real iptables-restore (legacy and nft backends) and nft on the
+// rulesets svcbench renders, beside the model's syncs of the same changes; findings, the model vs
+// kernel slope table and chart, the first-packet connects.
+import { bars, ChartSpec, logLogLines } from "./charts";
+import {
+  cell, connectRows, fmtSlope, kernelCase, KERNEL_IMPLS, MODEL_IMPLS, overLimit, PAIRINGS, slopeOf, slopeRows, sizesOf, STEP_SCENARIOS, stepRows, syncRange,
+} from "./kernel-tables";
+import { fitCases } from "./fit";
+import { mdTable, num, x } from "./markdown";
+import { CaseResult } from "./results";
+import { ReportSection } from "./section";
+import { fmtTime } from "./table";
+
+const kernelOf = (all: CaseResult[]) => all.filter((c) => c.suite === "kernel");
+const list = (parts: (string | undefined)[]) => {
+  const p = parts.filter((s): s is string => s !== undefined);
+  return p.length <= 1 ? p.join("") : `${p.slice(0, -1).join(", ")} and ${p[p.length - 1]}`;
+};
+const mb = (bytes: unknown) => `${(Number(bytes) / 1e6).toFixed(1)} MB`;
+
+function loadFinding(k: CaseResult[], n: number): string | undefined {
+  const at = (impl: string) => kernelCase(k, impl, "first-load", n);
+  const parts = KERNEL_IMPLS.map((i) => at(i) && `${cell(at(i))} with ${i === "nft-f" ? "nft -f" : i}`);
+  if (parts.every((p) => p === undefined)) return undefined;
+  const ipt = at("iptables-legacy-restore") ?? at("iptables-nft-restore"), nft = at("nft-f");
+  const size = list([ipt && `${mb(ipt.text_bytes)} of iptables-restore text`, nft && `${mb(nft.text_bytes)} of nft commands`]);
+  const mi = at("model-iptables-full"), mn = at("model-nftables");
+  const model = mi && mn ? `; the model's first syncs take ${fmtTime(mi.median_ns)} (iptables) and ${fmtTime(mn.median_ns)} (nftables), render and model kernel included` : "";
+  return `Loading the first ruleset of ${num(n)} Services × 2 pods (${size}) into a fresh namespace takes ${list(parts)}${model}.`;
+}
+
+/** Kernel curves whose last step grows faster than N (local log-log slope of the two largest sizes in the limit ≥ 1.4). */
+function superlinear(k: CaseResult[], fits: ReturnType<typeof fitCases>): string[] {
+  const out: string[] = [];
+  for (const impl of KERNEL_IMPLS) {
+    for (const sc of STEP_SCENARIOS) {
+      const curve = k.filter((c) => c.impl === impl && c.scenario === sc).sort((a, b) => a.n - b.n);
+      const [a, b] = curve.filter((c) => !overLimit(c)).slice(-2);
+      if (!a || !b) continue;
+      const local = Math.log(b.median_ns / a.median_ns) / Math.log(b.n / a.n);
+      if (!(local >= 1.4)) continue;
+      const f = fits.find((x) => x.suite === "kernel" && x.impl === impl && x.scenario === sc);
+      const over = curve.find(overLimit);
+      const untimed = over && typeof over.untimed_load_ns === "number" ? `; a load made untimed took ${fmtTime(over.untimed_load_ns)} (${x(over.untimed_load_ns / b.median_ns)} for ${x(over.n / b.n)} the Services)` : "";
+      out.push(`${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
+        (over ? `, over the ${fmtTime(Number(over.limit_ns))} limit at ${num(over.n)}${untimed}.` : "."));
+    }
+  }
+  return out;
+}
+
+function resyncFinding(k: CaseResult[], n: number): string | undefined {
+  const parts = ["iptables-legacy-restore", "iptables-nft-restore"].map((i) => {
+    const p = kernelCase(k, i, "partial-resync", n), f = kernelCase(k, i, "full-resync", n);
+    return p && f ? `${cell(p)} with ${i} (full resync: ${cell(f)})` : undefined;
+  });
+  if (parts.every((p) => p === undefined)) return undefined;
+  return `One more pod behind one of ${num(n)} Services: a partial resync (MinimizeIPTablesRestore) takes ${list(parts)}; it still rewrites KUBE-SERVICES whole, so it too grows with N.`;
+}
+
+function nftFinding(k: CaseResult[], n: number): string | undefined {
+  const add = kernelCase(k, "nft-f", "add-service", n), del = kernelCase(k, "nft-f", "delete-service", n), first = kernelCase(k, "nft-f", "first-load", n);
+  if (!add || !del || !first || overLimit(add) || overLimit(del)) return undefined;
+  const vs = overLimit(first) ? `while the first load is ${cell(first)}` : `${x(first.median_ns / add.median_ns)} less than the first load (${cell(first)})`;
+  return `With nft, one new Service at ${num(n)} Services (its chains, rules and verdict-map elements, one transaction) takes ${fmtTime(add.median_ns)}, ${vs}; deleting one (elements, then its chains a sync later) takes ${fmtTime(del.median_ns)}.`;
+}
+
+function connectFinding(all: CaseResult[]): string | undefined {
+  const k = kernelOf(all).filter((c) => c.scenario === "connect");
+  const ns = sizesOf(k);
+  if (ns.length < 2) return undefined;
+  const [lo, hi] = [ns[0], ns[ns.length - 1]];
+  const parts = KERNEL_IMPLS.map((i) => {
+    const a = kernelCase(k, i, "connect", lo), b = kernelCase(k, i, "connect", hi);
+    if (!a || !b) return undefined;
+    const rules = Number(b.rules_before) - Number(a.rules_before);
+    const per = Number.isFinite(rules) && rules > 0 ? `, ≈ ${((b.median_ns - a.median_ns) / rules).toFixed(0)} ns per rule walked` : "";
+    return `${fmtTime(b.median_ns)} vs ${fmtTime(a.median_ns)} through ${i === "nft-f" ? "the nftables verdict map" : `${i} rules`}${per}`;
+  });
+  const before = kernelCase(k, "iptables-legacy-restore", "connect", hi)?.rules_before ?? kernelCase(k, "iptables-nft-restore", "connect", hi)?.rules_before;
+  const scan = all.filter((c) => c.suite === "lookup" && c.impl === "chain-scalar" && c.scenario === undefined).sort((a, b) => b.n - a.n)[0];
+  const model = scan ? ` The model's scalar scan of KUBE-SERVICES costs ${(scan.median_ns / scan.n).toFixed(2)} ns per rule (lookup suite, ${num(scan.n)} rules).` : "";
+  return `First packet: a TCP connect to the Service whose rule sits last in KUBE-SERVICES${before !== undefined ? ` (${num(Number(before))} rules before it at ${num(hi)} Services)` : ""} takes, at ${num(hi)} vs ${num(lo)} Services, ${list(parts)}.${model}`;
+}
+
+const SHORT: Record<string, string> = { "iptables-legacy-restore": "legacy", "iptables-nft-restore": "iptables-nft", "nft-f": "nft -f" };
+
+/** Per change, the model's slope beside the kernel's, and where they differ by more than 0.3. */
+function agreement(all: CaseResult[], fits: ReturnType<typeof fitCases>): string | undefined {
+  const rows: string[] = [], same: string[] = [], faster: string[] = [], slower: string[] = [];
+  for (const p of PAIRINGS.filter((q) => q.model)) {
+    const m = slopeOf(all, fits, "kernel", p.model!, p.scenario);
+    const ks = p.kernel.map((k) => [k, slopeOf(all, fits, "kernel", k, p.scenario)] as const).filter(([, s]) => s !== undefined);
+    if (!m || ks.length === 0) continue;
+    rows.push(`${p.change} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`);
+    for (const [k, s] of ks) {
+      const d = s!.slope - m.slope, what = `${p.change} (${p.mode}, ${SHORT[k]})`;
+      (Math.abs(d) <= 0.3 ? same : d > 0 ? faster : slower).push(what);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const verdict = [same.length > 0 && `the same growth (within 0.3) for ${list(same)}`, faster.length > 0 && `the kernel grows faster for ${list(faster)}`,
+    slower.length > 0 && `slower for ${list(slower)}`].filter(Boolean).join("; ");
+  return `Growth with N as log-log slopes, model vs kernel: ${rows.join("; ")}. So: ${verdict}.`;
+}
+
+export const kernelSection: ReportSection = {
+  suite: "kernel",
+  related: ["sync", "lookup"],
+  title: "Model vs kernel: real iptables-restore and nft on the same rulesets (kernel)",
+
+  findings(all) {
+    const k = kernelOf(all);
+    const ns = sizesOf(k.filter((c) => c.scenario === "first-load" && KERNEL_IMPLS.includes(c.impl)));
+    if (ns.length === 0) return [];
+    const big = ns[ns.length - 1];
+    const fits = fitCases(k);
+    return [loadFinding(k, big), ...superlinear(k, fits), resyncFinding(k, big), nftFinding(k, big), connectFinding(all), agreement(k, fits)]
+      .filter((s): s is string => s !== undefined);
+  },
+
+  body(all, fits) {
+    const steps = stepRows(all), conn = connectRows(all), slopes = slopeRows(all, fits);
+    const range = syncRange(all);
+    return [
+      "`npm run bench:kernel` loads the iptables and nftables proxiers' own texts for N Services × 2 pods into private network namespaces: " +
+      "`iptables-legacy-restore` and `iptables-nft-restore` (`-w 5 --noflush --counters`, as kube-proxy calls it) and `nft -f`. Each time is the wall time " +
+      "of the command, from fork to exit, as kube-proxy waits for it (`ip netns exec` included, a few ms; see `exec_overhead_ns` in `kernel.json`). " +
+      "first-load: into emptied tables; full-resync / partial-resync: one more pod behind one Service, full or partial text, on the loaded ruleset; " +
+      "add-service: a new Service (removed again, untimed, after each sample); delete-service (nft): its elements deleted and chains flushed, then its chains deleted a sync later. " +
+      "A step killed at the per-step limit shows as \"> limit\"; larger N of that curve are not tried. The model-* columns time the model's own syncs of the same changes on the same clusters in the same run " +
+      "(event, controller, change tracking, render and model kernel).",
+      "Median time per step (p99, rme, samples, text sizes in `kernel.json`):", mdTable(steps.headers, steps.rows),
+      ...(slopes.rows.length > 0 ? [
+        "Model vs kernel: the log-log slope of each curve over N (0 flat, 1 linear, 2 quadratic; \"N ≤ …\": the fit stops where the kernel went over the limit). " +
+        `A kernel slope near the model's says the model grows like the real thing; the model's absolute times are not the kernel's.${range ? ` The sync.json column fits the sync suite's own sweep (N ${range}, 2 pods per Service).` : ""}`,
+        mdTable(slopes.headers, slopes.rows)] : []),
+      ...(conn.rows.length > 0 ? ["First packet: TCP connect latency from the node namespace to the ClusterIP of the Service whose rule sits last in KUBE-SERVICES, " +
+        "DNATed to a pod in the pods namespace over a veth (each connect is a new connection, so its SYN walks the rules):", mdTable(conn.headers, conn.rows)] : []),
+    ].join("\n\n");
+  },
+
+  charts(all): ChartSpec[] {
+    const k = kernelOf(all).filter((c) => !overLimit(c));
+    const steps = k.filter((c) => STEP_SCENARIOS.includes(c.scenario ?? "") && [...KERNEL_IMPLS, ...MODEL_IMPLS].includes(c.impl))
+      .map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl, scenario: c.scenario! }));
+    const fits = fitCases(all);
+    const range = syncRange(all);
+    const slopes = PAIRINGS.flatMap((p) => {
+      const change = `${p.change} (${p.mode})`;
+      const src: [string, ReturnType<typeof slopeOf>][] = [
+        ["model, this run", p.model ? slopeOf(all, fits, "kernel", p.model, p.scenario) : undefined],
+        ["model, sync.json", p.sync && range ? slopeOf(all, fits, "sync", p.sync[0], p.sync[1]) : undefined],
+        ...p.kernel.map((i): [string, ReturnType<typeof slopeOf>] => [i, slopeOf(all, fits, "kernel", i, p.scenario)]),
+      ];
+      return src.filter(([, s]) => s !== undefined).map(([source, s]) => ({ change, source, slope: Number(s!.slope.toFixed(3)) }));
+    });
+    const conn = k.filter((c) => c.scenario === "connect").map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl }));
+    return [
+      ...(steps.length > 0 ? [logLogLines("kernel.svg", "Kernel vs model: time per step vs Services", steps,
+        { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per step (median)" }, "impl", "scenario")] : []),
+      ...(slopes.length > 0 ? [bars("kernel-slopes.svg", "Model vs kernel: log-log slope of time over N", slopes, { field: "slope", title: "log-log slope" }, "change", "source")] : []),
+      ...(conn.length > 0 ? [logLogLines("kernel-connect.svg", "First packet: TCP connect latency vs Services", conn,
+        { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per connect (median)" }, "impl")] : []),
+    ];
+  },
+};
