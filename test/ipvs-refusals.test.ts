@@ -1,11 +1,14 @@
-// Bad input and half-written state on the IPVS cores (assembly/ipvs.ts, sched/mh.ts, src/wasm/ipvs.ts)
-// and their TS twins: both refuse the same input with the same clear error, and a dest the
-// scheduler cannot take leaves the service as it was.
+// Bad input and half-written state on the IPVS cores (assembly/ipvs.ts, sched/mh.ts, src/wasm/ipvs.ts,
+// route.ts) and their TS twins: both refuse the same input with the same clear error, a dest the
+// scheduler cannot take leaves the service as it was, and nothing a route points at can be freed under it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Result, SvcbenchError } from "../src/core";
 import { DestSpec, IP_VS_MH_TAB_SIZE, IpvsService } from "../src/ipvs";
 import { WasmService } from "../src/wasm/ipvs";
+import { WasmKeyedTable } from "../src/wasm/keyed";
+import { wasm } from "../src/wasm/module";
+import { WasmRoute } from "../src/wasm/route";
 import { pods, snapshot, twins } from "./ipvs-fixtures";
 
 const refused = (code: Result, msg: RegExp) => (e: unknown) => e instanceof SvcbenchError && e.code === code && msg.test(e.message);
@@ -68,5 +71,33 @@ test("switching to mh with more than 4093 dests is refused; the old scheduler an
     assert.deepEqual(snapshot(pair[0], 0), snapshot(pair[1], 0));
   } finally {
     pair[0].dispose();
+  }
+});
+
+test("a service or table a live route points at cannot be freed; after the route goes it can", () => {
+  const table = new WasmKeyedTable("vmap"), svc = new WasmService();
+  table.insert({ addr: 0x0a600001, port: 80, proto: 6, target: 0 });
+  svc.addDest(pods(1)[0]);
+  const route = new WasmRoute(table, [svc, svc]);
+  assert.throws(() => svc.dispose(), /live route still points at it: dispose the route first/);
+  assert.throws(() => table.dispose(), /live route/);
+  route.dispose();
+  route.dispose();
+  svc.dispose();
+  svc.dispose();
+  table.dispose();
+});
+
+test("a route that cannot be made gives back its connection table and words, and holds nothing", () => {
+  const table = new WasmKeyedTable("vmap"), svc = new WasmService();
+  const broken = { get ptr(): number { throw new SvcbenchError("no pointer"); } } as unknown as WasmService;
+  try {
+    const before = wasm().memory.buffer.byteLength;
+    // 2^20 buckets are 4 MiB each time: kept, twenty failures would grow memory by 80 MiB.
+    for (let i = 0; i < 20; i++) assert.throws(() => new WasmRoute(table, [svc, broken], { bits: 20 }), /no pointer/);
+    assert.ok(wasm().memory.buffer.byteLength - before <= 8 << 20, "memory grew: the failed routes leaked");
+  } finally {
+    svc.dispose();
+    table.dispose();
   }
 });

@@ -6,6 +6,7 @@ import {
   SchedulerName, UNKNOWN_SCHED,
 } from "../ipvs";
 import { batchPtr } from "./batch";
+import { checkUnheld } from "./holds";
 import { wasm, Words } from "./module";
 
 const NIL = 0xffffffff;
@@ -13,6 +14,7 @@ const NIL = 0xffffffff;
 export class WasmService implements IpvsService {
   readonly impl = "ipvs";
   readonly ptr: number;
+  private freed = false;
 
   constructor() {
     this.ptr = wasm().ipvs_service_new();
@@ -102,8 +104,11 @@ export class WasmService implements IpvsService {
     }
   }
 
-  /** IN_USE (an error) while connections still hold its dests. */
+  /** An error while connections still hold its dests (IN_USE) or a live route lists it; once only. */
   dispose(): void {
+    if (this.freed) return;
+    checkUnheld(this, `${this.impl}: freeing the service`);
     checkIpvs(wasm().ipvs_service_free(this.ptr), `${this.impl}: freeing the service`);
+    this.freed = true;
   }
 }

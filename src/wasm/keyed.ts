@@ -2,6 +2,7 @@
 // or resizable) and the nftables verdict map (assembly/vmap.ts). Same calls, other exports.
 import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError } from "../core";
 import { batchPtr } from "./batch";
+import { checkUnheld } from "./holds";
 import { SvcbenchExports, wasm, Words } from "./module";
 
 type Ptr = number;
@@ -94,7 +95,9 @@ export class WasmKeyedTable implements ServiceTable {
     if (code !== Result.OK) check(code, `${this.impl}: lookup of packets ${start}..${start + count}`);
   }
 
+  /** An error while a live route (src/wasm/route.ts) points at the table. */
   dispose(): void {
+    checkUnheld(this, `${this.impl}: freeing the table`);
     this.ops.free(wasm(), this.ptr);
   }
 }

@@ -1,8 +1,10 @@
 // Host side of assembly/conntrack.ts and route.ts: the IPVS connection table and the packet path
-// through it to a keyed service table (svctable or vmap) and the virtual services behind it.
+// through it to a keyed service table (svctable or vmap) and the virtual services behind it. The
+// route holds raw pointers to the table and services: they refuse to be freed while it lives (holds.ts).
 import { check, PacketColumns, Result, SvcbenchError } from "../core";
 import { connTabBits, ConntrackOptions, DEFAULT_TIMEOUTS, IpvsRoute } from "../ipvs";
 import { batchPtr } from "./batch";
+import { hold, unhold } from "./holds";
 import { WasmService } from "./ipvs";
 import { WasmKeyedTable } from "./keyed";
 import { wasm, Words } from "./module";
@@ -14,17 +16,32 @@ export class WasmRoute implements IpvsRoute {
   readonly ct: number;
   private readonly svcs: Words;
   private readonly ptr: number;
+  /** What it points at: the table and each distinct service, held until dispose. */
+  private readonly held: object[];
+  private freed = false;
 
   /** services[target]: the virtual service of the table's answer target (undefined: none). */
   constructor(table: WasmKeyedTable, services: readonly (WasmService | undefined)[], o: ConntrackOptions = {}) {
     const w = wasm(), bits = connTabBits(o), t = o.timeouts ?? DEFAULT_TIMEOUTS;
-    this.ct = w.conntrack_new(bits, o.limit ?? 0, o.seed ?? 0);
-    if (this.ct === 0) throw new SvcbenchError(`cannot allocate a connection table of 2^${bits} buckets`);
-    check(w.conntrack_set_timeouts(this.ct, t.established, t.closed), `${this.impl}: timeouts`);
-    this.svcs = new Words(Math.max(1, services.length));
-    this.svcs.words.set(services.map((s) => s?.ptr ?? 0));
-    this.ptr = w.route_new(this.ct, TABLE_KIND[table.impl], table.ptr, this.svcs.ptr, services.length);
-    if (this.ptr === 0) throw new SvcbenchError(`${this.impl}: cannot allocate the route`);
+    const ct = w.conntrack_new(bits, o.limit ?? 0, o.seed ?? 0);
+    if (ct === 0) throw new SvcbenchError(`cannot allocate a connection table of 2^${bits} buckets`);
+    let svcs: Words | undefined, ptr = 0;
+    try {
+      check(w.conntrack_set_timeouts(ct, t.established, t.closed), `${this.impl}: timeouts`);
+      svcs = new Words(Math.max(1, services.length));
+      svcs.words.set(services.map((s) => s?.ptr ?? 0));
+      ptr = w.route_new(ct, TABLE_KIND[table.impl], table.ptr, svcs.ptr, services.length);
+      if (ptr === 0) throw new SvcbenchError(`${this.impl}: cannot allocate the route`);
+    } catch (e) {
+      svcs?.dispose();
+      w.conntrack_free(ct);
+      throw e;
+    }
+    this.ct = ct;
+    this.svcs = svcs;
+    this.ptr = ptr;
+    this.held = [table, ...new Set(services.filter((s): s is WasmService => s !== undefined))];
+    for (const x of this.held) hold(x);
   }
 
   get connections(): number {
@@ -52,12 +69,15 @@ export class WasmRoute implements IpvsRoute {
     return wasm().conntrack_flush(this.ct);
   }
 
-  /** Every connection goes (its dests' counters with it); the services and table stay the caller's. */
+  /** Every connection goes (its dests' counters with it); the services and table stay the caller's, free to go. */
   dispose(): void {
+    if (this.freed) return;
     const w = wasm();
     w.conntrack_flush(this.ct);
     w.route_free(this.ptr);
     w.conntrack_free(this.ct);
     this.svcs.dispose();
+    for (const x of this.held) unhold(x);
+    this.freed = true;
   }
 }
