@@ -38,6 +38,38 @@ test("a Service's slices list the pods its selector picks, ready or not, with it
   assert.equal(store.slicesOf("ns/svc0").length, 0);
 });
 
+test("a Service whose selector is removed keeps its slices as they were (kubernetes#118376); a selector back reconciles them", () => {
+  const { store, ctl } = setup();
+  store.createPod({ namespace: "ns", name: "a", labels: { app: "a0" }, ip: POD_IP(1), ready: true });
+  store.createService(service(0));
+  const writes = ctl.writes;
+  store.updateService({ ...store.services.get("ns/svc0")!, selector: undefined });
+  store.updatePod({ ...store.pods.get("ns/a")!, ready: false });
+  store.createPod({ namespace: "ns", name: "b", labels: { app: "a0" }, ip: POD_IP(2), ready: true });
+  assert.deepEqual(endpointsOf(store, "ns/svc0"), ["a:true"], "left alone: stale, as upstream leaves it");
+  assert.equal(ctl.writes, writes);
+  store.updateService({ ...store.services.get("ns/svc0")!, selector: { app: "a0" } });
+  assert.deepEqual(endpointsOf(store, "ns/svc0"), ["a:false", "b:true"]);
+  store.updateService({ ...store.services.get("ns/svc0")!, selector: undefined });
+  store.deleteService("ns", "svc0");
+  assert.equal(store.slicesOf("ns/svc0").length, 0, "a deleted Service's slices go with it");
+});
+
+test("an endpoint is its address and its pod: a pod replaced on the same address is removed and added, not updated in place", () => {
+  const { store } = setup();
+  for (const [i, name] of ["a", "c", "d"].entries()) store.createPod({ namespace: "ns", name, labels: { app: "a0" }, ip: POD_IP(i), ready: true });
+  store.createService(service(0));
+  const order = () => store.slicesOf("ns/svc0").flatMap((x) => x.endpoints.map((e) => e.pod));
+  const before = order(), gone = before[0];
+  // While the Service has no selector the controller does not see the first pod go and b come on its address.
+  store.updateService({ ...store.services.get("ns/svc0")!, selector: undefined });
+  const ip = store.pods.get(`ns/${gone}`)!.ip;
+  store.deletePod("ns", gone);
+  store.createPod({ namespace: "ns", name: "b", labels: { app: "a0" }, ip, ready: true });
+  store.updateService({ ...store.services.get("ns/svc0")!, selector: { app: "a0" } });
+  assert.deepEqual(order(), [...before.slice(1), "b"], "the pod is dropped from the slice and b appended (keyed by address alone, b would take its place)");
+});
+
 test("no endpoints: one empty placeholder slice, written once", () => {
   const { store, ctl } = setup();
   store.createService(service(0));

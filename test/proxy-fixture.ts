@@ -57,26 +57,37 @@ export interface Target {
   readonly packet: Packet;
   /** "ip:port" of the ready pods it may reach. */
   readonly endpoints: Set<string>;
+  /** The Service lost its selector: its endpoints are those its slices had then (the controller leaves them). */
+  readonly stale: boolean;
 }
 
-/** Every ClusterIP, LoadBalancer IP and NodePort of every Service, with the ready pods behind it. */
-export function targets(store: ClusterStore, saddr = CLIENT): Target[] {
+/**
+ * Every ClusterIP, LoadBalancer IP and NodePort of every Service, with the ready pods behind it;
+ * frozen: for Services whose selector was removed, the addresses of the ready pods they had then.
+ */
+export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap<string, readonly number[]> = new Map()): Target[] {
   const out: Target[] = [];
   for (const s of store.services.values()) {
+    const stale = frozen.get(`${s.namespace}/${s.name}`);
     for (const p of s.ports) {
       const eps = new Set<string>();
-      for (const pod of store.pods.values()) {
-        if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels)) {
-          eps.add(`${ipStr(pod.ip)}:${p.targetPort}`);
-        }
-      }
+      for (const ip of stale ?? readyPodIPs(store, s)) eps.add(`${ipStr(ip)}:${p.targetPort}`);
       const service = p.name === "" ? `${s.namespace}/${s.name}` : `${s.namespace}/${s.name}:${p.name}`; // ServicePortName.String()
       const proto = PROTOCOL_NUMBER[p.protocol];
-      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, packet: { saddr, sport: 40000, daddr, dport, proto } });
+      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, packet: { saddr, sport: 40000, daddr, dport, proto } });
       at("ClusterIP", s.clusterIP, p.port);
       if (s.type === "LoadBalancer" && s.loadBalancerIP !== undefined) at("LoadBalancer", s.loadBalancerIP, p.port);
       if (s.type !== "ClusterIP" && p.nodePort !== undefined) at("NodePort", NODE_IP, p.nodePort);
     }
+  }
+  return out;
+}
+
+/** Addresses of the ready pods a Service's selector picks. */
+export function readyPodIPs(store: ClusterStore, s: Service): number[] {
+  const out: number[] = [];
+  for (const pod of store.pods.values()) {
+    if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels)) out.push(pod.ip);
   }
   return out;
 }

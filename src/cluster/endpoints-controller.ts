@@ -1,7 +1,9 @@
 // The EndpointSlice controller (kubernetes pkg/controller/endpointslice/endpointslice_controller.go and
 // reconciler.go): subscribed to Service and Pod events, it keeps each Service's slices in step with the
 // pods its selector picks (podIP set; ready or not), at most 100 endpoints a slice, touching as few
-// slices as it can.
+// slices as it can. An endpoint is known by its address and targetRef (staging/src/k8s.io/endpointslice/
+// util/endpointset.go hashEndpoint). A Service without a selector is left alone: slices it had stay
+// (kubernetes#118376); a deleted Service's slices go with it (the garbage collector, by ownerReference).
 import { EndpointSlice, MAX_ENDPOINTS_PER_SLICE, SliceEndpoint, SlicePort } from "./endpointslice";
 import { WatchEvent } from "./events";
 import { Pod } from "./pod";
@@ -15,7 +17,10 @@ interface Draft {
 }
 
 const portKey = (ports: readonly SlicePort[]) => ports.map((p) => `${p.name}/${p.protocol}/${p.port}`).join(",");
-const sameEndpoint = (a: SliceEndpoint, b: SliceEndpoint) => a.ip === b.ip && a.ready === b.ready && a.pod === b.pod;
+/** hashEndpoint: addresses and targetRef (the pod; hostnames are not modelled). */
+const endpointKey = (e: SliceEndpoint) => `${e.ip}/${e.pod}`;
+/** EndpointsEqualBeyondHash: what may change in place. */
+const sameBeyondKey = (a: SliceEndpoint, b: SliceEndpoint) => a.ready === b.ready;
 
 export class EndpointSliceController {
   private readonly unsubscribe: (() => void)[];
@@ -54,14 +59,18 @@ export class EndpointSliceController {
     this.syncs++;
     const svc = this.store.services.get(key);
     const existing = this.store.slicesOf(key);
-    if (!svc || svc.selector === undefined) {
+    if (!svc) {
       for (const s of existing) this.delete(s);
       return;
     }
+    // "services without a selector receive no endpoint slices from this controller" (syncService).
+    if (svc.selector === undefined) return;
     const ports: SlicePort[] = svc.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.targetPort }));
-    const desired = new Map<number, SliceEndpoint>();
+    const desired = new Map<string, SliceEndpoint>();
     for (const pod of this.store.podsSelectedBy(svc.namespace, svc.selector)) {
-      if (pod.ip !== undefined) desired.set(pod.ip, { ip: pod.ip, ready: pod.ready, pod: pod.name });
+      if (pod.ip === undefined) continue;
+      const ep = { ip: pod.ip, ready: pod.ready, pod: pod.name };
+      desired.set(endpointKey(ep), ep);
     }
     const pk = portKey(ports);
     const same = existing.filter((s) => portKey(s.ports) === pk);
@@ -76,7 +85,7 @@ export class EndpointSliceController {
   }
 
   /** reconcileByPortMapping: 1. keep what is still desired, 2. fill the changed slices, 3. fit the rest. */
-  private reconcileByPortMapping(existing: EndpointSlice[], desired: Map<number, SliceEndpoint>, ports: SlicePort[]) {
+  private reconcileByPortMapping(existing: EndpointSlice[], desired: Map<string, SliceEndpoint>, ports: SlicePort[]) {
     const toUpdate: Draft[] = [];
     const toDelete: EndpointSlice[] = [];
     const unchanged: EndpointSlice[] = [];
@@ -84,11 +93,11 @@ export class EndpointSliceController {
       const kept: SliceEndpoint[] = [];
       let updated = false;
       for (const ep of slice.endpoints) {
-        const want = desired.get(ep.ip);
+        const want = desired.get(endpointKey(ep));
         if (!want) continue;
         kept.push(want);
-        if (!sameEndpoint(want, ep)) updated = true;
-        desired.delete(ep.ip);
+        if (!sameBeyondKey(want, ep)) updated = true;
+        desired.delete(endpointKey(ep));
       }
       if (!updated && kept.length === slice.endpoints.length && slice.ports.length > 0) unchanged.push(slice);
       else if (kept.length === 0) toDelete.push(slice);
