@@ -30,7 +30,7 @@ export function logLogLines(file: string, title: string, rows: Row[], x: { field
 export function bars(file: string, title: string, rows: Row[], value: { field: string; title: string },
   category: string, group?: string): ChartSpec {
   const encoding: Record<string, unknown> = {
-    y: { field: category, type: "nominal", title: category, sort: null },
+    y: { field: category, type: "nominal", title: category, sort: null, axis: { labelLimit: 320 } },
     x: { field: value.field, type: "quantitative", title: value.title },
     tooltip: [{ field: category }, { field: value.field, format: ".3~r" }],
   };
@@ -49,7 +49,7 @@ export async function renderSvg(chart: ChartSpec): Promise<string> {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: chart.title,
     data: { values: chart.rows },
-    config: { font: "sans-serif", view: { stroke: null } },
+    config: { font: "sans-serif", view: { stroke: null }, legend: { labelLimit: 320 } },
     ...chart.spec,
   };
   const compiled = vl.compile(full as unknown as Parameters<typeof vl.compile>[0]).spec;

@@ -3,7 +3,7 @@
 // kernel slope table and chart, the first-packet connects.
 import { bars, ChartSpec, logLogLines } from "./charts";
 import {
-  cell, connectRows, fmtSlope, kernelCase, KERNEL_IMPLS, MODEL_IMPLS, overLimit, PAIRINGS, slopeOf, slopeRows, sizesOf, STEP_SCENARIOS, stepRows, syncRange,
+  cell, changeName, connectRows, fmtSlope, kernelCase, KERNEL_IMPLS, MODEL_IMPLS, overLimit, PAIRINGS, slopeOf, slopeRows, sizesOf, STEP_SCENARIOS, stepRows, syncRange,
 } from "./kernel-tables";
 import { fitCases } from "./fit";
 import { mdTable, num, x } from "./markdown";
@@ -92,9 +92,9 @@ function agreement(all: CaseResult[], fits: ReturnType<typeof fitCases>): string
     const m = slopeOf(all, fits, "kernel", p.model!, p.scenario);
     const ks = p.kernel.map((k) => [k, slopeOf(all, fits, "kernel", k, p.scenario)] as const).filter(([, s]) => s !== undefined);
     if (!m || ks.length === 0) continue;
-    rows.push(`${p.change} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`);
+    rows.push(`${changeName(p)} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`);
     for (const [k, s] of ks) {
-      const d = s!.slope - m.slope, what = `${p.change} (${p.mode}, ${SHORT[k]})`;
+      const d = s!.slope - m.slope, what = `${changeName(p)} (${p.mode}, ${SHORT[k]})`;
       (Math.abs(d) <= 0.3 ? same : d > 0 ? faster : slower).push(what);
     }
   }
@@ -147,7 +147,7 @@ export const kernelSection: ReportSection = {
     const fits = fitCases(all);
     const range = syncRange(all);
     const slopes = PAIRINGS.flatMap((p) => {
-      const change = `${p.change} (${p.mode})`;
+      const change = `${changeName(p)}, ${p.mode}`;
       const src: [string, ReturnType<typeof slopeOf>][] = [
         ["model, this run", p.model ? slopeOf(all, fits, "kernel", p.model, p.scenario) : undefined],
         ["model, sync.json", p.sync && range ? slopeOf(all, fits, "sync", p.sync[0], p.sync[1]) : undefined],

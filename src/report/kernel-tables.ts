@@ -63,11 +63,14 @@ export interface Pairing {
   kernel: string[];
 }
 
+/** The change without its parenthesis, for prose and chart labels. */
+export const changeName = (p: Pairing) => p.change.replace(/ \(.*\)$/, "");
+
 const IPT = ["iptables-legacy-restore", "iptables-nft-restore"];
 export const PAIRINGS: readonly Pairing[] = [
   { change: "first load", mode: "iptables", scenario: "first-load", model: "model-iptables-full", kernel: IPT },
-  { change: "full resync, one more pod", mode: "iptables-full", scenario: "full-resync", model: "model-iptables-full", sync: ["iptables-full", "add-pod"], kernel: IPT },
-  { change: "partial resync, one more pod", mode: "iptables-partial", scenario: "partial-resync", model: "model-iptables-partial", sync: ["iptables-partial", "add-pod"], kernel: IPT },
+  { change: "full resync (one more pod)", mode: "iptables-full", scenario: "full-resync", model: "model-iptables-full", sync: ["iptables-full", "add-pod"], kernel: IPT },
+  { change: "partial resync (one more pod)", mode: "iptables-partial", scenario: "partial-resync", model: "model-iptables-partial", sync: ["iptables-partial", "add-pod"], kernel: IPT },
   { change: "a new Service", mode: "iptables-partial", scenario: "add-service", model: "model-iptables-partial", sync: ["iptables-partial", "create-service"], kernel: IPT },
   { change: "first load", mode: "nftables", scenario: "first-load", model: "model-nftables", kernel: ["nft-f"] },
   { change: "a new Service", mode: "nftables", scenario: "add-service", model: "model-nftables", sync: ["nftables", "create-service"], kernel: ["nft-f"] },
