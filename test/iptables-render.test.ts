@@ -1,5 +1,6 @@
-// The iptables proxier's restore text in kube-proxy's layout (the expected lines are those of
-// kubernetes pkg/proxy/iptables/proxier_test.go TestOverallIPTablesRules for the same Services),
+// The iptables proxier's restore text in kube-proxy's layout (the expected rules are those of
+// kubernetes pkg/proxy/iptables/proxier_test.go TestOverallIPTablesRules for the same Services, compared
+// chain by chain in order as its assertIPTablesRulesEqual does),
 // partial sync, large-cluster mode, probabilities, and the restore model's all-or-nothing rules.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -39,11 +40,6 @@ function kubeProxyTestCluster(partial: boolean) {
   return { store, proxier, kp };
 }
 
-const tableLines = (text: string, table: string) => {
-  const block = text.split("COMMIT\n").find((b) => b.startsWith(`*${table}\n`)) ?? "";
-  return block.split("\n").filter((l) => l !== "" && !l.startsWith("*")).sort();
-};
-
 /** Service name of a rule's comment: up to the first space or colon (orderByCommentServiceName). */
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const commentService = (l: string) => /--comment "?([^ ":]*)/.exec(l)?.[1] ?? "";
@@ -67,63 +63,62 @@ function chainRules(text: string, table: string): Record<string, string[]> {
   return out;
 }
 
-test("the restore text has kube-proxy's lines for the same Services", () => {
+test("the restore text has kube-proxy's rules for the same Services, in order within each chain", () => {
   const { proxier } = kubeProxyTestCluster(false);
   const text = proxier.lastText!;
-  assert.deepEqual(tableLines(text, "filter"), [
-    ":KUBE-EXTERNAL-SERVICES - [0:0]",
-    ":KUBE-FIREWALL - [0:0]",
-    ":KUBE-FORWARD - [0:0]",
-    ":KUBE-NODEPORTS - [0:0]",
-    ":KUBE-PROXY-FIREWALL - [0:0]",
-    ":KUBE-SERVICES - [0:0]",
-    `-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
-    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT`,
-    `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
-    `-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT`,
-  ].sort());
-  assert.deepEqual(tableLines(text, "nat"), [
-    ":KUBE-EXT-X27LE4BHSL4DOUIK - [0:0]",
-    ":KUBE-MARK-MASQ - [0:0]",
-    ":KUBE-NODEPORTS - [0:0]",
-    ":KUBE-POSTROUTING - [0:0]",
-    ":KUBE-SEP-C6EBXVWJJZMIWKLZ - [0:0]",
-    ":KUBE-SEP-OYPFS5VJICHGATKP - [0:0]",
-    ":KUBE-SEP-SXIVWICOYRO3J4NJ - [0:0]",
-    ":KUBE-SEP-UKSFD7AGPMPPLUHC - [0:0]",
-    ":KUBE-SERVICES - [0:0]",
-    ":KUBE-SVC-4SW47YFZTEDKD3PK - [0:0]",
-    ":KUBE-SVC-X27LE4BHSL4DOUIK - [0:0]",
-    ":KUBE-SVC-XPGD46QRK7WJZT7O - [0:0]",
-    `-A KUBE-EXT-X27LE4BHSL4DOUIK -j KUBE-SVC-X27LE4BHSL4DOUIK`,
-    `-A KUBE-EXT-X27LE4BHSL4DOUIK -m comment --comment "masquerade traffic for ns3/svc3:p80 external destinations" -j KUBE-MARK-MASQ`,
-    `-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000`,
-    `-A KUBE-NODEPORTS -m comment --comment ns3/svc3:p80 -m tcp -p tcp --dport 30003 -j KUBE-EXT-X27LE4BHSL4DOUIK`,
-    `-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000`,
-    `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`,
-    `-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN`,
-    `-A KUBE-SEP-C6EBXVWJJZMIWKLZ -m comment --comment ns4/svc4:p80 -m tcp -p tcp -j DNAT --to-destination 10.180.0.5:80`,
-    `-A KUBE-SEP-C6EBXVWJJZMIWKLZ -m comment --comment ns4/svc4:p80 -s 10.180.0.5 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SEP-OYPFS5VJICHGATKP -m comment --comment ns3/svc3:p80 -m tcp -p tcp -j DNAT --to-destination 10.180.0.3:80`,
-    `-A KUBE-SEP-OYPFS5VJICHGATKP -m comment --comment ns3/svc3:p80 -s 10.180.0.3 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SEP-SXIVWICOYRO3J4NJ -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination 10.180.0.1:80`,
-    `-A KUBE-SEP-SXIVWICOYRO3J4NJ -m comment --comment ns1/svc1:p80 -s 10.180.0.1 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SEP-UKSFD7AGPMPPLUHC -m comment --comment ns4/svc4:p80 -m tcp -p tcp -j DNAT --to-destination 10.180.0.4:80`,
-    `-A KUBE-SEP-UKSFD7AGPMPPLUHC -m comment --comment ns4/svc4:p80 -s 10.180.0.4 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
-    `-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O`,
-    `-A KUBE-SERVICES -m comment --comment "ns3/svc3:p80 cluster IP" -m tcp -p tcp -d 172.30.0.43 --dport 80 -j KUBE-SVC-X27LE4BHSL4DOUIK`,
-    `-A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 -j KUBE-SVC-4SW47YFZTEDKD3PK`,
-    `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.4:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC`,
-    `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.5:80" -j KUBE-SEP-C6EBXVWJJZMIWKLZ`,
-    `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 -> 10.180.0.3:80" -j KUBE-SEP-OYPFS5VJICHGATKP`,
-    `-A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 cluster IP" -m tcp -p tcp -d 172.30.0.43 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
-    `-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.180.0.1:80" -j KUBE-SEP-SXIVWICOYRO3J4NJ`,
-    `-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
-  ].sort());
-  // KUBE-NODEPORTS is the last rule of KUBE-SERVICES, as the comment demands.
+  assert.deepEqual(chainRules(text, "filter"), {
+    "KUBE-SERVICES": [`-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT`],
+    "KUBE-EXTERNAL-SERVICES": [],
+    "KUBE-FORWARD": [
+      `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT`,
+      `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ],
+    "KUBE-NODEPORTS": [],
+    "KUBE-PROXY-FIREWALL": [],
+    "KUBE-FIREWALL": [`-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`],
+  });
+  const sep = (chain: string, svc: string, ip: string) => [
+    `-A ${chain} -m comment --comment ${svc} -s ${ip} -j KUBE-MARK-MASQ`,
+    `-A ${chain} -m comment --comment ${svc} -m tcp -p tcp -j DNAT --to-destination ${ip}:80`,
+  ];
+  assert.deepEqual(chainRules(text, "nat"), {
+    "KUBE-SERVICES": [
+      `-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O`,
+      `-A KUBE-SERVICES -m comment --comment "ns3/svc3:p80 cluster IP" -m tcp -p tcp -d 172.30.0.43 --dport 80 -j KUBE-SVC-X27LE4BHSL4DOUIK`,
+      `-A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 -j KUBE-SVC-4SW47YFZTEDKD3PK`,
+      `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
+    ],
+    "KUBE-NODEPORTS": [`-A KUBE-NODEPORTS -m comment --comment ns3/svc3:p80 -m tcp -p tcp --dport 30003 -j KUBE-EXT-X27LE4BHSL4DOUIK`],
+    "KUBE-POSTROUTING": [
+      `-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN`,
+      `-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000`,
+      `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`,
+    ],
+    "KUBE-MARK-MASQ": [`-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000`],
+    "KUBE-SVC-XPGD46QRK7WJZT7O": [
+      `-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
+      `-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.180.0.1:80" -j KUBE-SEP-SXIVWICOYRO3J4NJ`,
+    ],
+    "KUBE-SEP-SXIVWICOYRO3J4NJ": sep("KUBE-SEP-SXIVWICOYRO3J4NJ", "ns1/svc1:p80", "10.180.0.1"),
+    "KUBE-EXT-X27LE4BHSL4DOUIK": [
+      `-A KUBE-EXT-X27LE4BHSL4DOUIK -m comment --comment "masquerade traffic for ns3/svc3:p80 external destinations" -j KUBE-MARK-MASQ`,
+      `-A KUBE-EXT-X27LE4BHSL4DOUIK -j KUBE-SVC-X27LE4BHSL4DOUIK`,
+    ],
+    "KUBE-SVC-X27LE4BHSL4DOUIK": [
+      `-A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 cluster IP" -m tcp -p tcp -d 172.30.0.43 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
+      `-A KUBE-SVC-X27LE4BHSL4DOUIK -m comment --comment "ns3/svc3:p80 -> 10.180.0.3:80" -j KUBE-SEP-OYPFS5VJICHGATKP`,
+    ],
+    "KUBE-SEP-OYPFS5VJICHGATKP": sep("KUBE-SEP-OYPFS5VJICHGATKP", "ns3/svc3:p80", "10.180.0.3"),
+    "KUBE-SVC-4SW47YFZTEDKD3PK": [
+      `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
+      `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.4:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC`,
+      `-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.5:80" -j KUBE-SEP-C6EBXVWJJZMIWKLZ`,
+    ],
+    "KUBE-SEP-UKSFD7AGPMPPLUHC": sep("KUBE-SEP-UKSFD7AGPMPPLUHC", "ns4/svc4:p80", "10.180.0.4"),
+    "KUBE-SEP-C6EBXVWJJZMIWKLZ": sep("KUBE-SEP-C6EBXVWJJZMIWKLZ", "ns4/svc4:p80", "10.180.0.5"),
+  });
+  // KUBE-NODEPORTS is the last rule of KUBE-SERVICES in the text itself, as the comment demands.
   const ks = text.split("\n").filter((l) => l.startsWith("-A KUBE-SERVICES "));
   assert.match(ks[ks.length - 1], /-j KUBE-NODEPORTS$/);
 });

@@ -59,6 +59,8 @@ export interface Target {
   readonly endpoints: Set<string>;
   /** The Service lost its selector: its endpoints are those its slices had then (the controller leaves them). */
   readonly stale: boolean;
+  /** sessionAffinity ClientIP: one client's connections keep one pod. */
+  readonly affinity: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap
       for (const ip of stale ?? readyPodIPs(store, s)) eps.add(`${ipStr(ip)}:${p.targetPort}`);
       const service = p.name === "" ? `${s.namespace}/${s.name}` : `${s.namespace}/${s.name}:${p.name}`; // ServicePortName.String()
       const proto = PROTOCOL_NUMBER[p.protocol];
-      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, packet: { saddr, sport: 40000, daddr, dport, proto } });
+      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, affinity: s.sessionAffinity === "ClientIP", packet: { saddr, sport: 40000, daddr, dport, proto } });
       at("ClusterIP", s.clusterIP, p.port);
       if (s.type === "LoadBalancer" && s.loadBalancerIP !== undefined) at("LoadBalancer", s.loadBalancerIP, p.port);
       if (s.type !== "ClusterIP" && p.nodePort !== undefined) at("NodePort", NODE_IP, p.nodePort);

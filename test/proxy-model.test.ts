@@ -116,8 +116,10 @@ class SyncAndCheck implements Cmd {
     for (const t of targets(f.store, (0x0a800000 + 1 + this.client) >>> 0, m.frozen)) {
       const answers: string[] = [];
       for (const n of f.nodes) {
+        const picked = new Set<string>();
         for (let k = 0; k < 3; k++) {
-          const r = n.proxier.route(t.packet, f.now);
+          // New connections of one client (other source ports): with ClientIP affinity they keep one pod.
+          const r = n.proxier.route({ ...t.packet, sport: t.packet.sport + k }, f.now);
           const where = `${n.mode}: ${t.what} of ${t.service}`;
           if (t.stale && n.mode === "userspace") {
             // Its stale endpoints may be gone: the dials fail over, or all fail.
@@ -132,9 +134,11 @@ class SyncAndCheck implements Cmd {
             assert.ok(t.endpoints.has(r.endpoint), `${where} went to ${r.endpoint}, not a ready pod of it (${[...t.endpoints]})`);
             assert.equal(r.service, t.service, where);
             if (n.mode === "userspace") assert.equal(r.attempts, 1, `${where}: a live pod answers the first dial`);
+            picked.add(r.endpoint);
           }
           answers.push(`${n.mode}=${describe(r)}`);
         }
+        if (t.affinity) assert.ok(picked.size <= 1, `${n.mode}: ${t.what} of ${t.service} has ClientIP affinity, yet one client went to ${[...picked]}`);
       }
       assert.equal(new Set(answers.map((a) => a.split("=")[1])).size, 1, `modes disagree on ${t.what} of ${t.service}: ${answers}`);
     }
