@@ -11,6 +11,8 @@ import { KubeProxy } from "../src/proxy/kube-proxy";
 import { NftablesProxier } from "../src/proxy/nftables/proxier";
 import { NftRuleset } from "../src/proxy/nftables/ruleset";
 import { nftServiceChainBase } from "../src/proxy/chain-names";
+import { NftWalker } from "../src/proxy/nftables/walk";
+import { Rng } from "../src/workload/rng";
 
 const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
 const open: { dispose(): void }[] = [];
@@ -218,4 +220,26 @@ test("an unnamed port's chains end in \"/tcp/\" and its comments say namespace/n
   new KubeProxy(store, p).flush();
   const r = p.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.1.1"), dport: 80, proto: 6 }, 0);
   assert.equal(r.verdict === "dnat" && r.service, "ns1/svc1");
+});
+
+test("the walker's base chains follow base chains added and deleted, also by a transaction that failed", () => {
+  const rs = new NftRuleset();
+  const w = new NftWalker(rs, new Rng(1), () => false);
+  open.push(rs, w);
+  const t = "ip kube-proxy";
+  const pkt = { saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.0.1"), dport: 80, proto: 6 };
+  rs.apply(`add table ${t}\nadd chain ${t} svc\nadd rule ${t} svc meta l4proto tcp dnat to 10.180.0.1:80`);
+  assert.equal(w.route(pkt, 0).kind, "pass", "no base chain yet");
+  const v = rs.baseChainsVersion;
+  assert.throws(() => rs.apply(`add chain ${t} nat-prerouting { type nat hook prerouting priority -100 ; }\nadd rule ${t} nat-prerouting jump nowhere`));
+  assert.equal(w.route(pkt, 0).kind, "pass", "the failed transaction's base chain is gone again");
+  assert.notEqual(rs.baseChainsVersion, v);
+  rs.apply(`add chain ${t} nat-prerouting { type nat hook prerouting priority -100 ; }\nadd rule ${t} nat-prerouting ip daddr 172.30.0.1 jump svc`);
+  assert.equal(w.route(pkt, 0).kind, "dnat");
+  const v2 = rs.baseChainsVersion;
+  rs.apply(`add chain ${t} other\nflush chain ${t} svc\nadd rule ${t} svc meta l4proto tcp dnat to 10.180.0.2:80`);
+  assert.equal(rs.baseChainsVersion, v2, "regular chains and rules leave the base chains as they are");
+  assert.deepEqual(w.route(pkt, 0).to, { ip: parseIPv4("10.180.0.2"), port: 80 });
+  rs.apply(`flush chain ${t} nat-prerouting\ndelete chain ${t} nat-prerouting`);
+  assert.equal(w.route(pkt, 0).kind, "pass");
 });

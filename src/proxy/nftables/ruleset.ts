@@ -43,6 +43,8 @@ export class NftRuleset {
   readonly maps = new Map<string, NftMap>();
   readonly verdicts: Verdict[] = [];
   private readonly verdictIds = new Map<string, number>();
+  /** Bumped when a base chain (one with a hook) comes or goes: the walker's cue to look them up again. */
+  baseChainsVersion = 0;
   private tableExists = false;
   private undo: (() => void)[] = [];
   private dead: WasmKeyedTable[] = [];
@@ -138,7 +140,8 @@ export class NftRuleset {
     if (this.chains.has(name)) return;
     const hook = /type \w+ hook \w+ priority -?\d+/.exec(tail)?.[0];
     this.chains.set(name, { name, rules: [], refs: 0, hook });
-    this.undo.push(() => this.chains.delete(name));
+    if (hook) this.baseChainsVersion++;
+    this.undo.push(() => { this.chains.delete(name); if (hook) this.baseChainsVersion++; });
   }
 
   private refer(exprs: readonly Expr[], d: number): void {
@@ -155,7 +158,8 @@ export class NftRuleset {
   private deleteChain(c: NftChain, fail: (m: string) => never): void {
     if (c.rules.length > 0 || c.refs > 0) fail(`Could not process rule: Device or resource busy (chain ${c.name})`);
     this.chains.delete(c.name);
-    this.undo.push(() => this.chains.set(c.name, c));
+    if (c.hook) this.baseChainsVersion++;
+    this.undo.push(() => { this.chains.set(c.name, c); if (c.hook) this.baseChainsVersion++; });
   }
 
   private addRule(c: NftChain, tail: string, fail: (m: string) => never): void {

@@ -37,11 +37,23 @@ function priorityOf(c: NftChain): number {
 
 export class NftWalker {
   private readonly batch = new WasmBatch(1);
+  /** Base chains per hook by priority, as of the ruleset's baseChainsVersion. */
+  private readonly bases = new Map<string, NftChain[]>();
+  private basesVersion = -1;
 
   constructor(private readonly rs: NftRuleset, private readonly rng: Rng, private readonly isLocal: (a: number) => boolean) {}
 
-  private base(hook: string): NftChain[] {
-    return [...this.rs.chains.values()].filter((c) => c.hook?.includes(`hook ${hook} `)).sort((a, b) => priorityOf(a) - priorityOf(b));
+  private base(hook: string): readonly NftChain[] {
+    if (this.basesVersion !== this.rs.baseChainsVersion) {
+      this.bases.clear();
+      this.basesVersion = this.rs.baseChainsVersion;
+    }
+    let list = this.bases.get(hook);
+    if (!list) {
+      list = [...this.rs.chains.values()].filter((c) => c.hook?.includes(`hook ${hook} `)).sort((a, b) => priorityOf(a) - priorityOf(b));
+      this.bases.set(hook, list);
+    }
+    return list;
   }
 
   route(p: Packet, now: number): NftOutcome {
