@@ -2,8 +2,9 @@
 // positions that the scheduler's reassign fills (dh, sh: the table is sched_data), and the lookup of
 // ip_vs_sh_get / ip_vs_mh_get with the fallback of ip_vs_sh_get_fallback / ip_vs_mh_get_fallback: loop
 // around the table from the original hash, rehashing with each offset, until an available dest (or an
-// empty entry). The first probe computes its hash directly; only the fallback loop calls the hash
-// through a reference.
+// empty entry). The first probe computes its hash directly; only the fallback loop, a call of its own
+// off the pick's path, holds the hash as a function reference (a managed value: touching one costs a
+// pick a shadow-stack frame).
 import { NIL, NO_MEMORY, OK, allocNil } from "../common";
 import { available, idAt } from "../dest";
 import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, Service } from "../service";
@@ -38,8 +39,11 @@ export function tableInit(svc: Service, size: u32, reassign: (svc: Service) => v
   return (svc.flags & IP_VS_SVC_F_SCHED2) != 0 ? sport : 0;
 }
 
+/** hashedDest's answer when the dest at the hash is unavailable and the service asks for fallback. */
+export const REHASH: u32 = 0xfffffffe;
+
 /** The fallback loop of ip_vs_{sh,mh}_get_fallback, from the original hash ihash. */
-function rehash(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: u32, hashkey: Hashkey): u32 {
+export function rehash(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: u32, hashkey: Hashkey): u32 {
   for (let offset: u32 = 0; offset < size; offset++) {
     const p = entry(t, hashkey(addr, port, (offset + ihash) % size));
     if (p == NIL) break;
@@ -49,13 +53,13 @@ function rehash(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: 
 }
 
 /**
- * ip_vs_{sh,mh}_schedule: the dest at entry ihash (the key's hash at offset 0) of table t, if
- * available; else, when the service asks for fallback, the first available one by rehashing.
+ * ip_vs_{sh,mh}_get: the dest at entry ihash (the key's hash at offset 0) of table t, if available;
+ * else REHASH when the service asks for fallback (the caller then runs rehash), NIL when it does not.
  */
 // @ts-ignore: decorator
-@inline export function hashedDest(svc: Service, t: usize, size: u32, addr: u32, port: u32, ihash: u32, hashkey: Hashkey): u32 {
+@inline export function hashedDest(svc: Service, t: usize, ihash: u32): u32 {
   const p = entry(t, ihash);
   if (p == NIL) return NIL;
   if (available(svc.dests, idAt(svc.dests, p))) return p;
-  return (svc.flags & IP_VS_SVC_F_SCHED1) != 0 ? rehash(svc, t, size, addr, port, ihash, hashkey) : NIL;
+  return (svc.flags & IP_VS_SVC_F_SCHED1) != 0 ? REHASH : NIL;
 }

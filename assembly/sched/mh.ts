@@ -9,7 +9,7 @@ import { FULL, NO_MEMORY, OK, allocNil, allocWords, tryAlloc } from "../common";
 import { ADDR, Dests, LAST_WEIGHT, PORT, get, idAt } from "../dest";
 import { hsiphash } from "../hash";
 import { Service } from "../service";
-import { hashedDest, keyPort } from "./hashed";
+import { REHASH, hashedDest, keyPort, rehash } from "./hashed";
 import { gcdWeight, maxWeight } from "./weights";
 
 const CONFIG_IP_VS_MH_TAB_INDEX: u32 = 12;
@@ -162,9 +162,15 @@ function hashkey(addr: u32, port: u32, offset: u32): u32 {
   return ip_vs_mh_hashkey(addr, port, HASH1, offset) % M;
 }
 
+/** ip_vs_mh_get_fallback's loop. */
+function fallback(svc: Service, addr: u32, port: u32, ihash: u32): u32 {
+  return rehash(svc, state(svc).lookup, M, addr, port, ihash, hashkey);
+}
+
 export function schedule(svc: Service, saddr: u32, sport: u32, daddr: u32): u32 {
-  const port = keyPort(svc, sport);
-  return hashedDest(svc, state(svc).lookup, M, saddr, port, ip_vs_mh_hashkey(saddr, port, HASH1, 0) % M, hashkey);
+  const port = keyPort(svc, sport), ihash = ip_vs_mh_hashkey(saddr, port, HASH1, 0) % M;
+  const p = hashedDest(svc, state(svc).lookup, ihash);
+  return p != REHASH ? p : fallback(svc, saddr, port, ihash);
 }
 
 export function table(svc: Service): usize {

@@ -6,7 +6,7 @@ import { NIL, OK } from "../common";
 import { WEIGHT, get, idAt } from "../dest";
 import { hash_32 } from "../hash";
 import { Service } from "../service";
-import { hashedDest, keyPort, tableInit } from "./hashed";
+import { REHASH, hashedDest, keyPort, rehash, tableInit } from "./hashed";
 
 const IP_VS_SH_TAB_BITS: u32 = 8;
 export const IP_VS_SH_TAB_SIZE: u32 = 1 << IP_VS_SH_TAB_BITS;
@@ -46,9 +46,15 @@ export function done_service(svc: Service): void {
 /** ip_vs_sh_dest_changed: add_dest, del_dest and upd_dest. */
 export function dest_changed(svc: Service, pos: u32): i32 { reassign(svc); return OK; }
 
+/** ip_vs_sh_get_fallback's loop. */
+function fallback(svc: Service, addr: u32, port: u32, ihash: u32): u32 {
+  return rehash(svc, svc.sched_data, IP_VS_SH_TAB_SIZE, addr, port, ihash, rehashkey);
+}
+
 export function schedule(svc: Service, saddr: u32, sport: u32, daddr: u32): u32 {
-  const port = keyPort(svc, sport);
-  return hashedDest(svc, svc.sched_data, IP_VS_SH_TAB_SIZE, saddr, port, ip_vs_sh_hashkey(saddr, port, 0), rehashkey);
+  const port = keyPort(svc, sport), ihash = ip_vs_sh_hashkey(saddr, port, 0);
+  const p = hashedDest(svc, svc.sched_data, ihash);
+  return p != REHASH ? p : fallback(svc, saddr, port, ihash);
 }
 
 export function table(svc: Service): usize {
