@@ -44,9 +44,15 @@ function balanceTable(cases: CaseResult[]): string {
 }
 
 function disruptionTable(cases: CaseResult[]): string {
-  const rows = cases.map((c) => [c.impl, c.n, `${pct(c.moved_remove)} (${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)]);
-  return "flows moved when one of N dests is removed / one added (ideal in brackets); ns per dest change with its table rebuild\n" +
-    formatTable(["sched", "N", "moved on remove", "moved on add", "ns/change"], rows);
+  const rows = cases.map((c) => [
+    c.impl, `${c.n}${c.over_table === true ? " !" : ""}`, String(c.table_size ?? "-"), pct(c.dests_with_entries),
+    `${pct(c.moved_remove)} (${pct(c.removed_share)}; ${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns),
+  ]);
+  const removals = cases.find((c) => typeof c.removals === "number")?.removals;
+  return `flows moved when one of N dests is removed${removals ? ` (mean of ${removals} dests drawn among those holding a table entry)` : ""}, ` +
+    "in brackets the removed dest's own flows and 1/N; when one is added (1/(N+1)); share of dests holding a table entry; ns per dest change with its table rebuild\n" +
+    formatTable(["sched", "N", "table", "dests w/ entry", "moved on remove", "moved on add", "ns/change"], rows) +
+    (cases.some((c) => c.over_table === true) ? "\n! N is above the table's size: the dests without an entry never get a new connection" : "");
 }
 
 function targets(cases: CaseResult[]): string {

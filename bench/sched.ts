@@ -1,6 +1,7 @@
 // The sched suite: what one IPVS scheduler pick costs (WASM vs TS twin) at 2 … 1000 dests, what the
 // connection table saves (hit vs miss path) at N Services, how evenly each scheduler spreads
-// connections over pods of different speeds, and how many flows move when one pod goes or comes.
+// connections over pods of different speeds, and how many flows move when one pod goes or comes
+// (sched-disruption.ts).
 import { ServiceEntry, SvcbenchError } from "../src/core";
 import { CONN_TAB_BITS, HASHING_SCHEDULERS, IpvsRoute, IpvsService, SCHEDULERS, SchedulerName } from "../src/ipvs";
 import { TsService } from "../src/reference/ipvs";
@@ -16,6 +17,7 @@ import { runConnTraffic } from "../src/workload/conns";
 import { Rng } from "../src/workload/rng";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
+import { DISRUPTION_DESTS, disruption } from "./sched-disruption";
 import { schedTable } from "./sched-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
@@ -32,8 +34,6 @@ const MISS_WINDOWS = 64;
 export const BALANCE_PODS = 10;
 export const BALANCE = { load: 0.8, connections: 20000, meanWorkMs: 50, clients: 1000 };
 export const WEIGHTINGS = ["kube-proxy", "capacity"] as const;
-export const DISRUPTION_DESTS = [10, 100, 1000];
-const DISRUPTION_FLOWS = 20000;
 
 const speedOf = (i: number) => 1 + (i % 4);
 const podSpec = (i: number, weight: number) => ({ addr: 0x0af40001 + i, port: 8080, weight });
@@ -225,44 +225,8 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
   return cases;
 }
 
-function disruption(o: SchedOptions, progress: Progress): CaseResult[] {
-  const cases: CaseResult[] = [];
-  const batch = new WasmBatch(DISRUPTION_FLOWS);
-  fillClients(batch, DISRUPTION_FLOWS, new Rng(o.seed + 3));
-  const pickAll = (s: WasmService) => { s.schedule(batch, 0, DISRUPTION_FLOWS, false); return batch.out.slice(); };
-  const moved = (a: Uint32Array, b: Uint32Array) => a.reduce((k, x, i) => k + (x !== b[i] ? 1 : 0), 0) / a.length;
-  try {
-    for (const name of o.disruption) {
-      for (const n of DISRUPTION_DESTS) {
-        progress.step(`sched ${name} disruption ${n} dests`);
-        const svc = new WasmService();
-        try {
-          svc.setScheduler(name);
-          for (let i = 0; i < n; i++) svc.addDest(podSpec(i, 1));
-          const before = pickAll(svc), extra = podSpec(n, 1);
-          svc.addDest(extra);
-          const added = moved(before, pickAll(svc));
-          svc.delDest(extra.addr, extra.port); // the same list again: the same table as before
-          const m = measure(`${name} dest change n=${n}`, () => { svc.addDest(extra); svc.delDest(extra.addr, extra.port); }, 2, o.budget);
-          svc.delDest(podSpec(n >> 1, 1).addr, 8080);
-          const removed = moved(before, pickAll(svc));
-          cases.push({
-            suite: "sched", impl: name, n, scenario: "disruption", ...m, timed: "one dest added or deleted, table rebuilt",
-            moved_remove: removed, ideal_remove: 1 / n, moved_add: added, ideal_add: 1 / (n + 1), flows: DISRUPTION_FLOWS,
-          });
-        } finally {
-          svc.dispose();
-        }
-      }
-    }
-  } finally {
-    batch.dispose();
-  }
-  return cases;
-}
-
 export function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
-  return [...picks(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption(o, progress)];
+  return [...picks(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress)];
 }
 
 export const schedSuite: Suite = {

@@ -3,9 +3,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { schedSuite } from "../bench/sched";
+import { disruption, REMOVALS } from "../bench/sched-disruption";
+import { schedTable } from "../bench/sched-table";
 import { Progress } from "../bench/harness";
 import { SchedulerName } from "../src/ipvs";
 import { jain, maxOverMean, percentile } from "../src/report/fairness";
+import { schedSection } from "../src/report/sched-section";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
 import { WasmKeyedTable } from "../src/wasm/keyed";
@@ -68,4 +71,20 @@ test("a filtered run of the suite gives the cases it counts, well formed, and a 
   const table = schedSuite.table(cases);
   assert.match(table, /ns per pick/);
   assert.match(table, /conntrack hit \/ miss at 100 Services/);
+});
+
+test("disruption removes pods that hold table entries, and says how many pods hold none when N passes the table", () => {
+  const cases = disruption({ names: ["dh"], seed: 3, budget: { time: 2, iterations: 2 } }, new Progress(0, false));
+  const big = cases.find((c) => c.n === 1000)!, small = cases.find((c) => c.n === 10)!;
+  assert.equal(big.over_table, true);
+  assert.equal(big.dests_with_entries, 256 / 1000, "dh fills 256 buckets: 256 of 1000 pods hold one");
+  assert.equal(small.over_table, false);
+  assert.equal(small.dests_with_entries, 1);
+  for (const c of cases) {
+    assert.equal(c.removals, Math.min(REMOVALS, 256));
+    assert.ok(Number(c.removed_share) > 0 && Number(c.moved_remove) >= Number(c.removed_share), `${c.n}: the removed pod's own flows move, at least`);
+  }
+  const text = schedSection.findings(cases).join("\n");
+  assert.match(text, /dh at N = 1,000 has more pods than its 256-entry table: only 25\.6% of pods hold an entry, the other 744 never get a new connection/);
+  assert.match(schedTable(cases), /! N is above the table's size/);
 });

@@ -42,11 +42,21 @@ function otherFindings(all: CaseResult[]): string[] {
   if (rr && wlc && sed && dh) {
     out.push(`With kube-proxy's weights (all 1) over pods of speeds ${(rr.speeds as number[]).join(", ")} at ${Number(rr.load) * 100}% load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`);
   }
-  const dis = all.filter((c) => c.scenario === "disruption");
-  const mh = dis.filter((c) => c.impl === "mh"), dhs = dis.find((c) => c.impl === "dh" && c.n === 100);
+  return [...out, ...disruptionFindings(all.filter((c) => c.scenario === "disruption"))];
+}
+
+/** Flows moved on pod churn, and, where N passes a table's size, how many pods get no connection at all. */
+function disruptionFindings(dis: CaseResult[]): string[] {
+  const out: string[] = [];
+  const mh = dis.filter((c) => c.impl === "mh"), how = typeof dis[0]?.removals === "number" ? ` (mean over ${dis[0].removals} pods that hold a table entry)` : "";
   if (mh.length > 0) {
-    out.push(`When one of N pods goes, mh moves ${mh.map((c) => `${pct(c.moved_remove)} at N = ${num(c.n)}`).join(", ")} of flows (ideal 1/N); its fixed 4093-slot table keeps that near 1/N only while N is well below 4093/100` +
-      (dhs ? `; dh and sh move ${pct(dhs.moved_remove)} at N = 100, and with more than 256 pods they only ever use 256.` : "."));
+    out.push(`When one of N pods goes${how}, mh moves ${mh.map((c) => `${pct(c.moved_remove)} at N = ${num(c.n)}`).join(", ")} of flows (ideal 1/N); its fixed 4093-slot table keeps that near 1/N only while N is well below 4093/100.`);
+  }
+  const dh = dis.find((c) => c.impl === "dh" && c.n === 100), sh = dis.find((c) => c.impl === "sh" && c.n === 100);
+  if (dh && sh) out.push(`dh and sh refill their 256 buckets in list order on every change: one pod going moves ${pct(dh.moved_remove)} (dh) and ${pct(sh.moved_remove)} (sh) of flows at N = 100.`);
+  for (const c of dis.filter((x) => x.over_table === true && typeof x.dests_with_entries === "number")) {
+    const idle = c.n - Math.round(Number(c.dests_with_entries) * c.n);
+    out.push(`${c.impl} at N = ${num(c.n)} has more pods than its ${num(Number(c.table_size))}-entry table: only ${pct(c.dests_with_entries)} of pods hold an entry, the other ${num(idle)} never get a new connection; removing a pod that holds one moves ${pct(c.moved_remove)} of flows, where that pod itself held ${pct(c.removed_share)}.`);
   }
   return out;
 }
@@ -86,9 +96,12 @@ export const schedSection: ReportSection = {
     if (bal.length > 0) parts.push(balanceBody(bal));
     const dis = all.filter((c) => c.scenario === "disruption");
     if (dis.length > 0) {
-      parts.push("Flows moved when one of N pods is removed or one added (ideal in brackets), and ns per dest change with its table rebuild:",
-        mdTable(["sched", "N", "moved on remove", "moved on add", "ns per change"],
-          dis.map((c) => [c.impl, num(c.n), `${pct(c.moved_remove)} (${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)])));
+      const how = typeof dis[0].removals === "number" ? `, the mean over ${dis[0].removals} pods drawn at random among those that hold a table entry` : "";
+      parts.push(`Flows moved when one of N pods is removed${how} (in brackets: the flows the removed pod held itself, and 1/N) or one is added (1/(N+1)); the share of pods that hold at least one table entry; ns per dest change with its table rebuild:`,
+        mdTable(["sched", "N", "table", "pods with an entry", "moved on remove", "moved on add", "ns per change"],
+          dis.map((c) => [c.impl, `${num(c.n)}${c.over_table === true ? " (over)" : ""}`, c.table_size === undefined ? "-" : num(Number(c.table_size)), pct(c.dests_with_entries),
+            `${pct(c.moved_remove)} (${pct(c.removed_share)}; ${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)])) +
+        (dis.some((c) => c.over_table === true) ? "\n\n(over): more pods than table entries; the pods without an entry never get a new connection." : ""));
     }
     const f = fits.filter((x) => x.scenario === undefined);
     if (f.length > 0) parts.push("Complexity fit of pick cost against the number of dests:", fitTable(f));
@@ -105,9 +118,11 @@ export const schedSection: ReportSection = {
     const bal = balanceOf(all).map((c) => ({ sched: c.impl, jain: Number(c.jain), weights: c.scenario!.replace("balance-", "") }));
     if (bal.length > 0) charts.push(bars("sched-balance.svg", "Jain's index of pod utilization (1 = even)", bal, { field: "jain", title: "Jain's index" }, "sched", "weights"));
     const moved = all.filter((c) => c.scenario === "disruption")
-      .map((c) => ({ sched: `${c.impl}, N = ${num(c.n)}`, moved: Number(c.moved_remove), ideal: Number(c.ideal_remove) }));
+      .map((c) => ({ sched: `${c.impl}, N = ${num(c.n)}`, moved: Number(c.moved_remove), own: Number(c.removed_share), ideal: Number(c.ideal_remove) }));
     if (moved.length > 0) {
-      const rows = moved.flatMap((r) => [{ sched: r.sched, share: r.moved, of: "moved" }, { sched: r.sched, share: r.ideal, of: "ideal (1/N)" }]);
+      const rows = moved.flatMap((r) => [
+        { sched: r.sched, share: r.moved, of: "moved" }, { sched: r.sched, share: r.own, of: "the removed pod's own" }, { sched: r.sched, share: r.ideal, of: "ideal (1/N)" },
+      ]).filter((r) => Number.isFinite(r.share));
       charts.push(bars("sched-disruption.svg", "Flows moved when one of N pods is removed", rows, { field: "share", title: "share of flows" }, "sched", "of"));
     }
     return charts;
