@@ -47,7 +47,6 @@ export interface KernelContext {
 
 export type KernelCase = CaseResult & Partial<Sampled>;
 
-
 /** Announces a case: progress, the injected hook. */
 export function begin(ctx: KernelContext, label: string): void {
   ctx.progress.step(label);
