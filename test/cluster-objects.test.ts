@@ -2,6 +2,7 @@
 // the field, and ClusterIPs, NodePorts, LoadBalancer IPs and pod IPs stay unique.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseCidr, parseIPv4, tryParseCidr, tryParseIPv4 } from "../src/cluster/ip";
 import { ClusterStore } from "../src/cluster/store";
 import { NODE_PORT_RANGE } from "../src/cluster/service";
 import { SvcbenchError } from "../src/core";
@@ -58,4 +59,16 @@ test("pods: IPs unique and set once; a pod without IP cannot be ready; Ingress f
   fails(() => s.putIngress({ namespace: "ns", name: "i", rules: [{ host: "a.com", paths: [{ path: "/", pathType: "ImplementationSpecific" as never, backend: { service: "s", port: 80 } }] }] }), /pathType must be Exact or Prefix/);
   fails(() => s.putIngress({ namespace: "ns", name: "i", rules: [{ host: "A..com", paths: [{ path: "/", pathType: "Exact", backend: { service: "s", port: 80 } }] }] }), /host must be a DNS name/);
   fails(() => s.putIngress({ namespace: "ns", name: "i", rules: [] }), /needs rules or a default backend/);
+});
+
+test("IPv4 addresses and CIDRs: one parser for flags and rule texts; anything else is refused", () => {
+  assert.equal(parseIPv4("255.255.255.255"), 0xffffffff);
+  assert.deepEqual(parseCidr("10.0.0.0/8"), { base: 0x0a000000, bits: 8 });
+  assert.deepEqual(parseCidr("192.168.0.2"), { base: 0xc0a80002, bits: 32 });
+  for (const bad of ["1.2.3", "256.1.1.1", "1.2.3.4.5", "a.b.c.d", "1.2.3.4/", "1.2.3.4/33", "1.2.3.4/8/9", "1.2.3.4/032", " 1.2.3.4"]) {
+    assert.equal(tryParseCidr(bad), undefined, bad);
+    fails(() => parseCidr(bad), /not an IPv4 CIDR/);
+  }
+  assert.equal(tryParseIPv4("1.2.3.4/8"), -1);
+  fails(() => parseIPv4("1.2.3.04x"), /not an IPv4 address/);
 });

@@ -1,6 +1,6 @@
 // A small cluster with every proxy mode attached, and what each Service port should route to.
 import { EndpointSliceController } from "../src/cluster/endpoints-controller";
-import { LB_CIDR, NODE_IP } from "../src/cluster/ip";
+import { formatIPv4, LB_CIDR, NODE_IP } from "../src/cluster/ip";
 import { PROTOCOL_NUMBER, Service } from "../src/cluster/service";
 import { ClusterStore } from "../src/cluster/store";
 import { selectorMatches } from "../src/cluster/labels";
@@ -73,7 +73,7 @@ export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap
     const stale = frozen.get(`${s.namespace}/${s.name}`);
     for (const p of s.ports) {
       const eps = new Set<string>();
-      for (const ip of stale ?? readyPodIPs(store, s)) eps.add(`${ipStr(ip)}:${p.targetPort}`);
+      for (const ip of stale ?? readyPodIPs(store, s)) eps.add(`${formatIPv4(ip)}:${p.targetPort}`);
       const service = p.name === "" ? `${s.namespace}/${s.name}` : `${s.namespace}/${s.name}:${p.name}`; // ServicePortName.String()
       const proto = PROTOCOL_NUMBER[p.protocol];
       const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, affinity: s.sessionAffinity === "ClientIP", packet: { saddr, sport: 40000, daddr, dport, proto } });
@@ -92,10 +92,6 @@ export function readyPodIPs(store: ClusterStore, s: Service): number[] {
     if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels)) out.push(pod.ip);
   }
   return out;
-}
-
-export function ipStr(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
 /** What a route says, as one comparable line. */

@@ -25,7 +25,6 @@ export type Handler<K extends Kind> = (e: WatchEvent<Kinds[K]>) => void;
 
 export class EventStream {
   private readonly handlers: { [K in Kind]: Handler<K>[] } = { Service: [], Pod: [], EndpointSlice: [], Ingress: [] };
-  private readonly counts: Record<Kind, number> = { Service: 0, Pod: 0, EndpointSlice: 0, Ingress: 0 };
 
   /** Calls h for every later event of this kind; the answer unsubscribes. */
   subscribe<K extends Kind>(kind: K, h: Handler<K>): () => void {
@@ -38,13 +37,7 @@ export class EventStream {
   }
 
   emit<K extends Kind>(kind: K, e: WatchEvent<Kinds[K]>): void {
-    this.counts[kind]++;
     for (const h of this.handlers[kind] as Handler<K>[]) h(e);
-  }
-
-  /** Events emitted so far, per kind. */
-  emitted(kind: Kind): number {
-    return this.counts[kind];
   }
 }
 

@@ -1,5 +1,6 @@
-// IPv4 addresses as unsigned 32-bit numbers, and the address ranges of the modelled cluster
-// (kubernetes pkg/registry/core/service/ipallocator hands out ClusterIPs from the service range).
+// IPv4 addresses as unsigned 32-bit numbers (one parser, for flags and rule texts alike), and the address
+// ranges of the modelled cluster (kubernetes pkg/registry/core/service/ipallocator hands out ClusterIPs
+// from the service range).
 import { SvcbenchError } from "../core";
 /** Dotted quad, without the array the workload's formatIPv4 builds (rules print millions). */
 export function formatIPv4(a: number): string {
@@ -28,18 +29,50 @@ export function formatCidr(c: Cidr): string {
   return `${formatIPv4(c.base)}/${c.bits}`;
 }
 
+/** A dotted quad's value, or -1: one pass, no regular expression or array (rule texts hold millions). */
+export function tryParseIPv4(s: string): number {
+  let v = 0, part = 0, dots = 0, digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      v = v * 256 + part;
+      part = 0; digits = 0; dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return v * 256 + part;
+}
+
+/** "a.b.c.d" or "a.b.c.d/bits", or undefined. */
+export function tryParseCidr(s: string): Cidr | undefined {
+  const slash = s.indexOf("/");
+  const base = tryParseIPv4(slash < 0 ? s : s.slice(0, slash));
+  if (base < 0) return undefined;
+  if (slash < 0) return { base, bits: 32 };
+  if (s.length - slash - 1 < 1 || s.length - slash - 1 > 2) return undefined;
+  let bits = 0;
+  for (let i = slash + 1; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    bits = bits * 10 + d;
+  }
+  return bits <= 32 ? { base, bits } : undefined;
+}
+
 export function parseIPv4(s: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  const parts = m ? m.slice(1).map(Number) : [];
-  if (!m || parts.some((p) => p > 255)) throw new SvcbenchError(`not an IPv4 address: ${JSON.stringify(s)}`);
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const a = tryParseIPv4(s);
+  if (a < 0) throw new SvcbenchError(`not an IPv4 address: ${JSON.stringify(s)}`);
+  return a;
 }
 
 export function parseCidr(s: string): Cidr {
-  const [ip, bits, extra] = s.split("/");
-  const b = bits === undefined ? 32 : Number(bits);
-  if (extra !== undefined || !Number.isInteger(b) || b < 0 || b > 32) throw new SvcbenchError(`not an IPv4 CIDR: ${JSON.stringify(s)}`);
-  return { base: parseIPv4(ip), bits: b };
+  const c = tryParseCidr(s);
+  if (!c) throw new SvcbenchError(`not an IPv4 CIDR: ${JSON.stringify(s)}`);
+  return c;
 }
 
 export function checkIPv4(what: string, v: unknown): number {

@@ -47,8 +47,3 @@ export function selectorMatches(selector: Labels | undefined, labels: Labels): b
 export function labelPairs(labels: Labels | undefined): string[] {
   return labels === undefined ? [] : Object.keys(labels).map((k) => `${k}=${labels[k]}`);
 }
-
-export function sameLabels(a: Labels | undefined, b: Labels | undefined): boolean {
-  const ka = a ? Object.keys(a) : [], kb = b ? Object.keys(b) : [];
-  return ka.length === kb.length && ka.every((k) => b![k] === a![k]);
-}

@@ -49,7 +49,3 @@ export function makeServicePorts(n: number, seed: number): ServiceEntry[] {
   }
   return out;
 }
-
-export function formatIPv4(a: number): string {
-  return [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join(".");
-}

@@ -6,8 +6,8 @@ import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_SYNC_PERIOD_MS } from "../sync-runner";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
+import { walkRoute } from "../walk-route";
 import { Rng } from "../../workload/rng";
-import { formatIPv4 } from "../../cluster/ip";
 import { SvcbenchError } from "../../core";
 import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS } from "./render";
 import { IptablesTables } from "./tables";
@@ -30,7 +30,6 @@ export class IptablesProxier extends ProxierBase {
   readonly renderer: IptablesRenderer;
   private readonly walker: IptablesWalker;
   private readonly node: NodeConfig;
-  private readonly applied = new Map<string, string[]>();
   private lastCleanupMs = -Infinity;
   /** The text of the last restore, when kept. */
   lastText?: string;
@@ -73,26 +72,13 @@ export class IptablesProxier extends ProxierBase {
     this.tables.restore(r.text);
     if (cleanup) this.lastCleanupMs = nowMs;
     if (this.opts.keepText) this.lastText = r.text;
-    for (const svc of u.changed) {
-      const now = (u.portsByService.get(svc) ?? []).map((p) => p.name);
-      for (const old of this.applied.get(svc) ?? []) if (!now.includes(old)) this.renderer.forget(old);
-      if (now.length > 0) this.applied.set(svc, now);
-      else this.applied.delete(svc);
-    }
+    for (const svc of u.changed) this.renderer.names.retain(svc, (u.portsByService.get(svc) ?? []).map((p) => p.name));
     return { full, services: full ? this.portsByService.size : u.changed.size, rulesWritten: r.rules, bytesWritten: r.text.length };
   }
 
   route(p: Packet, nowMs: number): Route {
     const v = this.walker.route(p, nowMs);
-    switch (v.kind) {
-      case "dnat": {
-        const service = (v.serviceChain && this.renderer.ownerOf(v.serviceChain)) ?? "?";
-        return { verdict: "dnat", service, endpoint: `${formatIPv4(v.to!.ip)}:${v.to!.port}`, masq: v.masq };
-      }
-      case "reject": return { verdict: "reject", service: v.comment?.replace(/ has no endpoints$/, "") };
-      case "drop": return { verdict: "drop" };
-      default: return { verdict: "pass" };
-    }
+    return walkRoute(v, this.renderer.names, v.comment?.replace(/ has no endpoints$/, ""));
   }
 
   dispose(): void {

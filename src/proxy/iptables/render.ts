@@ -5,6 +5,7 @@
 // sync writes only the changed Services' chains (the rest go to a discard buffer) but KUBE-SERVICES whole.
 import { Cidr, formatCidr } from "../../cluster/ip";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
+import { ChainNameCache } from "../chain-cache";
 import { endpointChainName, serviceChainName } from "../chain-names";
 
 export interface IptablesOptions {
@@ -39,10 +40,11 @@ export interface Rendered {
 
 export class IptablesRenderer {
   private readonly probabilities: string[] = [];
-  private readonly svcChains = new Map<string, { svc: string; ext: string }>();
-  /** KUBE-SVC- chain → service port name. */
-  private readonly owners = new Map<string, string>();
-  private readonly sepCache = new Map<string, Map<string, string>>();
+  /** KUBE-SVC-/KUBE-EXT- by portProtoHash, KUBE-SEP- by servicePortEndpointChainName. */
+  readonly names = new ChainNameCache(
+    (p) => ({ service: serviceChainName("KUBE-SVC-", p.name, lproto(p)), external: serviceChainName("KUBE-EXT-", p.name, lproto(p)) }),
+    (p, e) => endpointChainName(p.name, lproto(p), e.str),
+  );
   private readonly mark: string;
 
   constructor(readonly opts: IptablesOptions) {
@@ -52,39 +54,6 @@ export class IptablesRenderer {
   /** probability(n): fmt.Sprintf("%0.10f", 1.0/float64(n)), cached. */
   probability(n: number): string {
     return (this.probabilities[n] ??= (1 / n).toFixed(10));
-  }
-
-  chainsOf(p: ServicePortInfo): { svc: string; ext: string } {
-    let c = this.svcChains.get(p.name);
-    if (!c) {
-      this.svcChains.set(p.name, (c = { svc: serviceChainName("KUBE-SVC-", p.name, lproto(p)), ext: serviceChainName("KUBE-EXT-", p.name, lproto(p)) }));
-      this.owners.set(c.svc, p.name);
-    }
-    return c;
-  }
-
-  /** KUBE-SEP- names of these endpoints (cached; refresh drops names of endpoints that are gone). */
-  sepChains(p: ServicePortInfo, eps: readonly EndpointInfo[], refresh: boolean): string[] {
-    let m = this.sepCache.get(p.name);
-    if (!m || refresh) {
-      const old = m;
-      m = new Map();
-      for (const e of eps) m.set(e.str, old?.get(e.str) ?? endpointChainName(p.name, lproto(p), e.str));
-      this.sepCache.set(p.name, m);
-    }
-    return eps.map((e) => m!.get(e.str) ?? endpointChainName(p.name, lproto(p), e.str));
-  }
-
-  /** The service port a KUBE-SVC- chain belongs to. */
-  ownerOf(chain: string): string | undefined {
-    return this.owners.get(chain);
-  }
-
-  forget(name: string): void {
-    const c = this.svcChains.get(name);
-    if (c) this.owners.delete(c.svc);
-    this.svcChains.delete(name);
-    this.sepCache.delete(name);
   }
 
   render(input: RenderInput): Rendered {
@@ -110,7 +79,7 @@ export class IptablesRenderer {
       const eps = input.endpointsOf(p);
       const n = eps.length;
       const name = p.name;
-      const { svc, ext } = this.chainsOf(p);
+      const { service: svc, external: ext } = this.names.of(p);
       const external = n > 0 && (p.nodePort !== 0 || p.loadBalancerIP !== undefined);
       const match = `-m ${p.protocol === "TCP" ? "tcp -p tcp" : p.protocol === "UDP" ? "udp -p udp" : "sctp -p sctp"}`;
       const dport = `--dport ${p.port}`;
@@ -127,7 +96,7 @@ export class IptablesRenderer {
       if (n === 0) continue;
       const write = input.full || input.changed.has(p.service);
       if (!write && !active) continue;
-      const seps = this.sepChains(p, eps, write);
+      const seps = this.names.endpointsOf(p, eps, write);
       if (active) {
         active.add(svc);
         if (external) active.add(ext);

@@ -2,7 +2,7 @@
 // (the matches and targets kube-proxy writes: comment, tcpudp, sctp, addrtype, statistic, recent,
 // mark, conntrack). Anything else is a parse error, as iptables-restore would report.
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SvcbenchError } from "../../core";
-import { Cidr } from "../../cluster/ip";
+import { Cidr, tryParseCidr, tryParseIPv4 } from "../../cluster/ip";
 
 export const BUILTIN_TARGETS = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "MARK", "MASQUERADE"]);
 const PROTOS: Record<string, number> = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP };
@@ -43,29 +43,8 @@ export function flat(s: string): string {
   return Buffer.from(s, "latin1").toString("latin1");
 }
 
-export function parseIPv4Fast(s: string): number {
-  let v = 0, part = 0, dots = 0, digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      v = v * 256 + part;
-      part = 0; digits = 0; dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return v * 256 + part;
-}
-
 function cidr(tok: string, err: (m: string) => never): Cidr {
-  const slash = tok.indexOf("/");
-  const ip = parseIPv4Fast(slash < 0 ? tok : tok.slice(0, slash));
-  const bits = slash < 0 ? 32 : Number(tok.slice(slash + 1));
-  if (ip < 0 || !Number.isInteger(bits) || bits < 0 || bits > 32) err(`host/network \`${tok}' not found`);
-  return { base: ip, bits };
+  return tryParseCidr(tok) ?? err(`host/network \`${tok}' not found`);
 }
 
 function num(tok: string | undefined, max: number, err: (m: string) => never, what: string): number {
@@ -136,7 +115,7 @@ export function parseRule(w: readonly string[], start: number, intern: (s: strin
       case "-j": r.target = intern(w[++i] ?? err("-j needs a target")); break;
       case "--to-destination": {
         const [ip, port] = w[++i].split(":");
-        const a = parseIPv4Fast(ip);
+        const a = tryParseIPv4(ip);
         if (a < 0) err(`bad --to-destination "${w[i]}"`);
         r.toDestination = { ip: a, port: num(port, 65535, err, "port") };
         break;

@@ -5,13 +5,13 @@
 // flushed now and deleted by a later sync, at least a second on (kernels before 6.2 see the last
 // map reference go late). What the kernel holds is remembered only once a transaction applied; a
 // failed one leaves it as it was (the next sync is full), a failed stale-chain deletion is retried.
-import { formatIPv4 } from "../../cluster/ip";
 import { SvcbenchError } from "../../core";
 import { Rng } from "../../workload/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
+import { walkRoute } from "../walk-route";
 import { NftRenderer } from "./render";
 import { NftRuleset, TABLE } from "./ruleset";
 import { NftWalker } from "./walk";
@@ -40,7 +40,6 @@ export class NftablesProxier extends ProxierBase {
   private readonly chains = new Map<string, Set<string>>();
   private readonly affinitySets = new Map<string, Set<string>>();
   private readonly staleChains = new Map<string, number>();
-  private readonly portNames = new Map<string, string[]>();
   /** Stale-chain deletions that failed (NFTablesCleanupFailuresTotal); the chains wait for the next try. */
   cleanupFailures = 0;
   /** The last sync's transactions (stale-chain deletion first, if any), when kept. */
@@ -84,8 +83,8 @@ export class NftablesProxier extends ProxierBase {
         const eps = this.endpointsOf(p);
         for (const e of this.renderer.elements(p, eps.length > 0)) wantElems.set(elementKey(e), e);
         if (eps.length === 0) continue;
-        const c = this.renderer.chainsOf(p);
-        const bases = this.renderer.endpointBases(p, eps);
+        const c = this.renderer.names.of(p);
+        const bases = this.renderer.names.endpointsOf(p, eps);
         for (const b of bases) wantChains.add(`endpoint-${b}`);
         wantChains.add(c.service);
         if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) wantChains.add(c.external);
@@ -122,25 +121,15 @@ export class NftablesProxier extends ProxierBase {
   }
 
   private remember({ svc, elems, chains, sets, ports }: Remembered): void {
-    for (const old of this.portNames.get(svc) ?? []) if (!ports.includes(old)) this.renderer.forget(old);
+    this.renderer.names.retain(svc, ports);
     const put = <T>(m: Map<string, T>, v: T, keep: boolean) => (keep ? m.set(svc, v) : m.delete(svc));
     put(this.elements, elems, elems.size > 0);
     put(this.chains, chains, chains.size > 0);
     put(this.affinitySets, sets, sets.size > 0);
-    put(this.portNames, ports, ports.length > 0);
   }
 
   route(p: Packet, nowMs: number): Route {
-    const o = this.walker.route(p, nowMs);
-    switch (o.kind) {
-      case "dnat": {
-        const service = (o.serviceChain && this.renderer.ownerOf(o.serviceChain)) ?? "?";
-        return { verdict: "dnat", service, endpoint: `${formatIPv4(o.to!.ip)}:${o.to!.port}`, masq: o.masq };
-      }
-      case "reject": return { verdict: "reject" };
-      case "drop": return { verdict: "drop" };
-      default: return { verdict: "pass" };
-    }
+    return walkRoute(this.walker.route(p, nowMs), this.renderer.names);
   }
 
   /** Chains flushed and waiting for deletion. */

@@ -3,6 +3,7 @@
 // a "service-HASH-ns/name/proto/port" chain whose "numgen random mod N vmap" picks an
 // "endpoint-HASH-…" chain that DNATs, plus the service-ips / service-nodeports / no-endpoint elements.
 import { Cidr, formatCidr, formatIPv4 } from "../../cluster/ip";
+import { ChainNameCache } from "../chain-cache";
 import { nftEndpointChainBase, nftServiceChainBase } from "../chain-names";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { TABLE } from "./ruleset";
@@ -37,47 +38,17 @@ const BASE_CHAINS: ReadonlyArray<[string, string?]> = [
 
 export const MAPS = ["firewall-ips", "no-endpoint-nodeports", "no-endpoint-services", "service-ips", "service-nodeports"] as const;
 
-export interface PortChains {
-  readonly service: string;
-  readonly external: string;
-}
-
 export class NftRenderer {
-  private readonly portChains = new Map<string, PortChains>();
-  private readonly epChains = new Map<string, Map<string, string>>();
-  private readonly owners = new Map<string, string>();
+  /** service-/external- by servicePortChainNameBase, endpoint- (and affinity-) by servicePortEndpointChainNameBase. */
+  readonly names = new ChainNameCache(
+    (p) => {
+      const base = nftServiceChainBase(p.namespace, p.serviceName, lproto(p), p.portName);
+      return { service: `service-${base}`, external: `external-${base}` };
+    },
+    (p, e) => nftEndpointChainBase(p.namespace, p.serviceName, lproto(p), p.portName, e.ipStr, e.port),
+  );
 
   constructor(readonly opts: NftOptions) {}
-
-  chainsOf(p: ServicePortInfo): PortChains {
-    let c = this.portChains.get(p.name);
-    if (!c) {
-      const base = nftServiceChainBase(p.namespace, p.serviceName, lproto(p), p.portName);
-      this.portChains.set(p.name, (c = { service: `service-${base}`, external: `external-${base}` }));
-      this.owners.set(c.service, p.name);
-    }
-    return c;
-  }
-
-  /** endpoint-HASH-… chain base of each endpoint (the affinity set shares it). */
-  endpointBases(p: ServicePortInfo, eps: readonly EndpointInfo[]): string[] {
-    const old = this.epChains.get(p.name);
-    const m = new Map<string, string>();
-    for (const e of eps) m.set(e.str, old?.get(e.str) ?? nftEndpointChainBase(p.namespace, p.serviceName, lproto(p), p.portName, e.ipStr, e.port));
-    this.epChains.set(p.name, m);
-    return eps.map((e) => m.get(e.str)!);
-  }
-
-  ownerOf(serviceChain: string): string | undefined {
-    return this.owners.get(serviceChain);
-  }
-
-  forget(name: string): void {
-    const c = this.portChains.get(name);
-    if (c) this.owners.delete(c.service);
-    this.portChains.delete(name);
-    this.epChains.delete(name);
-  }
 
   /** setupNFTables: the table, sets, maps, base chains and their rules; element containers flushed. */
   setup(): string[] {
@@ -132,7 +103,7 @@ export class NftRenderer {
   /** The elements a service port owns: "container { key [comment] : value }" without the verb. */
   elements(p: ServicePortInfo, hasEndpoints: boolean): string[] {
     const t = TABLE, proto = lproto(p);
-    const c = this.chainsOf(p);
+    const c = this.names.of(p);
     const out = [`${t} cluster-ips { ${p.clusterIPStr} }`];
     const key = (ip: string) => `${ip} . ${proto} . ${p.port}`;
     const noEp = (k: string) => `{ ${k} comment "${p.name}" : goto reject-chain }`;
@@ -149,7 +120,7 @@ export class NftRenderer {
 
   /** Rules of the service, external and endpoint chains (the chains are added and flushed first). */
   rules(p: ServicePortInfo, eps: readonly EndpointInfo[], bases: readonly string[], stickySeconds: number): string[] {
-    const t = TABLE, proto = lproto(p), c = this.chainsOf(p);
+    const t = TABLE, proto = lproto(p), c = this.names.of(p);
     const out: string[] = [];
     if (p.affinity) for (const b of bases) out.push(`add set ${t} affinity-${b} { type ipv4_addr ; flags dynamic,timeout ; timeout ${stickySeconds}s ; }`);
     out.push(`add rule ${t} ${c.service} ip daddr ${p.clusterIPStr} ${proto} dport ${p.port} ip saddr != ${formatCidr(this.opts.clusterCIDR)} jump mark-for-masquerade`);

@@ -2,8 +2,7 @@
 // src/parser_bison.y for their grammar), parsed into expressions the ruleset evaluates in order.
 // Anything outside this set is a parse error, as `nft -f` would give one.
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SvcbenchError } from "../../core";
-import { Cidr } from "../../cluster/ip";
-import { parseIPv4Fast } from "../iptables/rule";
+import { Cidr, tryParseCidr, tryParseIPv4 } from "../../cluster/ip";
 
 export const NFT_PROTOS: Record<string, number> = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP };
 
@@ -50,12 +49,8 @@ export function nftWords(text: string): string[] {
   return out;
 }
 
-export function parseCidr(s: string, fail: (m: string) => never): Cidr {
-  const slash = s.indexOf("/");
-  const ip = parseIPv4Fast(slash < 0 ? s : s.slice(0, slash));
-  const bits = slash < 0 ? 32 : Number(s.slice(slash + 1));
-  if (ip < 0 || !Number.isInteger(bits) || bits < 0 || bits > 32) fail(`syntax error, unexpected "${s}"`);
-  return { base: ip, bits };
+function parseCidr(s: string, fail: (m: string) => never): Cidr {
+  return tryParseCidr(s) ?? fail(`syntax error, unexpected "${s}"`);
 }
 
 function verdictAt(w: readonly string[], i: number, fail: (m: string) => never): [Verdict, number] {
@@ -169,7 +164,7 @@ export function parseRuleExprs(w: readonly string[], fail: (m: string) => never)
     } else if (t === "dnat") {
       expect(i + 1, "to");
       const [ip, port] = (w[i + 2] ?? "").split(":");
-      const a = parseIPv4Fast(ip);
+      const a = tryParseIPv4(ip);
       if (a < 0) fail(`syntax error, unexpected "${w[i + 2]}"`);
       out.push({ k: "dnat", ip: a, port: num(port) });
       i += 3;

@@ -5,7 +5,7 @@
 // (service-ips) or "inet_proto . inet_service" (service-nodeports) live in WebAssembly vmaps.
 import { SvcbenchError } from "../../core";
 import { WasmKeyedTable } from "../../wasm/keyed";
-import { parseIPv4Fast } from "../iptables/rule";
+import { tryParseIPv4 } from "../../cluster/ip";
 import { Expr, exprTargets, NFT_PROTOS, nftWords, parseRuleExprs, Verdict } from "./rule";
 
 export const TABLE = "ip kube-proxy";
@@ -226,14 +226,14 @@ export class NftRuleset {
       const value = colon < 0 ? undefined : item.slice(colon + 3);
       const set = this.sets.get(name);
       if (set) {
-        const a = parseIPv4Fast(keyPart);
+        const a = tryParseIPv4(keyPart);
         if (a < 0 || value !== undefined) fail(`bad element "${item}" for set ${name}`);
         this.setElement(set, a, add, fail);
         continue;
       }
       const m = this.map(name, fail);
       const parts = keyPart.split(" . ");
-      const [a, proto, port] = m.withAddr ? [parseIPv4Fast(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])] : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
+      const [a, proto, port] = m.withAddr ? [tryParseIPv4(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])] : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
       if (parts.length !== (m.withAddr ? 3 : 2) || a < 0 || proto === undefined || !(port >= 0 && port <= 65535)) fail(`bad key "${keyPart}" for map ${name}`);
       this.mapElement(m, a, proto, port, add ? value ?? fail(`element of map ${name} needs a verdict`) : undefined, fail);
     }
