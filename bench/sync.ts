@@ -3,26 +3,25 @@
 // through the endpoints controller, kube-proxy's change trackers and one sync that programs the
 // model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
 // into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
-// portals and its balancer). Each change is undone, untimed, before the next sample.
+// portals and its balancer). Each change is undone, untimed, before the next sample; every case has a
+// warmup sample and at least MIN_SYNC_SAMPLES timed ones.
 import { getHeapStatistics } from "node:v8";
 import { Bench } from "tinybench";
-import { EndpointSliceController } from "../src/cluster/endpoints-controller";
-import { ClusterStore } from "../src/cluster/store";
 import { SvcbenchError } from "../src/core";
-import { formatIPv4 } from "../src/cluster/ip";
-import { PROTOCOL_NUMBER } from "../src/cluster/service";
 import { IptablesProxier } from "../src/proxy/iptables/proxier";
-import { ClusterNetwork } from "../src/proxy/userspace/network";
-import { UserspaceProxier } from "../src/proxy/userspace/proxier";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
 import { CaseResult } from "../src/report/results";
-import { ClusterWorkload } from "../src/workload/objects";
 import { Budget, Measured, Progress } from "./harness";
 import { Suite, SuiteOptions, wanted } from "./suite";
+import { buildCluster, Cluster, NewService, newService } from "./sync-cluster";
+import { userspaceDials } from "./sync-dials";
 import { syncTable } from "./sync-table";
+
+export { buildCluster, newService } from "./sync-cluster";
+export type { Cluster, NewService } from "./sync-cluster";
 
 export const SYNC_SIZES = [100, 1000, 10000, 100000];
 export const SYNC_ENDPOINTS = [2, 10];
@@ -31,8 +30,11 @@ export const LARGE_E_MAX_N = 10000;
 export const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
 export type SyncScenario = (typeof SYNC_SCENARIOS)[number];
 export const BURST = 100;
-/** A first sync slower than this marks the size as slow: no warmup sample, as few samples as the budget allows. */
-const SLOW_SYNC_MS = 200;
+/**
+ * Fewest timed samples per case, after one warmup sample: the slowest cases (an iptables full sync of
+ * 100k Services takes seconds) get no more than these, so their median and p99 rest on three samples.
+ */
+export const MIN_SYNC_SAMPLES = 3;
 /** The share of --time each sync case samples for (120 cases in a default run). */
 export const SYNC_TIME_SHARE = 0.25;
 
@@ -87,52 +89,6 @@ interface Scenario {
   last?: SyncStats;
 }
 
-export interface Cluster {
-  store: ClusterStore;
-  workload: ClusterWorkload;
-  controller: EndpointSliceController;
-}
-
-/** N Services with E ready pods each, the EndpointSlice controller watching (the same seed gives the same cluster). */
-export function buildCluster(n: number, e: number, seed: number): Cluster {
-  const store = new ClusterStore();
-  const controller = new EndpointSliceController(store);
-  const workload = new ClusterWorkload({ services: n, endpoints: e, seed });
-  workload.populate(store);
-  return { store, workload, controller };
-}
-
-export interface NewService {
-  /** Its E ready pods, which no Service selects yet. */
-  addPods(): void;
-  /** The ClusterIP Service (TCP 80 → 8080) that selects them. */
-  addService(): void;
-  /** The Service and its pods. */
-  delete(): void;
-}
-
-/** A new Service named name in namespace "bench", on a free ClusterIP, with e pods of its own. */
-export function newService(c: Cluster, name: string, e: number): NewService {
-  const { store, workload: w } = c;
-  const pods: string[] = [];
-  return {
-    addPods: () => {
-      for (let i = 0; i < e; i++) {
-        pods.push(`${name}-${i}`);
-        store.createPod({ namespace: "bench", name: `${name}-${i}`, labels: { app: name }, ip: w.podIPs.take(), ready: true });
-      }
-    },
-    addService: () => store.createService({
-      namespace: "bench", name, type: "ClusterIP", clusterIP: w.freeClusterIP(),
-      ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: name },
-    }),
-    delete: () => {
-      store.deleteService("bench", name);
-      for (const p of pods.splice(0)) store.deletePod("bench", p);
-    },
-  };
-}
-
 /**
  * deferUndo: the undo's events are delivered but its sync is left to the next timed sync. Only for
  * iptables full sync, whose work is the whole ruleset whichever Services changed, so folding one
@@ -183,10 +139,10 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
   return s;
 }
 
-function measureScenario(label: string, s: Scenario, budget: Budget, slow: boolean): Measured {
+function measureScenario(label: string, s: Scenario, budget: Budget): Measured {
   const bench = new Bench({
-    name: label, time: budget.time, iterations: 1, throws: true,
-    warmup: !slow, warmupIterations: 1, warmupTime: 0,
+    name: label, time: budget.time, iterations: MIN_SYNC_SAMPLES, throws: true,
+    warmup: true, warmupIterations: 1, warmupTime: 0,
   });
   bench.add(label, () => s.act(), { beforeEach: () => s.prepare(), afterEach: () => s.undo() });
   const [task] = bench.runSync();
@@ -231,7 +187,7 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
             for (const name of o.scenarios ?? SYNC_SCENARIOS) {
               progress.step(`sync ${impl} ${name} N=${n} E=${e}`);
               const s = scenario(name, c, kp, e, impl === "iptables-full");
-              const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget, initialMs > SLOW_SYNC_MS);
+              const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget);
               cases.push({
                 suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
                 changes: name === "burst-100" ? BURST : 1,
@@ -251,59 +207,9 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
   }
   if (o.impls.includes("userspace") && o.sizes.length > 0) {
     progress.step("sync userspace dial-retries");
-    cases.push(userspaceDials(Math.min(o.sizes[0], DIAL_MAX_N), o.seed, o.budget));
+    cases.push(userspaceDials(o.sizes[0], o.seed, o.budget));
   }
   return cases;
-}
-
-/** Pods of one Service that refuse connections in the userspace dial case (readiness has not caught up). */
-export const DIAL_PODS = 10;
-export const DIAL_REFUSING = 3;
-const DIAL_CONNECTS = 2000;
-/** The dial case needs a cluster the userspace proxier can hold; its cost does not depend on N. */
-const DIAL_MAX_N = 1000;
-
-/**
- * userspace dial retries: DIAL_PODS ready pods of which DIAL_REFUSING refuse; ns per connection
- * (portal lookup, balancer, dials) and, in simulated time, attempts and time to connect.
- */
-function userspaceDials(n: number, seed: number, budget: Budget): CaseResult {
-  const c = buildCluster(n, 1, seed);
-  const proxier = newProxier("userspace", c.store) as UserspaceProxier;
-  const kp = new KubeProxy(c.store, proxier);
-  try {
-    const svc = c.workload.services[0];
-    for (let i = 1; i < DIAL_PODS; i++) c.store.createPod(c.workload.pod(0, `dial-${i}`));
-    kp.flush();
-    const eps = c.store.slicesOf(`${svc.namespace}/${svc.name}`).flatMap((s) => s.endpoints).map((e) => `${formatIPv4(e.ip)}:${svc.ports[0].targetPort}`);
-    for (const ep of eps.slice(0, DIAL_REFUSING)) (proxier.network as ClusterNetwork).refusing.add(ep);
-    const p = svc.ports[0];
-    let sport = 0;
-    const packet = () => ({ saddr: 0x0a800001, sport: 1024 + (sport++ % 60000), daddr: svc.clusterIP, dport: p.port, proto: PROTOCOL_NUMBER[p.protocol] });
-    const attempts: number[] = [], times: number[] = [];
-    let failed = 0;
-    for (let i = 0; i < DIAL_CONNECTS; i++) {
-      const r = proxier.route(packet(), kp.now);
-      if (r.verdict !== "dnat") failed++;
-      if (r.verdict === "dnat" || r.verdict === "reject") { attempts.push(r.attempts ?? 0); times.push(r.connectMs ?? 0); }
-    }
-    const sorted = [...times].sort((a, b) => a - b);
-    const bench = new Bench({ name: "userspace dial", time: budget.time, iterations: 1, throws: true, warmupIterations: 1, warmupTime: 0 });
-    bench.add("dial", () => proxier.route(packet(), kp.now));
-    const r = bench.runSync()[0].result;
-    if (r.state !== "completed") throw new SvcbenchError(`case userspace dial-retries did not complete (${r.state})`);
-    return {
-      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS,
-      median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount,
-      refusing: DIAL_REFUSING, mean_attempts: attempts.reduce((a, b) => a + b, 0) / attempts.length,
-      mean_connect_ms: times.reduce((a, b) => a + b, 0) / times.length, p99_connect_ms: sorted[Math.floor(0.99 * (sorted.length - 1))],
-      failed_share: failed / DIAL_CONNECTS,
-    };
-  } finally {
-    kp.stop();
-    proxier.dispose();
-    c.controller.stop();
-  }
 }
 
 export const syncSuite: Suite = {
