@@ -1,8 +1,9 @@
-// The sync suite's terminal table: ns per sync by mode and N for each scenario and endpoint count,
-// what each sync wrote, and each curve's complexity fit.
+// The sync suite's terminal table: ns per sync by mode and N for each scenario and endpoint count, end
+// to end and proxier.sync alone, what each sync wrote, each curve's complexity fit, and issue 5's targets.
 import { PROXY_MODES } from "../src/proxy/types";
 import { fitPoints } from "../src/report/fit";
 import { CaseResult } from "../src/report/results";
+import { syncTargets, targetLine } from "../src/report/sync-targets";
 import { fmtNs, fmtRatio, formatTable } from "../src/report/table";
 
 const SCENARIOS = ["create-service", "add-pod", "burst-100"];
@@ -36,11 +37,14 @@ export function syncTable(all: CaseResult[]): string {
   const out: string[] = [];
   for (const e of es) {
     const rows: (string | number)[][] = [];
+    const model: (string | number)[][] = [];
     const writes: (string | number)[][] = [];
     for (const sc of SCENARIOS) {
       for (const n of sizes.filter((n) => cases.some((c) => c.n === n && c.endpoints === e))) {
         rows.push([sc, n, ...impls.map((i) => fmtNs(find(i, sc, n, e)?.median_ns)),
           fmtRatio(find("iptables-full", sc, n, e)?.median_ns, find("iptables-partial", sc, n, e)?.median_ns)]);
+        model.push([sc, n, ...impls.map((i) => fmtNs(syncNs(find(i, sc, n, e)))),
+          fmtRatio(syncNs(find("iptables-full", sc, n, e)), syncNs(find("iptables-partial", sc, n, e)))]);
         writes.push([sc, n, ...impls.map((i) => {
           const c = find(i, sc, n, e);
           return c ? `${fmtCount(c.rules_written)} / ${fmtCount(c.bytes_written)}` : "-";
@@ -49,6 +53,8 @@ export function syncTable(all: CaseResult[]): string {
     }
     out.push(`sync, E = ${e} endpoints per Service: ns per sync (median; burst-100 is one sync of 100 changes)\n` +
       formatTable(["scenario", "N", ...impls, "full/partial"], rows));
+    out.push(`proxier.sync alone (model work, median; "-": no sync, userspace endpoint changes go straight to its balancer), E = ${e}\n` +
+      formatTable(["scenario", "N", ...impls, "full/partial"], model));
     out.push(`rules / bytes written by that sync, E = ${e}\n` + formatTable(["scenario", "N", ...impls], writes));
   }
   const fits = syncFits(cases).filter((f) => f.fit);
@@ -64,5 +70,8 @@ export function syncTable(all: CaseResult[]): string {
       `${Number(dial.mean_attempts).toFixed(2)} attempts and ${Number(dial.mean_connect_ms).toFixed(2)} ms to connect on average ` +
       `(p99 ${Number(dial.p99_connect_ms).toFixed(2)} ms), ${(Number(dial.failed_share) * 100).toFixed(1)}% failed after 4 attempts`);
   }
+  if (cases.length > 0) out.push("targets (issue 5)\n" + syncTargets(cases).map(targetLine).join("\n"));
   return out.join("\n\n");
 }
+
+const syncNs = (c: CaseResult | undefined) => (typeof c?.sync_ns === "number" ? c.sync_ns : undefined);

@@ -3,8 +3,8 @@
 // through the endpoints controller, kube-proxy's change trackers and one sync that programs the
 // model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
 // into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
-// portals and its balancer). Each change is undone, untimed, before the next sample; every case has a
-// warmup sample and at least MIN_SYNC_SAMPLES timed ones.
+// portals and its balancer); sync_ns is the sync alone, the model work. Each change is undone, untimed,
+// before the next sample; every case has a warmup sample and at least MIN_SYNC_SAMPLES timed ones.
 import { getHeapStatistics } from "node:v8";
 import { Bench } from "tinybench";
 import { SvcbenchError } from "../src/core";
@@ -87,6 +87,10 @@ interface Scenario {
   act(): void;
   undo(): void;
   last?: SyncStats;
+  /** proxier.sync alone (ns) in each timed act that synced (not the warmup's). */
+  readonly syncNs: number[];
+  /** Set by the bench: false while warming up. */
+  timed: boolean;
 }
 
 /**
@@ -102,8 +106,14 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
     prepare: () => { kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; k++; }, // tokens for the next sync; a deferred undo stays pending
     act: () => {},
     undo: () => {},
+    syncNs: [],
+    timed: false,
   };
-  const sync = () => { s.last = kp.flush(); };
+  const sync = () => {
+    const stats = kp.flush();
+    if (stats) s.last = stats;
+    if (stats && s.timed) s.syncNs.push(kp.lastSyncNs); // userspace endpoint changes need no sync
+  };
   const undoSync = () => { if (!deferUndo) kp.flush(); };
   const dropPods = () => {
     for (const p of pods.splice(0)) store.deletePod(p.namespace, p.name);
@@ -139,16 +149,28 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
   return s;
 }
 
-function measureScenario(label: string, s: Scenario, budget: Budget): Measured {
+/** End to end (the event, the controller, the trackers and the sync) and the sync alone (sync_ns, median). */
+function measureScenario(label: string, s: Scenario, budget: Budget): Measured & { sync_ns?: number } {
   const bench = new Bench({
     name: label, time: budget.time, iterations: MIN_SYNC_SAMPLES, throws: true,
     warmup: true, warmupIterations: 1, warmupTime: 0,
+    setup: (_task, mode) => { s.timed = mode === "run"; },
   });
   bench.add(label, () => s.act(), { beforeEach: () => s.prepare(), afterEach: () => s.undo() });
   const [task] = bench.runSync();
   const r = task.result;
   if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
-  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount };
+  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: median(s.syncNs) };
+}
+
+function median(xs: readonly number[]): number | undefined {
+  const v = [...xs].sort((a, b) => a - b), m = v.length >> 1;
+  return v.length === 0 ? undefined : v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Endpoints that appear with the change: the new Service's E pods, one pod, or 100. */
+export function endpointChanges(name: SyncScenario, e: number): number {
+  return name === "create-service" ? e : name === "burst-100" ? BURST : 1;
 }
 
 /** Modes that can share one proxier's kernel state: iptables partial, then full (last: its undos stay unsynced), on the same tables. */
@@ -190,7 +212,7 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
               const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget);
               cases.push({
                 suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
-                changes: name === "burst-100" ? BURST : 1,
+                changes: name === "burst-100" ? BURST : 1, endpoint_changes: endpointChanges(name, e),
                 rules_written: s.last?.rulesWritten ?? 0, bytes_written: s.last?.bytesWritten ?? 0,
                 synced_services: s.last?.services ?? 0, full_sync: s.last?.full ?? false,
                 initial_sync_ms: Number(initialMs.toFixed(1)), initial_rules: init?.rulesWritten ?? 0, initial_bytes: init?.bytesWritten ?? 0,

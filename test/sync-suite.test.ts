@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Progress } from "../bench/harness";
-import { MIN_SYNC_SAMPLES, runSync, syncCaseCount, syncSuite } from "../bench/sync";
+import { endpointChanges, MIN_SYNC_SAMPLES, runSync, syncCaseCount, SyncScenario, syncSuite } from "../bench/sync";
+import { perEndpointChange, syncTargets, targetLine } from "../src/report/sync-targets";
 import { PROXY_MODES } from "../src/proxy/types";
 
 test("a small sync run gives every case, in the shared shape, with rules and bytes written", () => {
@@ -20,6 +21,9 @@ test("a small sync run gives every case, in the shared shape, with rules and byt
     assert.ok(PROXY_MODES.includes(c.impl as never));
     assert.ok(["create-service", "add-pod", "burst-100"].includes(c.scenario!));
     assert.ok(c.median_ns > 0 && c.p99_ns >= c.median_ns && c.samples >= MIN_SYNC_SAMPLES, JSON.stringify(c));
+    if (c.impl === "userspace" && c.scenario !== "create-service") assert.equal(c.sync_ns, undefined, "no sync: endpoints go to the balancer");
+    else assert.ok(typeof c.sync_ns === "number" && c.sync_ns > 0 && c.sync_ns <= c.p99_ns, `proxier.sync alone is part of the whole: ${JSON.stringify(c)}`);
+    assert.equal(c.endpoint_changes, c.scenario === "create-service" ? c.endpoints : c.scenario === "burst-100" ? 100 : 1);
     assert.equal(typeof c.rules_written, "number");
     assert.equal(typeof c.bytes_written, "number");
   }
@@ -38,4 +42,27 @@ test("a small sync run gives every case, in the shared shape, with rules and byt
   assert.match(table, /userspace dials, 3 of 10 pods refusing/);
   for (const m of PROXY_MODES) assert.ok(table.includes(m), m);
   assert.match(table, /complexity over N/);
+  assert.match(table, /proxier\.sync alone/);
+  assert.match(table, /targets \(issue 5\)\nnot measured: ipvs: ≤ 1\.00 µs of model work per endpoint change at 100k Services/);
+});
+
+test("issue 5's targets are judged from the model work per endpoint change, partial against full, and the full sync's slope", () => {
+  const c = (impl: string, scenario: string, n: number, sync_ns: number, rme = 1) =>
+    ({ suite: "sync", impl, scenario, n, endpoints: 2, median_ns: sync_ns * 1.2, p99_ns: sync_ns * 2, rme, samples: 3, sync_ns, endpoint_changes: endpointChanges(scenario as SyncScenario, 2) });
+  const cases = [
+    c("ipvs", "add-pod", 100_000, 900), c("ipvs", "burst-100", 100_000, 50_000), c("ipvs", "create-service", 100_000, 1800),
+    c("nftables", "add-pod", 100_000, 30_000), c("nftables", "burst-100", 100_000, 90_000),
+    c("iptables-full", "add-pod", 1000, 1e7), c("iptables-full", "add-pod", 10_000, 1e8), c("iptables-full", "add-pod", 100_000, 1e9),
+    c("iptables-partial", "add-pod", 10_000, 1e7), c("iptables-partial", "add-pod", 100_000, 0.9e9, 20),
+  ];
+  const [ipvs, nft, partial, full] = syncTargets(cases);
+  assert.equal(ipvs.met, true, ipvs.measured);
+  assert.match(ipvs.measured, /E=2: 900 ns|E=2: 0\.900 µs/);
+  assert.equal(nft.met, false, "30 µs for one pod");
+  assert.equal(partial.met, false, "at 100k the ratio ×1.1 is within the noise");
+  assert.match(partial.measured, /N=10k E=2: full\/partial ×10\.0 \(add-pod\)/);
+  assert.equal(full.met, true);
+  assert.match(full.measured, /slope 1\.00/);
+  assert.equal(perEndpointChange(cases[1]), 500);
+  assert.match(targetLine(nft), /^NOT met: nftables/);
 });

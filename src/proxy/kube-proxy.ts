@@ -20,6 +20,8 @@ export class KubeProxy {
   /** Simulated time (ms). */
   now = 0;
   lastSync?: SyncStats;
+  /** Wall time of the last proxier.sync alone (ns): what kube-proxy's SyncProxyRulesLatency observes. */
+  lastSyncNs = 0;
   /** Syncs that failed (the rules were left as they were; the runner retries), and the last error. */
   failedSyncs = 0;
   lastError?: SvcbenchError;
@@ -56,8 +58,10 @@ export class KubeProxy {
       if (due === undefined || due > t) break;
       this.now = due;
       if (!this.runner.take(this.now)) continue;
+      const t0 = performance.now();
       try {
         out.push((this.lastSync = this.proxier.sync(this.now)));
+        this.lastSyncNs = (performance.now() - t0) * 1e6;
       } catch (err) {
         if (!(err instanceof SvcbenchError)) throw err;
         this.failedSyncs++;

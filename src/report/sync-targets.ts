@@ -1,0 +1,89 @@
+// Issue 5's targets for the sync suite, judged from what a run measured: IPVS and nftables spend at
+// most 1 µs of model work (proxier.sync alone: sync_ns) per endpoint change at 100k Services; an
+// iptables partial sync is measurably cheaper than a full one from 10k Services on; a full sync grows
+// about as O(N).
+import { fitPoints } from "./fit";
+import { CaseResult } from "./results";
+import { fmtTime } from "./table";
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined: not measured in this run. */
+  readonly met?: boolean;
+}
+
+export const INCREMENTAL_N = 100_000;
+export const INCREMENTAL_NS_PER_CHANGE = 1000;
+export const PARTIAL_FROM_N = 10_000;
+/** A log-log slope this close to 1 is "about O(N)". */
+export const LINEAR_SLOPE = [0.8, 1.2] as const;
+const SCENARIOS = ["add-pod", "burst-100", "create-service"];
+
+const es = (cases: CaseResult[]) => [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
+const syncNs = (c: CaseResult | undefined) => (typeof c?.sync_ns === "number" ? c.sync_ns : undefined);
+const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+/** Model work per endpoint change: the sync alone over the endpoints that came with the change. */
+export function perEndpointChange(c: CaseResult): number | undefined {
+  const t = syncNs(c), n = Number(c.endpoint_changes ?? c.changes ?? 1);
+  return t === undefined || !(n > 0) ? undefined : t / n;
+}
+
+export function syncTargets(all: CaseResult[]): TargetCheck[] {
+  const cases = all.filter((c) => c.suite === "sync" && c.scenario !== "dial-retries");
+  const find = (impl: string, sc: string, n: number, e: number) => cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
+  const out: TargetCheck[] = [];
+  for (const impl of ["ipvs", "nftables"]) {
+    const target = `${impl}: ≤ ${fmtTime(INCREMENTAL_NS_PER_CHANGE)} of model work per endpoint change at ${k(INCREMENTAL_N)} Services`;
+    const at = cases.filter((c) => c.impl === impl && c.n === INCREMENTAL_N);
+    if (at.length === 0) { out.push({ target, measured: `not measured at N=${k(INCREMENTAL_N)}` }); continue; }
+    const parts: string[] = [];
+    let met = true;
+    for (const e of es(at)) {
+      const per = SCENARIOS.map((sc) => [sc, find(impl, sc, INCREMENTAL_N, e)] as const).filter(([, c]) => c).map(([sc, c]) => [sc, perEndpointChange(c!)] as const);
+      met &&= per.every(([, v]) => v !== undefined && v <= INCREMENTAL_NS_PER_CHANGE);
+      parts.push(`E=${e}: ${per.map(([sc, v]) => `${fmtTime(v)} (${sc})`).join(", ")}`);
+    }
+    out.push({ target, measured: parts.join("; "), met });
+  }
+  {
+    const target = `iptables partial sync measurably cheaper than full from ${k(PARTIAL_FROM_N)} Services`;
+    const parts: string[] = [];
+    let met: boolean | undefined;
+    for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
+      for (const e of es(cases.filter((c) => c.n === n))) {
+        const ratios = SCENARIOS.map((sc) => {
+          const f = find("iptables-full", sc, n, e), p = find("iptables-partial", sc, n, e);
+          const tf = syncNs(f), tp = syncNs(p);
+          if (tf === undefined || tp === undefined) return undefined;
+          // Beyond the noise: the ratio clears both cases' margins of error.
+          const measurable = tf / tp > 1 + (f!.rme + p!.rme) / 100;
+          met = (met ?? true) && measurable;
+          return `×${(tf / tp).toFixed(1)} (${sc})`;
+        }).filter(Boolean);
+        if (ratios.length > 0) parts.push(`N=${k(n)} E=${e}: full/partial ${ratios.join(", ")}`);
+      }
+    }
+    out.push({ target, measured: parts.length > 0 ? parts.join("; ") : `not measured at N ≥ ${k(PARTIAL_FROM_N)}`, met });
+  }
+  {
+    const target = `iptables full sync grows ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]})`;
+    const parts: string[] = [];
+    let met: boolean | undefined;
+    for (const e of es(cases)) {
+      const pts = cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e && syncNs(c) !== undefined);
+      const fit = fitPoints(pts.map((c) => ({ n: c.n, t: syncNs(c)! })));
+      if (!fit) continue;
+      met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
+      const ns = pts.map((c) => c.n).sort((a, b) => a - b);
+      parts.push(`add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`);
+    }
+    out.push({ target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met });
+  }
+  return out;
+}
+
+export function targetLine(t: TargetCheck): string {
+  return `${t.met === undefined ? "not measured" : t.met ? "met" : "NOT met"}: ${t.target} — ${t.measured}`;
+}
