@@ -4,7 +4,7 @@ import path from "node:path";
 import { DEFAULT_BUDGET, Progress } from "../bench/harness";
 import { SuiteOptions } from "../bench/suite";
 import { SUITE_FILES, SUITES } from "../bench/suites";
-import { choiceFlag, intFlag, numberFlag, parseFlags, runMain, sizesFlag, UsageError } from "./cli/flags";
+import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "./cli/flags";
 import { checkComparable, compare, readResultsFile, summarize } from "./report/compare";
 import { buildReport, keptSuites, reportFiles, writeFiles } from "./report/report";
 import { ResultsFile, runEnv } from "./report/results";
@@ -77,8 +77,9 @@ function chosenSuites(f: Flags) {
   });
 }
 
-runMain(async () => {
-  const f = parseFlags(process.argv.slice(2), {
+/** The svcbench command on argv (without node and the script), writing to io. */
+export async function main(argv: string[], io: Io = processIo()): Promise<void> {
+  const f = parseFlags(argv, {
     suite: { type: "string" }, sizes: { type: "string" }, full: { type: "boolean" },
     seed: { type: "string" }, time: { type: "string" }, traffic: { type: "string" },
     zipf: { type: "string" }, miss: { type: "string" }, filter: { type: "string" },
@@ -86,7 +87,7 @@ runMain(async () => {
     json: { type: "boolean" }, "report-only": { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   if (f.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return;
   }
   const reportOnly = f["report-only"] === true;
@@ -101,7 +102,7 @@ runMain(async () => {
 
   const total = suites.reduce((s, x) => s + x.caseCount(opts), 0);
   if (total === 0 && !reportOnly) throw new UsageError(`--filter "${str(f, "filter")}" matches no case`);
-  const progress = new Progress(total, !json && process.stdout.isTTY === true && process.stderr.isTTY === true);
+  const progress = new Progress(total, !json && io.stdout.isTTY === true && io.stderr.isTTY === true);
   const env = runEnv(opts.seed, { traffic: opts.traffic, time_ms: opts.budget.time, full: opts.full, ...(opts.filter && { filter: opts.filter.source }) });
   const fresh = new Map<string, { file: string; results: ResultsFile }>();
   for (const s of suites) fresh.set(s.name, { file: s.file, results: { env, cases: s.run(opts, progress) } });
@@ -122,16 +123,18 @@ runMain(async () => {
   writeFiles(outDir, await reportFiles(report, fresh));
 
   if (json) {
-    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    io.stdout.write(JSON.stringify(report, null, 2) + "\n");
     return;
   }
-  for (const s of suites) process.stdout.write(`${s.table(fresh.get(s.name)!.results.cases)}\n\n`);
+  for (const s of suites) io.stdout.write(`${s.table(fresh.get(s.name)!.results.cases)}\n\n`);
   if (comparison) {
-    process.stdout.write(`against ${baselineFile} (noise threshold ${threshold}%):\n` + formatTable(
+    io.stdout.write(`against ${baselineFile} (noise threshold ${threshold}%):\n` + formatTable(
       ["suite", "impl", "N", "case", "baseline", "now", "change", "verdict"],
       comparison.cases.map((c) => [c.suite, c.impl, c.n, c.scenario ?? c.batch ?? "", fmtNs(c.baseline_ns), fmtNs(c.current_ns),
         `${c.change_pct > 0 ? "+" : ""}${c.change_pct.toFixed(1)}%`, c.verdict]),
     ) + `\n${summarize(comparison.cases)}\n\n`);
   }
-  process.stdout.write(`wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...[...fresh.values()].map((x) => x.file), "report.json", "REPORT.md", "charts/"].join(", ")}\n`);
-});
+  io.stdout.write(`wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...[...fresh.values()].map((x) => x.file), "report.json", "REPORT.md", "charts/"].join(", ")}\n`);
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));

@@ -5,13 +5,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { main } from "../src/cli";
 import { CORE_IMPLS } from "../src/cores";
 import { ResultsFile } from "../src/report/results";
+import { runCommand } from "./run-command";
 
 const BIN = path.join(__dirname, "..", "bin", "svcbench");
-const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+const run = (args: string[]) => runCommand(main, args);
 
-test("bad flags get one line naming the flag and exit 2, and leave earlier results alone", () => {
+test("bin/svcbench runs the command: a bad flag is one line and exit 2", () => {
+  const r = spawnSync(process.execPath, [BIN, "--bogus"], { encoding: "utf8" });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, "svcbench: Unknown option '--bogus'\n");
+});
+
+test("bad flags get one line naming the flag and exit 2, and leave earlier results alone", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   const earlier = path.join(out, "lookup.json");
   fs.writeFileSync(earlier, "earlier results");
@@ -26,7 +34,7 @@ test("bad flags get one line naming the flag and exit 2, and leave earlier resul
     [["--suite", "nope"], /--suite must name suites/],
     [["--time"], /--time/],
   ] as const) {
-    const r = run([...args, "--out", out]);
+    const r = await run([...args, "--out", out]);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, says);
     assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
@@ -34,17 +42,17 @@ test("bad flags get one line naming the flag and exit 2, and leave earlier resul
   assert.equal(fs.readFileSync(earlier, "utf8"), "earlier results");
 });
 
-test("--help documents every flag", () => {
-  const r = run(["--help"]);
+test("--help documents every flag", async () => {
+  const r = await run(["--help"]);
   assert.equal(r.status, 0);
   for (const flag of ["--suite", "--sizes", "--full", "--seed", "--time", "--out", "--json", "--miss", "--traffic"]) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
 
-test("a small lookup run writes every case in the shared shape", () => {
+test("a small lookup run writes every case in the shared shape", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
-  const r = run(["--suite", "lookup", "--sizes", "10,100", "--time", "1", "--seed", "5", "--out", out, "--json"]);
+  const r = await run(["--suite", "lookup", "--sizes", "10,100", "--time", "1", "--seed", "5", "--out", out, "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const file = JSON.parse(fs.readFileSync(path.join(out, "lookup.json"), "utf8")) as ResultsFile;
   assert.deepEqual(JSON.parse(r.stdout).cases, file.cases, "--json prints the report with the same cases");
@@ -64,35 +72,35 @@ test("a small lookup run writes every case in the shared shape", () => {
   assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);
 });
 
-test("--report-only rebuilds the report from the suite files and measures nothing", () => {
+test("--report-only rebuilds the report from the suite files and measures nothing", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
-  assert.equal(run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--out", out]).status, 0);
+  assert.equal((await run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--out", out])).status, 0);
   const lookup = fs.readFileSync(path.join(out, "lookup.json"), "utf8");
   fs.writeFileSync(path.join(out, "REPORT.md"), "stale");
-  const r = run(["--report-only", "--out", out]);
+  const r = await run(["--report-only", "--out", out]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(fs.readFileSync(path.join(out, "REPORT.md"), "utf8"), /^# svcbench report/);
   assert.equal(fs.readFileSync(path.join(out, "lookup.json"), "utf8"), lookup, "suite results untouched");
-  const empty = run(["--report-only", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"))]);
+  const empty = await run(["--report-only", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"))]);
   assert.equal(empty.status, 2);
   assert.match(empty.stderr, /there are no suite results in .* to report on/);
 });
 
-test("--filter runs only the matching cases; a filter matching nothing is a usage error", () => {
+test("--filter runs only the matching cases; a filter matching nothing is a usage error", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
-  const r = run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--filter", "lookup/(vmap|map-ts)$", "--out", out, "--json"]);
+  const r = await run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--filter", "lookup/(vmap|map-ts)$", "--out", out, "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const impls = new Set((JSON.parse(r.stdout) as ResultsFile).cases.map((c) => c.impl));
   assert.deepEqual([...impls].sort(), ["map-ts", "vmap"]);
-  const none = run(["--filter", "^nothing$", "--out", out]);
+  const none = await run(["--filter", "^nothing$", "--out", out]);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /--filter "\^nothing\$" matches no case/);
 });
 
-test("a malformed baseline is refused before anything runs, and earlier results stay", () => {
+test("a malformed baseline is refused before anything runs, and earlier results stay", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   fs.writeFileSync(path.join(out, "report.json"), "{ broken");
-  const r = run(["--sizes", "10", "--time", "1", "--out", out, "--baseline", path.join(out, "report.json")]);
+  const r = await run(["--sizes", "10", "--time", "1", "--out", out, "--baseline", path.join(out, "report.json")]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^svcbench: baseline .*report\.json is not valid JSON/);
   assert.deepEqual(fs.readdirSync(out), ["report.json"]);

@@ -10,14 +10,15 @@ import path from "node:path";
 import { test } from "node:test";
 import { Progress } from "../bench/harness";
 import { BACKENDS } from "../bench/kernel/cases";
+import { main } from "../bench/kernel/main";
 import { liveNamespaces } from "../bench/kernel/netns";
 import { runKernel } from "../bench/kernel/run";
 import { preflight, TOOLS } from "../bench/kernel/tools";
 import { SvcbenchError } from "../src/core";
+import { runCommand } from "./run-command";
 
 const MAIN = path.join(__dirname, "..", "bench", "kernel", "main.ts");
-const kernelCli = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args], { encoding: "utf8", env, cwd: path.join(__dirname, "..") });
+const kernelCli = (args: string[]) => runCommand(main, args);
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const skip = process.getuid?.() !== 0 ? "needs root for private network namespaces"
   : TOOLS.filter((t) => !have(t.cmd)).map((t) => `${t.cmd} is not installed (apt-get install ${t.pkg})`)[0];
@@ -32,23 +33,24 @@ test("the preflight names everything missing, and the packages that hold it", ()
     /must run as root .*; missing iptables-legacy-restore, iptables-nft-restore, nft: install with "apt-get install iptables nftables"$/);
 });
 
-test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (exit 1), before writing anything", () => {
+test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (exit 1), before writing anything", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   fs.writeFileSync(path.join(out, "kernel.json"), "earlier");
   for (const [args, says] of [[["--timeout", "0"], /--timeout must be a number from 0.1 to 3600/], [["--samples", "x"], /--samples must be a whole number/], [["--bogus"], /Unknown option '--bogus'/]] as const) {
-    const r = kernelCli([...args, "--out", out]);
+    const r = await kernelCli([...args, "--out", out]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, says);
   }
   // A PATH with a shell and nothing else: every tool is missing.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-bin-"));
   fs.symlinkSync("/bin/sh", path.join(bin, "sh"));
-  const r = kernelCli(["--sizes", "10", "--out", out], { ...process.env, PATH: bin });
+  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, "--sizes", "10", "--out", out],
+    { encoding: "utf8", env: { ...process.env, PATH: bin }, cwd: path.join(__dirname, "..") });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^svcbench: the kernel suite cannot run: .*missing ip, iptables-legacy-restore, iptables-nft-restore, nft: install with "apt-get install iproute2 iptables nftables"\n$/);
   assert.deepEqual(fs.readdirSync(out), ["kernel.json"]);
   assert.equal(fs.readFileSync(path.join(out, "kernel.json"), "utf8"), "earlier");
-  assert.match(kernelCli(["--help"]).stdout, /apt-get install iptables nftables[\s\S]*--timeout S/);
+  assert.match((await kernelCli(["--help"])).stdout, /apt-get install iptables nftables[\s\S]*--timeout S/);
 });
 
 test("a small run times every backend's steps and connects through each ruleset", { skip }, async () => {

@@ -3,7 +3,7 @@
 // kernel.json and rebuilds the report from every suite file in the output folder.
 import os from "node:os";
 import path from "node:path";
-import { intFlag, numberFlag, parseFlags, runMain, sizesFlag } from "../../src/cli/flags";
+import { intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag } from "../../src/cli/flags";
 import { buildReport, keptSuites, reportFiles, writeFiles } from "../../src/report/report";
 import { ResultsFile, runEnv } from "../../src/report/results";
 import { Progress } from "../harness";
@@ -40,14 +40,15 @@ Flags:
 type Flags = Record<string, string | boolean | undefined>;
 const str = (f: Flags, k: string) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
 
-runMain(async () => {
-  const f = parseFlags(process.argv.slice(2), {
+/** npm run bench:kernel on argv (without node and the script), writing to io. */
+export async function main(argv: string[], io: Io = processIo()): Promise<void> {
+  const f = parseFlags(argv, {
     sizes: { type: "string" }, full: { type: "boolean" }, samples: { type: "string" }, time: { type: "string" },
     timeout: { type: "string" }, connects: { type: "string" }, seed: { type: "string" },
     "skip-model": { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
   });
   if (f.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return;
   }
   const sizes = sizesFlag("sizes", str(f, "sizes"), f.full === true ? KERNEL_FULL_SIZES : KERNEL_SIZES, 100000);
@@ -62,12 +63,12 @@ runMain(async () => {
   preflight();
 
   const opts = { sizes, seed, sampling, connects, model: f["skip-model"] !== true };
-  const tty = process.stderr.isTTY === true;
+  const tty = io.stderr.isTTY === true;
   const progress = new Progress(kernelStepCount(opts), tty);
   const loadavg_start = os.loadavg();
   let run;
   try {
-    run = await runKernel({ ...opts, log: tty ? undefined : (l) => process.stderr.write(`kernel: ${l}\n`) }, progress);
+    run = await runKernel({ ...opts, log: tty ? undefined : (l) => io.stderr.write(`kernel: ${l}\n`) }, progress);
   } finally {
     progress.done();
     deleteAll();
@@ -79,5 +80,7 @@ runMain(async () => {
   const results: ResultsFile = { env, cases: run.cases };
   const all = new Map([...keptSuites(outDir, ["kernel"], SUITE_FILES), ["kernel", results] as const]);
   writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
-  process.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, report.json, REPORT.md, charts/\n`);
-});
+  io.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, report.json, REPORT.md, charts/\n`);
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));

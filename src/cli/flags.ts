@@ -60,22 +60,34 @@ export function choiceFlag<T extends string>(name: string, v: string | undefined
   return v as T;
 }
 
-/** Runs main; a SvcbenchError is one line on stderr (exit 2 for usage, 1 otherwise), never a stack trace. */
+/** Where a command writes: the process's own streams, or a test's buffers. */
+export interface Out { write(s: string): unknown; isTTY?: boolean }
+export interface Io { stdout: Out; stderr: Out }
+export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr });
+
+/** Runs main and returns its exit code: a SvcbenchError is one line on stderr (2 for usage, 1 otherwise), never a stack trace. */
+export async function exitCode(main: () => Promise<void> | void, stderr: Out): Promise<number> {
+  try {
+    await main();
+    return 0;
+  } catch (err) {
+    if (err instanceof SvcbenchError) {
+      stderr.write(`svcbench: ${err.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    stderr.write(`svcbench: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+/** Runs main as the process's command: its exit code becomes the process's. */
 export function runMain(main: () => Promise<void> | void): void {
   // A reader that stops early (| head) is not an error.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
     throw err;
   });
-  Promise.resolve()
-    .then(main)
-    .catch((err: unknown) => {
-      if (err instanceof SvcbenchError) {
-        process.stderr.write(`svcbench: ${err.message}\n`);
-        process.exitCode = err instanceof UsageError ? 2 : 1;
-      } else {
-        process.stderr.write(`svcbench: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
-        process.exitCode = 1;
-      }
-    });
+  void exitCode(main, process.stderr).then((code) => {
+    process.exitCode = code;
+  });
 }

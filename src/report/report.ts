@@ -99,11 +99,13 @@ export async function reportFiles(r: Report, fresh: Map<string, { file: string; 
   return files;
 }
 
+const exitOnInterrupt = () => process.exit(130);
+
 /**
  * Writes each file atomically. A Ctrl-C from here on no longer kills the process at once:
  * its handler runs only once these synchronous writes are done, and then exits (130).
  */
 export function writeFiles(outDir: string, files: Map<string, string>): void {
-  process.once("SIGINT", () => process.exit(130));
+  if (!process.listeners("SIGINT").includes(exitOnInterrupt)) process.once("SIGINT", exitOnInterrupt);
   for (const [rel, content] of files) writeAtomic(path.join(outDir, rel), content);
 }
