@@ -41,25 +41,23 @@ export function ipvs_service_free(p: usize): i32 {
 }
 
 /**
- * ip_vs_edit_service with a new scheduler (ipvsadm -E -s name -b flags): the new one's state is
- * made first, so on UNKNOWN_SCHED or NO_MEMORY the service keeps its old scheduler.
+ * ip_vs_edit_service (ipvsadm -E -s name -b flags): an unknown name changes nothing; the bound
+ * scheduler only takes the new flags; another is bound after the old one is unbound, so when that
+ * fails (NO_MEMORY, mh: FULL) the service is left with none (SCHED_NONE) and its old flags.
  */
 export function ipvs_service_set_scheduler(p: usize, id: u32, flags: u32): i32 {
   if (id >= sched.SCHED_COUNT) return UNKNOWN_SCHED;
   const svc = changetype<Service>(p);
-  const oldSched = svc.sched, oldFlags = svc.flags, oldData = svc.sched_data;
-  svc.flags = flags;
-  const code = sched.init_service(svc, id);
-  const newData = svc.sched_data;
-  svc.sched = oldSched;
-  svc.sched_data = oldData;
-  if (code != OK) {
-    svc.flags = oldFlags;
-    return code;
+  if (id != svc.sched) {
+    sched.done_service(svc);
+    svc.sched = sched.SCHED_NONE;
+    const code = sched.init_service(svc, id);
+    if (code != OK) {
+      svc.sched = sched.SCHED_NONE;
+      return code;
+    }
   }
-  sched.done_service(svc);
-  svc.sched = id;
-  svc.sched_data = newData;
+  svc.flags = flags;
   return OK;
 }
 

@@ -103,9 +103,10 @@ export const DEST_FIELDS = [
 /** A virtual service: its dests and scheduler (WASM: assembly/ipvs.ts; TS: src/reference/ipvs.ts). */
 export interface IpvsService {
   readonly impl: string;
-  readonly scheduler: SchedulerName;
+  /** "none" after a switch that failed: the old scheduler was unbound first (ip_vs_edit_service). */
+  readonly scheduler: SchedulerName | "none";
   readonly size: number;
-  /** ipvsadm -E -s: UNKNOWN_SCHED or NO_MEMORY leave the old scheduler. */
+  /** ipvsadm -E -s: UNKNOWN_SCHED changes nothing; another error (NO_MEMORY, mh: FULL) leaves no scheduler. */
   setScheduler(name: SchedulerName, flags?: number): void;
   /** ipvsadm -a: OK, or EXISTS when addr:port is listed already. */
   addDest(d: DestSpec): Result.OK | Result.EXISTS;

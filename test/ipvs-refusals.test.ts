@@ -4,12 +4,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Result, SvcbenchError } from "../src/core";
-import { DestSpec, IP_VS_MH_TAB_SIZE, IpvsService } from "../src/ipvs";
+import { DestSpec, IP_VS_MH_TAB_SIZE, IpvsService, NO_DEST } from "../src/ipvs";
+import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
 import { WasmKeyedTable } from "../src/wasm/keyed";
 import { wasm } from "../src/wasm/module";
 import { WasmRoute } from "../src/wasm/route";
-import { pods, snapshot, twins } from "./ipvs-fixtures";
+import { picks, pods, snapshot, twins } from "./ipvs-fixtures";
 
 const refused = (code: Result, msg: RegExp) => (e: unknown) => e instanceof SvcbenchError && e.code === code && msg.test(e.message);
 
@@ -61,16 +62,32 @@ test("mh takes at most 4093 dests: the next add is refused and the service, its 
   }
 });
 
-test("switching to mh with more than 4093 dests is refused; the old scheduler and flags stay", () => {
+test("switching to mh with more than 4093 dests fails after the old scheduler is unbound: the service has none", () => {
+  // ip_vs_edit_service unbinds the old scheduler before binding the new one, and does not restore it.
   const pair = twins("wlc", 0, pods(IP_VS_MH_TAB_SIZE + 1));
+  const batch = new WasmBatch(2);
   try {
     for (const s of pair) {
       assert.throws(() => s.setScheduler("mh", 0x0008), refused(Result.FULL, /scheduler "mh"/), s.impl);
-      assert.equal(s.scheduler, "wlc");
+      assert.equal(s.scheduler, "none", s.impl);
+      assert.deepEqual(picks(s, batch, [{ saddr: 1, sport: 2, daddr: 3 }]), [NO_DEST], `${s.impl}: no scheduler, no destination`);
+      assert.ok(s.delDest(pods(1)[0].addr, 8080), `${s.impl}: dests still change without a scheduler`);
+      s.setScheduler("rr");
+      assert.equal(s.scheduler, "rr");
+      assert.notEqual(picks(s, batch, [{ saddr: 1, sport: 2, daddr: 3 }])[0], NO_DEST, s.impl);
     }
     assert.deepEqual(snapshot(pair[0], 0), snapshot(pair[1], 0));
   } finally {
     pair[0].dispose();
+  }
+});
+
+test("an edit naming the bound scheduler only sets the flags: its state (rr's cursor) is kept", () => {
+  for (const s of twins("rr", 0, pods(3))) {
+    const batch = new WasmBatch(1), pkt = { saddr: 1, sport: 2, daddr: 3 };
+    const first = picks(s, batch, [pkt])[0];
+    s.setScheduler("rr", 0x0010);
+    assert.notEqual(picks(s, batch, [pkt])[0], first, `${s.impl}: the cursor moved on`);
   }
 });
 

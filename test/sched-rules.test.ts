@@ -93,9 +93,9 @@ test("rr visits every live dest exactly once per round, in list order, and conti
 });
 
 test("wrr {4,3,2} gives the kernel's interleaving A A B A B C A B C, not smooth WRR", () => {
-  // Added C, B, A so that the list reads A, B, C; a fresh init starts the cycle at cw = mw.
+  // Added C, B, A so that the list reads A, B, C; a fresh init (a switch from another) starts the cycle at cw = mw.
   const dests = [{ addr: 3, port: 80, weight: 2 }, { addr: 2, port: 80, weight: 3 }, { addr: 1, port: 80, weight: 4 }];
-  both("wrr", dests, (s) => {
+  both("rr", dests, (s) => {
     s.setScheduler("wrr");
     const names = picks(s, batch, clients(18)).map((id) => "_ABC"[addrOf(s, id)]).join("");
     assert.equal(names, "AABABCABC".repeat(2));
@@ -106,7 +106,7 @@ test("wrr: over one cycle each dest is picked weight / gcd times (equal weights 
   fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 6 }), fc.constantFrom(1, 2, 3), (ws, k) => {
     const weights = ws.map((w) => w * k);
     const g = weights.reduce((a, b) => { while (b) [a, b] = [b, a % b]; return a; });
-    both("wrr", pods(weights.length, (i) => weights[i]), (s) => {
+    both("rr", pods(weights.length, (i) => weights[i]), (s) => {
       s.setScheduler("wrr");
       const cycle = weights.reduce((a, w) => a + w / g, 0);
       const counts = new Map<number, number>();
@@ -166,8 +166,24 @@ test("dh fills its 256 buckets round robin in list order; the key is the destina
     const ids = s.ids();
     assert.deepEqual(Array.from(s.table()!), Array.from({ length: 256 }, (_, i) => ids[i % 3]));
     const p: Pkt = { saddr: 1, sport: 2, daddr: 0x0a600005 };
-    const bucket = Math.imul(p.daddr, 2654435761) & 255;
+    const bucket = kernelDhBucket(p.daddr);
     assert.equal(picks(s, batch, [p, { ...p, saddr: 99, sport: 7 }]).join(), [ids[bucket % 3], ids[bucket % 3]].join());
+  });
+});
+
+/** ip_vs_dh_hashkey of current kernels: hash_32(ntohl(addr), 8), the top 8 bits of addr * 0x61C88647 mod 2^32. */
+const kernelDhBucket = (addr: number) => Number((BigInt(addr) * 0x61c88647n) % 2n ** 32n >> 24n);
+
+test("dh buckets are hash_32 of the destination address: addresses sharing a last octet spread out", () => {
+  // 10.96.0.10, 10.97.5.10 and 192.168.7.10 share bucket 234 under the old (addr * 2654435761) & 255.
+  const addrs = [0x0a60000a, 0x0a61050a, 0xc0a8070a];
+  assert.deepEqual(addrs.map(kernelDhBucket), [242, 99, 172]);
+  both("dh", pods(256), (s) => {
+    const ids = s.ids();
+    const probes = [...addrs, 0, 1, 0x0a600005, 0x7fffffff, 0x80000000, 0xffffffff];
+    for (const daddr of probes) {
+      assert.equal(picks(s, batch, [{ saddr: 1, sport: 2, daddr }])[0], ids[kernelDhBucket(daddr)], `daddr ${daddr.toString(16)}`);
+    }
   });
 });
 

@@ -1,17 +1,17 @@
 // Destination hashing, as linux net/netfilter/ipvs/ip_vs_dh.c: 256 buckets (IP_VS_DH_TAB_BITS 8)
 // filled round robin over the dests in list order, rebuilt on any change; the bucket of a packet is
-// (dst addr * 2654435761) & 255; an unavailable dest there means no dest (no fallback).
+// hash_32(dst addr, IP_VS_DH_TAB_BITS); an unavailable dest there means no dest (no fallback).
 import { NIL, OK } from "../common";
+import { hash_32 } from "../hash";
 import { Service } from "../service";
 import { availableAt, tableInit } from "./hashed";
 
 const IP_VS_DH_TAB_BITS: u32 = 8;
 export const IP_VS_DH_TAB_SIZE: u32 = 1 << IP_VS_DH_TAB_BITS;
-const IP_VS_DH_TAB_MASK: u32 = IP_VS_DH_TAB_SIZE - 1;
 
 // @ts-ignore: decorator
 @inline function ip_vs_dh_hashkey(addr: u32): u32 {
-  return (addr * 2654435761) & IP_VS_DH_TAB_MASK;
+  return hash_32(addr, IP_VS_DH_TAB_BITS);
 }
 
 /** ip_vs_dh_reassign: bucket i gets the dest at list position i mod num_dests. */

@@ -24,6 +24,8 @@ export const SCHED_DH: u32 = 6;
 export const SCHED_SH: u32 = 7;
 export const SCHED_MH: u32 = 8;
 export const SCHED_COUNT: u32 = 9;
+/** No scheduler bound (svc->scheduler NULL after a failed switch): every op is a no-op, schedule NIL. */
+export const SCHED_NONE: u32 = SCHED_COUNT;
 
 /** ip_vs_bind_scheduler: the scheduler's state for this service; UNKNOWN_SCHED for an id we lack. */
 export function init_service(svc: Service, sched: u32): i32 {

@@ -17,31 +17,36 @@ const MAKERS: Record<SchedulerName, new (svc: SvcView) => TsScheduler> = {
   rr: Rr, wrr: Wrr, lc: Lc, wlc: Wlc, sed: Sed, nq: Nq, dh: Dh, sh: Sh, mh: Mh,
 };
 
+/** No scheduler bound (svc->scheduler NULL): no destination for any packet. */
+const NO_SCHEDULER: TsScheduler = { schedule: () => NIL };
+
 export class TsService implements IpvsService, SvcView {
   readonly impl = "ipvs-ts";
   readonly dests = new TsDests();
   flags = 0;
-  scheduler: SchedulerName = "rr";
+  scheduler: SchedulerName | "none" = "rr";
   private sched: TsScheduler = new Rr(this);
 
   get size(): number {
     return this.dests.num;
   }
 
-  /** The new scheduler is made first: on an error (mh: FULL past 4093 dests) the old one stays, flags too. */
+  /** As ip_vs_edit_service: the bound scheduler only takes the flags; another is made after the old is dropped. */
   setScheduler(name: SchedulerName, flags = 0): void {
     const what = `${this.impl}: scheduler "${name as string}"`;
     if (!Object.hasOwn(MAKERS, name)) checkIpvs(UNKNOWN_SCHED, what);
-    const oldFlags = this.flags;
-    this.flags = flags;
-    try {
-      this.sched = new MAKERS[name](this);
-    } catch (e) {
-      this.flags = oldFlags;
-      if (e instanceof SvcbenchError && e.code !== undefined) checkIpvs(e.code, what);
-      throw e;
+    if (name !== this.scheduler) {
+      this.sched = NO_SCHEDULER;
+      this.scheduler = "none";
+      try {
+        this.sched = new MAKERS[name](this);
+      } catch (e) {
+        if (e instanceof SvcbenchError && e.code !== undefined) checkIpvs(e.code, what);
+        throw e;
+      }
+      this.scheduler = name;
     }
-    this.scheduler = name;
+    this.flags = flags;
   }
 
   /** A dest the scheduler cannot take (mh: past its table size) is refused before it is listed. */

@@ -21,8 +21,8 @@ export class WasmService implements IpvsService {
     if (this.ptr === 0) throw new SvcbenchError("cannot allocate a virtual service in WebAssembly memory");
   }
 
-  get scheduler(): SchedulerName {
-    return SCHEDULERS[wasm().ipvs_service_scheduler(this.ptr)];
+  get scheduler(): SchedulerName | "none" {
+    return SCHEDULERS[wasm().ipvs_service_scheduler(this.ptr)] ?? "none";
   }
 
   get size(): number {

@@ -42,6 +42,8 @@ export abstract class TableScheduler implements TsScheduler {
   }
 }
 
+const IP_VS_DH_TAB_BITS = 8;
+
 export class Dh extends TableScheduler {
   constructor(svc: SvcView) {
     super(svc, IP_VS_DH_TAB_SIZE);
@@ -53,7 +55,7 @@ export class Dh extends TableScheduler {
     for (let i = 0; i < this.tbl.length; i++) this.tbl[i] = n === 0 ? NIL : i % n;
   }
   protected hashkey(addr: number): number {
-    return Math.imul(addr, 2654435761) & (IP_VS_DH_TAB_SIZE - 1);
+    return hash_32(addr, IP_VS_DH_TAB_BITS);
   }
   schedule(saddr: number, sport: number, daddr: number): number {
     const d = this.svc.dests, p = this.tbl[this.hashkey(daddr)];
