@@ -23,3 +23,19 @@ export {
   conntrack_close, conntrack_expire, conntrack_flush,
 } from "./conntrack";
 export { route_new, route_free, route_run } from "./route";
+// The constants the host shares (src/abi.ts is generated from the same files; test/abi.test.ts compares).
+export {
+  MISS, NIL, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, MAX_ENTRIES, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP,
+} from "./common";
+export { COL_DADDR, COL_DPORT, COL_PROTO, COL_SADDR, COL_SPORT, COL_OUT, BATCH_COLUMNS } from "./batch";
+export { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, NO_DEST, DROP, UNKNOWN_SCHED, IN_USE, HEAD } from "./service";
+export {
+  IP_VS_DEST_F_AVAILABLE, IP_VS_DEST_F_OVERLOAD, MAX_WEIGHT, MAX_DESTS,
+  ADDR, PORT, WEIGHT, LAST_WEIGHT, ACTIVECONNS, INACTCONNS, FLAGS, U_THRESHOLD, L_THRESHOLD, REFCNT, DEST_FIELDS,
+} from "./dest";
+export {
+  SCHED_RR, SCHED_WRR, SCHED_LC, SCHED_WLC, SCHED_SED, SCHED_NQ, SCHED_DH, SCHED_SH, SCHED_MH, SCHED_COUNT, SCHED_NONE,
+} from "./sched/dispatch";
+export { IP_VS_DH_TAB_SIZE } from "./sched/dh";
+export { IP_VS_SH_TAB_SIZE } from "./sched/sh";
+export { IP_VS_MH_TAB_SIZE } from "./sched/mh";

@@ -4,6 +4,7 @@
 // past 256 pods most get no new connection). A removal is measured for REMOVALS pods drawn at random
 // among those that hold an entry, each from the same starting service, and averaged: a pod with no
 // entry has no flows, so removing it would move none and say nothing about the scheduler.
+import { NIL } from "../src/abi";
 import { SvcbenchError } from "../src/core";
 import { IP_VS_DH_TAB_SIZE, IP_VS_MH_TAB_SIZE, IP_VS_SH_TAB_SIZE, SchedulerName } from "../src/ipvs";
 import { CaseResult } from "../src/report/results";
@@ -18,7 +19,6 @@ const DISRUPTION_FLOWS = 20000;
 export const REMOVALS = 8;
 export const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
 
-const NIL = 0xffffffff;
 const pod = (i: number) => ({ addr: 0x0af40001 + i, port: 8080, weight: 1 });
 
 /** n pods of weight 1 added in order (the list runs newest first), then the scheduler: one table build. */

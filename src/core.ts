@@ -1,27 +1,26 @@
 // What every service-lookup core shares: keys, result codes, the batch shape, the interfaces.
+import * as abi from "./abi";
 
 /** A lookup's answer when no service port matches. */
-export const MISS = 0xffffffff;
+export const MISS = abi.MISS;
 
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
+export const { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } = abi;
 /** The protocols a Kubernetes Service port may use. */
 export const SERVICE_PROTOCOLS = [IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP] as const;
 
 /** Result codes of the WASM cores (assembly/common.ts), mirrored by the TS twins. */
 export enum Result {
-  OK = 0,
-  EXISTS = 1,
-  NOT_FOUND = 2,
-  FULL = 3,
-  NO_MEMORY = 4,
-  BAD_PROTO = 5,
-  BAD_ARG = 6,
+  OK = abi.OK,
+  EXISTS = abi.EXISTS,
+  NOT_FOUND = abi.NOT_FOUND,
+  FULL = abi.FULL,
+  NO_MEMORY = abi.NO_MEMORY,
+  BAD_PROTO = abi.BAD_PROTO,
+  BAD_ARG = abi.BAD_ARG,
 }
 
 /** Most entries any table holds (assembly/common.ts MAX_ENTRIES). */
-export const MAX_ENTRIES = 1 << 23;
+export const MAX_ENTRIES = abi.MAX_ENTRIES;
 
 const MESSAGES: Record<number, string> = {
   [Result.EXISTS]: "the service port is already present",

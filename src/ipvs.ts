@@ -1,5 +1,6 @@
 // What the IPVS models share (WASM cores in assembly/ipvs.ts, conntrack.ts, route.ts and their TS
 // twins): scheduler names, flags, dest records, out codes, and the interfaces both sides implement.
+import * as abi from "./abi";
 import { check, PacketColumns, Result, SvcbenchError } from "./core";
 
 /** linux net/netfilter/ipvs/ip_vs_{rr,…,mh}.c, by id (assembly/sched/dispatch.ts). */
@@ -9,26 +10,20 @@ export type SchedulerName = (typeof SCHEDULERS)[number];
 export const HASHING_SCHEDULERS: readonly SchedulerName[] = ["dh", "sh", "mh"];
 
 /** sh / mh fallback (IP_VS_SVC_F_SCHED1) and port hashing (IP_VS_SVC_F_SCHED2). */
-export const IP_VS_SVC_F_SCHED_FALLBACK = 0x0008;
-export const IP_VS_SVC_F_SCHED_PORT = 0x0010;
-export const IP_VS_DEST_F_AVAILABLE = 0x0001;
-export const IP_VS_DEST_F_OVERLOAD = 0x0002;
+export const IP_VS_SVC_F_SCHED_FALLBACK = abi.IP_VS_SVC_F_SCHED1;
+export const IP_VS_SVC_F_SCHED_PORT = abi.IP_VS_SVC_F_SCHED2;
+export const { IP_VS_DEST_F_AVAILABLE, IP_VS_DEST_F_OVERLOAD } = abi;
 
 /** ipvsadm's weight range is 0..65535. */
-export const MAX_WEIGHT = 65535;
-export const MAX_DESTS = 1 << 16;
+export const { MAX_WEIGHT, MAX_DESTS } = abi;
 /** Sizes of the dh, sh and mh lookup tables. */
-export const IP_VS_DH_TAB_SIZE = 256;
-export const IP_VS_SH_TAB_SIZE = 256;
-export const IP_VS_MH_TAB_SIZE = 4093;
+export const { IP_VS_DH_TAB_SIZE, IP_VS_SH_TAB_SIZE, IP_VS_MH_TAB_SIZE } = abi;
 
 /** Out column: no destination available / packet dropped (connection table full). MISS: no service. */
-export const NO_DEST = 0xfffffffe;
-export const DROP = 0xfffffffd;
+export const { NO_DEST, DROP } = abi;
 
 /** Result codes past core.ts's (assembly/service.ts). */
-export const UNKNOWN_SCHED = 7;
-export const IN_USE = 8;
+export const { UNKNOWN_SCHED, IN_USE } = abi;
 
 const IPVS_MESSAGES: Record<number, string> = {
   [UNKNOWN_SCHED]: `no such scheduler (known: ${SCHEDULERS.join(", ")})`,

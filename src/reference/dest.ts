@@ -1,9 +1,10 @@
 // Plain-TS twin of assembly/dest.ts: the dests of one virtual service as columns by id (struct ip_vs_dest),
 // the list svc->destinations newest first, trash for deleted dests that connections still hold, and the
 // counter rules of ip_vs_conn.c (ip_vs_bind_dest / ip_vs_unbind_dest). Same ids, same arithmetic (u32).
+import { NIL } from "../abi";
 import { DEST_FIELDS as FIELDS, DestSpec, DestState, IP_VS_DEST_F_AVAILABLE, IP_VS_DEST_F_OVERLOAD, MAX_DESTS } from "../ipvs";
 
-export const NIL = 0xffffffff;
+export { NIL };
 type Field = (typeof FIELDS)[number];
 
 export class TsDests {

@@ -1,9 +1,10 @@
 // A packet batch that lives in WebAssembly memory (layout: assembly/batch.ts).
 // The host fills its columns; one export call resolves a range of it.
+import { COL_DADDR, COL_DPORT, COL_OUT, COL_PROTO, COL_SADDR, COL_SPORT } from "../abi";
 import { PacketColumns, SvcbenchError } from "../core";
 import { wasm, WordsView } from "./module";
 
-const COLUMN = { daddr: 0, dport: 1, proto: 2, saddr: 3, sport: 4, out: 5 } as const;
+const COLUMN = { daddr: COL_DADDR, dport: COL_DPORT, proto: COL_PROTO, saddr: COL_SADDR, sport: COL_SPORT, out: COL_OUT } as const;
 
 export class WasmBatch implements PacketColumns {
   readonly ptr: number;

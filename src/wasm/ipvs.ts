@@ -6,10 +6,9 @@ import {
   SchedulerName, UNKNOWN_SCHED,
 } from "../ipvs";
 import { batchPtr } from "./batch";
+import { NIL } from "../abi";
 import { checkUnheld } from "./holds";
 import { wasm, Words } from "./module";
-
-const NIL = 0xffffffff;
 
 export class WasmService implements IpvsService {
   readonly impl = "ipvs";
