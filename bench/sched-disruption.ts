@@ -10,7 +10,7 @@ import { IP_VS_DH_TAB_SIZE, IP_VS_MH_TAB_SIZE, IP_VS_SH_TAB_SIZE, SchedulerName 
 import { CaseResult } from "../src/report/results";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
-import { Rng } from "../src/workload/rng";
+import { Rng } from "../src/util/rng";
 import { Budget, measure, Progress } from "./harness";
 
 export const DISRUPTION_DESTS = [10, 100, 1000];

@@ -14,7 +14,7 @@ import { WasmKeyedTable } from "../src/wasm/keyed";
 import { WasmRoute } from "../src/wasm/route";
 import { makeServicePorts } from "../src/workload/cluster";
 import { runConnTraffic } from "../src/workload/conns";
-import { Rng } from "../src/workload/rng";
+import { Rng } from "../src/util/rng";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
 import { DISRUPTION_DESTS, disruption } from "./sched-disruption";

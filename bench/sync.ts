@@ -14,6 +14,7 @@ import { newProxier } from "../src/proxy/modes";
 import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
 import { CaseResult } from "../src/report/results";
+import { median } from "../src/util/stats";
 import { Budget, Measured, Progress } from "./harness";
 import { Suite, SuiteOptions, wanted } from "./suite";
 import { buildCluster, Cluster, NewService, newService } from "./sync-cluster";
@@ -160,12 +161,7 @@ function measureScenario(label: string, s: Scenario, budget: Budget): Measured &
   const [task] = bench.runSync();
   const r = task.result;
   if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
-  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: median(s.syncNs) };
-}
-
-function median(xs: readonly number[]): number | undefined {
-  const v = [...xs].sort((a, b) => a - b), m = v.length >> 1;
-  return v.length === 0 ? undefined : v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
 }
 
 /** Endpoints that appear with the change: the new Service's E pods, one pod, or 100. */

@@ -12,7 +12,7 @@ import { NftablesProxier } from "../src/proxy/nftables/proxier";
 import { NftRuleset } from "../src/proxy/nftables/ruleset";
 import { nftServiceChainBase } from "../src/proxy/chain-names";
 import { NftWalker } from "../src/proxy/nftables/walk";
-import { Rng } from "../src/workload/rng";
+import { Rng } from "../src/util/rng";
 
 const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
 const open: { dispose(): void }[] = [];

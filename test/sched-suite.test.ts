@@ -7,7 +7,7 @@ import { disruption, REMOVALS } from "../bench/sched-disruption";
 import { schedTable } from "../bench/sched-table";
 import { Progress } from "../bench/harness";
 import { SchedulerName } from "../src/ipvs";
-import { jain, maxOverMean, percentile } from "../src/report/fairness";
+import { jain, maxOverMean, percentile } from "../src/util/stats";
 import { schedSection } from "../src/report/sched-section";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";

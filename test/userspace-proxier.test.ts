@@ -9,7 +9,7 @@ import { KubeProxy } from "../src/proxy/kube-proxy";
 import { ClusterNetwork, DIAL_RTT_MS, Network } from "../src/proxy/userspace/network";
 import { DIAL_TIMEOUTS_MS, PROXY_PORTS, UserspaceProxier } from "../src/proxy/userspace/proxier";
 import { LoadBalancerRR } from "../src/proxy/userspace/roundrobin";
-import { Rng } from "../src/workload/rng";
+import { Rng } from "../src/util/rng";
 import { Fixture, POD_IP, service, SERVICE_IP } from "./proxy-fixture";
 
 const f = new Fixture(["userspace"]);

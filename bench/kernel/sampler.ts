@@ -3,7 +3,7 @@
 // the tables, undoing a change) runs before and after. A sample past the limit is killed: the case is
 // over the limit, and a larger N of the same curve is not tried (these costs only grow with N).
 import { SvcbenchError } from "../../src/core";
-import { percentile } from "../../src/report/fairness";
+import { median, percentile } from "../../src/util/stats";
 import { Measured } from "../harness";
 import { Ran } from "./netns";
 
@@ -39,7 +39,7 @@ export function summarize(ns: readonly number[]): Measured {
   const mean = s.reduce((a, b) => a + b, 0) / n;
   const sd = n > 1 ? Math.sqrt(s.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return {
-    median_ns: n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2,
+    median_ns: median(s),
     p99_ns: percentile(s, 0.99),
     rme: n > 1 ? (t95(n - 1) * sd / Math.sqrt(n) / mean) * 100 : 0,
     samples: n,

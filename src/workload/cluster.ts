@@ -2,7 +2,7 @@
 // from the default service CIDR 10.96.0.0/12 (kube-apiserver --service-cluster-ip-range),
 // as kubernetes pkg/registry/core/service/ipallocator hands them out at random.
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, ServiceEntry, SvcbenchError } from "../core";
-import { Rng } from "./rng";
+import { Rng } from "../util/rng";
 
 export const SERVICE_CIDR_BASE = 0x0a600000; // 10.96.0.0
 export const SERVICE_CIDR_SIZE = 1 << 20;    // /12

@@ -5,8 +5,8 @@
 // inactconns, and a pod's utilization is the work it was given over its speed.
 import { PacketColumns, ServicePort, SvcbenchError } from "../core";
 import { DROP, IpvsRoute, NO_DEST } from "../ipvs";
-import { jain, maxOverMean, percentile } from "../report/fairness";
-import { Rng } from "./rng";
+import { jain, maxOverMean, percentile } from "../util/stats";
+import { Rng } from "../util/rng";
 
 export interface ConnTraffic {
   /** Work per ms each pod does; pod i is dest id i. */

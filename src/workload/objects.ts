@@ -7,7 +7,7 @@ import { NODE_PORT_RANGE, Protocol, Service, ServiceType } from "../cluster/serv
 import { ClusterStore } from "../cluster/store";
 import { SvcbenchError } from "../core";
 import { makeServicePorts, SERVICE_CIDR_BASE, SERVICE_CIDR_SIZE } from "./cluster";
-import { Rng } from "./rng";
+import { Rng } from "../util/rng";
 
 export interface ClusterShape {
   readonly services: number;

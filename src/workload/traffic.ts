@@ -3,7 +3,7 @@
 // with a chosen share of misses (packets to pods, which KUBE-SERVICES sees too).
 import { PacketColumns, ServiceEntry, SvcbenchError } from "../core";
 import { POD_CIDR_BASE } from "./cluster";
-import { Rng } from "./rng";
+import { Rng } from "../util/rng";
 
 export type Distribution = "uniform" | "zipf";
 

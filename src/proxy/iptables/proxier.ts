@@ -7,7 +7,7 @@ import { DEFAULT_SYNC_PERIOD_MS } from "../sync-runner";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 import { SvcbenchError } from "../../core";
 import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS } from "./render";
 import { IptablesTables } from "./tables";

@@ -5,7 +5,7 @@
 import { MISS } from "../../core";
 import { cidrContains } from "../../cluster/ip";
 import { WasmBatch } from "../../wasm/batch";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 import { Packet } from "../types";
 import { IptRule } from "./rule";
 import { IptablesTables, TableName } from "./tables";

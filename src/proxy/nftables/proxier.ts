@@ -6,7 +6,7 @@
 // map reference go late). What the kernel holds is remembered only once a transaction applied; a
 // failed one leaves it as it was (the next sync is full), a failed stale-chain deletion is retried.
 import { SvcbenchError } from "../../core";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";

@@ -6,7 +6,7 @@
 import { MISS } from "../../core";
 import { cidrContains } from "../../cluster/ip";
 import { WasmBatch } from "../../wasm/batch";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 import { Packet } from "../types";
 import { Expr, Verdict } from "./rule";
 import { NftChain, NftRuleset } from "./ruleset";

@@ -8,7 +8,7 @@ import { EndpointSlice } from "../../cluster/endpointslice";
 import { SvcbenchError } from "../../core";
 import { WatchEvent } from "../../cluster/events";
 import { formatIPv4 } from "../../cluster/ip";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { lproto, sameServicePort, servicePortName, ServicePortInfo } from "../service-port";

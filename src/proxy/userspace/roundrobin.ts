@@ -4,7 +4,7 @@
 // ClientIP affinity remembers a client's endpoint for ttl, unless the caller asks for a reset
 // (after a failed dial), and forgets records of endpoints that went away.
 import { SvcbenchError } from "../../core";
-import { Rng } from "../../workload/rng";
+import { Rng } from "../../util/rng";
 
 interface Affinity {
   endpoint: string;

@@ -1,5 +1,11 @@
-// How evenly load is spread: max over mean, Jain's fairness index (Jain, Chiu & Hawe, DEC-TR-301, 1984),
-// and percentiles.
+// The statistics svcbench uses: median and percentiles of samples, and how evenly load is spread
+// (max over mean, Jain's fairness index: Jain, Chiu & Hawe, DEC-TR-301, 1984).
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for no values. */
+export function median(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b), m = v.length >> 1;
+  return v.length === 0 ? NaN : v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
 
 /** max(x) / mean(x): 1 when all are equal. */
 export function maxOverMean(xs: ArrayLike<number>): number {
