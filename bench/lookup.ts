@@ -166,6 +166,6 @@ export const lookupSuite: Suite = {
   about: `first-packet service lookup per core, N = ${LOOKUP_SIZES.join(", ")} (1M with --full)`,
   file: "lookup.json",
   caseCount: (o) => lookupCaseCount(lookupOptions(o)),
-  run: (o, progress) => runLookup(lookupOptions(o), progress),
+  run: (o, progress) => ({ cases: runLookup(lookupOptions(o), progress), notes: [] }),
   table: lookupTable,
 };

@@ -234,6 +234,6 @@ export const schedSuite: Suite = {
   about: `IPVS scheduler pick at ${PICK_DESTS.join(", ")} dests, conntrack hit vs miss, balance, disruption`,
   file: "sched.json",
   caseCount: (o) => schedCaseCount(schedOptions(o)),
-  run: (o, progress) => runSched(schedOptions(o), progress),
+  run: (o, progress) => ({ cases: runSched(schedOptions(o), progress), notes: [] }),
   table: schedTable,
 };

@@ -15,6 +15,12 @@ export interface SuiteOptions {
   filter?: RegExp;
 }
 
+/** What a suite's run gives: its cases, and notes for under its table (what could not be measured, and why). */
+export interface SuiteRun {
+  cases: CaseResult[];
+  notes: string[];
+}
+
 export interface Suite {
   readonly name: string;
   /** One line for --help. */
@@ -22,7 +28,7 @@ export interface Suite {
   /** The results file it writes in the output folder, e.g. lookup.json. */
   readonly file: string;
   caseCount(o: SuiteOptions): number;
-  run(o: SuiteOptions, progress: Progress): CaseResult[];
+  run(o: SuiteOptions, progress: Progress): SuiteRun;
   /** The table printed after the run. */
   table(cases: CaseResult[]): string;
 }

@@ -16,7 +16,7 @@ import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
 import { CaseResult } from "../src/report/results";
 import { median } from "../src/util/stats";
 import { Budget, Measured, Progress } from "./harness";
-import { Suite, SuiteOptions, wanted } from "./suite";
+import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
 import { buildCluster, Cluster, NewService, newService } from "./sync-cluster";
 import { userspaceDials } from "./sync-dials";
 import { syncTable } from "./sync-table";
@@ -175,12 +175,9 @@ function groups(impls: ProxyMode[]): ProxyMode[][] {
   return [...impls.filter((m) => !m.startsWith("iptables-")).map((m) => [m]), ...(ipt.length > 0 ? [ipt] : [])];
 }
 
-/** Modes that could not run at a size, and why (printed under the table). */
-export const skipped: { impl: string; n: number; endpoints: number; reason: string }[] = [];
-
-export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
-  const cases: CaseResult[] = [];
-  skipped.length = 0;
+/** The cases, and a note for each mode that could not run at a size, and why. */
+export function runSync(o: SyncOptions, progress: Progress): SuiteRun {
+  const cases: CaseResult[] = [], notes: string[] = [];
   for (const [n, e] of shapes(o)) {
     {
       const c = buildCluster(n, e, o.seed);
@@ -196,7 +193,7 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
             // A mode that cannot hold this many Services (userspace: one local port per service port).
             if (!(err instanceof SvcbenchError)) throw err;
             for (const impl of group) for (const name of o.scenarios ?? SYNC_SCENARIOS) progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
-            skipped.push({ impl: group.join(", "), n, endpoints: e, reason: err.message });
+            notes.push(`${group.join(", ")} not measured at N=${n}, E=${e}: ${err.message}`);
             continue;
           }
           const initialMs = performance.now() - t0;
@@ -227,7 +224,7 @@ export function runSync(o: SyncOptions, progress: Progress): CaseResult[] {
     progress.step("sync userspace dial-retries");
     cases.push(userspaceDials(o.sizes[0], o.seed, o.budget));
   }
-  return cases;
+  return { cases, notes };
 }
 
 export const syncSuite: Suite = {
@@ -236,5 +233,5 @@ export const syncSuite: Suite = {
   file: "sync.json",
   caseCount: (o) => syncCaseCount(syncOptions(o)),
   run: (o, progress) => runSync(syncOptions(o), progress),
-  table: (cases) => syncTable(cases) + skipped.map((s) => `\n${s.impl} not measured at N=${s.n}, E=${s.endpoints}: ${s.reason}`).join(""),
+  table: syncTable,
 };

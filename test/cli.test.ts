@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { main } from "../src/cli";
+import { main } from "../bench/cli";
 import { CORE_IMPLS } from "../src/cores";
 import { ResultsFile } from "../src/report/results";
 import { runCommand } from "./run-command";

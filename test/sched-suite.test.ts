@@ -57,7 +57,7 @@ test("a filtered run of the suite gives the cases it counts, well formed, and a 
     sizes: [100], full: false, seed: 3, budget: { time: 2, iterations: 2 }, traffic: DEFAULT_TRAFFIC,
     filter: /^sched\/(mh|mh-ts|conntrack)$/,
   };
-  const cases = schedSuite.run(opts, new Progress(0, false));
+  const { cases } = schedSuite.run(opts, new Progress(0, false));
   assert.equal(cases.length, schedSuite.caseCount(opts));
   const kinds = cases.map((c) => `${c.impl}/${c.scenario ?? "pick"}/${c.n}`);
   for (const k of ["mh/pick/2", "mh-ts/pick/1000", "conntrack/hit/100", "conntrack/miss/100", "mh/balance-capacity/10", "mh/disruption/100"]) {

@@ -10,7 +10,7 @@ import { PROXY_MODES } from "../src/proxy/types";
 test("a small sync run gives every case, in the shared shape, with rules and bytes written", () => {
   const o = { sizes: [50, 400], endpoints: [2, 3], largeEMaxN: 50, seed: 3, budget: { time: 2, iterations: 1 }, impls: [...PROXY_MODES] };
   assert.equal(syncCaseCount(o), 3 * 5 * 3 + 1);
-  const all = runSync(o, new Progress(0, false));
+  const { cases: all } = runSync(o, new Progress(0, false));
   assert.equal(all.length, 46);
   const dial = all.find((c) => c.scenario === "dial-retries")!;
   assert.ok(Number(dial.mean_attempts) > 1 && Number(dial.mean_attempts) < 4, "some dials are refused and retried");

@@ -42,7 +42,7 @@ export function modelCases(n: number, endpoints: number, seed: number, timeMs: n
   const synced = runSync({
     sizes: [n], endpoints: [endpoints], largeEMaxN: Infinity, seed, budget: { time: timeMs, iterations: 1 },
     impls: ["iptables-full", "iptables-partial", "nftables"], scenarios: ["add-pod", "create-service"],
-  }, new Progress(0, false));
+  }, new Progress(0, false)).cases;
   const out: KernelCase[] = [];
   for (const p of PAIRS) {
     const c = synced.find((x) => x.impl === p.impl && x.scenario === p.sync);

@@ -2,9 +2,9 @@
 import type { EndpointSlice } from "../cluster/endpointslice";
 import type { WatchEvent } from "../cluster/events";
 import type { Service } from "../cluster/service";
+import type { ProxyMode } from "../modes";
 
-export const PROXY_MODES = ["userspace", "iptables-full", "iptables-partial", "ipvs", "nftables"] as const;
-export type ProxyMode = (typeof PROXY_MODES)[number];
+export { PROXY_MODES, type ProxyMode } from "../modes";
 
 /** The first packet of a connection, as the node sees it. */
 export interface Packet {

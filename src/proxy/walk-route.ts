@@ -9,8 +9,10 @@ export interface WalkEnd {
   readonly kind: "dnat" | "reject" | "drop" | "pass";
   readonly to?: { ip: number; port: number };
   readonly masq: boolean;
-  /** The first service chain the packet entered. */
+  /** The first service chain the packet entered (KUBE-SVC-…, service-…). */
   readonly serviceChain?: string;
+  /** iptables: the comment of the REJECT or DROP rule that ended it. */
+  readonly comment?: string;
 }
 
 /** rejected: the service a REJECT rule names, when it names one. */

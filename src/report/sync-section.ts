@@ -1,6 +1,6 @@
 // The sync suite in REPORT.md: findings (issue 5's targets among them), per-scenario tables end to end
 // and proxier.sync alone, what each sync wrote, fits and a chart.
-import { PROXY_MODES } from "../proxy/types";
+import { PROXY_MODES } from "../modes";
 import { ChartSpec, logLogLines } from "./charts";
 import { Fit } from "./fit";
 import { mdTable, num, x } from "./markdown";

@@ -7,20 +7,11 @@ import { cidrContains } from "../../cluster/ip";
 import { WasmBatch } from "../../wasm/batch";
 import { Rng } from "../../util/rng";
 import { Packet } from "../types";
+import { WalkEnd } from "../walk-route";
 import { IptRule } from "./rule";
 import { IptablesTables, TableName } from "./tables";
 
 export const MASQUERADE_MARK = 0x4000;
-
-export interface Verdict {
-  kind: "dnat" | "reject" | "drop" | "pass";
-  to?: { ip: number; port: number };
-  masq: boolean;
-  /** The first KUBE-SVC- chain the packet entered. */
-  serviceChain?: string;
-  /** The comment of the REJECT or DROP rule that ended it. */
-  comment?: string;
-}
 
 interface State {
   mark: number;
@@ -39,7 +30,7 @@ export class IptablesWalker {
 
   constructor(private readonly tables: IptablesTables, private readonly rng: Rng, private readonly isLocal: (addr: number) => boolean) {}
 
-  route(p: Packet, now: number): Verdict {
+  route(p: Packet, now: number): WalkEnd {
     const s: State = { mark: 0 };
     const end = this.kubeServices(p, s, now);
     const masq = (s.mark & MASQUERADE_MARK) !== 0;

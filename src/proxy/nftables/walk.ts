@@ -8,17 +8,9 @@ import { cidrContains } from "../../cluster/ip";
 import { WasmBatch } from "../../wasm/batch";
 import { Rng } from "../../util/rng";
 import { Packet } from "../types";
+import { WalkEnd } from "../walk-route";
 import { Expr, Verdict } from "./rule";
 import { NftChain, NftRuleset } from "./ruleset";
-
-export interface NftOutcome {
-  kind: "dnat" | "reject" | "drop" | "pass";
-  to?: { ip: number; port: number };
-  masq: boolean;
-  /** The first "service-…" chain the packet entered. */
-  serviceChain?: string;
-  /** The no-endpoint map element's chain, when a reject came from one. */
-}
 
 interface State {
   mark: number;
@@ -56,7 +48,7 @@ export class NftWalker {
     return list;
   }
 
-  route(p: Packet, now: number): NftOutcome {
+  route(p: Packet, now: number): WalkEnd {
     const s: State = { mark: 0 };
     let pkt = p;
     for (const c of this.base("prerouting")) {

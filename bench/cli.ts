@@ -1,16 +1,16 @@
 // The svcbench command: runs the chosen suites, prints their tables, and writes the results set
 // (per-suite JSON, report.json, REPORT.md, charts/) only once everything has been measured.
 import path from "node:path";
-import { DEFAULT_BUDGET, Progress } from "../bench/harness";
-import { SuiteOptions } from "../bench/suite";
-import { SUITE_FILES, SUITES } from "../bench/suites";
-import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "./cli/flags";
-import { checkComparable, compare, readResultsFile, summarize } from "./report/compare";
-import { buildReport, keptSuites, reportFiles, writeFiles } from "./report/report";
-import { ResultsFile, runEnv } from "./report/results";
-import { formatTable, fmtNs } from "./report/table";
-import { MAX_SERVICES } from "./workload/cluster";
-import { DEFAULT_TRAFFIC } from "./workload/traffic";
+import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "../src/cli/flags";
+import { checkComparable, compare, readResultsFile, summarize } from "../src/report/compare";
+import { buildReport, keptSuites, reportFiles, writeFiles } from "../src/report/report";
+import { ResultsFile, runEnv } from "../src/report/results";
+import { formatTable, fmtNs } from "../src/report/table";
+import { MAX_SERVICES } from "../src/workload/cluster";
+import { DEFAULT_TRAFFIC } from "../src/workload/traffic";
+import { DEFAULT_BUDGET, Progress } from "./harness";
+import { SuiteOptions } from "./suite";
+import { SUITE_FILES, SUITES } from "./suites";
 
 const HELP = `svcbench — what a Kubernetes Service costs on a node, per packet and per change
 
@@ -104,8 +104,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   if (total === 0 && !reportOnly) throw new UsageError(`--filter "${str(f, "filter")}" matches no case`);
   const progress = new Progress(total, !json && io.stdout.isTTY === true && io.stderr.isTTY === true);
   const env = runEnv(opts.seed, { traffic: opts.traffic, time_ms: opts.budget.time, full: opts.full, ...(opts.filter && { filter: opts.filter.source }) });
-  const fresh = new Map<string, { file: string; results: ResultsFile }>();
-  for (const s of suites) fresh.set(s.name, { file: s.file, results: { env, cases: s.run(opts, progress) } });
+  const fresh = new Map<string, { file: string; results: ResultsFile; notes: string[] }>();
+  for (const s of suites) {
+    const { cases, notes } = s.run(opts, progress);
+    fresh.set(s.name, { file: s.file, results: { env, cases }, notes });
+  }
   progress.done();
 
   const current: ResultsFile = { env, cases: [...fresh.values()].flatMap((x) => x.results.cases) };
@@ -126,7 +129,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
     io.stdout.write(JSON.stringify(report, null, 2) + "\n");
     return;
   }
-  for (const s of suites) io.stdout.write(`${s.table(fresh.get(s.name)!.results.cases)}\n\n`);
+  for (const s of suites) {
+    const { results, notes } = fresh.get(s.name)!;
+    io.stdout.write(`${s.table(results.cases)}${notes.map((n) => `\n${n}`).join("")}\n\n`);
+  }
   if (comparison) {
     io.stdout.write(`against ${baselineFile} (noise threshold ${threshold}%):\n` + formatTable(
       ["suite", "impl", "N", "case", "baseline", "now", "change", "verdict"],
