@@ -166,6 +166,10 @@ export const lookupSuite: Suite = {
   about: `first-packet service lookup per core, N = ${LOOKUP_SIZES.join(", ")} (1M with --full)`,
   file: "lookup.json",
   caseCount: (o) => lookupCaseCount(lookupOptions(o)),
+  sizes: (o) => {
+    const l = lookupOptions(o);
+    return [...new Set([...(l.impls.length > 0 || l.roofline ? l.sizes : []), ...(l.batchSweep && l.sizes.length > 0 ? [sweepSize(l.sizes)] : [])])];
+  },
   run: (o, progress) => runLookup(lookupOptions(o), progress),
   table: lookupTable,
 };

@@ -17,7 +17,7 @@ import { CaseResult } from "../src/report/results";
 import { Budget, Measured, Progress } from "./harness";
 import { Suite, SuiteOptions, wanted } from "./suite";
 import { buildCluster, Cluster, NewService, newService } from "./sync-cluster";
-import { userspaceDials } from "./sync-dials";
+import { DIAL_MAX_N, userspaceDials } from "./sync-dials";
 import { syncTable } from "./sync-table";
 
 export { buildCluster, newService } from "./sync-cluster";
@@ -239,6 +239,11 @@ export const syncSuite: Suite = {
   about: "ns from a change (new Service, one more pod, 100 pods) to rules applied, per proxy mode and N",
   file: "sync.json",
   caseCount: (o) => syncCaseCount(syncOptions(o)),
+  sizes: (o) => {
+    const s = syncOptions(o);
+    const dials = s.impls.includes("userspace") && s.sizes.length > 0 ? [Math.min(s.sizes[0], DIAL_MAX_N)] : [];
+    return [...new Set([...(s.impls.length > 0 ? shapes(s).map(([n]) => n) : []), ...dials])];
+  },
   run: (o, progress) => runSync(syncOptions(o), progress),
   table: (cases) => syncTable(cases) + skipped.map((s) => `\n${s.impl} not measured at N=${s.n}, E=${s.endpoints}: ${s.reason}`).join(""),
 };

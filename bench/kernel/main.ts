@@ -4,7 +4,8 @@
 import os from "node:os";
 import path from "node:path";
 import { intFlag, numberFlag, parseFlags, runMain, sizesFlag } from "../../src/cli/flags";
-import { buildReport, keptSuites, reportFiles, writeFiles } from "../../src/report/report";
+import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../../src/report/report";
+import { checkEntries, cleanLeftovers, prepareOut } from "../../src/report/results-set";
 import { ResultsFile, runEnv } from "../../src/report/results";
 import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
@@ -58,7 +59,9 @@ runMain(async () => {
   };
   const connects = intFlag("connects", str(f, "connects"), DEFAULT_CONNECTS, 1, 5000);
   const seed = intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff);
-  const outDir = path.resolve(str(f, "out") ?? "results");
+  const outDir = prepareOut(str(f, "out") ?? "results");
+  for (const line of cleanLeftovers(outDir)) process.stderr.write(`svcbench: ${line}\n`);
+  checkEntries(outDir, setEntries([SUITE_FILES.kernel]));
   preflight();
 
   const opts = { sizes, seed, sampling, connects, model: f["skip-model"] !== true };
@@ -78,6 +81,6 @@ runMain(async () => {
   });
   const results: ResultsFile = { env, cases: run.cases };
   const all = new Map([...keptSuites(outDir, ["kernel"], SUITE_FILES), ["kernel", results] as const]);
-  writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
+  await writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
   process.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, report.json, REPORT.md, charts/\n`);
 });
