@@ -10,6 +10,7 @@ import { ResultsFile, runEnv } from "../../src/report/results";
 import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
 import { deleteAll } from "./netns";
+import { cleanDeadRuns } from "./resources";
 import { DEFAULT_CONNECTS, DEFAULT_SAMPLING, KERNEL_ENDPOINTS, KERNEL_FULL_SIZES, KERNEL_SIZES, kernelStepCount, runKernel, SETUP_LIMIT_FACTOR } from "./run";
 import { kernelTable } from "./table";
 import { preflight, toolVersions } from "./tools";
@@ -63,6 +64,8 @@ runMain(async () => {
   for (const line of cleanLeftovers(outDir)) process.stderr.write(`svcbench: ${line}\n`);
   checkEntries(outDir, setEntries([SUITE_FILES.kernel]));
   preflight();
+  const cleaned = cleanDeadRuns();
+  if (cleaned.length > 0) process.stderr.write(`svcbench: ${cleaned.join("; ")}\n`);
 
   const opts = { sizes, seed, sampling, connects, model: f["skip-model"] !== true };
   const tty = process.stderr.isTTY === true;
