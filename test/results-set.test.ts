@@ -84,19 +84,21 @@ test("SIGINT, SIGTERM or SIGHUP during the swap: the swap finishes, then exit 12
 });
 
 test("a real process signalled during the swap writes the whole set and exits 128+n", async () => {
-  const dir = oldSet();
-  const script = `
-    const { writeSet } = require(${JSON.stringify(path.join(__dirname, "..", "src", "report", "results-set.ts"))});
-    const files = new Map(${JSON.stringify([...NEW])});
-    writeSet(${JSON.stringify(dir)}, files, { beforeSwap: (e, i) => { if (i === 2) process.kill(process.pid, "SIGTERM"); } })
-      .then(() => { process.stdout.write("returned"); });`;
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  child.stdout.on("data", (d) => { stdout += d; });
-  const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-  assert.equal(code, 143);
-  assert.equal(stdout, "", "it exits before going on");
-  assert.deepEqual(sorted(tree(dir)), sorted(withKept(NEW)));
+  await Promise.all(([["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const).map(async ([sig, want]) => {
+    const dir = oldSet();
+    const script = `
+      const { writeSet } = require(${JSON.stringify(path.join(__dirname, "..", "src", "report", "results-set.ts"))});
+      const files = new Map(${JSON.stringify([...NEW])});
+      writeSet(${JSON.stringify(dir)}, files, { beforeSwap: (e, i) => { if (i === 2) process.kill(process.pid, "${sig}"); } })
+        .then(() => { process.stdout.write("returned"); });`;
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => { stdout += d; });
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    assert.equal(code, want, sig);
+    assert.equal(stdout, "", "it exits before going on");
+    assert.deepEqual(sorted(tree(dir)), sorted(withKept(NEW)), sig);
+  }));
 });
 
 test("a full disk while writing leaves the old set byte for byte (a 64 KiB tmpfs)", async (t) => {
