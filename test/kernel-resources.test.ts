@@ -7,10 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { cleanDeadRuns, heldResources, journalDir, record, removeAll } from "../bench/kernel/resources";
 
+// Journals go to a folder of this test's own (read at each call).
 process.env.SVCBENCH_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-run-"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { cleanDeadRuns, heldResources, journalDir, record, removeAll } = require("../bench/kernel/resources") as typeof import("../bench/kernel/resources");
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-res-"));
 
