@@ -101,7 +101,7 @@ runMain(async () => {
   checkEntries(outDir, setEntries(suites.map((s) => s.file)));
   const baselineFile = str(f, "baseline");
   const baseline = baselineFile === undefined ? undefined
-    : readBaseline(baselineFile, { seed: opts.seed, suites: suites.map((s) => ({ name: s.name, sizes: s.sizes(opts) })) });
+    : readBaseline(baselineFile, { seed: opts.seed, suites: suites.map((s) => ({ name: s.name, sizes: s.sizes?.(opts) ?? [] })) });
   const json = f.json === true;
 
   const total = suites.reduce((s, x) => s + x.caseCount(opts), 0);

@@ -18,7 +18,7 @@ import { DEFAULT_TRAFFIC } from "../src/workload/traffic";
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-refuse-"));
 const opts = (o: Partial<SuiteOptions> = {}): SuiteOptions => ({ full: false, seed: 1, budget: DEFAULT_BUDGET, traffic: DEFAULT_TRAFFIC, ...o });
 const plan = (o: SuiteOptions, names = SUITES.map((s) => s.name)): RunPlan =>
-  ({ seed: o.seed, suites: SUITES.filter((s) => names.includes(s.name)).map((s) => ({ name: s.name, sizes: s.sizes(o) })) });
+  ({ seed: o.seed, suites: SUITES.filter((s) => names.includes(s.name)).map((s) => ({ name: s.name, sizes: s.sizes!(o) })) });
 const kase = (suite: string, n: number, median_ns: unknown = 10): CaseResult =>
   ({ suite, impl: "x", n, median_ns, p99_ns: 20, rme: 1, samples: 3 }) as CaseResult;
 
@@ -31,10 +31,10 @@ function baselineFile(seed: number, cases: CaseResult[], raw?: (json: string) =>
 
 test("each suite states before running the sizes its cases will have", () => {
   const o = opts({ sizes: [10, 100] });
-  assert.deepEqual(SUITES.find((s) => s.name === "lookup")!.sizes(o), [10, 100]);
-  assert.deepEqual(SUITES.find((s) => s.name === "sync")!.sizes(o), [10, 100]);
-  assert.ok(SUITES.find((s) => s.name === "sched")!.sizes(o).includes(100));
-  assert.deepEqual(SUITES.find((s) => s.name === "lookup")!.sizes(opts({ sizes: [10], filter: /^nothing$/ })), []);
+  assert.deepEqual(SUITES.find((s) => s.name === "lookup")!.sizes!(o), [10, 100]);
+  assert.deepEqual(SUITES.find((s) => s.name === "sync")!.sizes!(o), [10, 100]);
+  assert.ok(SUITES.find((s) => s.name === "sched")!.sizes!(o).includes(100));
+  assert.deepEqual(SUITES.find((s) => s.name === "lookup")!.sizes!(opts({ sizes: [10], filter: /^nothing$/ })), []);
 });
 
 test("a baseline of another seed, other sizes, a missing suite, or a median that is not finite and positive is refused by name", () => {
