@@ -32,10 +32,13 @@ export const IPPROTO_SCTP: u32 = 132;
   return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
-/** proto and port in one word, as the rule's "-p proto --dport port" pair. */
+/**
+ * proto and port in one word, as the rule's "-p proto --dport port" pair. A packet's port past 65535
+ * or proto past 255 gets NIL, which no entry holds (entries are checked first), so it never aliases one.
+ */
 // @ts-ignore: decorator
 @inline export function portProto(port: u32, proto: u32): u32 {
-  return (proto << 16) | (port & 0xffff);
+  return port > 0xffff || proto > 0xff ? NIL : (proto << 16) | port;
 }
 
 const MAX_PAGES: i32 = 65536; // wasm32: 4 GiB

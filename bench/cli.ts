@@ -2,8 +2,9 @@
 // (per-suite JSON, report.json, REPORT.md, charts/) only once everything has been measured.
 import path from "node:path";
 import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "../src/cli/flags";
-import { checkComparable, compare, readResultsFile, summarize } from "../src/report/compare";
-import { buildReport, keptSuites, reportFiles, writeFiles } from "../src/report/report";
+import { checkComparable, compare, readBaseline, summarize } from "../src/report/compare";
+import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../src/report/report";
+import { checkEntries, cleanLeftovers, prepareOut } from "../src/report/results-set";
 import { ResultsFile, runEnv } from "../src/report/results";
 import { formatTable, fmtNs } from "../src/report/table";
 import { MAX_SERVICES } from "../src/workload/cluster";
@@ -38,7 +39,8 @@ Flags:
   -h, --help        this text
 
 Results: DIR/<suite>.json, DIR/report.json, DIR/REPORT.md and DIR/charts/*.svg, written only
-after every case has run, each file replaced atomically; an interrupted run changes nothing.
+after every case has run, as one set: all of it is replaced or none. Ctrl-C, SIGTERM or SIGHUP
+while measuring changes nothing; during the write, the set is finished first (then exit 128+n).
 `;
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -94,10 +96,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   const suites = reportOnly ? [] : chosenSuites(f);
   const opts = suiteOptions(f);
   const threshold = numberFlag("threshold", str(f, "threshold"), 2, 0, 1000);
-  const outDir = path.resolve(str(f, "out") ?? "results");
+  // The output folder and the baseline are checked before measuring anything: a bad one fails fast and changes nothing.
+  const outDir = prepareOut(str(f, "out") ?? "results");
+  for (const line of cleanLeftovers(outDir)) io.stderr.write(`svcbench: ${line}\n`);
+  checkEntries(outDir, setEntries(suites.map((s) => s.file)));
   const baselineFile = str(f, "baseline");
-  // Read the baseline before measuring anything: a bad one fails fast and changes nothing.
-  const baseline = baselineFile === undefined ? undefined : readResultsFile(baselineFile);
+  const baseline = baselineFile === undefined ? undefined
+    : readBaseline(baselineFile, { seed: opts.seed, suites: suites.map((s) => ({ name: s.name, sizes: s.sizes?.(opts) ?? [] })) });
   const json = f.json === true;
 
   const total = suites.reduce((s, x) => s + x.caseCount(opts), 0);
@@ -123,7 +128,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   // A rebuilt report speaks for the newest run it holds.
   const newest = [...all.values()].map((r) => r.env).sort((a, b) => b.date.localeCompare(a.date))[0];
   const report = buildReport(reportOnly ? newest : env, all, comparison);
-  writeFiles(outDir, await reportFiles(report, fresh));
+  await writeFiles(outDir, await reportFiles(report, fresh));
 
   if (json) {
     io.stdout.write(JSON.stringify(report, null, 2) + "\n");

@@ -234,6 +234,11 @@ export const schedSuite: Suite = {
   about: `IPVS scheduler pick at ${PICK_DESTS.join(", ")} dests, conntrack hit vs miss, balance, disruption`,
   file: "sched.json",
   caseCount: (o) => schedCaseCount(schedOptions(o)),
+  sizes: (o) => {
+    const s = schedOptions(o);
+    return [...new Set([...(s.picks.length > 0 ? PICK_DESTS : []), ...(s.conntrack.length > 0 ? s.conntrackSizes : []),
+      ...(s.balance.length > 0 ? [BALANCE_PODS] : []), ...(s.disruption.length > 0 ? DISRUPTION_DESTS : [])])];
+  },
   run: (o, progress) => ({ cases: runSched(schedOptions(o), progress), notes: [] }),
   table: schedTable,
 };

@@ -28,6 +28,11 @@ export interface Suite {
   /** The results file it writes in the output folder, e.g. lookup.json. */
   readonly file: string;
   caseCount(o: SuiteOptions): number;
+  /**
+   * The N of the cases it will report (none: it has no case), known before running: --baseline is
+   * checked against them up front (a suite without it is checked only once it has run).
+   */
+  sizes?(o: SuiteOptions): number[];
   run(o: SuiteOptions, progress: Progress): SuiteRun;
   /** The table printed after the run. */
   table(cases: CaseResult[]): string;

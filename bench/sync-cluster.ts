@@ -28,24 +28,29 @@ export interface NewService {
   delete(): void;
 }
 
-/** A new Service named name in namespace "bench", on a free ClusterIP, with e pods of its own. */
+/**
+ * A new Service named name in namespace "bench", on a free ClusterIP, with e pods of its own. Its
+ * addresses are drawn once, here: adding it again after delete() brings back the very same objects.
+ */
 export function newService(c: Cluster, name: string, e: number): NewService {
   const { store, workload: w } = c;
-  const pods: string[] = [];
+  const ips = Array.from({ length: e }, () => w.podIPs.take()), clusterIP = w.freeClusterIP();
+  const pods = ips.map((ip, i) => ({ name: `${name}-${i}`, ip }));
+  const added: string[] = [];
   return {
     addPods: () => {
-      for (let i = 0; i < e; i++) {
-        pods.push(`${name}-${i}`);
-        store.createPod({ namespace: "bench", name: `${name}-${i}`, labels: { app: name }, ip: w.podIPs.take(), ready: true });
+      for (const p of pods) {
+        store.createPod({ namespace: "bench", name: p.name, labels: { app: name }, ip: p.ip, ready: true });
+        added.push(p.name);
       }
     },
     addService: () => store.createService({
-      namespace: "bench", name, type: "ClusterIP", clusterIP: w.freeClusterIP(),
+      namespace: "bench", name, type: "ClusterIP", clusterIP,
       ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: name },
     }),
     delete: () => {
       store.deleteService("bench", name);
-      for (const p of pods.splice(0)) store.deletePod("bench", p);
+      for (const p of added.splice(0)) store.deletePod("bench", p);
     },
   };
 }

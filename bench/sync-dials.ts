@@ -18,7 +18,7 @@ export const DIAL_PODS = 10;
 export const DIAL_REFUSING = 3;
 const DIAL_CONNECTS = 2000;
 /** The dial case needs a cluster the userspace proxier can hold; its cost does not depend on N. */
-const DIAL_MAX_N = 1000;
+export const DIAL_MAX_N = 1000;
 
 /**
  * userspace dial retries: DIAL_PODS ready pods of which DIAL_REFUSING refuse; ns per connection

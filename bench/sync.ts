@@ -17,8 +17,8 @@ import { CaseResult } from "../src/report/results";
 import { median } from "../src/util/stats";
 import { Budget, Measured, Progress } from "./harness";
 import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
-import { buildCluster, Cluster, NewService, newService } from "./sync-cluster";
-import { userspaceDials } from "./sync-dials";
+import { buildCluster, Cluster, newService } from "./sync-cluster";
+import { DIAL_MAX_N, userspaceDials } from "./sync-dials";
 import { syncTable } from "./sync-table";
 
 export { buildCluster, newService } from "./sync-cluster";
@@ -94,17 +94,24 @@ interface Scenario {
   timed: boolean;
 }
 
+/** FNV-1a of a case's identity: which Service a case's extra pods join, the same in every run of the seed. */
+function caseHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /**
+ * One case's change and its undo. Every sample makes the very same objects (named and addressed from
+ * the seed and the case, drawn once): each sample does the same work and reports the same counts.
  * deferUndo: the undo's events are delivered but its sync is left to the next timed sync. Only for
  * iptables full sync, whose work is the whole ruleset whichever Services changed, so folding one
  * more change into a sync does not change what it costs; it halves the wall time of the slowest cases.
  */
-function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, deferUndo: boolean): Scenario {
+function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, deferUndo: boolean, id: string): Scenario {
   const { store, workload: w } = c;
-  let k = 0, next = 0;
-  const pods: { namespace: string; name: string }[] = [];
   const s: Scenario = {
-    prepare: () => { kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; k++; }, // tokens for the next sync; a deferred undo stays pending
+    prepare: () => { kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; }, // tokens for the next sync; a deferred undo stays pending
     act: () => {},
     undo: () => {},
     syncNs: [],
@@ -116,34 +123,29 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
     if (stats && s.timed) s.syncNs.push(kp.lastSyncNs); // userspace endpoint changes need no sync
   };
   const undoSync = () => { if (!deferUndo) kp.flush(); };
-  const dropPods = () => {
-    for (const p of pods.splice(0)) store.deletePod(p.namespace, p.name);
-  };
   switch (name) {
     case "create-service": {
-      let svc: NewService | undefined;
+      const svc = newService(c, "new", e);
       s.prepare = () => {
         kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; // tokens for the next sync; a deferred undo stays pending
-        svc = newService(c, `new-${++k}`, e);
         svc.addPods();
       };
-      s.act = () => { svc!.addService(); sync(); };
-      s.undo = () => { svc!.delete(); undoSync(); };
+      s.act = () => { svc.addService(); sync(); };
+      s.undo = () => { svc.delete(); undoSync(); };
       break;
     }
     case "add-pod":
     case "burst-100": {
-      const count = name === "add-pod" ? 1 : BURST;
+      const count = name === "add-pod" ? 1 : BURST, first = caseHash(id) % w.services.length;
+      const pods = Array.from({ length: count }, (_, i) => w.pod((first + i) % w.services.length, `extra-${i}`));
       s.act = () => {
-        for (let i = 0; i < count; i++) {
-          const j = next++ % w.services.length;
-          const pod = w.pod(j, `extra-${k}-${i}`);
-          store.createPod(pod);
-          pods.push(pod);
-        }
+        for (const pod of pods) store.createPod(pod);
         sync();
       };
-      s.undo = () => { dropPods(); undoSync(); };
+      s.undo = () => {
+        for (const pod of pods) store.deletePod(pod.namespace, pod.name);
+        undoSync();
+      };
       break;
     }
   }
@@ -157,7 +159,9 @@ function measureScenario(label: string, s: Scenario, budget: Budget): Measured &
     warmup: true, warmupIterations: 1, warmupTime: 0,
     setup: (_task, mode) => { s.timed = mode === "run"; },
   });
-  bench.add(label, () => s.act(), { beforeEach: () => s.prepare(), afterEach: () => s.undo() });
+  // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a prepared act runs.
+  let prepared = false;
+  bench.add(label, () => { if (prepared) { prepared = false; s.act(); } }, { beforeEach: () => { s.prepare(); prepared = true; }, afterEach: () => s.undo() });
   const [task] = bench.runSync();
   const r = task.result;
   if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
@@ -201,7 +205,7 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun {
             if (proxier instanceof IptablesProxier) proxier.partial = impl === "iptables-partial";
             for (const name of o.scenarios ?? SYNC_SCENARIOS) {
               progress.step(`sync ${impl} ${name} N=${n} E=${e}`);
-              const s = scenario(name, c, kp, e, impl === "iptables-full");
+              const s = scenario(name, c, kp, e, impl === "iptables-full", `${o.seed}/${impl}/${name}/${n}/${e}`);
               const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget);
               cases.push({
                 suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
@@ -232,6 +236,11 @@ export const syncSuite: Suite = {
   about: "ns from a change (new Service, one more pod, 100 pods) to rules applied, per proxy mode and N",
   file: "sync.json",
   caseCount: (o) => syncCaseCount(syncOptions(o)),
+  sizes: (o) => {
+    const s = syncOptions(o);
+    const dials = s.impls.includes("userspace") && s.sizes.length > 0 ? [Math.min(s.sizes[0], DIAL_MAX_N)] : [];
+    return [...new Set([...(s.impls.length > 0 ? shapes(s).map(([n]) => n) : []), ...dials])];
+  },
   run: (o, progress) => runSync(syncOptions(o), progress),
   table: syncTable,
 };

@@ -94,7 +94,36 @@ export interface RuleChain extends ServiceLookup {
   append(rule: ServiceEntry): void;
 }
 
-export function validServicePort(k: ServicePort): boolean {
-  return (SERVICE_PROTOCOLS as readonly number[]).includes(k.proto) &&
-    Number.isInteger(k.port) && k.port >= 0 && k.port <= 0xffff;
+/**
+ * The largest target a table stores: the three values above it are answers, not targets (MISS here,
+ * NO_DEST and DROP in ipvs.ts), so a stored one would read back as a miss or a drop.
+ */
+export const MAX_TARGET = 0xfffffffc;
+
+const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+
+/** What is wrong with a service port's key, naming the field (undefined: nothing). */
+export function servicePortProblem(k: ServicePort): SvcbenchError | undefined {
+  if (!isU32(k.addr)) return new SvcbenchError(`addr must be an integer in 0..4294967295 (an IPv4 address), got ${String(k.addr)}`, Result.BAD_ARG);
+  if (!Number.isInteger(k.port) || k.port < 0 || k.port > 0xffff) {
+    return new SvcbenchError(`port must be an integer in 0..65535, got ${String(k.port)}`, Result.BAD_PROTO);
+  }
+  if (!(SERVICE_PROTOCOLS as readonly unknown[]).includes(k.proto)) {
+    return new SvcbenchError(`proto must be TCP (6), UDP (17) or SCTP (132), got ${String(k.proto)}`, Result.BAD_PROTO);
+  }
+  return undefined;
+}
+
+/** Refuses a key outside its fields' ranges, every core alike (WASM wrappers and TS twins): what names the call. */
+export function checkServicePort(k: ServicePort, what: string): void {
+  const bad = servicePortProblem(k);
+  if (bad) throw new SvcbenchError(`${what}: ${bad.message}`, bad.code);
+}
+
+/** checkServicePort, and a target that is an integer in 0..MAX_TARGET. */
+export function checkServiceEntry(e: ServiceEntry, what: string): void {
+  checkServicePort(e, what);
+  if (!isU32(e.target) || e.target > MAX_TARGET) {
+    throw new SvcbenchError(`${what}: target must be an integer in 0..${MAX_TARGET} (above are the MISS, NO_DEST and DROP answers), got ${String(e.target)}`, Result.BAD_ARG);
+  }
 }

@@ -101,7 +101,7 @@ test("a malformed baseline is refused before anything runs, and earlier results 
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   fs.writeFileSync(path.join(out, "report.json"), "{ broken");
   const r = await run(["--sizes", "10", "--time", "1", "--out", out, "--baseline", path.join(out, "report.json")]);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   assert.match(r.stderr, /^svcbench: baseline .*report\.json is not valid JSON/);
   assert.deepEqual(fs.readdirSync(out), ["report.json"]);
   assert.equal(fs.readFileSync(path.join(out, "report.json"), "utf8"), "{ broken");

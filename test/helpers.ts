@@ -17,9 +17,15 @@ export const arbWideEntry: fc.Arbitrary<ServiceEntry> = fc.record({
 });
 
 export interface Packet { daddr: number; dport: number; proto: number }
-/** Packets that hit one of the entries, or miss (other address, port or protocol, ICMP included). */
+/**
+ * Packets that hit one of the entries, or miss (other address, port or protocol, ICMP included, and a
+ * port or protocol past its range that would alias a real one modulo 2^16: 80 + 65536, 6 + 65536).
+ */
 export const arbPacketFor = (entries: readonly ServiceEntry[]): fc.Arbitrary<Packet> => {
-  const miss = fc.record({ daddr: arbAddr, dport: arbPort, proto: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, 1) });
+  const miss = fc.record({
+    daddr: arbAddr, dport: fc.oneof(arbPort, fc.constantFrom(80 + 65536, 0xffffffff)),
+    proto: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, 1, IPPROTO_TCP + 65536),
+  });
   if (entries.length === 0) return miss;
   const hit = fc.constantFrom(...entries).map((e) => ({ daddr: e.addr, dport: e.port, proto: e.proto }));
   return fc.oneof(hit, miss);

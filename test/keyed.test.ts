@@ -107,8 +107,8 @@ for (const kind of KINDS) {
   test(`${kind}: a protocol a Service cannot carry is refused by name`, () => {
     const t = new WasmKeyedTable(kind);
     try {
-      assert.throws(() => t.insert({ addr: 1, port: 80, proto: 1, target: 0 }), /TCP \(6\), UDP \(17\) or SCTP \(132\)/);
-      assert.throws(() => t.insert({ addr: 1, port: 70000, proto: 6, target: 0 }), /port in 0\.\.65535/);
+      assert.throws(() => t.insert({ addr: 1, port: 80, proto: 1, target: 0 }), /proto must be TCP \(6\), UDP \(17\) or SCTP \(132\), got 1/);
+      assert.throws(() => t.insert({ addr: 1, port: 70000, proto: 6, target: 0 }), /port must be an integer in 0\.\.65535, got 70000/);
       assert.equal(t.size, 0);
     } finally {
       t.dispose();

@@ -6,6 +6,7 @@ import { CLUSTER_CIDR, formatCidr, formatIPv4, NODE_IP } from "../../src/cluster
 import { SvcbenchError } from "../../src/core";
 import { SERVICE_CIDR_BASE } from "../../src/workload/cluster";
 import { Netns } from "./netns";
+import { record } from "./resources";
 
 /** The node's address is the one kube-proxy's rules know (NODE_IP); the pods host sits beside it. */
 const NODE_ADDR = formatIPv4(NODE_IP);
@@ -27,6 +28,7 @@ export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
   const pods = await Netns.create("pods");
   const hosts = { node, pods, delete: async () => { await node.delete(); await pods.delete(); } };
   try {
+    record({ kind: "link", name: "veth-node", netns: node.name });
     await node.must("ip", ["link", "add", "veth-node", "type", "veth", "peer", "name", "veth-pods", "netns", pods.name]);
     await node.must("ip", ["addr", "add", `${NODE_ADDR}/24`, "dev", "veth-node"]);
     await node.must("ip", ["link", "set", "veth-node", "up"]);

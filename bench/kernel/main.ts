@@ -4,11 +4,13 @@
 import os from "node:os";
 import path from "node:path";
 import { intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag } from "../../src/cli/flags";
-import { buildReport, keptSuites, reportFiles, writeFiles } from "../../src/report/report";
+import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../../src/report/report";
+import { checkEntries, cleanLeftovers, prepareOut } from "../../src/report/results-set";
 import { ResultsFile, runEnv } from "../../src/report/results";
 import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
 import { deleteAll } from "./netns";
+import { cleanDeadRuns } from "./resources";
 import { DEFAULT_CONNECTS, DEFAULT_SAMPLING, KERNEL_ENDPOINTS, KERNEL_FULL_SIZES, KERNEL_SIZES, kernelStepCount, runKernel, SETUP_LIMIT_FACTOR } from "./run";
 import { kernelTable } from "./table";
 import { preflight, toolVersions } from "./tools";
@@ -59,8 +61,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   };
   const connects = intFlag("connects", str(f, "connects"), DEFAULT_CONNECTS, 1, 5000);
   const seed = intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff);
-  const outDir = path.resolve(str(f, "out") ?? "results");
+  const outDir = prepareOut(str(f, "out") ?? "results");
+  for (const line of cleanLeftovers(outDir)) io.stderr.write(`svcbench: ${line}\n`);
+  checkEntries(outDir, setEntries([SUITE_FILES.kernel]));
   preflight();
+  const cleaned = cleanDeadRuns();
+  if (cleaned.length > 0) io.stderr.write(`svcbench: ${cleaned.join("; ")}\n`);
 
   const opts = { sizes, seed, sampling, connects, model: f["skip-model"] !== true };
   const tty = io.stderr.isTTY === true;
@@ -79,7 +85,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   });
   const results: ResultsFile = { env, cases: run.cases };
   const all = new Map([...keptSuites(outDir, ["kernel"], SUITE_FILES), ["kernel", results] as const]);
-  writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
+  await writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
   io.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, report.json, REPORT.md, charts/\n`);
 }
 

@@ -1,7 +1,9 @@
-// Private network namespaces for the kernel suite: every rule and packet stays inside them, and
-// each one is deleted at the end, on error, and on Ctrl-C or SIGTERM (ip netns add / delete).
-import { spawn, spawnSync } from "node:child_process";
+// Private network namespaces for the kernel suite: every rule and packet stays inside them. Each is
+// recorded before `ip netns add` (resources.ts), so it is deleted at the end, on error, on SIGINT,
+// SIGTERM or SIGHUP, and by the next run after a SIGKILL.
+import { spawn } from "node:child_process";
 import { SvcbenchError } from "../../src/core";
+import { heldResources, NETNS_PREFIX, record, remove, removeAll, track } from "./resources";
 
 export interface Ran {
   code: number | null;
@@ -12,35 +14,28 @@ export interface Ran {
   timedOut: boolean;
 }
 
-const live = new Set<string>();
 let serial = 0;
-let hooked = false;
 
-/** Deletes every namespace this process made; safe to call twice. */
+/** Deletes every namespace (and whatever else) this process made; safe to call twice. */
 export function deleteAll(): void {
-  for (const name of live) {
-    spawnSync("ip", ["netns", "delete", name], { stdio: "ignore" });
-    live.delete(name);
-  }
+  removeAll();
 }
 
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", deleteAll);
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    process.on(sig, () => {
-      deleteAll();
-      process.exit(sig === "SIGINT" ? 130 : 143);
-    });
-  }
+/** SVCBENCH_KERNEL_SLOW=TEXT: a command whose line contains TEXT starts 2 s late (tests: a signal during that step). */
+function slowed(cmd: string, args: string[]): [string, string[]] {
+  const slow = process.env.SVCBENCH_KERNEL_SLOW;
+  if (!slow || ![cmd, ...args].join(" ").includes(slow)) return [cmd, args];
+  process.stderr.write(`kernel: slowed step: ${[cmd, ...args].join(" ")}\n`);
+  return ["sh", ["-c", 'sleep 2; exec "$@"', "sh", cmd, ...args]];
 }
 
 /** Runs cmd with args, feeding input on stdin; kills it after timeoutMs. */
 export function run(cmd: string, args: string[], input = "", timeoutMs = 60000): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const [c, a] = slowed(cmd, args);
+    const child = spawn(c, a, { stdio: ["pipe", "pipe", "pipe"] });
+    track(child);
     let stdout = "", stderr = "", timedOut = false;
     child.stdout.on("data", (d) => { stdout += d; });
     child.stderr.on("data", (d) => { stderr += d; });
@@ -59,11 +54,13 @@ export class Netns {
   private constructor(readonly name: string) {}
 
   static async create(role: string): Promise<Netns> {
-    hookExit();
-    const name = `svcbench-${process.pid}-${serial++}-${role}`;
+    const name = `${NETNS_PREFIX}${process.pid}-${serial++}-${role}`;
+    record({ kind: "netns", name });
     const r = await run("ip", ["netns", "add", name]);
-    if (r.code !== 0) throw new SvcbenchError(`ip netns add ${name} failed: ${r.stderr.trim()}`);
-    live.add(name);
+    if (r.code !== 0) {
+      remove({ kind: "netns", name });
+      throw new SvcbenchError(`ip netns add ${name} failed: ${r.stderr.trim()}`);
+    }
     const lo = await run("ip", ["netns", "exec", name, "ip", "link", "set", "lo", "up"]);
     if (lo.code !== 0) throw new SvcbenchError(`bringing up lo in ${name} failed: ${lo.stderr.trim()}`);
     return new Netns(name);
@@ -89,14 +86,14 @@ export class Netns {
     return r;
   }
 
+  /** Deletes the namespace (and the links recorded in it, first). */
   async delete(): Promise<void> {
-    if (!live.has(this.name)) return;
-    await run("ip", ["netns", "delete", this.name]);
-    live.delete(this.name);
+    for (const r of heldResources().reverse()) if (r.kind === "link" && r.netns === this.name) remove(r);
+    remove({ kind: "netns", name: this.name });
   }
 }
 
 /** Names of namespaces this process still holds (for tests). */
 export function liveNamespaces(): string[] {
-  return [...live];
+  return heldResources().filter((r) => r.kind === "netns").map((r) => r.name);
 }

@@ -1,7 +1,7 @@
 // The kernel suite: for each N, the model's syncs, then the proxiers' texts rendered once and loaded by
 // each backend into its own fresh pair of namespaces (node and pods, joined by a veth), with a TCP
 // listener on the probe Service's pods. Every namespace is deleted when its backend is done, also when
-// a step fails; Ctrl-C and SIGTERM delete them too (netns.ts).
+// a step fails; SIGINT, SIGTERM and SIGHUP delete them too, and a later run what a killed one left (resources.ts).
 import { Progress } from "../harness";
 import { Backend, BACKENDS, KernelCase, KernelContext } from "./cases";
 import { listen, twoHosts } from "./hosts";

@@ -1,10 +1,9 @@
 // Plain-TS twin of assembly/chain.ts: KUBE-SERVICES as columns, scanned rule by rule,
 // first match wins (kubernetes pkg/proxy/iptables/proxier.go writes one rule per service port).
-import {
-  check, MAX_ENTRIES, MISS, PacketColumns, Result, RuleChain, ServiceEntry, validServicePort,
-} from "../core";
+import { check, checkServiceEntry, MAX_ENTRIES, MISS, PacketColumns, Result, RuleChain, ServiceEntry } from "../core";
 
-const portProto = (port: number, proto: number) => ((proto << 16) | (port & 0xffff)) >>> 0;
+/** A rule's proto and port in one word; a packet's port past 65535 or proto past 255 gets one no rule has. */
+const portProto = (port: number, proto: number) => (port > 0xffff || proto > 0xff ? MISS : ((proto << 16) | port) >>> 0);
 
 export class TsChain implements RuleChain {
   readonly impl = "chain-ts";
@@ -38,7 +37,7 @@ export class TsChain implements RuleChain {
   }
 
   replace(rules: readonly ServiceEntry[]): void {
-    for (const r of rules) if (!validServicePort(r)) check(Result.BAD_PROTO, `${this.impl}: replacing rules`);
+    for (const r of rules) checkServiceEntry(r, `${this.impl}: replacing ${rules.length} rules`);
     this.reserve(rules.length, 0);
     rules.forEach((r, i) => {
       this.daddr[i] = r.addr;
@@ -49,7 +48,7 @@ export class TsChain implements RuleChain {
   }
 
   append(r: ServiceEntry): void {
-    if (!validServicePort(r)) check(Result.BAD_PROTO, `${this.impl}: appending a rule`);
+    checkServiceEntry(r, `${this.impl}: appending a rule`);
     this.reserve(this.len + 1, this.len);
     this.daddr[this.len] = r.addr;
     this.pp[this.len] = portProto(r.port, r.proto);

@@ -1,8 +1,7 @@
 // Plain-TS twin of the keyed cores (assembly/svctable.ts, assembly/vmap.ts): a JS Map
 // keyed by addr . proto . port, the same results (EXISTS keeps the first entry).
 import {
-  check, MAX_ENTRIES, MISS, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable,
-  validServicePort,
+  check, checkServiceEntry, checkServicePort, MAX_ENTRIES, MISS, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable,
 } from "../core";
 
 /** One exact number per key: 32 address bits, 2 protocol bits, 16 port bits (< 2^53). */
@@ -26,7 +25,7 @@ export class TsMap implements ServiceTable {
   }
 
   insert(e: ServiceEntry): Result.OK | Result.EXISTS {
-    if (!validServicePort(e)) check(Result.BAD_PROTO, `${this.impl}: inserting`);
+    checkServiceEntry(e, `${this.impl}: inserting`);
     const k = keyOf(e.addr, e.port, e.proto);
     if (this.map.has(k)) return Result.EXISTS;
     if (this.map.size >= this.limit) check(Result.FULL, `${this.impl}: inserting`);
@@ -35,6 +34,7 @@ export class TsMap implements ServiceTable {
   }
 
   delete(k: ServicePort): boolean {
+    checkServicePort(k, `${this.impl}: deleting`);
     return this.map.delete(keyOf(k.addr, k.port, k.proto));
   }
 

@@ -1,6 +1,7 @@
 // Baseline comparison with criterion.rs's two gates: a case has changed only if its median moved
 // beyond the noise threshold and beyond both runs' relative margin of error.
 import fs from "node:fs";
+import { UsageError } from "../cli/flags";
 import { SvcbenchError } from "../core";
 import { curveKey } from "./fit";
 import { CaseResult, ResultsFile } from "./results";
@@ -47,6 +48,41 @@ export function readResultsFile(file: string, what = "baseline"): ResultsFile {
   return d as ResultsFile;
 }
 
+/** What a run will measure, known before it measures: its seed, and the sizes of each suite that has cases. */
+export interface RunPlan {
+  seed: number;
+  suites: { name: string; sizes: readonly number[] }[];
+}
+
+const sizesOf = (r: ResultsFile, suite: string) =>
+  [...new Set(r.cases.filter((c) => c.suite === suite).map((c) => c.n))].sort((a, b) => a - b).join(",");
+
+/**
+ * Reads --baseline and checks it against the plan before anything runs: readable, the same seed, every
+ * planned suite at the same sizes, every median a finite positive number. Each refusal is a UsageError.
+ */
+export function readBaseline(file: string, plan: RunPlan): ResultsFile {
+  let b: ResultsFile;
+  try {
+    b = readResultsFile(file);
+  } catch (err) {
+    throw err instanceof SvcbenchError ? new UsageError(err.message) : err;
+  }
+  if (b.env.seed !== plan.seed) throw new UsageError(`baseline ${file} was run with seed ${String(b.env.seed)}, this run with ${plan.seed}: not comparable`);
+  b.cases.forEach((c, i) => {
+    if (!Number.isFinite(c.median_ns) || c.median_ns <= 0) {
+      throw new UsageError(`baseline ${file}: case ${i} (${c.suite}/${c.impl} N=${c.n}) has median_ns ${String(c.median_ns)}; every median must be a finite positive number`);
+    }
+  });
+  for (const s of plan.suites) {
+    if (s.sizes.length === 0) continue;
+    const was = sizesOf(b, s.name), now = [...s.sizes].sort((x, y) => x - y).join(",");
+    if (was === "") throw new UsageError(`baseline ${file} has no ${s.name} cases to compare with`);
+    if (was !== now) throw new UsageError(`baseline ${file} ran ${s.name} at sizes ${was}, this run at ${now}: not comparable`);
+  }
+  return b;
+}
+
 const caseKey = (c: CaseResult) => `${curveKey(c)}|${c.n}`;
 
 /** Refuses runs that cannot be compared: another seed, or other sizes for a suite this run has. */
@@ -55,8 +91,7 @@ export function checkComparable(baseline: ResultsFile, current: ResultsFile, fil
     throw new SvcbenchError(`baseline ${file} was run with seed ${baseline.env.seed}, this run with ${current.env.seed}: not comparable`);
   }
   for (const suite of new Set(current.cases.map((c) => c.suite))) {
-    const sizes = (r: ResultsFile) => [...new Set(r.cases.filter((c) => c.suite === suite).map((c) => c.n))].sort((a, b) => a - b).join(",");
-    const was = sizes(baseline), now = sizes(current);
+    const was = sizesOf(baseline, suite), now = sizesOf(current, suite);
     if (was === "") throw new SvcbenchError(`baseline ${file} has no ${suite} cases to compare with`);
     if (was !== now) throw new SvcbenchError(`baseline ${file} ran ${suite} at sizes ${was}, this run at ${now}: not comparable`);
   }

@@ -1,5 +1,5 @@
 // The published results set: per-suite JSON, report.json, REPORT.md and charts/*.svg, built in
-// memory first and then written file by file atomically, with Ctrl-C held off while writing.
+// memory first and then written as one set (results-set.ts): all of it lands or none.
 import fs from "node:fs";
 import path from "node:path";
 import { renderSvg } from "./charts";
@@ -7,7 +7,8 @@ import { Comparison, readResultsFile, summarize } from "./compare";
 import { Fit, fitCases } from "./fit";
 import { mdTable } from "./markdown";
 import { PUBLISHED } from "./published";
-import { CaseResult, ResultsFile, RunEnv, writeAtomic } from "./results";
+import { CaseResult, ResultsFile, RunEnv } from "./results";
+import { writeSet } from "./results-set";
 import { ReportSection } from "./section";
 import { SECTIONS } from "./sections";
 import { fmtNs } from "./table";
@@ -99,13 +100,10 @@ export async function reportFiles(r: Report, fresh: Map<string, { file: string; 
   return files;
 }
 
-const exitOnInterrupt = () => process.exit(130);
+/** The set's entries as checkEntries takes them (before measuring): suite files, report files, charts/. */
+export const setEntries = (suiteFiles: readonly string[]) => [...suiteFiles, "report.json", "REPORT.md", "charts/"];
 
-/**
- * Writes each file atomically. A Ctrl-C from here on no longer kills the process at once:
- * its handler runs only once these synchronous writes are done, and then exits (130).
- */
-export function writeFiles(outDir: string, files: Map<string, string>): void {
-  if (!process.listeners("SIGINT").includes(exitOnInterrupt)) process.once("SIGINT", exitOnInterrupt);
-  for (const [rel, content] of files) writeAtomic(path.join(outDir, rel), content);
+/** Writes the whole set or nothing; SIGINT, SIGTERM, SIGHUP wait for it, then exit 128+n. */
+export function writeFiles(outDir: string, files: Map<string, string>): Promise<void> {
+  return writeSet(outDir, files);
 }

@@ -1,17 +1,18 @@
 // Host side of assembly/chain.ts: the KUBE-SERVICES rule chain, scanned scalar or SIMD.
-import { check, PacketColumns, Result, RuleChain, ServiceEntry } from "../core";
+import { check, checkServiceEntry, PacketColumns, Result, RuleChain, ServiceEntry } from "../core";
 import { batchPtr } from "./batch";
+import { WasmHandle } from "./handle";
 import { wasm, Words } from "./module";
 
 export type ChainScan = "scalar" | "simd";
 
-export class WasmChain implements RuleChain {
+export class WasmChain extends WasmHandle implements RuleChain {
   readonly impl: string;
-  private readonly ptr: number;
 
   constructor(readonly scan: ChainScan, limit = 0) {
+    super(`chain-${scan}`);
     this.impl = `chain-${scan}`;
-    this.ptr = wasm().chain_new(limit);
+    this.own(wasm().chain_new(limit));
   }
 
   get length(): number {
@@ -19,6 +20,8 @@ export class WasmChain implements RuleChain {
   }
 
   replace(rules: readonly ServiceEntry[]): void {
+    const p = this.ptr, what = `${this.impl}: replacing ${rules.length} rules`;
+    for (const r of rules) checkServiceEntry(r, what);
     const n = rules.length;
     const src = new Words(Math.max(1, 4 * n));
     try {
@@ -29,14 +32,16 @@ export class WasmChain implements RuleChain {
         w[2 * n + i] = r.proto;
         w[3 * n + i] = r.target;
       });
-      check(wasm().chain_replace(this.ptr, src.ptr, n), `${this.impl}: replacing ${n} rules`);
+      check(wasm().chain_replace(p, src.ptr, n), what);
     } finally {
       src.dispose();
     }
   }
 
   append(r: ServiceEntry): void {
-    check(wasm().chain_append(this.ptr, r.addr, r.port, r.proto, r.target), `${this.impl}: appending a rule`);
+    const p = this.ptr, what = `${this.impl}: appending a rule`;
+    checkServiceEntry(r, what);
+    check(wasm().chain_append(p, r.addr, r.port, r.proto, r.target), what);
   }
 
   lookup(batch: PacketColumns, start: number, count: number): void {
@@ -56,7 +61,7 @@ export class WasmChain implements RuleChain {
     return wasm().chain_roofline(this.ptr, lens.ptr, start, count);
   }
 
-  dispose(): void {
-    wasm().chain_free(this.ptr);
+  protected free(ptr: number): void {
+    wasm().chain_free(ptr);
   }
 }

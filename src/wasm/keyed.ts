@@ -1,8 +1,10 @@
 // Host side of the keyed WASM cores: the ipvs service table (assembly/svctable.ts, fixed
 // or resizable) and the nftables verdict map (assembly/vmap.ts). Same calls, other exports.
-import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError } from "../core";
+import {
+  check, checkServiceEntry, checkServicePort, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError,
+} from "../core";
 import { batchPtr } from "./batch";
-import { checkUnheld } from "./holds";
+import { WasmHandle } from "./handle";
 import { SvcbenchExports, wasm, Words } from "./module";
 
 type Ptr = number;
@@ -44,15 +46,17 @@ const OPS: Record<KeyedKind, KeyedOps> = {
   vmap: vmapOps,
 };
 
-export class WasmKeyedTable implements ServiceTable {
-  readonly ptr: Ptr;
+export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   private readonly ops: KeyedOps;
 
   /** limit: most entries (0 = MAX_ENTRIES); one more insert is a FULL error. */
   constructor(readonly impl: KeyedKind, limit = 0) {
+    super(impl);
+    if (!Object.hasOwn(OPS, impl)) throw new SvcbenchError(`no keyed table "${impl as string}"; known: ${Object.keys(OPS).join(", ")}`);
     this.ops = OPS[impl];
-    this.ptr = this.ops.create(wasm(), limit);
-    check(this.ptr === 0 ? Result.NO_MEMORY : Result.OK, `${impl}: creating the table`);
+    const ptr = this.ops.create(wasm(), limit);
+    check(ptr === 0 ? Result.NO_MEMORY : Result.OK, `${impl}: creating the table`);
+    this.own(ptr);
   }
 
   get size(): number {
@@ -67,9 +71,9 @@ export class WasmKeyedTable implements ServiceTable {
   /** Entries per bucket (svctable only): the chain each lookup walks. */
   chainLengths(): number[] {
     if (!this.impl.startsWith("svctable")) throw new SvcbenchError(`${this.impl} has no chains`);
-    const out = new Words(this.buckets);
+    const p = this.ptr, out = new Words(this.buckets);
     try {
-      wasm().svctable_chain_lengths(this.ptr, out.ptr);
+      wasm().svctable_chain_lengths(p, out.ptr);
       return Array.from(out.words);
     } finally {
       out.dispose();
@@ -77,14 +81,18 @@ export class WasmKeyedTable implements ServiceTable {
   }
 
   insert(e: ServiceEntry): Result.OK | Result.EXISTS {
-    const code = this.ops.insert(wasm(), this.ptr, e);
+    const p = this.ptr, what = `${this.impl}: inserting`;
+    checkServiceEntry(e, what);
+    const code = this.ops.insert(wasm(), p, e);
     if (code === Result.EXISTS) return code;
     check(code, `${this.impl}: inserting ${e.addr}:${e.port}/${e.proto}`);
     return Result.OK;
   }
 
   delete(k: ServicePort): boolean {
-    const code = this.ops.remove(wasm(), this.ptr, k);
+    const p = this.ptr;
+    checkServicePort(k, `${this.impl}: deleting`);
+    const code = this.ops.remove(wasm(), p, k);
     if (code === Result.NOT_FOUND) return false;
     check(code, `${this.impl}: deleting ${k.addr}:${k.port}/${k.proto}`);
     return true;
@@ -95,9 +103,8 @@ export class WasmKeyedTable implements ServiceTable {
     if (code !== Result.OK) check(code, `${this.impl}: lookup of packets ${start}..${start + count}`);
   }
 
-  /** An error while a live route (src/wasm/route.ts) points at the table. */
-  dispose(): void {
-    checkUnheld(this, `${this.impl}: freeing the table`);
-    this.ops.free(wasm(), this.ptr);
+  /** dispose() refuses while a live route (src/wasm/route.ts) points at the table. */
+  protected free(ptr: Ptr): void {
+    this.ops.free(wasm(), ptr);
   }
 }

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import loader from "@assemblyscript/loader";
 import { SvcbenchError } from "../core";
+import { WasmHandle } from "./handle";
 
 type Ptr = number;
 type Code = number;
@@ -107,20 +108,20 @@ export class WordsView {
 }
 
 /** Scratch words in linear memory, owned by the host. */
-export class Words {
-  readonly view: WordsView;
+export class Words extends WasmHandle {
+  private readonly view: WordsView;
   constructor(length: number) {
+    super("scratch words");
     const p = wasm().words_new(length);
     if (p === 0) throw new SvcbenchError(`cannot allocate ${length} words in WebAssembly memory`);
+    this.own(p);
     this.view = new WordsView(p, length);
   }
-  get ptr(): Ptr {
-    return this.view.ptr;
-  }
   get words(): Uint32Array {
+    this.guard();
     return this.view.words;
   }
-  dispose(): void {
-    wasm().words_free(this.view.ptr);
+  protected free(p: Ptr): void {
+    wasm().words_free(p);
   }
 }
