@@ -4,12 +4,14 @@
 // / "delete element" (linux net/netfilter/nft_set_hash.c keeps a resizable hash).
 // Open addressing with linear probing; doubles past a load factor of 3/4; deletion
 // shifts the run back, so no tombstones slow later lookups. A slot keeps key and verdict
-// together (16 bytes), so a probe touches one cache line.
+// together (16 bytes), so a probe touches one cache line. The batch lookup is staged
+// (assembly/stage.ts): a group's first-slot loads are in flight together.
 import {
   MISS, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
   validProto, portProto, allocWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
+import { LOOKUP_GROUP, stageColumn, validGroup } from "./stage";
 
 const MIN_SLOTS: u32 = 16;
 // A slot is empty when its pp word is 0: a valid element always has a protocol.
@@ -24,6 +26,7 @@ const VERDICT: usize = 8;
   count: u32 = 0;
   limit: u32 = 0;   // most elements it takes; more is FULL
   table: usize = 0;
+  peak: usize = 0;  // most bytes held at once: a doubling holds the old slots and the new
 }
 
 // @ts-ignore: decorator
@@ -45,7 +48,23 @@ export function vmap_new(limit: u32): usize {
   m.limit = entryLimit(limit);
   m.table = table;
   m.slots = MIN_SLOTS;
+  m.peak = vmapBytes(m);
   return changetype<usize>(m);
+}
+
+// @ts-ignore: decorator
+@inline function vmapBytes(m: Vmap): usize {
+  return offsetof<Vmap>() + (<usize>m.slots << SLOT_SHIFT);
+}
+
+/** Bytes of linear memory the map holds: its header and its slots. */
+export function vmap_bytes(p: usize): usize {
+  return vmapBytes(changetype<Vmap>(p));
+}
+
+/** The most bytes the map has held at once (while doubling, old and new slots). */
+export function vmap_peak_bytes(p: usize): usize {
+  return changetype<Vmap>(p).peak;
 }
 
 export function vmap_free(p: usize): void {
@@ -82,6 +101,8 @@ function grow(m: Vmap): bool {
   if (table == 0) return false;
   m.table = table;
   m.slots = n << 1;
+  const held = vmapBytes(m) + (<usize>n << SLOT_SHIFT);
+  if (held > m.peak) m.peak = held;
   for (let i: u32 = 0; i < n; i++) {
     const o = old + (<usize>i << SLOT_SHIFT);
     const pp = load<u32>(o, PP);
@@ -138,8 +159,8 @@ export function vmap_delete(p: usize, daddr: u32, port: u32, proto: u32): i32 {
   return OK;
 }
 
-/** The vmap statement for each packet of [start, start+count): out = verdict or MISS. */
-export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+/** The vmap statement for each packet of [start, start+count), one probe after another: out = verdict or MISS. */
+export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i32 {
   if (!inBatch(b, start, count)) return BAD_ARG;
   const m = changetype<Vmap>(p);
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
@@ -149,5 +170,71 @@ export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
     const s = slotAt(m, probe(m, load<u32>(D + o), pp));
     store<u32>(O + o, pp != EMPTY && load<u32>(s, PP) == pp ? load<u32>(s, VERDICT) : MISS);
   }
+  return OK;
+}
+
+/**
+ * The same answers, G packets at a time: their G hashes, then rounds of (load the slot each
+ * unfinished probe stands on: independent loads, whose misses overlap; then go on with each probe
+ * while it stays in a cache line already loaded). A probe that runs into the next line waits for
+ * the next round, so no miss is taken alone.
+ */
+// @ts-ignore: decorator
+@inline function lookupStaged(m: Vmap, b: usize, start: u32, count: u32, G: u32): void {
+  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
+  // Per packet j of the group: slot it stands on, key word, that slot's pp as loaded; then the unfinished j.
+  const H = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), P = stageColumn(3);
+  const mask = m.slots - 1;
+  for (let k = start, end = start + count; k < end; k += G) {
+    const n = min(G, end - k);
+    for (let j: u32 = 0; j < n; j++) {
+      const o = <usize>(k + j) << 2, s = <usize>j << 2;
+      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
+      store<u32>(Q + s, pp);
+      store<u32>(H + s, mix(load<u32>(D + o), pp) & mask);
+      store<u32>(P + s, j);
+    }
+    let pending = n;
+    while (pending != 0) {
+      for (let i: u32 = 0; i < pending; i++) {
+        const s = <usize>load<u32>(P + (<usize>i << 2)) << 2;
+        store<u32>(F + s, load<u32>(slotAt(m, load<u32>(H + s)), PP));
+      }
+      let left: u32 = 0;
+      for (let i: u32 = 0; i < pending; i++) {
+        const j = load<u32>(P + (<usize>i << 2)), s = <usize>j << 2, o = <usize>(k + j) << 2;
+        const pp = load<u32>(Q + s), daddr = load<u32>(D + o);
+        let x = load<u32>(H + s), q = load<u32>(F + s);
+        // An empty pp (no protocol) is never stored, so such a packet runs to an empty slot: MISS.
+        while (true) {
+          if (q == EMPTY) { store<u32>(O + o, MISS); break; }
+          const sl = slotAt(m, x);
+          if (q == pp && load<u32>(sl) == daddr) { store<u32>(O + o, load<u32>(sl, VERDICT)); break; }
+          x = (x + 1) & mask;
+          const next = slotAt(m, x);
+          if ((next & 63) == 0) { store<u32>(H + s, x); store<u32>(P + (<usize>left << 2), j); left++; break; }
+          q = load<u32>(next, PP);
+        }
+      }
+      pending = left;
+    }
+  }
+}
+
+/** The vmap statement for each packet of [start, start+count), staged in groups of LOOKUP_GROUP. */
+export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+  if (!inBatch(b, start, count)) return BAD_ARG;
+  lookupStaged(changetype<Vmap>(p), b, start, count, LOOKUP_GROUP);
+  return OK;
+}
+
+/** vmap_lookup in groups of g (4, 8, 16 or 32), each compiled with its g: the group sweep. */
+export function vmap_lookup_group(p: usize, b: usize, start: u32, count: u32, g: u32): i32 {
+  if (!inBatch(b, start, count) || !validGroup(g)) return BAD_ARG;
+  const m = changetype<Vmap>(p);
+  if (g == 4) lookupStaged(m, b, start, count, 4);
+  else if (g == 8) lookupStaged(m, b, start, count, 8);
+  else if (g == 16) lookupStaged(m, b, start, count, 16);
+  else lookupStaged(m, b, start, count, 32);
   return OK;
 }

@@ -18,6 +18,11 @@ export class WasmChain implements RuleChain {
     return wasm().chain_len(this.ptr);
   }
 
+  /** Bytes of WASM linear memory the chain holds. */
+  get bytes(): number {
+    return wasm().chain_bytes(this.ptr);
+  }
+
   replace(rules: readonly ServiceEntry[]): void {
     const n = rules.length;
     const src = new Words(Math.max(1, 4 * n));
