@@ -15,7 +15,7 @@ export {
   vmap_lookup_plain, vmap_lookup_group, vmap_bytes, vmap_peak_bytes,
 } from "./vmap";
 export { dram_new, dram_free, dram_read } from "./dram";
-export { stage_group } from "./stage";
+export { stage_group, stage_from_bytes } from "./stage";
 export { hsiphash_1u32 } from "./hash";
 export {
   ipvs_service_new, ipvs_service_free, ipvs_service_set_scheduler, ipvs_service_scheduler,

@@ -10,7 +10,7 @@ import {
   validProto, portProto, allocWords, allocNil, moveWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
-import { LOOKUP_GROUP, stageColumn, validGroup } from "./stage";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
 
 const IP_VS_SVC_TAB_BITS: u32 = 8;
 const RHT_MIN_BITS: u32 = 4;
@@ -257,10 +257,10 @@ export function svctable_lookup_plain(p: usize, b: usize, start: u32, count: u32
   }
 }
 
-/** ip_vs_service_find for each packet of [start, start+count): staged on the resizable table. */
+/** ip_vs_service_find for each packet of [start, start+count): staged on a resizable table past L2 size. */
 export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
   const t = changetype<SvcTable>(p);
-  if (!t.resizable) return svctable_lookup_plain(p, b, start, count);
+  if (!t.resizable || tableBytes(t) < STAGE_FROM_BYTES) return svctable_lookup_plain(p, b, start, count);
   if (!inBatch(b, start, count)) return BAD_ARG;
   lookupStaged(t, b, start, count, LOOKUP_GROUP);
   return OK;

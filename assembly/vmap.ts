@@ -11,7 +11,7 @@ import {
   validProto, portProto, allocWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
-import { LOOKUP_GROUP, stageColumn, validGroup } from "./stage";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
 
 const MIN_SLOTS: u32 = 16;
 // A slot is empty when its pp word is 0: a valid element always has a protocol.
@@ -221,10 +221,12 @@ export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i
   }
 }
 
-/** The vmap statement for each packet of [start, start+count), staged in groups of LOOKUP_GROUP. */
+/** The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the L2-sized tables. */
 export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+  const m = changetype<Vmap>(p);
+  if (vmapBytes(m) < STAGE_FROM_BYTES) return vmap_lookup_plain(p, b, start, count);
   if (!inBatch(b, start, count)) return BAD_ARG;
-  lookupStaged(changetype<Vmap>(p), b, start, count, LOOKUP_GROUP);
+  lookupStaged(m, b, start, count, LOOKUP_GROUP);
   return OK;
 }
 

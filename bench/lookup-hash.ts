@@ -48,6 +48,12 @@ export function hashCaseCount(p: HashPlan, sizes: number, sweepSizes: number): n
   return sizes * (p.plain.length + p.zipf.length + 2 * p.dram.length) + sweepSizes * GROUP_SWEEP.length * p.groups.length;
 }
 
+/** Which probe a hash core's batch lookup takes at its size: staged from STAGE_FROM_BYTES (assembly/stage.ts), plain below. */
+export function probeField(core: unknown): { probe?: "staged" | "plain" } {
+  if (!(core instanceof WasmKeyedTable) || !(HASH_IMPLS as readonly string[]).includes(core.impl)) return {};
+  return { probe: core.bytes >= wasm().stage_from_bytes() ? "staged" : "plain" };
+}
+
 /** Bytes of WASM linear memory a core holds now (and, for a keyed table, the most it held while growing). */
 export function memoryFields(core: unknown): Record<string, number> {
   if (core instanceof WasmKeyedTable) return { wasm_bytes: core.bytes, wasm_peak_bytes: core.peakBytes };

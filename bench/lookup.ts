@@ -11,7 +11,7 @@ import { Words } from "../src/wasm/module";
 import { makeServicePorts } from "../src/workload/cluster";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
-import { HashImpl, hashCaseCount, hashCores, HashPlan, hashPlan, memoryFields, plainImpl, runHashCases } from "./lookup-hash";
+import { HashImpl, hashCaseCount, hashCores, HashPlan, hashPlan, memoryFields, plainImpl, probeField, runHashCases } from "./lookup-hash";
 import { ZIPF_S } from "../src/report/lookup-targets";
 import { hashTable } from "./lookup-hash-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
@@ -103,7 +103,7 @@ export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
           const m = measure(`${core.impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
           const extra = core instanceof WasmKeyedTable && core.impl.startsWith("svctable")
             ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
-          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...memoryFields(core) });
+          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...probeField(core), ...memoryFields(core) });
         }
         if (o.roofline) {
           progress.step(`lookup roofline N=${n}`);

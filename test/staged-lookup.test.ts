@@ -55,17 +55,40 @@ test("staged lookups answer as the plain probe and a Map for any start, count an
   }), { numRuns: 60 });
 });
 
+test("past L2 size the batch lookup is staged, with the plain probe's answers (hits and misses, ranges across groups)", () => {
+  const entries = Array.from({ length: 20000 }, (_, i) => ({ addr: 0x0a600000 + i * 7, port: 80 + (i % 5), proto: i % 3 ? 6 : 17, target: i }));
+  fillPackets(batch, Array.from({ length: CAP }, (_, i) => {
+    const e = entries[(i * 7919) % entries.length];
+    return i % 4 === 3 ? { daddr: e.addr + 1, dport: e.port, proto: e.proto } : { daddr: e.addr, dport: e.port, proto: e.proto };
+  }));
+  for (const kind of ["svctable-resizable", "vmap"] as const) {
+    const t = build(kind, entries);
+    try {
+      assert.ok(t.bytes >= wasm().stage_from_bytes(), `${kind} holds ${t.bytes} bytes: big enough to stage`);
+      for (const [start, count] of [[0, CAP], [5, 250], [31, 33]]) {
+        const plain = answers(() => t.lookupPlain(batch, start, count), start, count);
+        assert.ok(plain.some((v) => v === MISS) && plain.some((v) => v !== MISS));
+        assert.deepEqual(answers(() => t.lookup(batch, start, count), start, count), plain, `${kind} ${start}+${count}`);
+      }
+    } finally {
+      t.dispose();
+    }
+  }
+});
+
 test("a staged lookup writes only its own range and leaves the packets around it alone", () => {
   const entries = Array.from({ length: 50 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i }));
   fillPackets(batch, Array.from({ length: CAP }, (_, i) => ({ daddr: 0x0a600000 + (i % 60), dport: 80, proto: 6 })));
   for (const kind of KINDS) {
     const t = build(kind, entries);
     try {
-      batch.out.fill(7);
-      t.lookup(batch, 33, 37); // across group edges for every G, ending inside a group
-      assert.deepEqual(Array.from(batch.out.subarray(30, 33)), [7, 7, 7], kind);
-      assert.deepEqual(Array.from(batch.out.subarray(70, 73)), [7, 7, 7], kind);
-      assert.deepEqual(Array.from(batch.out.subarray(33, 70)), Array.from({ length: 37 }, (_, j) => ((33 + j) % 60 < 50 ? (33 + j) % 60 : MISS)), kind);
+      for (const g of GROUPS) {
+        batch.out.fill(7);
+        t.lookupGroup(batch, 33, 37, g); // across group edges, ending inside a group
+        assert.deepEqual(Array.from(batch.out.subarray(30, 33)), [7, 7, 7], `${kind} G=${g}`);
+        assert.deepEqual(Array.from(batch.out.subarray(70, 73)), [7, 7, 7], `${kind} G=${g}`);
+        assert.deepEqual(Array.from(batch.out.subarray(33, 70)), Array.from({ length: 37 }, (_, j) => ((33 + j) % 60 < 50 ? (33 + j) % 60 : MISS)), `${kind} G=${g}`);
+      }
     } finally {
       t.dispose();
     }

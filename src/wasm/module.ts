@@ -56,6 +56,7 @@ export interface SvcbenchExports {
   dram_free(d: Ptr): void;
   dram_read(d: Ptr, count: number, g: number): number;
   stage_group(): number;
+  stage_from_bytes(): number;
   hsiphash_1u32(first: number, k0: bigint, k1: bigint): number;
   ipvs_service_new(): Ptr;
   ipvs_service_free(s: Ptr): Code;
