@@ -207,53 +207,56 @@ export function svctable_lookup_plain(p: usize, b: usize, start: u32, count: u32
 }
 
 /**
- * The same answers, G packets at a time: their G buckets, then the G bucket heads (independent
- * loads, whose misses overlap), then rounds of (load the entry each unfinished walk stands on, all
- * at once; then compare each and step to its next entry): one entry per walk a round.
+ * The same answers, G walks in flight: every round loads what each walk stands on (its bucket
+ * head, or its next entry) all at once, loads that do not wait on each other, so their misses
+ * overlap; then each walk takes its step (done, or on to the entry it found), and new packets
+ * take the places of finished ones, so that G loads go out every round until the batch ends.
  */
 // @ts-ignore: decorator
 @inline function lookupStaged(t: SvcTable, b: usize, start: u32, count: u32, G: u32): void {
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
-  // Per packet j of the group: bucket, then the entry it stands on; key word; a touch; then the unfinished j.
-  const H = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), P = stageColumn(3);
-  for (let k = start, end = start + count; k < end; k += G) {
-    const n = min(G, end - k);
-    for (let j: u32 = 0; j < n; j++) {
-      const o = <usize>(k + j) << 2, s = <usize>j << 2;
-      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
-      store<u32>(Q + s, pp);
-      store<u32>(H + s, bucket(t, load<u32>(D + o), pp));
+  // Per walk in flight: the address it loads next, its key word, what that load saw, its packet, its step.
+  const A = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), K = stageColumn(3), S = stageColumn(4);
+  const AT_HEAD: u32 = 0, AT_ENTRY: u32 = 1;
+  let next = start, pending: u32 = 0;
+  const end = start + count;
+  while (true) {
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2;
+      store<u32>(F + w, load<u32>(load<usize>(A + w)));
     }
-    for (let j: u32 = 0; j < n; j++) {
-      const s = <usize>j << 2;
-      store<u32>(H + s, load<u32>(t.heads + (<usize>load<u32>(H + s) << 2)));
-    }
-    let pending: u32 = 0;
-    for (let j: u32 = 0; j < n; j++) {
-      if (load<u32>(H + (<usize>j << 2)) == NIL) store<u32>(O + (<usize>(k + j) << 2), MISS);
-      else { store<u32>(P + (<usize>pending << 2), j); pending++; }
-    }
-    while (pending != 0) {
-      for (let i: u32 = 0; i < pending; i++) {
-        const s = <usize>load<u32>(P + (<usize>i << 2)) << 2;
-        store<u32>(F + s, load<u32>(entryAt(t, load<u32>(H + s))));
-      }
-      let left: u32 = 0;
-      for (let i: u32 = 0; i < pending; i++) {
-        const j = load<u32>(P + (<usize>i << 2)), s = <usize>j << 2, o = <usize>(k + j) << 2;
-        const x = entryAt(t, load<u32>(H + s));
-        if (load<u32>(x) == load<u32>(D + o) && load<u32>(x, PP) == load<u32>(Q + s)) {
+    let left: u32 = 0;
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2, k = load<u32>(K + w), o = <usize>k << 2;
+      let e: u32;
+      if (load<u32>(S + w) == AT_HEAD) {
+        e = load<u32>(F + w);
+      } else {
+        const x = load<usize>(A + w);
+        if (load<u32>(F + w) == load<u32>(D + o) && load<u32>(x, PP) == load<u32>(Q + w)) {
           store<u32>(O + o, load<u32>(x, TARGET));
           continue;
         }
-        const e = load<u32>(x, NEXT);
-        if (e == NIL) { store<u32>(O + o, MISS); continue; }
-        store<u32>(H + s, e);
-        store<u32>(P + (<usize>left << 2), j);
-        left++;
+        e = load<u32>(x, NEXT);
       }
-      pending = left;
+      if (e == NIL) { store<u32>(O + o, MISS); continue; }
+      const l = <usize>left << 2;
+      store<usize>(A + l, entryAt(t, e));
+      store<u32>(Q + l, load<u32>(Q + w));
+      store<u32>(K + l, k);
+      store<u32>(S + l, AT_ENTRY);
+      left++;
     }
+    for (; left < G && next < end; left++, next++) {
+      const o = <usize>next << 2, l = <usize>left << 2;
+      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
+      store<usize>(A + l, t.heads + (<usize>bucket(t, load<u32>(D + o), pp) << 2));
+      store<u32>(Q + l, pp);
+      store<u32>(K + l, next);
+      store<u32>(S + l, AT_HEAD);
+    }
+    if (left == 0) break;
+    pending = left;
   }
 }
 

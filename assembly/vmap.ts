@@ -174,50 +174,57 @@ export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i
 }
 
 /**
- * The same answers, G packets at a time: their G hashes, then rounds of (load the slot each
- * unfinished probe stands on: independent loads, whose misses overlap; then go on with each probe
- * while it stays in a cache line already loaded). A probe that runs into the next line waits for
- * the next round, so no miss is taken alone.
+ * The same answers, G probes in flight: every round loads the slot each probe stands on, all at
+ * once, loads that do not wait on each other, so their misses overlap; then each probe goes on
+ * while it stays in a cache line already loaded (one that runs into the next line waits for the
+ * next round), and new packets take the places of finished ones, so that G loads go out every
+ * round until the batch ends.
  */
 // @ts-ignore: decorator
 @inline function lookupStaged(m: Vmap, b: usize, start: u32, count: u32, G: u32): void {
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
-  // Per packet j of the group: slot it stands on, key word, that slot's pp as loaded; then the unfinished j.
-  const H = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), P = stageColumn(3);
+  // Per probe in flight: the slot it stands on, its key word, that slot's pp as loaded, its packet.
+  const A = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), K = stageColumn(3);
   const mask = m.slots - 1;
-  for (let k = start, end = start + count; k < end; k += G) {
-    const n = min(G, end - k);
-    for (let j: u32 = 0; j < n; j++) {
-      const o = <usize>(k + j) << 2, s = <usize>j << 2;
-      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
-      store<u32>(Q + s, pp);
-      store<u32>(H + s, mix(load<u32>(D + o), pp) & mask);
-      store<u32>(P + s, j);
+  let next = start, pending: u32 = 0;
+  const end = start + count;
+  while (true) {
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2;
+      store<u32>(F + w, load<u32>(slotAt(m, load<u32>(A + w)), PP));
     }
-    let pending = n;
-    while (pending != 0) {
-      for (let i: u32 = 0; i < pending; i++) {
-        const s = <usize>load<u32>(P + (<usize>i << 2)) << 2;
-        store<u32>(F + s, load<u32>(slotAt(m, load<u32>(H + s)), PP));
-      }
-      let left: u32 = 0;
-      for (let i: u32 = 0; i < pending; i++) {
-        const j = load<u32>(P + (<usize>i << 2)), s = <usize>j << 2, o = <usize>(k + j) << 2;
-        const pp = load<u32>(Q + s), daddr = load<u32>(D + o);
-        let x = load<u32>(H + s), q = load<u32>(F + s);
-        // An empty pp (no protocol) is never stored, so such a packet runs to an empty slot: MISS.
-        while (true) {
-          if (q == EMPTY) { store<u32>(O + o, MISS); break; }
-          const sl = slotAt(m, x);
-          if (q == pp && load<u32>(sl) == daddr) { store<u32>(O + o, load<u32>(sl, VERDICT)); break; }
-          x = (x + 1) & mask;
-          const next = slotAt(m, x);
-          if ((next & 63) == 0) { store<u32>(H + s, x); store<u32>(P + (<usize>left << 2), j); left++; break; }
-          q = load<u32>(next, PP);
+    let left: u32 = 0;
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2, k = load<u32>(K + w), o = <usize>k << 2;
+      const pp = load<u32>(Q + w), daddr = load<u32>(D + o);
+      let x = load<u32>(A + w), q = load<u32>(F + w);
+      // An empty pp (no protocol) is never stored, so such a packet runs to an empty slot: MISS.
+      while (true) {
+        if (q == EMPTY) { store<u32>(O + o, MISS); break; }
+        const sl = slotAt(m, x);
+        if (q == pp && load<u32>(sl) == daddr) { store<u32>(O + o, load<u32>(sl, VERDICT)); break; }
+        x = (x + 1) & mask;
+        const nx = slotAt(m, x);
+        if ((nx & 63) == 0) {
+          const l = <usize>left << 2;
+          store<u32>(A + l, x);
+          store<u32>(Q + l, pp);
+          store<u32>(K + l, k);
+          left++;
+          break;
         }
+        q = load<u32>(nx, PP);
       }
-      pending = left;
     }
+    for (; left < G && next < end; left++, next++) {
+      const o = <usize>next << 2, l = <usize>left << 2;
+      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
+      store<u32>(A + l, mix(load<u32>(D + o), pp) & mask);
+      store<u32>(Q + l, pp);
+      store<u32>(K + l, next);
+    }
+    if (left == 0) break;
+    pending = left;
   }
 }
 
