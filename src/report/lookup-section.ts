@@ -42,7 +42,7 @@ export const lookupSection: ReportSection = {
       const a = at(cases, i, big), b = at(cases, i, small);
       return a !== undefined && b !== undefined ? `${i} ${(a / b).toFixed(2)}` : undefined;
     }).filter(Boolean);
-    if (flat.length > 0) out.push(`The hashed lookups stay nearly flat: t(${num(big)})/t(${num(small)}) is ${flat.join(", ")}.`);
+    if (flat.length > 0) out.push(`From ${num(small)} to ${num(big)} Services the hashed lookups grow by t(${num(big)})/t(${num(small)}) = ${flat.join(", ")}.`);
     const sweep = all.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");
     const sweepN = Math.min(...sweep.map((c) => c.n));
     const b = (size: number) => sweep.find((c) => c.batch === size && c.n === sweepN);
@@ -67,7 +67,7 @@ export const lookupSection: ReportSection = {
         return [row[0].impl, num(row[0].n), ...batches.map((size) => fmtNs(row.find((c) => c.batch === size)?.median_ns))];
       });
       parts.push("Batch-size sweep, ns per lookup (the staged probe and the plain one, calls of 1 … 4096 packets):",
-        mdTable(["probe", "N", ...batches.map(String)], rows));
+        mdTable(["core", "N", ...batches.map(String)], rows));
     }
     parts.push(...hashBody(all));
     const f = fits.filter((x) => x.scenario === undefined);
