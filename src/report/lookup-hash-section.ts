@@ -66,6 +66,10 @@ export function hashBody(all: CaseResult[]): string[] {
     parts.push("Group-size sweep of the staged probe, ns per lookup (batch 1024):",
       mdTable(["core", "N", ...gs.map((x) => `G=${x}`)], sweeps.map((s) => [s.impl, num(s.n), ...gs.map((x) => fmtNs(s.cases.find((c) => c.group === x)?.median_ns))])));
   }
-  parts.push("Targets, judged in this run:\n\n" + lookupTargets(all).map((t) => `- ${targetLine(t)}`).join("\n"));
+  parts.push("Targets, judged in this run:\n\n" + lookupTargets(all).map((t) => `- ${targetLine(t)}`).join("\n") +
+    "\n\nWhat bounds them: at 100 Services a lookup's reads hit L1 and its time is all compute; at 1M each probe waits on memory " +
+    "(dram-1 is one such wait, DRAM and page walk), and even G reads in flight (dram-G) cost about what a whole cached lookup does. " +
+    "The resizable IPVS table reads a bucket head and then at least one entry, each waiting on the one before " +
+    "(1.5 entries on average at one entry per bucket), so about 2.5 reads per lookup: 2× the one-read roofline is beyond it by construction.");
   return parts;
 }
