@@ -1,7 +1,9 @@
 // Staged batch lookups, as DPDK's rte_hash_lookup_bulk (lib/hash/rte_cuckoo_hash.c) splits a
 // burst into stages: hash every key of a group, then touch every key's first bucket, then
-// compare. The group's first loads do not depend on each other, so their cache misses are in
-// flight together instead of one after another (WebAssembly has no prefetch instruction).
+// compare. The group's loads do not depend on each other, so their cache misses are in flight
+// together instead of one after another (WebAssembly has no prefetch instruction). Here G probes
+// are in flight: each round loads what every one of them stands on, then steps each, and a
+// finished probe's place goes to the next packet of the batch.
 
 /** Packets a staged lookup takes at once: chosen by the lookup suite's group sweep. */
 export const LOOKUP_GROUP: u32 = 32;
