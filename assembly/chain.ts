@@ -33,6 +33,11 @@ export function chain_len(c: usize): u32 {
   return changetype<Chain>(c).len;
 }
 
+/** Bytes of linear memory the chain holds: its header and three columns of cap rules. */
+export function chain_bytes(c: usize): usize {
+  return offsetof<Chain>() + (<usize>changetype<Chain>(c).cap << 2) * 3;
+}
+
 /**
  * Makes room for n rules, keeping the first `keep`. All new columns are
  * allocated before any old one is let go, so a failure changes nothing.

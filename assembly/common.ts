@@ -42,6 +42,16 @@ export const IPPROTO_SCTP: u32 = 132;
 }
 
 const MAX_PAGES: i32 = 65536; // wasm32: 4 GiB
+let maxPages: i32 = MAX_PAGES;
+
+/**
+ * The most 64 KiB pages linear memory may grow to: wasm32's 65536 (4 GiB), or fewer to stand
+ * for a host with less to give (0 restores 65536). Returns the pages memory has now.
+ */
+export function memory_max_pages(pages: i32): i32 {
+  maxPages = pages <= 0 || pages > MAX_PAGES ? MAX_PAGES : pages;
+  return memory.size();
+}
 
 /**
  * heap.alloc that answers 0 instead of trapping when linear memory
@@ -49,7 +59,7 @@ const MAX_PAGES: i32 = 65536; // wasm32: 4 GiB
  */
 export function tryAlloc(bytes: usize): usize {
   const pages = <i32>((bytes + 0xffff) >> 16) + 1;
-  if (memory.size() + pages > MAX_PAGES) return 0;
+  if (memory.size() + pages > maxPages) return 0;
   return heap.alloc(bytes);
 }
 

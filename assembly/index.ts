@@ -1,17 +1,21 @@
 // The svcbench WebAssembly ABI: re-exports only, no logic.
-export { words_new, words_free } from "./common";
+export { words_new, words_free, memory_max_pages } from "./common";
 export { batch_new, batch_free, batch_cap, batch_column } from "./batch";
 export {
-  chain_new, chain_free, chain_len, chain_append, chain_replace,
+  chain_new, chain_free, chain_len, chain_bytes, chain_append, chain_replace,
   chain_lookup_scalar, chain_lookup_simd, chain_scan_length, chain_roofline,
 } from "./chain";
 export {
   svctable_new, svctable_free, svctable_count, svctable_buckets,
   svctable_insert, svctable_delete, svctable_lookup, svctable_chain_lengths,
+  svctable_lookup_plain, svctable_lookup_group, svctable_bytes, svctable_peak_bytes,
 } from "./svctable";
 export {
   vmap_new, vmap_free, vmap_count, vmap_slots, vmap_insert, vmap_delete, vmap_lookup,
+  vmap_lookup_plain, vmap_lookup_group, vmap_bytes, vmap_peak_bytes,
 } from "./vmap";
+export { dram_new, dram_free, dram_read } from "./dram";
+export { stage_group, stage_from_bytes } from "./stage";
 export { hsiphash_1u32 } from "./hash";
 export {
   ipvs_service_new, ipvs_service_free, ipvs_service_set_scheduler, ipvs_service_scheduler,

@@ -4,11 +4,13 @@
 // The resizable variant follows the 2025 "ipvs: use resizable hash table" series:
 // 4..20 bits, same chaining; it doubles when entries exceed buckets (load factor 1).
 // An entry keeps its fields together (16 bytes), as struct ip_vs_service does.
+// The resizable table's batch lookup is staged (assembly/stage.ts); the fixed one walks as the kernel.
 import {
   MISS, NIL, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
   validProto, portProto, allocWords, allocNil, moveWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
 
 const IP_VS_SVC_TAB_BITS: u32 = 8;
 const RHT_MIN_BITS: u32 = 4;
@@ -24,6 +26,7 @@ const RHT_MAX_BITS: u32 = 20;
   used: u32 = 0;      // entries ever handed out (free ones are on the free list)
   free: u32 = NIL;    // free-list head, linked through next
   entries: usize = 0; // cap entries of: daddr, pp, target, next (s_list: next in the same bucket)
+  peak: usize = 0;    // most bytes held at once: growing holds old and new columns
 }
 
 const ENTRY_SHIFT: u32 = 4;
@@ -57,7 +60,29 @@ export function svctable_new(resizable: bool, limit: u32): usize {
   t.bits = bits;
   t.heads = heads;
   t.limit = entryLimit(limit);
+  t.peak = tableBytes(t);
   return changetype<usize>(t);
+}
+
+// @ts-ignore: decorator
+@inline function tableBytes(t: SvcTable): usize {
+  return offsetof<SvcTable>() + (<usize>4 << t.bits) + (<usize>t.cap << ENTRY_SHIFT);
+}
+
+/** Bytes of linear memory the table holds: header, bucket heads and entries. */
+export function svctable_bytes(p: usize): usize {
+  return tableBytes(changetype<SvcTable>(p));
+}
+
+/** The most bytes the table has held at once (while growing, old and new heads or entries). */
+export function svctable_peak_bytes(p: usize): usize {
+  return changetype<SvcTable>(p).peak;
+}
+
+// @ts-ignore: decorator
+@inline function notePeak(t: SvcTable, extra: usize): void {
+  const held = tableBytes(t) + extra;
+  if (held > t.peak) t.peak = held;
 }
 
 export function svctable_free(p: usize): void {
@@ -93,9 +118,11 @@ function reserveEntry(t: SvcTable): bool {
   const cap: u32 = t.cap < 64 ? 64 : t.cap << 1;
   const entries = allocWords(cap << 2);
   if (entries == 0) return false;
+  const old = <usize>t.cap << ENTRY_SHIFT;
+  t.cap = cap;
+  notePeak(t, old);
   moveWords(entries, t.entries, t.used << 2);
   t.entries = entries;
-  t.cap = cap;
   return true;
 }
 
@@ -107,6 +134,7 @@ function grow(t: SvcTable): void {
   const old = t.heads, nb: u32 = 1 << t.bits;
   t.heads = heads;
   t.bits = bits;
+  notePeak(t, <usize>nb << 2);
   for (let b: u32 = 0; b < nb; b++) {
     let e = load<u32>(old + (<usize>b << 2));
     while (e != NIL) {
@@ -165,8 +193,8 @@ export function svctable_delete(p: usize, daddr: u32, port: u32, proto: u32): i3
   return NOT_FOUND;
 }
 
-/** ip_vs_service_find for each packet of [start, start+count): out = target or MISS. */
-export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+/** ip_vs_service_find for each packet of [start, start+count), one walk after another: out = target or MISS. */
+export function svctable_lookup_plain(p: usize, b: usize, start: u32, count: u32): i32 {
   if (!inBatch(b, start, count)) return BAD_ARG;
   const t = changetype<SvcTable>(p);
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
@@ -175,6 +203,80 @@ export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32
     const e = find(t, load<u32>(D + o), portProto(load<u32>(T + o), load<u32>(R + o)));
     store<u32>(O + o, e == NIL ? MISS : load<u32>(entryAt(t, e), TARGET));
   }
+  return OK;
+}
+
+/**
+ * The same answers, G walks in flight: every round loads what each walk stands on (its bucket
+ * head, or its next entry) all at once, loads that do not wait on each other, so their misses
+ * overlap; then each walk takes its step (done, or on to the entry it found), and new packets
+ * take the places of finished ones, so that G loads go out every round until the batch ends.
+ */
+// @ts-ignore: decorator
+@inline function lookupStaged(t: SvcTable, b: usize, start: u32, count: u32, G: u32): void {
+  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
+  // Per walk in flight: the address it loads next, its key word, what that load saw, its packet, its step.
+  const A = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), K = stageColumn(3), S = stageColumn(4);
+  const AT_HEAD: u32 = 0, AT_ENTRY: u32 = 1;
+  let next = start, pending: u32 = 0;
+  const end = start + count;
+  while (true) {
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2;
+      store<u32>(F + w, load<u32>(load<usize>(A + w)));
+    }
+    let left: u32 = 0;
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2, k = load<u32>(K + w), o = <usize>k << 2;
+      let e: u32;
+      if (load<u32>(S + w) == AT_HEAD) {
+        e = load<u32>(F + w);
+      } else {
+        const x = load<usize>(A + w);
+        if (load<u32>(F + w) == load<u32>(D + o) && load<u32>(x, PP) == load<u32>(Q + w)) {
+          store<u32>(O + o, load<u32>(x, TARGET));
+          continue;
+        }
+        e = load<u32>(x, NEXT);
+      }
+      if (e == NIL) { store<u32>(O + o, MISS); continue; }
+      const l = <usize>left << 2;
+      store<usize>(A + l, entryAt(t, e));
+      store<u32>(Q + l, load<u32>(Q + w));
+      store<u32>(K + l, k);
+      store<u32>(S + l, AT_ENTRY);
+      left++;
+    }
+    for (; left < G && next < end; left++, next++) {
+      const o = <usize>next << 2, l = <usize>left << 2;
+      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
+      store<usize>(A + l, t.heads + (<usize>bucket(t, load<u32>(D + o), pp) << 2));
+      store<u32>(Q + l, pp);
+      store<u32>(K + l, next);
+      store<u32>(S + l, AT_HEAD);
+    }
+    if (left == 0) break;
+    pending = left;
+  }
+}
+
+/** ip_vs_service_find for each packet of [start, start+count): staged on a resizable table past L2 size. */
+export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+  const t = changetype<SvcTable>(p);
+  if (!t.resizable || tableBytes(t) < STAGE_FROM_BYTES) return svctable_lookup_plain(p, b, start, count);
+  if (!inBatch(b, start, count)) return BAD_ARG;
+  lookupStaged(t, b, start, count, LOOKUP_GROUP);
+  return OK;
+}
+
+/** svctable_lookup staged in groups of g (4, 8, 16 or 32) on either table: the group sweep. */
+export function svctable_lookup_group(p: usize, b: usize, start: u32, count: u32, g: u32): i32 {
+  if (!inBatch(b, start, count) || !validGroup(g)) return BAD_ARG;
+  const t = changetype<SvcTable>(p);
+  if (g == 4) lookupStaged(t, b, start, count, 4);
+  else if (g == 8) lookupStaged(t, b, start, count, 8);
+  else if (g == 16) lookupStaged(t, b, start, count, 16);
+  else lookupStaged(t, b, start, count, 32);
   return OK;
 }
 

@@ -4,12 +4,14 @@
 // / "delete element" (linux net/netfilter/nft_set_hash.c keeps a resizable hash).
 // Open addressing with linear probing; doubles past a load factor of 3/4; deletion
 // shifts the run back, so no tombstones slow later lookups. A slot keeps key and verdict
-// together (16 bytes), so a probe touches one cache line.
+// together (16 bytes), so a probe touches one cache line. The batch lookup is staged
+// (assembly/stage.ts): a group's first-slot loads are in flight together.
 import {
   MISS, OK, EXISTS, NOT_FOUND, FULL, NO_MEMORY, BAD_PROTO, BAD_ARG, entryLimit,
   validProto, portProto, allocWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
 
 const MIN_SLOTS: u32 = 16;
 // A slot is empty when its pp word is 0: a valid element always has a protocol.
@@ -24,6 +26,7 @@ const VERDICT: usize = 8;
   count: u32 = 0;
   limit: u32 = 0;   // most elements it takes; more is FULL
   table: usize = 0;
+  peak: usize = 0;  // most bytes held at once: a doubling holds the old slots and the new
 }
 
 // @ts-ignore: decorator
@@ -45,7 +48,23 @@ export function vmap_new(limit: u32): usize {
   m.limit = entryLimit(limit);
   m.table = table;
   m.slots = MIN_SLOTS;
+  m.peak = vmapBytes(m);
   return changetype<usize>(m);
+}
+
+// @ts-ignore: decorator
+@inline function vmapBytes(m: Vmap): usize {
+  return offsetof<Vmap>() + (<usize>m.slots << SLOT_SHIFT);
+}
+
+/** Bytes of linear memory the map holds: its header and its slots. */
+export function vmap_bytes(p: usize): usize {
+  return vmapBytes(changetype<Vmap>(p));
+}
+
+/** The most bytes the map has held at once (while doubling, old and new slots). */
+export function vmap_peak_bytes(p: usize): usize {
+  return changetype<Vmap>(p).peak;
 }
 
 export function vmap_free(p: usize): void {
@@ -82,6 +101,8 @@ function grow(m: Vmap): bool {
   if (table == 0) return false;
   m.table = table;
   m.slots = n << 1;
+  const held = vmapBytes(m) + (<usize>n << SLOT_SHIFT);
+  if (held > m.peak) m.peak = held;
   for (let i: u32 = 0; i < n; i++) {
     const o = old + (<usize>i << SLOT_SHIFT);
     const pp = load<u32>(o, PP);
@@ -138,8 +159,8 @@ export function vmap_delete(p: usize, daddr: u32, port: u32, proto: u32): i32 {
   return OK;
 }
 
-/** The vmap statement for each packet of [start, start+count): out = verdict or MISS. */
-export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+/** The vmap statement for each packet of [start, start+count), one probe after another: out = verdict or MISS. */
+export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i32 {
   if (!inBatch(b, start, count)) return BAD_ARG;
   const m = changetype<Vmap>(p);
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
@@ -149,5 +170,80 @@ export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
     const s = slotAt(m, probe(m, load<u32>(D + o), pp));
     store<u32>(O + o, pp != EMPTY && load<u32>(s, PP) == pp ? load<u32>(s, VERDICT) : MISS);
   }
+  return OK;
+}
+
+/**
+ * The same answers, G probes in flight: every round loads the slot each probe stands on, all at
+ * once, loads that do not wait on each other, so their misses overlap; then each probe goes on
+ * while it stays in a cache line already loaded (one that runs into the next line waits for the
+ * next round), and new packets take the places of finished ones, so that G loads go out every
+ * round until the batch ends.
+ */
+// @ts-ignore: decorator
+@inline function lookupStaged(m: Vmap, b: usize, start: u32, count: u32, G: u32): void {
+  const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
+  // Per probe in flight: the slot it stands on, its key word, that slot's pp as loaded, its packet.
+  const A = stageColumn(0), Q = stageColumn(1), F = stageColumn(2), K = stageColumn(3);
+  const mask = m.slots - 1;
+  let next = start, pending: u32 = 0;
+  const end = start + count;
+  while (true) {
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2;
+      store<u32>(F + w, load<u32>(slotAt(m, load<u32>(A + w)), PP));
+    }
+    let left: u32 = 0;
+    for (let i: u32 = 0; i < pending; i++) {
+      const w = <usize>i << 2, k = load<u32>(K + w), o = <usize>k << 2;
+      const pp = load<u32>(Q + w), daddr = load<u32>(D + o);
+      let x = load<u32>(A + w), q = load<u32>(F + w);
+      // An empty pp (no protocol) is never stored, so such a packet runs to an empty slot: MISS.
+      while (true) {
+        if (q == EMPTY) { store<u32>(O + o, MISS); break; }
+        const sl = slotAt(m, x);
+        if (q == pp && load<u32>(sl) == daddr) { store<u32>(O + o, load<u32>(sl, VERDICT)); break; }
+        x = (x + 1) & mask;
+        const nx = slotAt(m, x);
+        if ((nx & 63) == 0) {
+          const l = <usize>left << 2;
+          store<u32>(A + l, x);
+          store<u32>(Q + l, pp);
+          store<u32>(K + l, k);
+          left++;
+          break;
+        }
+        q = load<u32>(nx, PP);
+      }
+    }
+    for (; left < G && next < end; left++, next++) {
+      const o = <usize>next << 2, l = <usize>left << 2;
+      const pp = portProto(load<u32>(T + o), load<u32>(R + o));
+      store<u32>(A + l, mix(load<u32>(D + o), pp) & mask);
+      store<u32>(Q + l, pp);
+      store<u32>(K + l, next);
+    }
+    if (left == 0) break;
+    pending = left;
+  }
+}
+
+/** The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the L2-sized tables. */
+export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
+  const m = changetype<Vmap>(p);
+  if (vmapBytes(m) < STAGE_FROM_BYTES) return vmap_lookup_plain(p, b, start, count);
+  if (!inBatch(b, start, count)) return BAD_ARG;
+  lookupStaged(m, b, start, count, LOOKUP_GROUP);
+  return OK;
+}
+
+/** vmap_lookup in groups of g (4, 8, 16 or 32), each compiled with its g: the group sweep. */
+export function vmap_lookup_group(p: usize, b: usize, start: u32, count: u32, g: u32): i32 {
+  if (!inBatch(b, start, count) || !validGroup(g)) return BAD_ARG;
+  const m = changetype<Vmap>(p);
+  if (g == 4) lookupStaged(m, b, start, count, 4);
+  else if (g == 8) lookupStaged(m, b, start, count, 8);
+  else if (g == 16) lookupStaged(m, b, start, count, 16);
+  else lookupStaged(m, b, start, count, 32);
   return OK;
 }

@@ -11,14 +11,18 @@ import { Words } from "../src/wasm/module";
 import { makeServicePorts } from "../src/workload/cluster";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
+import { HashImpl, hashCaseCount, hashCores, HashPlan, hashPlan, memoryFields, plainImpl, probeField, runHashCases } from "./lookup-hash";
+import { ZIPF_S } from "../src/report/lookup-targets";
+import { hashTable } from "./lookup-hash-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
 export const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
 export const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
 export const LOOKUP_BATCH = 1024;
 export const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
-/** The batch sweep runs on the vmap, the cheapest lookup, where call overhead shows most. */
+/** The batch sweep runs on the vmap, the cheapest lookup, where call overhead shows most: staged and plain. */
 const SWEEP_IMPL: CoreImpl = "vmap";
+const SWEEP_IMPLS = [SWEEP_IMPL, plainImpl(SWEEP_IMPL)];
 /** Packets of traffic cycled through, so that hash tables do not see one batch in cache. */
 const POOL = 1 << 16;
 
@@ -30,16 +34,21 @@ export interface LookupOptions {
   /** The cores to time (the first-match check runs over these). */
   impls: readonly CoreImpl[];
   roofline: boolean;
-  batchSweep: boolean;
+  /** Batch-sweep impls wanted (the vmap's staged and plain probes). */
+  batchSweep: string[];
+  hash: HashPlan;
 }
 
-/** The size the batch sweep runs at: the one closest to 10k. */
-function sweepSize(sizes: number[]): number {
-  return sizes.reduce((best, n) => (Math.abs(Math.log(n / 1e4)) < Math.abs(Math.log(best / 1e4)) ? n : best));
+/** The sizes the batch and group sweeps run at: the one closest to 10k, and the largest (1M with --full). */
+function sweepSizes(sizes: number[]): number[] {
+  const near = sizes.reduce((best, n) => (Math.abs(Math.log(n / 1e4)) < Math.abs(Math.log(best / 1e4)) ? n : best));
+  return [...new Set([near, Math.max(...sizes)])];
 }
 
 export function lookupCaseCount(o: LookupOptions): number {
-  return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + (o.batchSweep ? BATCH_SWEEP.length : 0);
+  const sweeps = sweepSizes(o.sizes).length;
+  return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + sweeps * BATCH_SWEEP.length * o.batchSweep.length +
+    hashCaseCount(o.hash, o.sizes.length, sweeps);
 }
 
 /** Checks that every core answers the first batch of traffic the same; a benchmark of wrong answers is worthless. */
@@ -51,6 +60,12 @@ function agree(cores: ServiceLookup[], batch: WasmBatch, n: number): void {
     if (!expect) expect = out;
     else if (out.some((v, i) => v !== expect![i])) {
       throw new SvcbenchError(`${core.impl} disagrees with ${cores[0].impl} at N=${n}: not benchmarking wrong answers`);
+    }
+    if (core instanceof WasmKeyedTable) {
+      core.lookupPlain(batch, 0, LOOKUP_BATCH);
+      if (batch.out.some((v, i) => i < LOOKUP_BATCH && v !== expect![i])) {
+        throw new SvcbenchError(`${core.impl}'s plain probe disagrees with ${cores[0].impl} at N=${n}: not benchmarking wrong answers`);
+      }
     }
   }
 }
@@ -69,14 +84,17 @@ function cycling(size: number, calls: number, lookup: (start: number, count: num
 export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
   const batch = new WasmBatch(POOL);
-  const sweepN = sweepSize(o.sizes);
+  const zipf = new WasmBatch(POOL);
+  const sweeps = sweepSizes(o.sizes);
   try {
     for (const n of o.sizes) {
       const services = makeServicePorts(n, o.seed);
       fillTraffic(batch, services, o.traffic, o.seed + n);
-      const built = new Set<CoreImpl>(o.impls);
+      fillTraffic(zipf, services, { distribution: "zipf", zipfS: ZIPF_S, missRatio: o.traffic.missRatio }, o.seed + n);
+      const sweep = sweeps.includes(n);
+      const built = new Set<CoreImpl>([...o.impls, ...hashCores(o.hash)]);
       if (o.roofline) built.add("chain-simd");
-      if (o.batchSweep && n === sweepN) built.add(SWEEP_IMPL);
+      if (sweep && o.batchSweep.length > 0) built.add(SWEEP_IMPL);
       const cores = [...built].map((impl) => buildCore(impl, services));
       try {
         agree(cores, batch, n);
@@ -85,19 +103,24 @@ export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
           const m = measure(`${core.impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
           const extra = core instanceof WasmKeyedTable && core.impl.startsWith("svctable")
             ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
-          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra });
+          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...probeField(core), ...memoryFields(core) });
         }
         if (o.roofline) {
           progress.step(`lookup roofline N=${n}`);
           cases.push(roofline(cores.find((c) => c.impl === "chain-simd") as WasmChain, batch, n, o.budget));
         }
-        if (o.batchSweep && n === sweepN) cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL)!, batch, n, o.budget, progress));
+        const keyed = new Map(cores.filter((c): c is WasmKeyedTable => c instanceof WasmKeyedTable).map((c) => [c.impl as HashImpl, c]));
+        cases.push(...runHashCases(o.hash, { n, cores: keyed, uniform: batch, zipf, sweep, seed: o.seed, budget: o.budget }, progress));
+        if (sweep && o.batchSweep.length > 0) {
+          cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL) as WasmKeyedTable, o.batchSweep, batch, n, o.budget, progress));
+        }
       } finally {
         for (const core of cores) core.dispose();
       }
     }
   } finally {
     batch.dispose();
+    zipf.dispose();
   }
   return cases;
 }
@@ -120,14 +143,15 @@ function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget)
   }
 }
 
-/** Per-call overhead: 4096 lookups per sample, made in calls of 1 … 4096 packets. */
-function batchSweep(core: ServiceLookup, batch: WasmBatch, n: number, budget: Budget, progress: Progress): CaseResult[] {
+/** Per-call overhead: 4096 lookups per sample, made in calls of 1 … 4096 packets, by the staged and the plain probe. */
+function batchSweep(core: WasmKeyedTable, impls: string[], batch: WasmBatch, n: number, budget: Budget, progress: Progress): CaseResult[] {
   const total = Math.max(...BATCH_SWEEP);
-  return BATCH_SWEEP.map((size) => {
-    progress.step(`lookup ${core.impl} batch=${size} N=${n}`);
-    const m = measure(`${core.impl} batch=${size}`, cycling(size, total / size, (s, c) => core.lookup(batch, s, c)), total, budget);
-    return { suite: "lookup", impl: core.impl, n, batch: size, scenario: "batch-sweep", ...m };
-  });
+  return impls.flatMap((impl) => BATCH_SWEEP.map((size) => {
+    progress.step(`lookup ${impl} batch=${size} N=${n}`);
+    const probe = impl === core.impl ? (s: number, c: number) => core.lookup(batch, s, c) : (s: number, c: number) => core.lookupPlain(batch, s, c);
+    const m = measure(`${impl} batch=${size}`, cycling(size, total / size, probe), total, budget);
+    return { suite: "lookup", impl, n, batch: size, scenario: "batch-sweep", ...m };
+  }));
 }
 
 /** The terminal table: ns per lookup (median) and the ratios the targets speak of. */
@@ -145,12 +169,16 @@ export function lookupTable(cases: CaseResult[]): string {
     fmtRatio(at("map-ts", n), at("vmap", n)),
   ]);
   const sweep = cases.filter((c) => c.scenario === "batch-sweep");
-  const b4096 = sweep.find((c) => c.batch === 4096)?.median_ns;
-  const sweepLine = sweep.length === 0 ? "" : `\n\nbatch sweep (${sweep[0].impl}, N=${sweep[0].n}), ns per lookup: ` +
-    sweep.map((c) => `${c.batch}: ${fmtNs(c.median_ns)} (${fmtRatio(c.median_ns, b4096)})`).join(", ");
+  const sweepLine = [...new Set(sweep.map((c) => `${c.impl}|${c.n}`))].map((key) => {
+    const row = sweep.filter((c) => `${c.impl}|${c.n}` === key);
+    const b4096 = row.find((c) => c.batch === 4096)?.median_ns;
+    return `\nbatch sweep (${row[0].impl}, N=${row[0].n}), ns per lookup: ` +
+      row.map((c) => `${c.batch}: ${fmtNs(c.median_ns)} (${fmtRatio(c.median_ns, b4096)})`).join(", ");
+  }).join("");
+  const hash = hashTable(cases);
   return "ns per lookup (median), batch 1024\n" + formatTable(
     ["N", ...impls, "simd/scalar", "simd/ts", "simd/roof", "rsz/map-ts", "vmap/map-ts"], rows,
-  ) + "\n(ratio columns are speedups: how many times faster the first-named runs)" + sweepLine;
+  ) + "\n(ratio columns are speedups: how many times faster the first-named runs)\n" + sweepLine + (hash ? `\n\n${hash}` : "");
 }
 
 function lookupOptions(o: SuiteOptions): LookupOptions {
@@ -161,7 +189,8 @@ function lookupOptions(o: SuiteOptions): LookupOptions {
     traffic: o.traffic,
     impls: CORE_IMPLS.filter((impl) => wanted(o, "lookup", impl)),
     roofline: wanted(o, "lookup", "roofline"),
-    batchSweep: wanted(o, "lookup", SWEEP_IMPL),
+    batchSweep: SWEEP_IMPLS.filter((impl) => wanted(o, "lookup", impl)),
+    hash: hashPlan((impl) => wanted(o, "lookup", impl)),
   };
 }
 
@@ -172,7 +201,7 @@ export const lookupSuite: Suite = {
   caseCount: (o) => lookupCaseCount(lookupOptions(o)),
   sizes: (o) => {
     const l = lookupOptions(o);
-    return [...new Set([...(l.impls.length > 0 || l.roofline ? l.sizes : []), ...(l.batchSweep && l.sizes.length > 0 ? [sweepSize(l.sizes)] : [])])];
+    return [...new Set([...(l.impls.length > 0 || l.roofline ? l.sizes : []), ...(l.batchSweep && l.sizes.length > 0 ? sweepSizes(l.sizes) : [])])];
   },
   run: (o, progress) => ({ cases: runLookup(lookupOptions(o), progress), notes: [] }),
   table: lookupTable,

@@ -67,7 +67,15 @@ test("a small lookup run writes every case in the shared shape", async () => {
       assert.ok(c.median_ns > 0 && c.p99_ns >= c.median_ns && c.samples > 0, JSON.stringify(c));
     }
   }
-  assert.deepEqual(file.cases.filter((c) => c.scenario === "batch-sweep").map((c) => c.batch), [1, 16, 256, 1024, 4096]);
+  for (const impl of ["vmap", "vmap-plain"]) {
+    assert.deepEqual(file.cases.filter((c) => c.scenario === "batch-sweep" && c.impl === impl).map((c) => c.batch), [1, 16, 256, 1024, 4096], impl);
+  }
+  for (const impl of ["vmap-plain", "svctable-resizable-plain", "dram1-vmap", "dramG-vmap", "dram1-svctable-resizable", "dramG-svctable-resizable"]) {
+    assert.ok(file.cases.some((c) => c.impl === impl && c.n === 100 && c.scenario === undefined), impl);
+  }
+  assert.ok(file.cases.some((c) => c.impl === "vmap" && c.scenario === "zipf-1.1"), "Zipf s=1.1 beside uniform");
+  const vmap = file.cases.find((c) => c.impl === "vmap" && c.n === 100 && c.scenario === undefined)!;
+  assert.ok(typeof vmap.wasm_bytes === "number" && vmap.wasm_bytes > 0 && vmap.probe === "plain", JSON.stringify(vmap));
   assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "charts", "lookup.json", "report.json"], "no temporary files left");
   assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);
 });

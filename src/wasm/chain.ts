@@ -19,6 +19,11 @@ export class WasmChain extends WasmHandle implements RuleChain {
     return wasm().chain_len(this.ptr);
   }
 
+  /** Bytes of WASM linear memory the chain holds. */
+  get bytes(): number {
+    return wasm().chain_bytes(this.ptr);
+  }
+
   replace(rules: readonly ServiceEntry[]): void {
     const p = this.ptr, what = `${this.impl}: replacing ${rules.length} rules`;
     for (const r of rules) checkServiceEntry(r, what);

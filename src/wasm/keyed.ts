@@ -16,6 +16,10 @@ interface KeyedOps {
   insert(w: SvcbenchExports, p: Ptr, e: ServiceEntry): number;
   remove(w: SvcbenchExports, p: Ptr, k: ServicePort): number;
   lookup(w: SvcbenchExports, p: Ptr, b: Ptr, start: number, count: number): number;
+  plain(w: SvcbenchExports, p: Ptr, b: Ptr, start: number, count: number): number;
+  group(w: SvcbenchExports, p: Ptr, b: Ptr, start: number, count: number, g: number): number;
+  bytes(w: SvcbenchExports, p: Ptr): number;
+  peak(w: SvcbenchExports, p: Ptr): number;
 }
 
 const svctableOps = (resizable: boolean): KeyedOps => ({
@@ -26,6 +30,10 @@ const svctableOps = (resizable: boolean): KeyedOps => ({
   insert: (w, p, e) => w.svctable_insert(p, e.addr, e.port, e.proto, e.target),
   remove: (w, p, k) => w.svctable_delete(p, k.addr, k.port, k.proto),
   lookup: (w, p, b, s, c) => w.svctable_lookup(p, b, s, c),
+  plain: (w, p, b, s, c) => w.svctable_lookup_plain(p, b, s, c),
+  group: (w, p, b, s, c, g) => w.svctable_lookup_group(p, b, s, c, g),
+  bytes: (w, p) => w.svctable_bytes(p),
+  peak: (w, p) => w.svctable_peak_bytes(p),
 });
 
 const vmapOps: KeyedOps = {
@@ -36,6 +44,10 @@ const vmapOps: KeyedOps = {
   insert: (w, p, e) => w.vmap_insert(p, e.addr, e.port, e.proto, e.target),
   remove: (w, p, k) => w.vmap_delete(p, k.addr, k.port, k.proto),
   lookup: (w, p, b, s, c) => w.vmap_lookup(p, b, s, c),
+  plain: (w, p, b, s, c) => w.vmap_lookup_plain(p, b, s, c),
+  group: (w, p, b, s, c, g) => w.vmap_lookup_group(p, b, s, c, g),
+  bytes: (w, p) => w.vmap_bytes(p),
+  peak: (w, p) => w.vmap_peak_bytes(p),
 };
 
 export type KeyedKind = "svctable-fixed" | "svctable-resizable" | "vmap";
@@ -66,6 +78,15 @@ export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   /** Hash buckets (svctable) or slots (vmap) right now. */
   get buckets(): number {
     return this.ops.buckets(wasm(), this.ptr);
+  }
+
+  /** Bytes of WASM linear memory the table holds now, and the most it has held at once (while growing). */
+  get bytes(): number {
+    return this.ops.bytes(wasm(), this.ptr);
+  }
+
+  get peakBytes(): number {
+    return this.ops.peak(wasm(), this.ptr);
   }
 
   /** Entries per bucket (svctable only): the chain each lookup walks. */
@@ -101,6 +122,18 @@ export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   lookup(batch: PacketColumns, start: number, count: number): void {
     const code = this.ops.lookup(wasm(), this.ptr, batchPtr(batch), start, count);
     if (code !== Result.OK) check(code, `${this.impl}: lookup of packets ${start}..${start + count}`);
+  }
+
+  /** The probe one packet after another (the batch lookup stages groups of packets). */
+  lookupPlain(batch: PacketColumns, start: number, count: number): void {
+    const code = this.ops.plain(wasm(), this.ptr, batchPtr(batch), start, count);
+    if (code !== Result.OK) check(code, `${this.impl}: plain lookup of packets ${start}..${start + count}`);
+  }
+
+  /** The staged lookup in groups of g (4, 8, 16 or 32) instead of the built-in group size. */
+  lookupGroup(batch: PacketColumns, start: number, count: number, g: number): void {
+    const code = this.ops.group(wasm(), this.ptr, batchPtr(batch), start, count, g);
+    if (code !== Result.OK) check(code, `${this.impl}: lookup of packets ${start}..${start + count} in groups of ${g}`);
   }
 
   /** dispose() refuses while a live route (src/wasm/route.ts) points at the table. */

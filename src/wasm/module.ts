@@ -15,6 +15,7 @@ export interface SvcbenchExports {
   memory: WebAssembly.Memory;
   words_new(n: number): Ptr;
   words_free(p: Ptr): void;
+  memory_max_pages(pages: number): number;
   batch_new(cap: number): Ptr;
   batch_free(b: Ptr): void;
   batch_cap(b: Ptr): number;
@@ -22,6 +23,7 @@ export interface SvcbenchExports {
   chain_new(limit: number): Ptr;
   chain_free(c: Ptr): void;
   chain_len(c: Ptr): number;
+  chain_bytes(c: Ptr): number;
   chain_append(c: Ptr, daddr: number, port: number, proto: number, target: number): Code;
   chain_replace(c: Ptr, src: Ptr, n: number): Code;
   chain_lookup_scalar(c: Ptr, b: Ptr, start: number, count: number): Code;
@@ -36,6 +38,10 @@ export interface SvcbenchExports {
   svctable_delete(t: Ptr, daddr: number, port: number, proto: number): Code;
   svctable_lookup(t: Ptr, b: Ptr, start: number, count: number): Code;
   svctable_chain_lengths(t: Ptr, out: Ptr): void;
+  svctable_lookup_plain(t: Ptr, b: Ptr, start: number, count: number): Code;
+  svctable_lookup_group(t: Ptr, b: Ptr, start: number, count: number, g: number): Code;
+  svctable_bytes(t: Ptr): number;
+  svctable_peak_bytes(t: Ptr): number;
   vmap_new(limit: number): Ptr;
   vmap_free(m: Ptr): void;
   vmap_count(m: Ptr): number;
@@ -43,6 +49,15 @@ export interface SvcbenchExports {
   vmap_insert(m: Ptr, daddr: number, port: number, proto: number, verdict: number): Code;
   vmap_delete(m: Ptr, daddr: number, port: number, proto: number): Code;
   vmap_lookup(m: Ptr, b: Ptr, start: number, count: number): Code;
+  vmap_lookup_plain(m: Ptr, b: Ptr, start: number, count: number): Code;
+  vmap_lookup_group(m: Ptr, b: Ptr, start: number, count: number, g: number): Code;
+  vmap_bytes(m: Ptr): number;
+  vmap_peak_bytes(m: Ptr): number;
+  dram_new(bytes: number, seed: number): Ptr;
+  dram_free(d: Ptr): void;
+  dram_read(d: Ptr, count: number, g: number): number;
+  stage_group(): number;
+  stage_from_bytes(): number;
   hsiphash_1u32(first: number, k0: bigint, k1: bigint): number;
   ipvs_service_new(): Ptr;
   ipvs_service_free(s: Ptr): Code;
