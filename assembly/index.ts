@@ -23,3 +23,9 @@ export {
   conntrack_close, conntrack_expire, conntrack_flush,
 } from "./conntrack";
 export { route_new, route_free, route_run } from "./route";
+export {
+  htab_new, htab_free, htab_count, htab_buckets, htab_update, htab_delete, htab_find, htab_value,
+  htab_chain_lengths, htab_lookup_lb4,
+} from "./ebpf/htab";
+export { jhash2_words } from "./ebpf/jhash";
+export { maglev_table, maglev_pick, maglev_name_hash } from "./ebpf/maglev";
