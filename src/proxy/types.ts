@@ -3,7 +3,7 @@ import type { EndpointSlice } from "../cluster/endpointslice";
 import type { WatchEvent } from "../cluster/events";
 import type { Service } from "../cluster/service";
 
-export const PROXY_MODES = ["userspace", "iptables-full", "iptables-partial", "ipvs", "nftables"] as const;
+export const PROXY_MODES = ["userspace", "iptables-full", "iptables-partial", "ipvs", "nftables", "ebpf", "ebpf-maglev"] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 /** The first packet of a connection, as the node sees it. */
@@ -37,6 +37,8 @@ export interface SyncStats {
 
 export interface Proxier {
   readonly mode: ProxyMode;
+  /** Its own min-sync-period, when it has one other than kube-proxy's (ebpf: 0, a sync per change). */
+  readonly minSyncPeriodMs?: number;
   /** OnServiceAdd / OnServiceUpdate / OnServiceDelete. */
   onServiceEvent(e: WatchEvent<Service>): void;
   /** OnEndpointSliceAdd / Update / Delete. */
