@@ -12,7 +12,7 @@ export {
 export {
   vmap_new, vmap_free, vmap_count, vmap_slots, vmap_insert, vmap_delete, vmap_lookup,
 } from "./vmap";
-export { hsiphash_1u32 } from "./hash";
+export { hsiphash_1u32, jhash2_words } from "./hash";
 export {
   ipvs_service_new, ipvs_service_free, ipvs_service_set_scheduler, ipvs_service_scheduler,
   ipvs_dest_add, ipvs_dest_edit, ipvs_dest_del, ipvs_dest_find, ipvs_dest_count, ipvs_dest_ids,
@@ -27,5 +27,4 @@ export {
   htab_new, htab_free, htab_count, htab_buckets, htab_update, htab_delete, htab_find, htab_value,
   htab_chain_lengths, htab_lookup_lb4,
 } from "./ebpf/htab";
-export { jhash2_words } from "./ebpf/jhash";
 export { maglev_table, maglev_pick, maglev_name_hash } from "./ebpf/maglev";

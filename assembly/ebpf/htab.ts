@@ -8,7 +8,7 @@
 // values of 3 words (lb4_service, lb4_backend: 12 bytes).
 import { BAD_ARG, EXISTS, FULL, MISS, NIL, NOT_FOUND, OK, allocNil, allocWords, tryAlloc } from "../common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "../batch";
-import { jhash2 } from "./jhash";
+import { jhash2 } from "../hash";
 import { lb4Key1, lb4Key2 } from "./lb4";
 
 /** map_update_elem flags (include/uapi/linux/bpf.h). */

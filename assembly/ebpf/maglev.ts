@@ -8,7 +8,7 @@
 // Cilium precomputes each permutation in full (len × M u64); walking it as offset + j * skip gives the same slots.
 import { BAD_ARG, NO_MEMORY, OK, allocWords, tryAlloc } from "../common";
 import { column, inBatch, COL_DPORT, COL_OUT, COL_PROTO, COL_SADDR, COL_SPORT } from "../batch";
-import { jhash2 } from "./jhash";
+import { jhash2 } from "../hash";
 import { Hash128, hash128 } from "./murmur3";
 
 /** Table sizes Cilium accepts (--bpf-lb-maglev-table-size): primes; 16381 is the default. */
