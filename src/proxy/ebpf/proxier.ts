@@ -23,6 +23,8 @@ import { EndpointInfo, ServicePortInfo } from "../service-port";
 import { Packet, Route, SyncStats } from "../types";
 import { LbMaps } from "./lbmap";
 
+/** maxSetOfServiceID (cilium pkg/loadbalancer): the exclusive upper bound of service (frontend) IDs. */
+const MAX_SERVICE_ID = 0xffff;
 /** SVC_FLAG_AFFINITY (bpf/lib/common.h). */
 const SVC_FLAG_AFFINITY = 1 << 4;
 /** Most bytes of Maglev tables the model holds (Cilium's maps hold frontends × M × 4 bytes). */
@@ -121,7 +123,8 @@ export class EbpfProxier extends ProxierBase {
 
   private upsertFrontend(old: Frontend | undefined, key: Key, p: ServicePortInfo): Frontend {
     const revNat = old?.revNat ?? (this.freeRevNat.pop() ?? this.nextRevNat++);
-    if (revNat > 0xffff) throw new SvcbenchError(`ebpf: more than 65535 frontends (rev_nat_index is 16 bits)`);
+    // The service ID allocator hands out 1 .. maxSetOfServiceID - 1 (0xFFFF, exclusive): rev_nat_index is 16 bits.
+    if (revNat >= MAX_SERVICE_ID) throw new SvcbenchError(`ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`);
     const eps = this.endpointsOf(p);
     const slots = eps.map((e) => this.acquireBackend(e, p.proto));
     if (this.mode === "ebpf-maglev") {
