@@ -1,4 +1,4 @@
-// The kernel hashes the IPVS models use: hsiphash (linux lib/siphash.c, 64-bit build),
+// The kernel hashes the models use: hsiphash (linux lib/siphash.c, 64-bit build), jhash2 and
 // jhash_3words (include/linux/jhash.h) and hash_32 (include/linux/hash.h).
 
 /**
@@ -43,11 +43,9 @@ export function hsiphash_1u32(first: u32, k0: u64, k1: u64): u32 {
 
 const JHASH_INITVAL: u32 = 0xdeadbeef;
 
-/** jhash_3words: __jhash_nwords(a, b, c, initval + JHASH_INITVAL + (3 << 2)), then __jhash_final. */
+/** __jhash_final(a, b, c): c. */
 // @ts-ignore: decorator
-@inline export function jhash_3words(a: u32, b: u32, c: u32, initval: u32): u32 {
-  const iv = initval + JHASH_INITVAL + (3 << 2);
-  a += iv; b += iv; c += iv;
+@inline function jhashFinal(a: u32, b: u32, c: u32): u32 {
   c ^= b; c -= rotl<u32>(b, 14);
   a ^= c; a -= rotl<u32>(c, 11);
   b ^= a; b -= rotl<u32>(a, 25);
@@ -56,6 +54,28 @@ const JHASH_INITVAL: u32 = 0xdeadbeef;
   b ^= a; b -= rotl<u32>(a, 14);
   c ^= b; c -= rotl<u32>(b, 24);
   return c;
+}
+
+/**
+ * jhash2 of the first `length` (1..3) of k0, k1, k2: a = b = c = JHASH_INITVAL + (length << 2) + initval,
+ * the words added in turn, then __jhash_final. With three words it is jhash_3words; it is what
+ * kernel/bpf/hashtab.c's htab_map_hash computes for a key whose size is a multiple of 4.
+ */
+// @ts-ignore: decorator
+@inline export function jhash2(length: u32, k0: u32, k1: u32, k2: u32, initval: u32): u32 {
+  const iv = JHASH_INITVAL + (length << 2) + initval;
+  return jhashFinal(iv + k0, length >= 2 ? iv + k1 : iv, length >= 3 ? iv + k2 : iv);
+}
+
+/** jhash_3words: __jhash_nwords(a, b, c, initval + JHASH_INITVAL + (3 << 2)), then __jhash_final. */
+// @ts-ignore: decorator
+@inline export function jhash_3words(a: u32, b: u32, c: u32, initval: u32): u32 {
+  return jhash2(3, a, b, c, initval);
+}
+
+/** jhash2 as an export (tests against the TS twin). */
+export function jhash2_words(length: u32, k0: u32, k1: u32, k2: u32, initval: u32): u32 {
+  return jhash2(length, k0, k1, k2, initval);
 }
 
 const GOLDEN_RATIO_32: u32 = 0x61c88647;

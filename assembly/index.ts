@@ -16,7 +16,7 @@ export {
 } from "./vmap";
 export { dram_new, dram_free, dram_read } from "./dram";
 export { stage_group, stage_from_bytes } from "./stage";
-export { hsiphash_1u32 } from "./hash";
+export { hsiphash_1u32, jhash2_words } from "./hash";
 export {
   ipvs_service_new, ipvs_service_free, ipvs_service_set_scheduler, ipvs_service_scheduler,
   ipvs_dest_add, ipvs_dest_edit, ipvs_dest_del, ipvs_dest_find, ipvs_dest_count, ipvs_dest_ids,
@@ -43,3 +43,8 @@ export {
 export { IP_VS_DH_TAB_SIZE } from "./sched/dh";
 export { IP_VS_SH_TAB_SIZE } from "./sched/sh";
 export { IP_VS_MH_TAB_SIZE } from "./sched/mh";
+export {
+  htab_new, htab_free, htab_count, htab_buckets, htab_update, htab_delete, htab_find, htab_value,
+  htab_chain_lengths, htab_lookup_lb4,
+} from "./ebpf/htab";
+export { maglev_table, maglev_pick, maglev_name_hash } from "./ebpf/maglev";

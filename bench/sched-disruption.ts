@@ -14,7 +14,7 @@ import { Rng } from "../src/util/rng";
 import { Budget, measure, Progress } from "./harness";
 
 export const DISRUPTION_DESTS = [10, 100, 1000];
-const DISRUPTION_FLOWS = 20000;
+export const DISRUPTION_FLOWS = 20000;
 /** Removals averaged per case: distinct pods that hold a table entry, drawn with the suite's seed. */
 export const REMOVALS = 8;
 export const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
@@ -35,7 +35,7 @@ function service(name: SchedulerName, n: number): WasmService {
 }
 
 /** k distinct values of xs drawn at random (all of them when k >= xs.length). */
-function sample(xs: number[], k: number, rng: Rng): number[] {
+export function sample(xs: number[], k: number, rng: Rng): number[] {
   const a = xs.slice();
   for (let i = 0; i < Math.min(k, a.length); i++) {
     const j = i + rng.below(a.length - i);

@@ -10,7 +10,7 @@ const fix = (v: unknown, d = 2) => (typeof v === "number" && Number.isFinite(v) 
 function pickTable(cases: CaseResult[]): string {
   const sizes = sizesOf(cases);
   const at = (impl: string, n: number) => cases.find((c) => c.impl === impl && c.n === n)?.median_ns;
-  const rows = SCHEDULERS.filter((s) => cases.some((c) => c.impl === s || c.impl === `${s}-ts`)).map((s) => [
+  const rows = [...SCHEDULERS, "maglev-16381"].filter((s) => cases.some((c) => c.impl === s || c.impl === `${s}-ts`)).map((s) => [
     s, ...sizes.map((n) => fmtNs(at(s, n))), ...sizes.map((n) => fmtNs(at(`${s}-ts`, n))),
     ...sizes.map((n) => fmtRatio(at(`${s}-ts`, n), at(s, n))),
   ]);

@@ -19,6 +19,7 @@ import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
 import { DISRUPTION_DESTS, disruption } from "./sched-disruption";
 import { schedTable } from "./sched-table";
+import { MAGLEV_IMPL, MAGLEV_IMPLS, maglevDisruption, maglevPicks } from "./sched-maglev";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
 export const PICK_DESTS = [2, 10, 100, 1000];
@@ -47,6 +48,8 @@ interface SchedOptions {
   conntrack: string[]; // conntrack, conntrack-rsz, conntrack-ts
   balance: SchedulerName[];
   disruption: SchedulerName[];
+  /** Cilium's Maglev: maglev-16381 (WASM), maglev-16381-ts (its twin); disruption with the first. */
+  maglev: string[];
 }
 
 function schedOptions(o: SuiteOptions): SchedOptions {
@@ -58,13 +61,15 @@ function schedOptions(o: SuiteOptions): SchedOptions {
     conntrack: ["conntrack", "conntrack-rsz", "conntrack-ts"].filter(w),
     balance: SCHEDULERS.filter(w),
     disruption: HASHING_SCHEDULERS.filter(w),
+    maglev: MAGLEV_IMPLS.filter(w),
   };
 }
 
 export function schedCaseCount(o: SchedOptions): number {
   const ct = o.conntrack.reduce((s, i) => s + (i === "conntrack-rsz" ? 1 : 2), 0);
   return o.picks.length * PICK_DESTS.length + ct * o.conntrackSizes.length +
-    o.balance.length * WEIGHTINGS.length + o.disruption.length * DISRUPTION_DESTS.length;
+    o.balance.length * WEIGHTINGS.length + o.disruption.length * DISRUPTION_DESTS.length +
+    o.maglev.length * PICK_DESTS.length + (o.maglev.includes(MAGLEV_IMPL) ? DISRUPTION_DESTS.length : 0);
 }
 
 /** A task that runs the next window of `size` packets of a pool of `pool` on each call. */
@@ -226,7 +231,19 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
 }
 
 export function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
-  return [...picks(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress)];
+  return [...picks(o, progress), ...maglev(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress),
+    ...(o.maglev.includes(MAGLEV_IMPL) ? maglevDisruption(o.seed, o.budget, progress) : [])];
+}
+
+function maglev(o: SchedOptions, progress: Progress): CaseResult[] {
+  if (o.maglev.length === 0) return [];
+  const batch = new WasmBatch(PICK_POOL);
+  try {
+    fillClients(batch, PICK_POOL, new Rng(o.seed));
+    return maglevPicks(o.maglev, PICK_DESTS, PICK_BATCH, batch, o.budget, progress);
+  } finally {
+    batch.dispose();
+  }
 }
 
 export const schedSuite: Suite = {

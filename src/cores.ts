@@ -4,9 +4,15 @@ import { TsChain } from "./reference/chain";
 import { TsMap } from "./reference/map";
 import { WasmChain } from "./wasm/chain";
 import { WasmKeyedTable } from "./wasm/keyed";
+import { EbpfServiceTable, mapSizeFor } from "./ebpf/htab";
+import { LB_MAP_MAX_ENTRIES } from "./ebpf/lb4";
+import { WasmHtab } from "./wasm/ebpf";
+
+/** The ebpf-htab core's hashrnd (the kernel draws one per map; a fixed one keeps runs alike). */
+export const EBPF_HASHRND = 0x5eed1234;
 
 export const CORE_IMPLS = [
-  "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts",
+  "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab",
 ] as const;
 export type CoreImpl = (typeof CORE_IMPLS)[number];
 
@@ -24,6 +30,7 @@ export function emptyCore(impl: CoreImpl, limit = 0): RuleChain | ServiceTable {
     case "svctable-resizable":
     case "vmap": return new WasmKeyedTable(impl, limit);
     case "map-ts": return new TsMap(limit);
+    case "ebpf-htab": return new EbpfServiceTable(new WasmHtab(3, limit || LB_MAP_MAX_ENTRIES, EBPF_HASHRND));
     default: throw new SvcbenchError(`unknown core "${impl as string}"; known: ${CORE_IMPLS.join(", ")}`);
   }
 }
@@ -33,7 +40,8 @@ export function emptyCore(impl: CoreImpl, limit = 0): RuleChain | ServiceTable {
  * a keyed table one insert each, so a repeated key keeps its first target in both.
  */
 export function buildCore(impl: CoreImpl, entries: readonly ServiceEntry[], limit = 0): ServiceLookup {
-  const core = emptyCore(impl, limit);
+  // A BPF map's size is fixed when it is made: sized to hold them, as --bpf-lb-map-max is raised to fit.
+  const core = emptyCore(impl, impl === "ebpf-htab" && limit === 0 ? mapSizeFor(entries.length) : limit);
   try {
     if ("replace" in core) core.replace(entries);
     else for (const e of entries) core.insert(e);

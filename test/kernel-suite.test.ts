@@ -12,6 +12,7 @@ import { Progress } from "../bench/harness";
 import { BACKENDS } from "../bench/kernel/cases";
 import { main } from "../bench/kernel/main";
 import { liveNamespaces } from "../bench/kernel/netns";
+import { liveBpf } from "../bench/kernel/bpf-resources";
 import { runKernel } from "../bench/kernel/run";
 import { preflight, TOOLS } from "../bench/kernel/tools";
 import { SvcbenchError } from "../src/core";
@@ -30,7 +31,8 @@ test("the preflight names everything missing, and the packages that hold it", ()
   assert.throws(() => preflight(false, () => true), (e: Error) => e instanceof SvcbenchError && /^the kernel suite cannot run: it must run as root/.test(e.message));
   assert.throws(() => preflight(true, (c) => c !== "nft"), /missing nft: install with "apt-get install nftables"$/);
   assert.throws(() => preflight(false, (c) => c === "ip"),
-    /must run as root .*; missing iptables-legacy-restore, iptables-nft-restore, nft: install with "apt-get install iptables nftables"$/);
+    /must run as root .*; missing iptables-legacy-restore, iptables-nft-restore, nft, clang, gcc, bpftool, \/usr\/include\/bpf\/bpf_helpers.h: install with "apt-get install iptables nftables clang gcc bpftool libbpf-dev"$/);
+  assert.throws(() => preflight(true, (c) => c !== "bpftool" && c !== "/usr/include/bpf/bpf_helpers.h"), /missing bpftool, \/usr\/include\/bpf\/bpf_helpers.h: install with "apt-get install bpftool libbpf-dev"$/);
 });
 
 test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (exit 1), before writing anything", async () => {
@@ -47,7 +49,7 @@ test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (e
   const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, "--sizes", "10", "--out", out],
     { encoding: "utf8", env: { ...process.env, PATH: bin }, cwd: path.join(__dirname, "..") });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /^svcbench: the kernel suite cannot run: .*missing ip, iptables-legacy-restore, iptables-nft-restore, nft: install with "apt-get install iproute2 iptables nftables"\n$/);
+  assert.match(r.stderr, /^svcbench: the kernel suite cannot run: .*missing ip, iptables-legacy-restore, iptables-nft-restore, nft, clang, gcc, bpftool: install with "apt-get install iproute2 iptables nftables clang gcc bpftool"\n$/);
   assert.deepEqual(fs.readdirSync(out), ["kernel.json"]);
   assert.equal(fs.readFileSync(path.join(out, "kernel.json"), "utf8"), "earlier");
   assert.match((await kernelCli(["--help"])).stdout, /apt-get install iptables nftables[\s\S]*--timeout S/);
@@ -55,7 +57,7 @@ test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (e
 
 test("a small run times every backend's steps and connects through each ruleset", { skip }, async () => {
   const { cases } = await runKernel(small, new Progress(0, false));
-  const want = { "iptables-legacy-restore": ["first-load", "partial-resync", "add-service", "connect", "full-resync"], "iptables-nft-restore": ["first-load", "partial-resync", "add-service", "connect", "full-resync"], "nft-f": ["first-load", "add-service", "delete-service", "connect"] };
+  const want = { "iptables-legacy-restore": ["first-load", "partial-resync", "add-service", "connect", "full-resync"], "iptables-nft-restore": ["first-load", "partial-resync", "add-service", "connect", "full-resync"], "nft-f": ["first-load", "add-service", "delete-service", "connect"], "bpf-sock-lb": ["first-load", "add-service", "delete-service", "connect"] };
   for (const b of BACKENDS) assert.deepEqual(cases.filter((c) => c.impl === b.impl).map((c) => c.scenario), want[b.impl]);
   for (const c of cases) {
     assert.equal(c.suite, "kernel");
@@ -67,6 +69,11 @@ test("a small run times every backend's steps and connects through each ruleset"
   assert.equal(conn.samples, 5);
   assert.ok(Number(conn.rules_before) >= 29, "the probe's rule is at the end of KUBE-SERVICES");
   assert.equal(cases.find((c) => c.scenario === "first-load")!.mode, "iptables-full");
+  // No netfilter rule sends the ClusterIP anywhere in the BPF case's namespaces: its connects reach a pod only through the program.
+  const bpf = cases.find((c) => c.impl === "bpf-sock-lb" && c.scenario === "connect")!;
+  assert.equal(bpf.samples, 5);
+  assert.equal(bpf.mode, "ebpf");
+  assert.deepEqual(liveBpf(), []);
   assert.deepEqual(liveNamespaces(), []);
   assert.deepEqual(ourNamespaces(), []);
 });
@@ -86,7 +93,7 @@ test("a run that fails midway deletes its namespaces", { skip }, async () => {
 });
 
 test("a step over the limit is reported, and the larger size of that curve is not tried", { skip }, async () => {
-  const { cases } = await runKernel({ ...small, sizes: [20, 40], sampling: { samples: 1, timeMs: 0, limitMs: 0.1 }, setupLimitMs: 20000, backends: BACKENDS.slice(2) }, new Progress(0, false))
+  const { cases } = await runKernel({ ...small, sizes: [20, 40], sampling: { samples: 1, timeMs: 0, limitMs: 0.1 }, setupLimitMs: 20000, backends: BACKENDS.filter((b) => b.impl === "nft-f") }, new Progress(0, false))
     .catch((err: Error) => assert.fail(err.message));
   const first = cases.filter((c) => c.scenario === "first-load");
   assert.deepEqual(first.map((c) => [c.n, c.over_limit, c.samples]), [[20, true, 0], [40, true, 0]]);

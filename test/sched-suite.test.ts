@@ -88,3 +88,15 @@ test("disruption removes pods that hold table entries, and says how many pods ho
   assert.match(text, /dh at N = 1,000 has more pods than its 256-entry table: only 25\.6% of pods hold an entry, the other 744 never get a new connection/);
   assert.match(schedTable(cases), /! N is above the table's size/);
 });
+
+test("Cilium's Maglev-16381 in the sched suite: picks agree with the twin, a removal moves about 1/N, slots within one of M/N", () => {
+  const opts = { sizes: [100], full: false, seed: 3, budget: { time: 2, iterations: 2 }, traffic: DEFAULT_TRAFFIC, filter: /^sched\/maglev-16381(-ts)?$/ };
+  const { cases } = schedSuite.run(opts, new Progress(0, false));
+  assert.equal(cases.length, schedSuite.caseCount(opts));
+  const kinds = cases.map((c) => `${c.impl}/${c.scenario ?? "pick"}/${c.n}`);
+  for (const k of ["maglev-16381/pick/2", "maglev-16381-ts/pick/1000", "maglev-16381/disruption/100"]) assert.ok(kinds.includes(k), k);
+  const d = cases.find((c) => c.scenario === "disruption" && c.n === 100)!;
+  assert.ok(Number(d.moved_remove) > 0.009 && Number(d.moved_remove) < 0.05, `moved ${d.moved_remove}`);
+  assert.ok(Number(d.slots_max_over_mean) <= (Math.ceil(16381 / 100)) / (16381 / 100) + 1e-9);
+  assert.equal(d.dests_with_entries, 1);
+});

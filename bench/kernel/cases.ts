@@ -7,13 +7,13 @@ import { Ran } from "./netns";
 import { Rulesets } from "./rulesets";
 import { Sampled, sampleStep, Sampling, Step } from "./sampler";
 
-export type KernelImpl = "iptables-legacy-restore" | "iptables-nft-restore" | "nft-f";
+export type KernelImpl = "iptables-legacy-restore" | "iptables-nft-restore" | "nft-f" | "bpf-sock-lb";
 export type KernelScenario = "first-load" | "full-resync" | "partial-resync" | "add-service" | "delete-service" | "connect";
 
 export interface Backend {
   /** The case's impl: the command that loads the text, backend first. */
   impl: KernelImpl;
-  family: "iptables" | "nft";
+  family: "iptables" | "nft" | "bpf";
   cmd: string;
 }
 
@@ -21,11 +21,13 @@ export const BACKENDS: readonly Backend[] = [
   { impl: "iptables-legacy-restore", family: "iptables", cmd: "iptables-legacy-restore" },
   { impl: "iptables-nft-restore", family: "iptables", cmd: "iptables-nft-restore" },
   { impl: "nft-f", family: "nft", cmd: "nft" },
+  { impl: "bpf-sock-lb", family: "bpf", cmd: "bpftool" },
 ];
 
 /** The kube-proxy mode whose text a scenario loads (connect: the ruleset the syncs left). */
 export function modeOf(family: Backend["family"], scenario: KernelScenario): string {
   if (family === "nft") return "nftables";
+  if (family === "bpf") return "ebpf";
   if (scenario === "connect") return "iptables";
   return scenario === "partial-resync" || scenario === "add-service" ? "iptables-partial" : "iptables-full";
 }

@@ -8,7 +8,7 @@ import { Rulesets } from "./rulesets";
 import { summarize } from "./sampler";
 
 /** Connects made first and left out: ARP, route and socket caches warm up. */
-const WARMUP = 10;
+export const WARMUP = 10;
 
 export async function connectCase(ctx: KernelContext, b: Backend, r: Rulesets, hosts: Hosts): Promise<KernelCase> {
   begin(ctx, `${b.impl} connect N=${r.n}`);

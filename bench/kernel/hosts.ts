@@ -14,7 +14,7 @@ const PODS_ADDR = formatIPv4(NODE_IP + 1);
 /** ClusterIPs (--service-cluster-ip-range) and pod IPs (--cluster-cidr) route over the veth. */
 const ROUTED = [`${formatIPv4(SERVICE_CIDR_BASE)}/12`, formatCidr(CLUSTER_CIDR)];
 const PROBE = path.join(__dirname, "probe.ts");
-const NODE_ARGS = ["-r", require.resolve("ts-node/register/transpile-only"), PROBE];
+export const PROBE_ARGS = ["-r", require.resolve("ts-node/register/transpile-only"), PROBE];
 
 export interface Hosts {
   node: Netns;
@@ -47,7 +47,7 @@ export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
 /** Starts the pods' TCP listener on port; resolves once it listens; call the result to stop it. */
 export function listen(pods: Netns, port: number): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", pods.name, process.execPath, ...NODE_ARGS, "listen", String(port)], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("ip", ["netns", "exec", pods.name, process.execPath, ...PROBE_ARGS, "listen", String(port)], { stdio: ["pipe", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (d) => { err += d; });
     child.stdout.on("data", (d: Buffer) => {
@@ -59,7 +59,7 @@ export function listen(pods: Netns, port: number): Promise<() => void> {
 
 /** COUNT sequential connects from the node to addr:port; latencies in ns. */
 export async function connectLatencies(node: Netns, addr: string, port: number, count: number): Promise<number[]> {
-  const r = await node.exec(process.execPath, [...NODE_ARGS, "connect", addr, String(port), String(count)], "", 120000);
+  const r = await node.exec(process.execPath, [...PROBE_ARGS, "connect", addr, String(port), String(count)], "", 120000);
   if (r.code !== 0) throw new SvcbenchError(`connecting from ${node.name} to ${addr}:${port} failed: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout) as number[];
 }

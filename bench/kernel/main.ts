@@ -17,12 +17,15 @@ import { preflight, toolVersions } from "./tools";
 
 const HELP = `svcbench kernel calibration: real iptables-restore and nft on the rulesets svcbench renders
 
-Usage: npm run bench:kernel -- [flags]      (needs root and: apt-get install iptables nftables)
+Usage: npm run bench:kernel -- [flags]
+  (needs root and: apt-get install iptables nftables clang gcc bpftool libbpf-dev)
 
 For each N Services × ${KERNEL_ENDPOINTS} pods, in private network namespaces it creates and always deletes:
 iptables-legacy-restore and iptables-nft-restore (first load, partial resync, a new Service, full
-resync), nft -f (first load, a new Service, a Service deleted), TCP connects to the Service whose rule
-is last in KUBE-SERVICES, and the model's syncs of the same changes. The host's rules are never touched.
+resync), nft -f (first load, a new Service, a Service deleted), a cgroup/connect4 socket-LB BPF program
+after Cilium's (its map entries loaded with bpftool batch: first load, a new Service, a Service deleted),
+TCP connects to the Service whose rule is last in KUBE-SERVICES, and the model's syncs of the same
+changes. The host's rules are never touched; the BPF program, its pins and its cgroup are removed.
 
 Flags:
   --sizes LIST      numbers of Services (default: ${KERNEL_SIZES.join(",")}; --full adds ${KERNEL_FULL_SIZES[KERNEL_FULL_SIZES.length - 1]})

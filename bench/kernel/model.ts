@@ -11,17 +11,18 @@ import { KernelCase, KernelScenario } from "./cases";
 import { summarize } from "./sampler";
 
 /** sync-suite (impl, scenario) → kernel-suite scenario; the pairs the kernel measures too. */
-const PAIRS: { impl: "iptables-full" | "iptables-partial" | "nftables"; sync: SyncScenario; kernel: KernelScenario }[] = [
+const PAIRS: { impl: "iptables-full" | "iptables-partial" | "nftables" | "ebpf"; sync: SyncScenario; kernel: KernelScenario }[] = [
   { impl: "iptables-full", sync: "add-pod", kernel: "full-resync" },
   { impl: "iptables-partial", sync: "add-pod", kernel: "partial-resync" },
   { impl: "iptables-partial", sync: "create-service", kernel: "add-service" },
   { impl: "nftables", sync: "create-service", kernel: "add-service" },
+  { impl: "ebpf", sync: "create-service", kernel: "add-service" },
 ];
 
-export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables"] as const;
+export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables", "model-ebpf"] as const;
 
 /** The model's first sync of a cluster: a new proxier, the informers' initial list, one full sync; 3 to 5 samples. */
-function firstSync(c: Cluster, mode: "iptables-full" | "nftables", timeMs: number): Measured & { rules_written: number; bytes_written: number } {
+function firstSync(c: Cluster, mode: "iptables-full" | "nftables" | "ebpf", timeMs: number): Measured & { rules_written: number; bytes_written: number } {
   const ns: number[] = [];
   let stats: SyncStats | undefined;
   const t0 = performance.now();
@@ -41,7 +42,7 @@ function firstSync(c: Cluster, mode: "iptables-full" | "nftables", timeMs: numbe
 export function modelCases(n: number, endpoints: number, seed: number, timeMs: number): KernelCase[] {
   const synced = runSync({
     sizes: [n], endpoints: [endpoints], largeEMaxN: Infinity, seed, budget: { time: timeMs, iterations: 1 },
-    impls: ["iptables-full", "iptables-partial", "nftables"], scenarios: ["add-pod", "create-service"],
+    impls: ["iptables-full", "iptables-partial", "nftables", "ebpf"], scenarios: ["add-pod", "create-service"],
   }, new Progress(0, false)).cases;
   const out: KernelCase[] = [];
   for (const p of PAIRS) {
@@ -50,7 +51,7 @@ export function modelCases(n: number, endpoints: number, seed: number, timeMs: n
   }
   const c = buildCluster(n, endpoints, seed);
   try {
-    for (const mode of ["iptables-full", "nftables"] as const) {
+    for (const mode of ["iptables-full", "nftables", "ebpf"] as const) {
       out.push({ suite: "kernel", impl: `model-${mode}`, n, scenario: "first-load", endpoints, mode, ...firstSync(c, mode, timeMs) });
     }
   } finally {

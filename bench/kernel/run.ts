@@ -9,6 +9,7 @@ import { iptablesCases } from "./iptables";
 import { modelCases } from "./model";
 import { Netns } from "./netns";
 import { nftCases } from "./nft";
+import { bpfCases } from "./bpf";
 import { renderRulesets } from "./rulesets";
 import { Sampling, summarize } from "./sampler";
 
@@ -38,7 +39,7 @@ export interface KernelOptions {
 
 /** Steps per size, for the progress line. */
 export function kernelStepCount(o: KernelOptions): number {
-  const perSize = (o.backends ?? BACKENDS).reduce((s, b) => s + (b.family === "nft" ? 4 : 5), 0) + (o.model === false ? 0 : 1);
+  const perSize = (o.backends ?? BACKENDS).reduce((s, b) => s + (b.family === "iptables" ? 5 : 4), 0) + (o.model === false ? 0 : 1);
   return o.sizes.length * perSize;
 }
 
@@ -72,7 +73,7 @@ export async function runKernel(o: KernelOptions, progress: Progress): Promise<K
         run.exec_overhead_ns ??= await execOverhead(hosts.node);
         const stop = await listen(hosts.pods, r.probe.targetPort);
         try {
-          run.cases.push(...await (b.family === "nft" ? nftCases : iptablesCases)(ctx, b, r, hosts));
+          run.cases.push(...await (b.family === "bpf" ? bpfCases(ctx, b, r, hosts, o.seed) : (b.family === "nft" ? nftCases : iptablesCases)(ctx, b, r, hosts)));
         } finally {
           stop();
         }

@@ -1,5 +1,7 @@
-// What the kernel suite needs from the machine: root, and the iptables and nftables commands.
+// What the kernel suite needs from the machine: root, the iptables and nftables commands, and for the
+// BPF case clang, gcc (for -print-multiarch), bpftool and libbpf's headers.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { SvcbenchError } from "../../src/core";
 
 export const TOOLS = [
@@ -7,9 +9,15 @@ export const TOOLS = [
   { cmd: "iptables-legacy-restore", pkg: "iptables" },
   { cmd: "iptables-nft-restore", pkg: "iptables" },
   { cmd: "nft", pkg: "nftables" },
+  { cmd: "clang", pkg: "clang" },
+  { cmd: "gcc", pkg: "gcc" },
+  { cmd: "bpftool", pkg: "bpftool" },
+  { cmd: "/usr/include/bpf/bpf_helpers.h", pkg: "libbpf-dev" },
 ] as const;
 
+/** A command on PATH, or (for a path) a file that exists. */
 function onPath(cmd: string): boolean {
+  if (cmd.startsWith("/")) return fs.existsSync(cmd);
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
@@ -28,7 +36,7 @@ export function preflight(isRoot = process.getuid?.() === 0, has: (cmd: string) 
 /** The first line of each tool's --version, for the results' environment. */
 export function toolVersions(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of TOOLS.filter((x) => x.cmd !== "ip")) {
+  for (const t of TOOLS.filter((x) => x.cmd !== "ip" && !x.cmd.startsWith("/"))) {
     const r = spawnSync(t.cmd, ["--version"], { encoding: "utf8" });
     out[t.cmd] = (r.stdout || r.stderr || "unknown").trim().split("\n")[0];
   }

@@ -29,7 +29,7 @@ export class KubeProxy {
   private readonly unsubscribe: (() => void)[];
 
   constructor(readonly store: ClusterStore, readonly proxier: Proxier, opts: KubeProxyOptions = {}) {
-    this.runner = new BoundedFrequencyRunner(opts.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS, opts.burstSyncs ?? DEFAULT_BURST_SYNCS);
+    this.runner = new BoundedFrequencyRunner(opts.minSyncPeriodMs ?? proxier.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS, opts.burstSyncs ?? DEFAULT_BURST_SYNCS);
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     // The informers' initial list, then the watch.
     for (const s of store.services.values()) proxier.onServiceEvent(eventOf(undefined, s));

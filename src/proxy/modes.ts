@@ -4,6 +4,8 @@ import { SvcbenchError } from "../core";
 import { IptablesProxier } from "./iptables/proxier";
 import { IpvsProxier } from "./ipvs/proxier";
 import { NftablesProxier } from "./nftables/proxier";
+import { EbpfProxier } from "./ebpf/proxier";
+import { ebpfMapMax } from "./ebpf/map-size";
 import { NodeConfig } from "./node";
 import { Proxier, PROXY_MODES, ProxyMode } from "./types";
 import { ClusterNetwork } from "./userspace/network";
@@ -22,6 +24,8 @@ export function newProxier(mode: ProxyMode, store: ClusterStore, o: ProxierOptio
     case "iptables-partial": return new IptablesProxier({ partial: true, ...o });
     case "ipvs": return new IpvsProxier(o);
     case "nftables": return new NftablesProxier(o);
+    case "ebpf":
+    case "ebpf-maglev": return new EbpfProxier({ ...o, algorithm: mode === "ebpf" ? "random" : "maglev", mapMax: ebpfMapMax(store) });
     default: throw new SvcbenchError(`unknown proxy mode "${mode as string}"; known: ${PROXY_MODES.join(", ")}`);
   }
 }

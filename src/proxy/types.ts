@@ -37,6 +37,8 @@ export interface SyncStats {
 
 export interface Proxier {
   readonly mode: ProxyMode;
+  /** Its own min-sync-period, when it has one other than kube-proxy's (ebpf: 0, a sync per change). */
+  readonly minSyncPeriodMs?: number;
   /** OnServiceAdd / OnServiceUpdate / OnServiceDelete. */
   onServiceEvent(e: WatchEvent<Service>): void;
   /** OnEndpointSliceAdd / Update / Delete. */

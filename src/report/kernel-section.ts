@@ -20,7 +20,7 @@ const mb = (bytes: unknown) => `${(Number(bytes) / 1e6).toFixed(1)} MB`;
 
 function loadFinding(k: CaseResult[], n: number): string | undefined {
   const at = (impl: string) => kernelCase(k, impl, "first-load", n);
-  const parts = KERNEL_IMPLS.map((i) => at(i) && `${cell(at(i))} with ${i === "nft-f" ? "nft -f" : i}`);
+  const parts = KERNEL_IMPLS.map((i) => at(i) && `${cell(at(i))} with ${SHORT[i] === "nft -f" || SHORT[i] === "bpftool batch" ? SHORT[i] : i}`);
   if (parts.every((p) => p === undefined)) return undefined;
   const ipt = at("iptables-legacy-restore") ?? at("iptables-nft-restore"), nft = at("nft-f");
   const size = list([ipt && `${mb(ipt.text_bytes)} of iptables-restore text`, nft && `${mb(nft.text_bytes)} of nft commands`]);
@@ -75,7 +75,7 @@ function connectFinding(all: CaseResult[]): string | undefined {
     if (!a || !b) return undefined;
     const rules = Number(b.rules_before) - Number(a.rules_before);
     const per = Number.isFinite(rules) && rules > 0 ? `, ≈ ${((b.median_ns - a.median_ns) / rules).toFixed(0)} ns per rule walked` : "";
-    return `${fmtTime(b.median_ns)} vs ${fmtTime(a.median_ns)} through ${i === "nft-f" ? "the nftables verdict map" : `${i} rules`}${per}`;
+    return `${fmtTime(b.median_ns)} vs ${fmtTime(a.median_ns)} through ${i === "nft-f" ? "the nftables verdict map" : i === "bpf-sock-lb" ? "the BPF socket LB's hash map" : `${i} rules`}${per}`;
   });
   const before = kernelCase(k, "iptables-legacy-restore", "connect", hi)?.rules_before ?? kernelCase(k, "iptables-nft-restore", "connect", hi)?.rules_before;
   const scan = all.filter((c) => c.suite === "lookup" && c.impl === "chain-scalar" && c.scenario === undefined).sort((a, b) => b.n - a.n)[0];
@@ -83,7 +83,28 @@ function connectFinding(all: CaseResult[]): string | undefined {
   return `First packet: a TCP connect to the Service whose rule sits last in KUBE-SERVICES${before !== undefined ? ` (${num(Number(before))} rules before it at ${num(hi)} Services)` : ""} takes, at ${num(hi)} vs ${num(lo)} Services, ${list(parts)}.${model}`;
 }
 
-const SHORT: Record<string, string> = { "iptables-legacy-restore": "legacy", "iptables-nft-restore": "iptables-nft", "nft-f": "nft -f" };
+const SHORT: Record<string, string> = { "iptables-legacy-restore": "legacy", "iptables-nft-restore": "iptables-nft", "nft-f": "nft -f", "bpf-sock-lb": "bpftool batch" };
+
+/** nft's verdict map against the BPF hash map at n (10k when measured): per packet (connect) and per change. */
+function ebpfFinding(k: CaseResult[]): string | undefined {
+  const conn = k.filter((c) => c.scenario === "connect" && c.impl === "bpf-sock-lb");
+  if (conn.length === 0) return undefined;
+  const ns = sizesOf(conn), n = ns.includes(10000) ? 10000 : ns[ns.length - 1], lo = ns[0];
+  const at = (impl: string, sc: string, m = n) => kernelCase(k, impl, sc, m);
+  const b = at("bpf-sock-lb", "connect"), v = at("nft-f", "connect"), b0 = at("bpf-sock-lb", "connect", lo), v0 = at("nft-f", "connect", lo);
+  const perPacket = `per packet, a TCP connect through the BPF socket LB takes ${fmtTime(b!.median_ns)}` + (v ? ` against ${fmtTime(v.median_ns)} through nft's verdict map (${(b!.median_ns / v.median_ns).toFixed(2)}×)` : "") +
+    (b0 && lo < n ? `; from ${num(lo)} to ${num(n)} Services the BPF connect moves ${(b!.median_ns / b0.median_ns).toFixed(2)}×${v && v0 ? `, nft's ${(v.median_ns / v0.median_ns).toFixed(2)}×` : ""}` : "");
+  const change = (sc: string, what: string) => {
+    const bb = at("bpf-sock-lb", sc), nn = at("nft-f", sc);
+    if (!bb || overLimit(bb)) return undefined;
+    return `${what} is ${num(Number(bb.text_lines))} map writes in one bpftool batch, ${fmtTime(bb.median_ns)}` + (nn && !overLimit(nn) ? ` against ${fmtTime(nn.median_ns)} for nft -f (${(bb.median_ns / nn.median_ns).toFixed(2)}×)` : "");
+  };
+  const changes = [change("add-service", "one Service added"), change("delete-service", "one deleted")].filter((x): x is string => x !== undefined);
+  const first = at("bpf-sock-lb", "first-load"), nf = at("nft-f", "first-load");
+  const load = first && !overLimit(first) ? `; the first load of all ${num(n)} Services' entries takes ${fmtTime(first.median_ns)}${nf && !overLimit(nf) ? ` (nft -f: ${fmtTime(nf.median_ns)})` : ""}` : "";
+  return `nft's verdict map against the BPF hash map at ${num(n)} Services: ${perPacket}. Per change, ${changes.join(", ")}${load}. ` +
+    "bpftool reopens the pinned map for every line; Cilium's agent keeps the map open and writes with one bpf() call per entry, so the map writes alone cost less than this.";
+}
 
 /** Per change, the model's slope beside the kernel's, and where they differ by more than 0.3. */
 function agreement(all: CaseResult[], fits: ReturnType<typeof fitCases>): string | undefined {
@@ -108,7 +129,7 @@ function agreement(all: CaseResult[], fits: ReturnType<typeof fitCases>): string
 export const kernelSection: ReportSection = {
   suite: "kernel",
   related: ["sync", "lookup"],
-  title: "Model vs kernel: real iptables-restore and nft on the same rulesets (kernel)",
+  title: "Model vs kernel: real iptables-restore, nft and a BPF socket LB on the same clusters (kernel)",
 
   findings(all) {
     const k = kernelOf(all);
@@ -116,7 +137,7 @@ export const kernelSection: ReportSection = {
     if (ns.length === 0) return [];
     const big = ns[ns.length - 1];
     const fits = fitCases(k);
-    return [loadFinding(k, big), ...superlinear(k, fits), resyncFinding(k, big), nftFinding(k, big), connectFinding(all), agreement(k, fits)]
+    return [loadFinding(k, big), ...superlinear(k, fits), resyncFinding(k, big), nftFinding(k, big), connectFinding(all), ebpfFinding(k), agreement(k, fits)]
       .filter((s): s is string => s !== undefined);
   },
 
@@ -129,6 +150,8 @@ export const kernelSection: ReportSection = {
       "of the command, from fork to exit, as kube-proxy waits for it (`ip netns exec` included, a few ms; see `exec_overhead_ns` in `kernel.json`). " +
       "first-load: into emptied tables; full-resync / partial-resync: one more pod behind one Service, full or partial text, on the loaded ruleset; " +
       "add-service: a new Service (removed again, untimed, after each sample); delete-service (nft): its elements deleted and chains flushed, then its chains deleted a sync later. " +
+      "bpf-sock-lb: a cgroup/connect4 program after Cilium's socket LB (bench/kernel/bpf/sock_lb.c), the ebpf proxier's map writes for the same changes loaded with `bpftool batch` " +
+      "(first-load into emptied maps; delete-service: the Service's slots, frontend and backends deleted); it leaves out Cilium's per-packet TC path, NodePort/XDP, reverse NAT for UDP, affinity, health checking and Maglev. " +
       "A step killed at the per-step limit shows as \"> limit\"; larger N of that curve are not tried. The model-* columns time the model's own syncs of the same changes on the same clusters in the same run " +
       "(event, controller, change tracking, render and model kernel).",
       "Median time per step (p99, rme, samples, text sizes in `kernel.json`):", mdTable(steps.headers, steps.rows),

@@ -6,8 +6,8 @@ import { Fit } from "./fit";
 import { CaseResult } from "./results";
 import { fmtTime } from "./table";
 
-export const KERNEL_IMPLS = ["iptables-legacy-restore", "iptables-nft-restore", "nft-f"];
-export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables"];
+export const KERNEL_IMPLS = ["iptables-legacy-restore", "iptables-nft-restore", "nft-f", "bpf-sock-lb"];
+export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables", "model-ebpf"];
 export const STEP_SCENARIOS = ["first-load", "full-resync", "partial-resync", "add-service", "delete-service"];
 /** The endpoints per Service of the sync suite's curves set beside the kernel's. */
 const E = 2;
@@ -43,14 +43,16 @@ export function stepRows(all: CaseResult[]): Rows {
 export function connectRows(all: CaseResult[]): Rows {
   const cases = all.filter((c) => c.suite === "kernel" && c.scenario === "connect");
   const impls = KERNEL_IMPLS.filter((i) => cases.some((c) => c.impl === i));
+  const bpfNft = impls.includes("bpf-sock-lb") && impls.includes("nft-f");
   const rows = sizesOf(cases).map((n) => {
     const before = cases.find((c) => c.n === n && typeof c.rules_before === "number")?.rules_before;
+    const b = kernelCase(cases, "bpf-sock-lb", "connect", n), v = kernelCase(cases, "nft-f", "connect", n);
     return [n.toLocaleString("en-US"), ...impls.map((i) => {
       const c = kernelCase(cases, i, "connect", n);
       return c ? `${fmtTime(c.median_ns)} / ${fmtTime(c.p99_ns)}` : "-";
-    }), before === undefined ? "-" : Number(before).toLocaleString("en-US")];
+    }), before === undefined ? "-" : Number(before).toLocaleString("en-US"), ...(bpfNft ? [b && v ? (b.median_ns / v.median_ns).toFixed(2) : "-"] : [])];
   });
-  return { headers: ["N", ...impls.map((i) => `${i} median / p99`), "KUBE-SERVICES rules before"], rows };
+  return { headers: ["N", ...impls.map((i) => `${i} median / p99`), "KUBE-SERVICES rules before", ...(bpfNft ? ["bpf / nft"] : [])], rows };
 }
 
 export interface Pairing {
@@ -75,6 +77,9 @@ export const PAIRINGS: readonly Pairing[] = [
   { change: "first load", mode: "nftables", scenario: "first-load", model: "model-nftables", kernel: ["nft-f"] },
   { change: "a new Service", mode: "nftables", scenario: "add-service", model: "model-nftables", sync: ["nftables", "create-service"], kernel: ["nft-f"] },
   { change: "a Service deleted", mode: "nftables", scenario: "delete-service", kernel: ["nft-f"] },
+  { change: "first load", mode: "ebpf", scenario: "first-load", model: "model-ebpf", kernel: ["bpf-sock-lb"] },
+  { change: "a new Service", mode: "ebpf", scenario: "add-service", model: "model-ebpf", sync: ["ebpf", "create-service"], kernel: ["bpf-sock-lb"] },
+  { change: "a Service deleted", mode: "ebpf", scenario: "delete-service", kernel: ["bpf-sock-lb"] },
 ];
 
 export interface Slope {

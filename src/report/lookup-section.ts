@@ -5,7 +5,7 @@ import { at, crossing, fitTable, mdTable, num, pivot, x } from "./markdown";
 import { ReportSection } from "./section";
 import { fmtNs } from "./table";
 
-const IMPLS = ["chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "roofline"];
+const IMPLS = ["chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab", "roofline"];
 
 export const lookupSection: ReportSection = {
   suite: "lookup",
@@ -38,11 +38,15 @@ export const lookupSection: ReportSection = {
     if (fixed && fr !== undefined) {
       out.push(`The kernel's fixed IPVS service table (256 buckets) holds ${Number(fixed.mean_chain ?? big / 256).toFixed(0)} services per bucket at ${num(big)}; a lookup there costs ${fmtNs(fixed.median_ns)} ns, ${x(fr)} the resizable table's.`);
     }
-    const flat = ["svctable-resizable", "vmap"].map((i) => {
+    const flat = ["svctable-resizable", "vmap", "ebpf-htab"].map((i) => {
       const a = at(cases, i, big), b = at(cases, i, small);
       return a !== undefined && b !== undefined ? `${i} ${(a / b).toFixed(2)}` : undefined;
     }).filter(Boolean);
     if (flat.length > 0) out.push(`From ${num(small)} to ${num(big)} Services the hashed lookups grow by t(${num(big)})/t(${num(small)}) = ${flat.join(", ")}.`);
+    const bv = ratio("ebpf-htab", "vmap", big);
+    if (bv !== undefined) {
+      out.push(`The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short probe, whatever N.`);
+    }
     const sweep = all.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");
     const sweepN = Math.min(...sweep.map((c) => c.n));
     const b = (size: number) => sweep.find((c) => c.batch === size && c.n === sweepN);

@@ -7,7 +7,7 @@ import { CaseResult } from "./results";
 import { ReportSection } from "./section";
 import { fmtNs } from "./table";
 
-const PICK_IMPLS = SCHEDULERS.flatMap((s) => [s, `${s}-ts`]);
+const PICK_IMPLS = [...SCHEDULERS.flatMap((s) => [s, `${s}-ts`]), "maglev-16381", "maglev-16381-ts"];
 const pct = (v: unknown) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "-");
 const fixed = (v: unknown, d: number) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(d) : "-");
 const picksOf = (all: CaseResult[]) => all.filter((c) => c.scenario === undefined);
@@ -51,6 +51,11 @@ function disruptionFindings(dis: CaseResult[]): string[] {
   const mh = dis.filter((c) => c.impl === "mh"), how = typeof dis[0]?.removals === "number" ? ` (mean over ${dis[0].removals} pods that hold a table entry)` : "";
   if (mh.length > 0) {
     out.push(`When one of N pods goes${how}, mh moves ${mh.map((c) => `${pct(c.moved_remove)} at N = ${num(c.n)}`).join(", ")} of flows (ideal 1/N); its fixed 4093-slot table keeps that near 1/N only while N is well below 4093/100.`);
+  }
+  const cm = dis.find((c) => c.impl === "maglev-16381" && c.n === 100), mh100 = mh.find((c) => c.n === 100);
+  if (cm) {
+    out.push(`Cilium's Maglev (16381 slots, murmur3 of each backend's name, one slot per backend per turn) moves ${pct(cm.moved_remove)} of flows when one of 100 backends goes (the backend's own ${pct(cm.removed_share)}, ideal 1%)` +
+      (mh100 ? `, IPVS mh (4093 slots) ${pct(mh100.moved_remove)}` : "") + `; its slots per backend stay within ${fixed(cm.slots_min_over_mean, 3)}–${fixed(cm.slots_max_over_mean, 3)} of the mean.`);
   }
   const dh = dis.find((c) => c.impl === "dh" && c.n === 100), sh = dis.find((c) => c.impl === "sh" && c.n === 100);
   if (dh && sh) out.push(`dh and sh refill their 256 buckets in list order on every change: one pod going moves ${pct(dh.moved_remove)} (dh) and ${pct(sh.moved_remove)} (sh) of flows at N = 100.`);

@@ -1,14 +1,15 @@
 // Host side of assembly/dram.ts: random line reads over a buffer the size of a table, dependent
 // (one chase) or g independent chases at once — the memory system's limit for a hash lookup.
 import { check, Result } from "../core";
+import { WasmHandle } from "./handle";
 import { wasm } from "./module";
 
-export class WasmDram {
-  private readonly ptr: number;
-
+export class WasmDram extends WasmHandle {
   constructor(bytes: number, seed: number) {
-    this.ptr = wasm().dram_new(bytes >>> 0, seed >>> 0);
-    check(this.ptr === 0 ? Result.NO_MEMORY : Result.OK, `a ${bytes}-byte read buffer`);
+    super("DRAM read buffer");
+    const ptr = wasm().dram_new(bytes >>> 0, seed >>> 0);
+    check(ptr === 0 ? Result.NO_MEMORY : Result.OK, `a ${bytes}-byte read buffer`);
+    this.own(ptr);
   }
 
   /** count reads as g chases taking turns (g = 1: each read waits for the one before); a checksum. */
@@ -16,7 +17,7 @@ export class WasmDram {
     return wasm().dram_read(this.ptr, count, g);
   }
 
-  dispose(): void {
-    wasm().dram_free(this.ptr);
+  protected free(ptr: number): void {
+    wasm().dram_free(ptr);
   }
 }

@@ -85,6 +85,20 @@ export interface SvcbenchExports {
   route_new(ct: Ptr, kind: number, table: Ptr, svcs: Ptr, nsvcs: number): Ptr;
   route_free(r: Ptr): void;
   route_run(r: Ptr, b: Ptr, start: number, count: number, now: number): Code;
+  htab_new(keyWords: number, maxEntries: number, hashrnd: number): Ptr;
+  htab_free(h: Ptr): void;
+  htab_count(h: Ptr): number;
+  htab_buckets(h: Ptr): number;
+  htab_update(h: Ptr, k0: number, k1: number, k2: number, v0: number, v1: number, v2: number, flags: number): Code;
+  htab_delete(h: Ptr, k0: number, k1: number, k2: number): Code;
+  htab_find(h: Ptr, k0: number, k1: number, k2: number): number;
+  htab_value(h: Ptr, i: number, w: number): number;
+  htab_chain_lengths(h: Ptr, out: Ptr): void;
+  htab_lookup_lb4(h: Ptr, b: Ptr, start: number, count: number): Code;
+  jhash2_words(length: number, k0: number, k1: number, k2: number, initval: number): number;
+  maglev_table(table: Ptr, m: number, backends: Ptr, n: number, seed: number): Code;
+  maglev_pick(table: Ptr, m: number, b: Ptr, start: number, count: number, seed: number): Code;
+  maglev_name_hash(addr: number, port: number, seed: number, out: Ptr): number;
 }
 
 export const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");
