@@ -9,9 +9,15 @@ export interface NodeConfig {
   /** --cluster-cidr: the pod range (kube-proxy's localDetector). */
   readonly clusterCIDR: Cidr;
   readonly seed: number;
+  /** --hostname-override: endpoints whose nodeName is this one are local. */
+  readonly nodeName?: string;
+  /** --masquerade-all: every ClusterIP connection is masqueraded. */
+  readonly masqueradeAll?: boolean;
+  /** --nodeport-addresses: the CIDRs whose local addresses accept NodePorts (default: all local addresses). */
+  readonly nodePortAddresses?: readonly Cidr[];
 }
 
-export const DEFAULT_NODE: NodeConfig = { nodeIP: NODE_IP, clusterCIDR: CLUSTER_CIDR, seed: 1 };
+export const DEFAULT_NODE: NodeConfig = { nodeIP: NODE_IP, clusterCIDR: CLUSTER_CIDR, seed: 1, nodeName: "node-1" };
 
 /** addrtype --dst-type LOCAL / fib daddr type local: the node's IP or loopback. */
 export function isLocalAddress(node: NodeConfig, addr: number): boolean {

@@ -40,6 +40,7 @@ export class IptablesProxier extends ProxierBase {
     super();
     this.partial = opts.partial;
     this.node = opts.node ?? DEFAULT_NODE;
+    this.nodeName = this.node.nodeName;
     const o: IptablesOptions = { clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true };
     this.renderer = new IptablesRenderer(o);
     this.walker = new IptablesWalker(this.tables, new Rng(this.node.seed), (a) => isLocalAddress(this.node, a));
@@ -59,7 +60,7 @@ export class IptablesProxier extends ProxierBase {
     try {
       r = this.renderer.render({
         services: this.svcPortMap.values(),
-        endpointsOf: (p) => this.endpointsOf(p),
+        categorize: (p) => this.visit(p),
         full,
         changed: u.changed,
         existingNatChains: cleanup ? this.tables.listChains("nat") : undefined,
@@ -69,6 +70,7 @@ export class IptablesProxier extends ProxierBase {
       if (!(err instanceof RangeError)) throw err;
       throw new SvcbenchError(`${this.mode}: the restore text for ${this.svcPortMap.size} service ports and ${totalEndpoints} endpoints is longer than a JavaScript string can be (${err.message})`);
     }
+    this.work.objectsCompared += r.chainsCompared;
     this.tables.restore(r.text);
     if (cleanup) this.lastCleanupMs = nowMs;
     if (this.opts.keepText) this.lastText = r.text;

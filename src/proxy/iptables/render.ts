@@ -4,9 +4,10 @@
 // 10 decimals, the last rule unconditional; KUBE-MARK-MASQ; filter REJECT for no endpoints. A partial
 // sync writes only the changed Services' chains (the rest go to a discard buffer) but KUBE-SERVICES whole.
 import { Cidr, formatCidr } from "../../cluster/ip";
-import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
+import { lproto, ServicePortInfo } from "../service-port";
 import { ChainNameCache } from "../chain-cache";
 import { endpointChainName, serviceChainName } from "../chain-names";
+import { Categorized, externallyAccessible } from "../categorize";
 
 export interface IptablesOptions {
   /** localDetector (--cluster-cidr): traffic from outside it to a ClusterIP is masqueraded. */
@@ -22,7 +23,8 @@ export const LARGE_CLUSTER_ENDPOINTS = 1000;
 
 export interface RenderInput {
   readonly services: Iterable<ServicePortInfo>;
-  readonly endpointsOf: (p: ServicePortInfo) => readonly EndpointInfo[];
+  /** proxy.CategorizeEndpoints for a service port (every port is visited, in full and partial syncs). */
+  readonly categorize: (p: ServicePortInfo) => Categorized;
   /** Full sync: every Service's chains; else only those of changed Services (namespace/name). */
   readonly full: boolean;
   readonly changed: ReadonlySet<string>;
@@ -36,6 +38,8 @@ export interface Rendered {
   readonly text: string;
   /** "-A" lines in the text. */
   readonly rules: number;
+  /** Listed nat chains compared with the active ones (stale-chain cleanup). */
+  readonly chainsCompared: number;
 }
 
 export class IptablesRenderer {
@@ -76,18 +80,22 @@ export class IptablesRenderer {
     const notLocal = `! -s ${formatCidr(o.clusterCIDR)}`;
 
     for (const p of input.services) {
-      const eps = input.endpointsOf(p);
+      const eps = input.categorize(p).allReachable;
       const n = eps.length;
       const name = p.name;
       const { service: svc, external: ext } = this.names.of(p);
-      const external = n > 0 && (p.nodePort !== 0 || p.loadBalancerIP !== undefined);
+      const external = n > 0 && externallyAccessible(p);
       const match = `-m ${p.protocol === "TCP" ? "tcp -p tcp" : p.protocol === "UDP" ? "udp -p udp" : "sctp -p sctp"}`;
       const dport = `--dport ${p.port}`;
       if (n > 0) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport} -j ${svc}`);
       else filterRules.push(`-A KUBE-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${p.clusterIPStr} ${dport} -j REJECT`);
-      if (p.loadBalancerIPStr !== undefined) {
-        if (n > 0) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${p.loadBalancerIPStr} ${dport} -j ${ext}`);
-        else filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${p.loadBalancerIPStr} ${dport} -j REJECT`);
+      for (const ip of p.externalIPStrs) {
+        if (n > 0) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} external IP" ${match} -d ${ip} ${dport} -j ${ext}`);
+        else filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${ip} ${dport} -j REJECT`);
+      }
+      for (const ip of p.loadBalancerIPStrs) {
+        if (n > 0) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${ip} ${dport} -j ${ext}`);
+        else filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${ip} ${dport} -j REJECT`);
       }
       if (p.nodePort !== 0) {
         if (n > 0) natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${p.nodePort} -j ${ext}`);
@@ -129,9 +137,10 @@ export class IptablesRenderer {
       }
     }
 
-    let deleted = 0;
+    let deleted = 0, compared = 0;
     if (input.existingNatChains && active) {
       for (const chain of input.existingNatChains) {
+        compared++;
         if (active.has(chain) || !/^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain)) continue;
         natChains.push(`:${chain} - [0:0]`);
         natRules.push(`-X ${chain}`);
@@ -147,6 +156,6 @@ export class IptablesRenderer {
     );
     const text = "*filter\n" + filterChains.join("\n") + "\n" + filterRules.join("\n") + "\nCOMMIT\n*nat\n" +
       natChains.join("\n") + "\n" + natRules.join("\n") + "\nCOMMIT\n";
-    return { text, rules: filterRules.length + natRules.length - deleted };
+    return { text, rules: filterRules.length + natRules.length - deleted, chainsCompared: compared };
   }
 }

@@ -4,13 +4,20 @@
 // incremental: add or delete a virtual server, add a real server, and a real server that goes away
 // is deleted at once if nothing uses it (or it is UDP/SCTP), else set to weight 0 and retried
 // every minute until its connections are gone; one that comes back meanwhile is deleted and added again.
+// kube-proxy's ipvs proxier has no partial sync: every sync runs "for svcPortName, svcPort := range
+// proxier.svcPortMap" over every service port, and for each of its virtual servers syncService
+// (GetVirtualServer) and syncEndpoint (GetVirtualServer, GetRealServers, proxy.CategorizeEndpoints, the
+// diff of current and wanted real servers); cleanLegacyService compares the GetVirtualServers dump taken
+// once per sync with the active ones. The model does the same visits and counts those netlink calls; it
+// writes only what differs. The ClusterIP's virtual server uses the Local endpoints under
+// internalTrafficPolicy Local, the external ones under externalTrafficPolicy Local.
 import { formatIPv4 } from "../../cluster/ip";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../../core";
 import { SchedulerName } from "../../ipvs";
 import { KeyedKind } from "../../wasm/keyed";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, NodeConfig } from "../node";
-import { lproto, ServicePortInfo } from "../service-port";
+import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { Packet, Route, SyncStats } from "../types";
 import { IpvsKernel, VirtualServer } from "./kernel";
 
@@ -51,6 +58,7 @@ export class IpvsProxier extends ProxierBase {
   constructor(opts: { node?: NodeConfig; table?: KeyedKind; scheduler?: SchedulerName } = {}) {
     super();
     this.node = opts.node ?? DEFAULT_NODE;
+    this.nodeName = this.node.nodeName;
     this.kernel = new IpvsKernel(opts.table ?? "svctable-fixed", opts.scheduler ?? "rr");
   }
 
@@ -60,18 +68,26 @@ export class IpvsProxier extends ProxierBase {
   }
 
   private wants(p: ServicePortInfo): Want[] {
-    const dests = this.endpointsOf(p).map((e) => ({ addr: e.ip, port: e.port }));
+    const c = this.visit(p);
+    const dests = (eps: readonly EndpointInfo[]) => eps.map((e) => ({ addr: e.ip, port: e.port }));
+    const internal = dests(p.internalPolicyLocal ? c.local : c.cluster), external = dests(p.externalPolicyLocal ? c.local : c.cluster);
     const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
-    const base = { proto: p.proto, persistMs, owner: p.name, dests };
-    const out: Want[] = [{ ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }];
-    if (p.loadBalancerIP !== undefined) out.push({ ...base, addr: p.loadBalancerIP, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true });
-    if (p.nodePort !== 0) out.push({ ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false });
+    const base = { proto: p.proto, persistMs, owner: p.name };
+    const out: Want[] = [{ ...base, dests: internal, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }];
+    for (const a of p.externalIPs) out.push({ ...base, dests: external, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true });
+    for (const a of p.loadBalancerIPs) out.push({ ...base, dests: external, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true });
+    if (p.nodePort !== 0) out.push({ ...base, dests: external, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false });
+    // syncEndpoint categorizes the endpoints once per virtual server; visit counted the first.
+    this.work.endpointsCategorized += (out.length - 1) * this.endpointsOf(p).length;
     return out;
   }
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
     this.ops = [];
-    const services = full ? new Set([...this.portsByService.keys(), ...this.applied.keys()]) : u.changed;
+    const listed = this.kernel.listServices(); // GetVirtualServers, once
+    this.work.netlinkCalls++;
+    this.work.objectsCompared += listed.length;
+    const services = new Set([...this.portsByService.keys(), ...this.applied.keys()]);
     for (const svc of services) {
       const want = new Map<string, Want>();
       for (const p of this.portsByService.get(svc) ?? []) for (const w of this.wants(p)) want.set(this.vsName(w), w);
@@ -84,11 +100,14 @@ export class IpvsProxier extends ProxierBase {
     }
     if (nowMs - this.lastGraceCheck >= GRACE_CHECK_MS) this.tick(nowMs);
     const bytes = this.ops.reduce((s, l) => s + l.length + 1, 0);
-    return { full, services: services.size, rulesWritten: this.ops.length, bytesWritten: bytes };
+    for (const l of this.ops) if (l.startsWith("-")) this.work.netlinkCalls++; // each IPVS add, edit or delete
+    return { full, services: full ? services.size : u.changed.size, rulesWritten: this.ops.length, bytesWritten: bytes };
   }
 
   /** syncService + syncEndpoint for one virtual server. */
   private syncService(k: string, w: Want, a: Applied | undefined): Applied {
+    this.work.netlinkCalls += 3; // GetVirtualServer (syncService); GetVirtualServer and GetRealServers (syncEndpoint)
+    this.work.objectsCompared += 1 + (a ? this.kernel.listDests(a.vs).length : 0) + w.dests.length;
     const ipset = `${formatIPv4(w.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${w.port}`;
     if (!a) {
       a = { vs: this.kernel.addService(w.addr, w.port, w.proto, w.persistMs, w.owner), ipset: w.ipset, bind: w.bind, dests: new Map() };

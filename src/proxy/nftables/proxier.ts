@@ -9,6 +9,7 @@ import { SvcbenchError } from "../../core";
 import { Rng } from "../../workload/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
+import { externallyAccessible } from "../categorize";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
@@ -48,6 +49,7 @@ export class NftablesProxier extends ProxierBase {
   constructor(readonly opts: { node?: NodeConfig; keepText?: boolean } = {}) {
     super();
     const node = opts.node ?? DEFAULT_NODE;
+    this.nodeName = node.nodeName;
     this.renderer = new NftRenderer({ clusterCIDR: node.clusterCIDR, serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000 });
     this.walker = new NftWalker(this.ruleset, new Rng(node.seed), (a) => isLocalAddress(node, a));
   }
@@ -74,26 +76,35 @@ export class NftablesProxier extends ProxierBase {
     const chainOps: string[] = [], delElems: string[] = [], addElems: string[] = [], rules: string[] = [], tail: string[] = [];
     // What the kernel will hold once the transaction applies; remembered only if it does.
     const next: Remembered[] = [], flushed: string[] = [], used: string[] = [];
-    const services = full ? new Set([...this.portsByService.keys(), ...this.chains.keys()]) : u.changed;
+    // Every Service is visited (kube-proxy's loop over svcPortMap); one that changed, or every one in a
+    // full sync, has its chains added and flushed and its rules written (skipServiceUpdate skips the rest).
+    // Elements are compared for all (nftElementStorage.ensureElem), so an unchanged Service writes nothing.
+    const services = new Set([...this.portsByService.keys(), ...this.chains.keys(), ...this.elements.keys()]);
+    let written = 0;
     for (const svc of services) {
+      const write = full || u.changed.has(svc);
+      if (write) written++;
       const ports = this.portsByService.get(svc) ?? [];
       const wantElems = new Map<string, string>();
       const wantChains = new Set<string>(), wantSets = new Set<string>();
       for (const p of ports) {
-        const eps = this.endpointsOf(p);
+        const eps = this.visit(p).allReachable;
         for (const e of this.renderer.elements(p, eps.length > 0)) wantElems.set(elementKey(e), e);
         if (eps.length === 0) continue;
         const c = this.renderer.names.of(p);
-        const bases = this.renderer.names.endpointsOf(p, eps);
+        const bases = this.renderer.names.endpointsOf(p, eps, write);
         for (const b of bases) wantChains.add(`endpoint-${b}`);
         wantChains.add(c.service);
-        if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) wantChains.add(c.external);
+        if (externallyAccessible(p)) wantChains.add(c.external);
         if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
-        rules.push(...this.renderer.rules(p, eps, bases, p.stickySeconds));
+        if (write) rules.push(...this.renderer.rules(p, eps, bases, p.stickySeconds));
       }
-      for (const c of wantChains) {
-        chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
-        used.push(c);
+      this.work.objectsCompared += wantElems.size + wantChains.size;
+      if (write) {
+        for (const c of wantChains) {
+          chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
+          used.push(c);
+        }
       }
       // setup flushed every map and set: a full sync adds every element again.
       const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
@@ -105,8 +116,10 @@ export class NftablesProxier extends ProxierBase {
         flushed.push(c);
       }
       for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
-      next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
+      if (write) next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
     }
+    // nftables.List("chains") and List("sets"): every listed chain and set is compared with the active ones.
+    this.work.objectsCompared += this.ruleset.chains.size + this.ruleset.sets.size;
     // One transaction; its lines are handed over as a list (a first sync of a million endpoints is
     // longer than one JavaScript string may be), the bytes counted as the text nft -f would read.
     const lines = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail];
@@ -117,7 +130,7 @@ export class NftablesProxier extends ProxierBase {
     for (const c of flushed) this.staleChains.set(c, nowMs);
     for (const l of lines) bytes += l.length + 1;
     if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
-    return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
+    return { full, services: written, rulesWritten: commands, bytesWritten: bytes };
   }
 
   private remember({ svc, elems, chains, sets, ports }: Remembered): void {

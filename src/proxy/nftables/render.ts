@@ -7,6 +7,7 @@ import { ChainNameCache } from "../chain-cache";
 import { nftEndpointChainBase, nftServiceChainBase } from "../chain-names";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { TABLE } from "./ruleset";
+import { externallyAccessible } from "../categorize";
 
 export interface NftOptions {
   readonly clusterCIDR: Cidr;
@@ -108,8 +109,8 @@ export class NftRenderer {
     const key = (ip: string) => `${ip} . ${proto} . ${p.port}`;
     const noEp = (k: string) => `{ ${k} comment "${p.name}" : goto reject-chain }`;
     out.push(hasEndpoints ? `${t} service-ips { ${key(p.clusterIPStr)} : goto ${c.service} }` : `${t} no-endpoint-services ${noEp(key(p.clusterIPStr))}`);
-    if (p.loadBalancerIPStr !== undefined) {
-      out.push(hasEndpoints ? `${t} service-ips { ${key(p.loadBalancerIPStr)} : goto ${c.external} }` : `${t} no-endpoint-services ${noEp(key(p.loadBalancerIPStr))}`);
+    for (const ip of [...p.externalIPStrs, ...p.loadBalancerIPStrs]) {
+      out.push(hasEndpoints ? `${t} service-ips { ${key(ip)} : goto ${c.external} }` : `${t} no-endpoint-services ${noEp(key(ip))}`);
     }
     if (p.nodePort !== 0) {
       const k = `${proto} . ${p.nodePort}`;
@@ -126,7 +127,7 @@ export class NftRenderer {
     out.push(`add rule ${t} ${c.service} ip daddr ${p.clusterIPStr} ${proto} dport ${p.port} ip saddr != ${formatCidr(this.opts.clusterCIDR)} jump mark-for-masquerade`);
     if (p.affinity) for (const b of bases) out.push(`add rule ${t} ${c.service} ip saddr @affinity-${b} goto endpoint-${b}`);
     out.push(`add rule ${t} ${c.service} numgen random mod ${eps.length} vmap { ${bases.map((b, i) => `${i} : goto endpoint-${b}`).join(" , ")} }`);
-    if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) {
+    if (externallyAccessible(p)) {
       out.push(`add rule ${t} ${c.external} jump mark-for-masquerade`, `add rule ${t} ${c.external} goto ${c.service}`);
     }
     eps.forEach((e, i) => {
