@@ -4,7 +4,7 @@
 // Stale chains are deleted after an iptables-save, in large clusters at most once per syncPeriod.
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_SYNC_PERIOD_MS } from "../sync-runner";
-import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
+import { DEFAULT_NODE, isLocalAddress, NodeConfig, nodePortIPs } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { Rng } from "../../workload/rng";
@@ -23,6 +23,10 @@ export interface IptablesProxierOptions {
   /** Keep the last restore text (tests, the kernel calibration). */
   readonly keepText?: boolean;
   readonly localhostNodePorts?: boolean;
+  /** iptables has MASQUERADE --random-fully (default true; kube-proxy's test fake has not). */
+  readonly randomFully?: boolean;
+  /** The nfacct counters exist (default false: the model kernel has no nfacct; kube-proxy's test fake has them). */
+  readonly nfacct?: boolean;
 }
 
 export class IptablesProxier extends ProxierBase {
@@ -41,7 +45,11 @@ export class IptablesProxier extends ProxierBase {
     this.partial = opts.partial;
     this.node = opts.node ?? DEFAULT_NODE;
     this.nodeName = this.node.nodeName;
-    const o: IptablesOptions = { clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true };
+    const o: IptablesOptions = {
+      clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true,
+      nodeIP: this.node.nodeIP, masqueradeAll: this.node.masqueradeAll, randomFully: opts.randomFully ?? true, nfacct: opts.nfacct ?? false,
+      nodePortIPs: nodePortIPs(this.node),
+    };
     this.renderer = new IptablesRenderer(o);
     this.walker = new IptablesWalker(this.tables, new Rng(this.node.seed), (a) => isLocalAddress(this.node, a));
   }
