@@ -13,6 +13,8 @@ export interface NodeConfig {
   readonly nodeName?: string;
   /** --masquerade-all: every ClusterIP connection is masqueraded. */
   readonly masqueradeAll?: boolean;
+  /** --service-cluster-ip-range as kube-proxy learns it (nftables drops traffic to unallocated ClusterIPs in it). */
+  readonly serviceCIDR?: Cidr;
   /** --nodeport-addresses: the CIDRs whose local addresses accept NodePorts (default: all local addresses). */
   readonly nodePortAddresses?: readonly Cidr[];
 }

@@ -9,8 +9,7 @@ import { SvcbenchError } from "../../core";
 import { Rng } from "../../workload/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
-import { externallyAccessible } from "../categorize";
-import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
+import { DEFAULT_NODE, isLocalAddress, LOOPBACK, NodeConfig, nodePortIPs } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { NftRenderer } from "./render";
@@ -50,7 +49,10 @@ export class NftablesProxier extends ProxierBase {
     super();
     const node = opts.node ?? DEFAULT_NODE;
     this.nodeName = node.nodeName;
-    this.renderer = new NftRenderer({ clusterCIDR: node.clusterCIDR, serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000 });
+    this.renderer = new NftRenderer({
+      clusterCIDR: node.clusterCIDR, serviceCIDR: node.serviceCIDR ?? { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000,
+      masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // no localhost NodePorts in nftables
+    });
     this.walker = new NftWalker(this.ruleset, new Rng(node.seed), (a) => isLocalAddress(node, a));
   }
 
@@ -88,16 +90,13 @@ export class NftablesProxier extends ProxierBase {
       const wantElems = new Map<string, string>();
       const wantChains = new Set<string>(), wantSets = new Set<string>();
       for (const p of ports) {
-        const eps = this.visit(p).allReachable;
-        for (const e of this.renderer.elements(p, eps.length > 0)) wantElems.set(elementKey(e), e);
-        if (eps.length === 0) continue;
-        const c = this.renderer.names.of(p);
+        const plan = this.renderer.plan(p, this.visit(p));
+        const eps = plan.c.allReachable;
+        for (const e of this.renderer.elements(p, plan)) wantElems.set(elementKey(e), e);
         const bases = this.renderer.names.endpointsOf(p, eps, write);
-        for (const b of bases) wantChains.add(`endpoint-${b}`);
-        wantChains.add(c.service);
-        if (externallyAccessible(p)) wantChains.add(c.external);
+        for (const c of this.renderer.chains(plan, bases)) wantChains.add(c);
         if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
-        if (write) rules.push(...this.renderer.rules(p, eps, bases, p.stickySeconds));
+        if (write) rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
       }
       this.work.objectsCompared += wantElems.size + wantChains.size;
       if (write) {
