@@ -29,7 +29,7 @@ interface Remembered {
 }
 
 /** The element's identity: container and key (its value may change). */
-const elementKey = (e: string) => e.replace(/ (comment "[^"]*" )?: .*$/, "").replace(/ \}$/, "");
+const NO_ELEMENTS: ReadonlyMap<string, string> = new Map();
 
 export class NftablesProxier extends ProxierBase {
   readonly mode = "nftables";
@@ -84,26 +84,25 @@ export class NftablesProxier extends ProxierBase {
     const services = new Set([...this.portsByService.keys(), ...this.chains.keys(), ...this.elements.keys()]);
     let written = 0;
     for (const svc of services) {
-      const write = full || u.changed.has(svc);
+      const write = full || u.changed.has(svc) || !this.unchanged(svc);
       if (write) written++;
+      else continue;
       const ports = this.portsByService.get(svc) ?? [];
       const wantElems = new Map<string, string>();
       const wantChains = new Set<string>(), wantSets = new Set<string>();
       for (const p of ports) {
         const plan = this.renderer.plan(p, this.visit(p));
         const eps = plan.c.allReachable;
-        for (const e of this.renderer.elements(p, plan)) wantElems.set(elementKey(e), e);
-        const bases = this.renderer.names.endpointsOf(p, eps, write);
+        for (const [k, e] of this.renderer.elements(p, plan)) wantElems.set(k, e);
+        const bases = this.renderer.names.endpointsOf(p, eps);
         for (const c of this.renderer.chains(plan, bases)) wantChains.add(c);
         if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
-        if (write) rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
+        rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
       }
       this.work.objectsCompared += wantElems.size + wantChains.size;
-      if (write) {
-        for (const c of wantChains) {
-          chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
-          used.push(c);
-        }
+      for (const c of wantChains) {
+        chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
+        used.push(c);
       }
       // setup flushed every map and set: a full sync adds every element again.
       const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
@@ -115,7 +114,7 @@ export class NftablesProxier extends ProxierBase {
         flushed.push(c);
       }
       for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
-      if (write) next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
+      next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
     }
     // nftables.List("chains") and List("sets"): every listed chain and set is compared with the active ones.
     this.work.objectsCompared += this.ruleset.chains.size + this.ruleset.sets.size;
@@ -130,6 +129,32 @@ export class NftablesProxier extends ProxierBase {
     for (const l of lines) bytes += l.length + 1;
     if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
     return { full, services: written, rulesWritten: commands, bytesWritten: bytes };
+  }
+
+  /**
+   * A Service that did not change, visited as kube-proxy's loop visits it (skipServiceUpdate): its ports'
+   * endpoints categorized, its chains ensured and its elements compared with what the kernel holds
+   * (ensureElem). True when they all match, so nothing is written; false sends it down the write path.
+   */
+  private unchanged(svc: string): boolean {
+    const had = this.elements.get(svc) ?? NO_ELEMENTS, chains = this.chains.get(svc);
+    const ports = this.portsByService.get(svc) ?? [];
+    const seen = ports.length > 1 ? new Set<string>() : undefined; // ports of one Service share its cluster-ips element
+    let matched = 0, same = true, nChains = 0;
+    for (const p of ports) {
+      const plan = this.renderer.plan(p, this.visit(p));
+      for (const [k, e] of this.renderer.elements(p, plan)) {
+        this.work.objectsCompared++;
+        if (had.get(k) !== e) same = false;
+        else if (!seen || !seen.has(k)) { matched++; seen?.add(k); }
+      }
+      for (const c of this.renderer.chains(plan, this.renderer.names.endpointsOf(p, plan.c.allReachable, false))) {
+        this.work.objectsCompared++;
+        nChains++;
+        if (!chains?.has(c)) same = false;
+      }
+    }
+    return same && matched === had.size && nChains === (chains?.size ?? 0);
   }
 
   private remember({ svc, elems, chains, sets, ports }: Remembered): void {

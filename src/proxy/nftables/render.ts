@@ -134,26 +134,34 @@ export class NftRenderer {
     return out;
   }
 
-  /** The elements a service port owns (nftElementStorage.ensureElem): "container { key [comment] : value }" without the verb. */
-  elements(p: ServicePortInfo, pl: PortPlan): string[] {
+  /**
+   * The elements a service port owns (nftElementStorage.ensureElem), each as [its identity: container and
+   * key, as "delete element" names it; the element: "container { key [comment] : value }" without the verb].
+   */
+  elements(p: ServicePortInfo, pl: PortPlan): [string, string][] {
     const t = TABLE, proto = lproto(p);
-    const out = [`${t} cluster-ips { ${p.clusterIPStr} }`];
+    const out: [string, string][] = [];
+    const el = (map: string, k: string, v?: string, comment = false) => {
+      const id = `${t} ${map} { ${k}`;
+      out.push([id, v === undefined ? `${id} }` : `${id}${comment ? ` comment "${p.name}"` : ""} : ${v} }`]);
+    };
     const key = (ip: string) => `${ip} . ${proto} . ${p.port}`;
-    const noEp = (k: string, v: string) => `{ ${k} comment "${p.name}" : ${v} }`;
-    out.push(pl.hasInternal ? `${t} service-ips { ${key(p.clusterIPStr)} : goto ${pl.internalChain} }` : `${t} no-endpoint-services ${noEp(key(p.clusterIPStr), pl.internalVerdict)}`);
+    el("cluster-ips", p.clusterIPStr);
+    if (pl.hasInternal) el("service-ips", key(p.clusterIPStr), `goto ${pl.internalChain}`);
+    else el("no-endpoint-services", key(p.clusterIPStr), pl.internalVerdict, true);
     for (const ip of p.externalIPStrs) {
-      if (pl.hasEndpoints) out.push(`${t} service-ips { ${key(ip)} : goto ${pl.names.external} }`);
-      if (!pl.hasExternal) out.push(`${t} no-endpoint-services ${noEp(key(ip), pl.externalVerdict)}`);
+      if (pl.hasEndpoints) el("service-ips", key(ip), `goto ${pl.names.external}`);
+      if (!pl.hasExternal) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
     }
     for (const ip of p.loadBalancerIPStrs) {
-      if (pl.hasEndpoints) out.push(`${t} service-ips { ${key(ip)} : goto ${pl.names.external} }`);
-      if (pl.usesFW) out.push(`${t} firewall-ips { ${key(ip)} : goto ${pl.names.firewall!} }`);
+      if (pl.hasEndpoints) el("service-ips", key(ip), `goto ${pl.names.external}`);
+      if (pl.usesFW) el("firewall-ips", key(ip), `goto ${pl.names.firewall!}`);
     }
-    if (!pl.hasExternal) for (const ip of p.loadBalancerIPStrs) out.push(`${t} no-endpoint-services ${noEp(key(ip), pl.externalVerdict)}`);
+    if (!pl.hasExternal) for (const ip of p.loadBalancerIPStrs) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
     if (p.nodePort !== 0) {
       const k = `${proto} . ${p.nodePort}`;
-      if (pl.hasEndpoints) out.push(`${t} service-nodeports { ${k} : goto ${pl.names.external} }`);
-      if (!pl.hasExternal) out.push(`${t} no-endpoint-nodeports ${noEp(k, pl.externalVerdict)}`);
+      if (pl.hasEndpoints) el("service-nodeports", k, `goto ${pl.names.external}`);
+      if (!pl.hasExternal) el("no-endpoint-nodeports", k, pl.externalVerdict, true);
     }
     return out;
   }
