@@ -66,7 +66,7 @@ function reach(p: Proxier, saddr: string, daddr: string, dport = 80): { to: Set<
   }
   return { to, masq };
 }
-const set = (...xs: string[]) => new Set(xs);
+const set = <T>(...xs: T[]) => new Set<T>(xs);
 
 for (const mode of ["iptables", "nftables", "ipvs"] as const) {
   test(`${mode}: externalTrafficPolicy Local sends outside clients to this node's endpoints only`, () => {
@@ -109,3 +109,11 @@ for (const mode of ["iptables", "nftables"] as const) {
     assert.deepEqual(reach(limited, OUTSIDE, NODE, 31007).to, set("pass"), "the node IP is outside --nodeport-addresses");
   });
 }
+
+test("features a mode does not model are counted by name over the service ports that use them", () => {
+  const ipt = proxier("iptables"), ipvs = proxier("ipvs", { ...TEST_NODE, masqueradeAll: true });
+  assert.deepEqual(Object.fromEntries(ipt.unmodelled!()), { healthCheckNodePort: 2 });
+  assert.deepEqual(Object.fromEntries(ipvs.unmodelled!()), {
+    "externalTrafficPolicy: Local": 2, loadBalancerSourceRanges: 1, healthCheckNodePort: 2, masqueradeAll: 1,
+  });
+});

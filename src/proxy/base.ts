@@ -8,6 +8,8 @@ import { WatchEvent } from "../cluster/events";
 import { Service } from "../cluster/service";
 import { EndpointsChangeTracker } from "./endpoints-tracker";
 import { Categorized, categorizeEndpoints } from "./categorize";
+import { unmodelledFeatures } from "./features";
+import { DEFAULT_NODE, NodeConfig } from "./node";
 import { EndpointInfo, ServicePortInfo } from "./service-port";
 import { ServiceChangeTracker } from "./service-tracker";
 import { Packet, Proxier, ProxyMode, Route, SyncStats, SyncWork } from "./types";
@@ -66,6 +68,16 @@ export abstract class ProxierBase implements Proxier {
   /** Usable endpoints of a service port, sorted (none: empty). */
   protected endpointsOf(p: ServicePortInfo): readonly EndpointInfo[] {
     return this.endpointsMap.get(p.name) ?? NO_ENDPOINTS;
+  }
+
+  /** The features its Services or node use that this mode's model does not follow, by name: service ports (1 for a node setting). */
+  unmodelled(): Map<string, number> {
+    return unmodelledFeatures(this.mode, this.svcPortMap.values(), this.nodeConfig());
+  }
+
+  /** The node this proxier runs as (each mode gives its own). */
+  protected nodeConfig(): NodeConfig {
+    return DEFAULT_NODE;
   }
 
   /** One service port of the sync loop: proxy.CategorizeEndpoints over its endpoints, counted. */

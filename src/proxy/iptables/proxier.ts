@@ -86,6 +86,10 @@ export class IptablesProxier extends ProxierBase {
     return { full, services: full ? this.portsByService.size : u.changed.size, rulesWritten: r.rules, bytesWritten: r.text.length };
   }
 
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
+  }
+
   route(p: Packet, nowMs: number): Route {
     const v = this.walker.route(p, nowMs);
     return walkRoute(v, this.renderer.names, v.comment?.replace(/ has no endpoints$/, ""));

@@ -212,6 +212,10 @@ export class IpvsProxier extends ProxierBase {
     return this.terminating.size;
   }
 
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
+  }
+
   route(p: Packet, nowMs: number): Route {
     const pick = this.kernel.route(p, nowMs);
     if (!pick) return { verdict: "pass" };

@@ -45,9 +45,11 @@ export class NftablesProxier extends ProxierBase {
   /** The last sync's transactions (stale-chain deletion first, if any), when kept. */
   lastText?: string;
 
+  private readonly node: NodeConfig;
+
   constructor(readonly opts: { node?: NodeConfig; keepText?: boolean } = {}) {
     super();
-    const node = opts.node ?? DEFAULT_NODE;
+    const node = (this.node = opts.node ?? DEFAULT_NODE);
     this.nodeName = node.nodeName;
     this.renderer = new NftRenderer({
       clusterCIDR: node.clusterCIDR, serviceCIDR: node.serviceCIDR ?? { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000,
@@ -163,6 +165,10 @@ export class NftablesProxier extends ProxierBase {
     put(this.elements, elems, elems.size > 0);
     put(this.chains, chains, chains.size > 0);
     put(this.affinitySets, sets, sets.size > 0);
+  }
+
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
   }
 
   route(p: Packet, nowMs: number): Route {

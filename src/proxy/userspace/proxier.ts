@@ -134,6 +134,10 @@ export class UserspaceProxier extends ProxierBase {
   }
 
   /** The connection: portal → proxy socket → TryConnectEndpoints. */
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
+  }
+
   route(p: Packet, nowMs: number): Route {
     const proxyPort = this.portals.lookup(p.daddr, p.dport, p.proto, isLocalAddress(this.node, p.daddr));
     const name = proxyPort === undefined ? undefined : this.byProxyPort.get(proxyPort);
