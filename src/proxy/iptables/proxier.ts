@@ -2,6 +2,9 @@
 // iptables-restore text and restores it. Full sync (the only kind before MinimizeIPTablesRestore,
 // KEP-3453) writes every chain; partial sync writes KUBE-SERVICES and the changed Services' chains.
 // Stale chains are deleted after an iptables-save, in large clusters at most once per syncPeriod.
+// Every sync, full or partial, runs syncProxyRules' "for svcName, svc := range proxier.svcPortMap" loop
+// over every service port with proxy.CategorizeEndpoints; a partial sync only sends an unchanged
+// Service's chains to skippedNatChains / skippedNatRules ("if !doFullSync && !...UpdatedServices.Has").
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_SYNC_PERIOD_MS } from "../sync-runner";
 import { DEFAULT_NODE, isLocalAddress, NodeConfig, nodePortIPs } from "../node";

@@ -1,8 +1,12 @@
-// The iptables-restore text of kubernetes pkg/proxy/iptables/proxier.go syncProxyRules, line for line
-// in its layout: filter and nat tables; KUBE-SERVICES with one rule per service port and KUBE-NODEPORTS
+// The iptables-restore text of kubernetes pkg/proxy/iptables/proxier.go syncProxyRules (kube-proxy v1.35.0), line
+// for line in its layout: filter and nat tables; KUBE-SERVICES with one rule per service port and KUBE-NODEPORTS
 // last; KUBE-SVC-/KUBE-EXT-/KUBE-SEP- chains; "-m statistic --mode random --probability" 1/(n-i) with
 // 10 decimals, the last rule unconditional; KUBE-MARK-MASQ; filter REJECT for no endpoints. A partial
 // sync writes only the changed Services' chains (the rest go to a discard buffer) but KUBE-SERVICES whole.
+// Per port, as its loop does: CategorizeEndpoints; the ClusterIP, external IP and load-balancer IP rules
+// (KUBE-FW- first with source ranges); NodePort rules (a 127.0.0.0/8 one counted by nfacct when the
+// counters exist); "has no endpoints" REJECT or "has no local endpoints" DROP; the health-check NodePort;
+// then KUBE-EXT- (Local policy: pod and node traffic short-circuited), KUBE-FW-, KUBE-SVC-, KUBE-SVL-, KUBE-SEP-.
 import { Cidr, cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/ip";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { ChainNameCache } from "../chain-cache";

@@ -1,10 +1,14 @@
-// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go): one transaction per sync. The first
+// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per sync. The first
 // (full) sync sets up the table and writes every Service; later syncs write only changed Services:
 // their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
 // (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
 // flushed now and deleted by a later sync, at least a second on (kernels before 6.2 see the last
 // map reference go late). What the kernel holds is remembered only once a transaction applied; a
 // failed one leaves it as it was (the next sync is full), a failed stale-chain deletion is retried.
+// Every sync visits every service port ("for svcName, svc := range proxier.svcPortMap": CategorizeEndpoints,
+// ensureChain, nftElementStorage.ensureElem) and lists the table's chains and sets; "skipServiceUpdate :=
+// tryPartialSync && !serviceUpdateResult.UpdatedServices.Has(...) && !endpointUpdateResult.UpdatedServices.Has(...)"
+// skips only an unchanged Service's chain and rule writes.
 import { SvcbenchError } from "../../core";
 import { Rng } from "../../workload/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";

@@ -1,7 +1,9 @@
-// The `nft -f` text of kubernetes pkg/proxy/nftables/proxier.go as knftables writes a transaction:
+// The `nft -f` text of kubernetes pkg/proxy/nftables/proxier.go (kube-proxy v1.35.0) as knftables writes a transaction:
 // table "ip kube-proxy", its sets, verdict maps and base chains (setupNFTables), and per service port
 // a "service-HASH-ns/name/proto/port" chain whose "numgen random mod N vmap" picks an
-// "endpoint-HASH-…" chain that DNATs, plus the service-ips / service-nodeports / no-endpoint elements.
+// "endpoint-HASH-…" chain that DNATs, plus the service-ips / service-nodeports / no-endpoint elements;
+// "local-", "external-" and "firewall-" chains and firewall-ips / drop elements for traffic policies and
+// source ranges. The masquerade rule matches the ClusterIP alone (kubernetes#131492).
 import { Cidr, cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/ip";
 import { ChainNameCache, PortChains } from "../chain-cache";
 import { nftEndpointChainBase, nftServiceChainBase } from "../chain-names";
