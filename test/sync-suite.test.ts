@@ -88,4 +88,7 @@ test("the nftables and ipvs syncs are judged by their log-log slope over N = 1k.
   assert.equal(ipvs.met, false, "slope 0.5");
   assert.match(ipvs.measured, /slope 0\.50/);
   assert.equal(syncTargets(cases.filter((x) => x.n !== 100_000)).find((x) => x.target.startsWith("ipvs"))!.met, undefined, "not measured without 100k");
+  const burst = syncTargets([...cases, ...[1000, 10_000, 100_000].map((n) => c("nftables", "burst-100", n, 1e7 * Math.sqrt(n / 1000)))]).find((x) => x.target.startsWith("nftables sync grows"))!;
+  assert.equal(burst.met, true, "burst-100 is shown, not judged");
+  assert.match(burst.measured, /burst-100: slope 0\.50 \(not judged/);
 });
