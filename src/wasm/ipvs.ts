@@ -80,6 +80,12 @@ export class WasmService implements IpvsService {
     return s;
   }
 
+  /** A dest's address and port alone (two reads, where dest() reads every field). */
+  addrPort(id: number): { addr: number; port: number } {
+    const w = wasm();
+    return { addr: w.ipvs_dest_get(this.ptr, id, 0) >>> 0, port: w.ipvs_dest_get(this.ptr, id, 1) >>> 0 };
+  }
+
   setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
     const bad = connsError(this.impl, id, true, activeconns, inactconns) ??
       (wasm().ipvs_dest_set_conns(this.ptr, id, activeconns, inactconns, overloaded ? 1 : 0) === Result.OK ? undefined

@@ -54,7 +54,7 @@ export class IpvsKernel {
   /** IPVS_CMD_GET_DEST dump (GetRealServers): a virtual server's real servers as "addr:port". */
   listDests(vs: VirtualServer): string[] {
     return vs.svc.ids().map((id) => {
-      const d = vs.svc.dest(id);
+      const d = vs.svc.addrPort(id);
       return `${d.addr}:${d.port}`;
     });
   }

@@ -17,7 +17,7 @@ import { SchedulerName } from "../../ipvs";
 import { KeyedKind } from "../../wasm/keyed";
 import { ProxierBase, UpdateResult } from "../base";
 import { DEFAULT_NODE, NodeConfig } from "../node";
-import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
+import { lproto, ServicePortInfo } from "../service-port";
 import { Packet, Route, SyncStats } from "../types";
 import { IpvsKernel, VirtualServer } from "./kernel";
 
@@ -32,7 +32,7 @@ interface Want {
   owner: string;
   ipset: string;
   bind: boolean;
-  dests: { addr: number; port: number }[];
+  dests: readonly { ip: number; port: number }[];
 }
 
 interface Applied {
@@ -67,19 +67,25 @@ export class IpvsProxier extends ProxierBase {
     return `${flag} ${formatIPv4(w.addr)}:${w.port}`;
   }
 
-  private wants(p: ServicePortInfo): Want[] {
+  /** The virtual servers of a port, named once per ServicePortInfo (a changed Service brings a new one). */
+  private readonly shapes = new WeakMap<ServicePortInfo, { k: string; w: Omit<Want, "dests">; external: boolean }[]>();
+
+  private wants(p: ServicePortInfo): [string, Want][] {
     const c = this.visit(p);
-    const dests = (eps: readonly EndpointInfo[]) => eps.map((e) => ({ addr: e.ip, port: e.port }));
-    const internal = dests(p.internalPolicyLocal ? c.local : c.cluster), external = dests(p.externalPolicyLocal ? c.local : c.cluster);
-    const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
-    const base = { proto: p.proto, persistMs, owner: p.name };
-    const out: Want[] = [{ ...base, dests: internal, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }];
-    for (const a of p.externalIPs) out.push({ ...base, dests: external, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true });
-    for (const a of p.loadBalancerIPs) out.push({ ...base, dests: external, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true });
-    if (p.nodePort !== 0) out.push({ ...base, dests: external, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false });
+    let shapes = this.shapes.get(p);
+    if (!shapes) {
+      const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
+      const base = { proto: p.proto, persistMs, owner: p.name };
+      const all: { w: Omit<Want, "dests">; external: boolean }[] = [{ w: { ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }, external: false }];
+      for (const a of p.externalIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true }, external: true });
+      for (const a of p.loadBalancerIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true }, external: true });
+      if (p.nodePort !== 0) all.push({ w: { ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false }, external: true });
+      this.shapes.set(p, (shapes = all.map((x) => ({ ...x, k: this.vsName(x.w) }))));
+    }
+    const internal = p.internalPolicyLocal ? c.local : c.cluster, external = p.externalPolicyLocal ? c.local : c.cluster;
     // syncEndpoint categorizes the endpoints once per virtual server; visit counted the first.
-    this.work.endpointsCategorized += (out.length - 1) * this.endpointsOf(p).length;
-    return out;
+    this.work.endpointsCategorized += (shapes.length - 1) * this.endpointsOf(p).length;
+    return shapes.map((s) => [s.k, { ...s.w, dests: s.external ? external : internal }]);
   }
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
@@ -90,7 +96,7 @@ export class IpvsProxier extends ProxierBase {
     const services = new Set([...this.portsByService.keys(), ...this.applied.keys()]);
     for (const svc of services) {
       const want = new Map<string, Want>();
-      for (const p of this.portsByService.get(svc) ?? []) for (const w of this.wants(p)) want.set(this.vsName(w), w);
+      for (const p of this.portsByService.get(svc) ?? []) for (const [k, w] of this.wants(p)) want.set(k, w);
       const have = this.applied.get(svc) ?? new Map<string, Applied>();
       for (const [k, a] of have) if (!want.has(k)) this.removeService(k, a);
       const now = new Map<string, Applied>();
@@ -119,7 +125,8 @@ export class IpvsProxier extends ProxierBase {
       this.ops.push(`-E ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`);
     }
     const keep = new Set<string>();
-    for (const d of w.dests) {
+    for (const e of w.dests) {
+      const d = { addr: e.ip, port: e.port };
       const dk = destKey(d.addr, d.port);
       keep.add(dk);
       const term = a.dests.get(dk);
