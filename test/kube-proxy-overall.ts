@@ -51,3 +51,17 @@ export function feed(p: Proxier, services = OVERALL_SERVICES, slices = OVERALL_S
   for (const s of slices) p.onSliceEvent({ type: "ADDED", cur: s });
   p.sync(0);
 }
+
+/**
+ * runPacketFlowTests' view of a flow: the endpoints 64 first packets from saddr (different source ports)
+ * reach, or the verdict ("drop", "reject", "pass"), and whether they were masqueraded.
+ */
+export function reach(p: Proxier, saddr: string, daddr: string, dport = 80): { to: Set<string>; masq: Set<boolean> } {
+  const to = new Set<string>(), masq = new Set<boolean>();
+  for (let i = 0; i < 64; i++) {
+    const r = p.route({ saddr: parseIPv4(saddr), sport: 20000 + i, daddr: parseIPv4(daddr), dport, proto: 6 }, 0);
+    to.add(r.verdict === "dnat" ? r.endpoint : r.verdict);
+    if (r.verdict === "dnat") masq.add(!!r.masq);
+  }
+  return { to, masq };
+}

@@ -13,7 +13,7 @@ import { IpvsProxier } from "../src/proxy/ipvs/proxier";
 import { NftablesProxier } from "../src/proxy/nftables/proxier";
 import { NodeConfig } from "../src/proxy/node";
 import { Proxier } from "../src/proxy/types";
-import { feed, TEST_NODE, TEST_NODE_NAME } from "./kube-proxy-overall";
+import { feed, reach, TEST_NODE, TEST_NODE_NAME } from "./kube-proxy-overall";
 
 const open: { dispose(): void }[] = [];
 after(() => open.forEach((o) => o.dispose()));
@@ -56,16 +56,6 @@ function proxier(mode: Mode, node: NodeConfig = TEST_NODE): Proxier {
   return p;
 }
 
-/** Where 64 first packets from saddr (different source ports) go: endpoints reached, or the verdict. */
-function reach(p: Proxier, saddr: string, daddr: string, dport = 80): { to: Set<string>; masq: Set<boolean> } {
-  const to = new Set<string>(), masq = new Set<boolean>();
-  for (let i = 0; i < 64; i++) {
-    const r = p.route({ saddr: ip(saddr), sport: 20000 + i, daddr: ip(daddr), dport, proto: 6 }, 0);
-    to.add(r.verdict === "dnat" ? r.endpoint : r.verdict);
-    if (r.verdict === "dnat") masq.add(!!r.masq);
-  }
-  return { to, masq };
-}
 const set = <T>(...xs: T[]) => new Set<T>(xs);
 
 for (const mode of ["iptables", "nftables", "ipvs"] as const) {
