@@ -107,3 +107,13 @@ test("features a mode does not model are counted by name over the service ports 
     "externalTrafficPolicy: Local": 2, loadBalancerSourceRanges: 1, healthCheckNodePort: 2, masqueradeAll: 1,
   });
 });
+
+test("both traffic policies Local: the Cluster endpoints stay for the short-circuits, so the rules load (UsesClusterEndpoints)", () => {
+  const both = lb("both-local", 8, { externalTrafficPolicy: "Local", internalTrafficPolicy: "Local", healthCheckNodePort: 30008 });
+  for (const p of [new IptablesProxier({ partial: false, node: TEST_NODE }), new NftablesProxier({ node: TEST_NODE })]) {
+    open.push(p);
+    feed(p, [both], [slice("both-local", [ep("10.180.8.1")])]);
+    assert.deepEqual(reach(p, POD, "5.6.8.8").to, set("10.180.8.1:80"), "pod traffic to the LoadBalancer IP is short-circuited to the Cluster endpoints");
+    assert.deepEqual(reach(p, POD, "172.30.1.8").to, set("drop"), "the ClusterIP has no local endpoint");
+  }
+});

@@ -22,9 +22,12 @@ export function externallyAccessible(p: ServicePortInfo): boolean {
   return p.nodePort !== 0 || p.externalIPs.length > 0 || p.loadBalancerIPs.length > 0;
 }
 
-/** UsesClusterEndpoints: internal policy Cluster, or external traffic under Cluster policy. */
+/**
+ * UsesClusterEndpoints (pkg/proxy/serviceport.go): internal policy Cluster, or any external traffic at all
+ * (under externalTrafficPolicy Local the Cluster endpoints serve the short-circuits).
+ */
 export function usesClusterEndpoints(p: ServicePortInfo): boolean {
-  return !p.internalPolicyLocal || (externallyAccessible(p) && !p.externalPolicyLocal);
+  return !p.internalPolicyLocal || externallyAccessible(p);
 }
 
 /** UsesLocalEndpoints: internal policy Local, or external traffic under Local policy. */
