@@ -168,6 +168,14 @@ function measureScenario(label: string, s: Scenario, budget: Budget): Measured &
   return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
 }
 
+/** What the case's last sync visited and compared (kube-proxy's per-sync loop), as named fields. */
+function workFields(st: SyncStats | undefined) {
+  return {
+    svc_ports_visited: st?.svcPortsVisited ?? 0, endpoints_categorized: st?.endpointsCategorized ?? 0,
+    objects_compared: st?.objectsCompared ?? 0, netlink_calls: st?.netlinkCalls ?? 0,
+  };
+}
+
 /** Endpoints that appear with the change: the new Service's E pods, one pod, or 100. */
 export function endpointChanges(name: SyncScenario, e: number): number {
   return name === "create-service" ? e : name === "burst-100" ? BURST : 1;
@@ -211,6 +219,7 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun {
                 suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
                 changes: name === "burst-100" ? BURST : 1, endpoint_changes: endpointChanges(name, e),
                 rules_written: s.last?.rulesWritten ?? 0, bytes_written: s.last?.bytesWritten ?? 0,
+                ...workFields(s.last),
                 synced_services: s.last?.services ?? 0, full_sync: s.last?.full ?? false,
                 initial_sync_ms: Number(initialMs.toFixed(1)), initial_rules: init?.rulesWritten ?? 0, initial_bytes: init?.bytesWritten ?? 0,
               });

@@ -22,6 +22,12 @@ test("invalid Services are refused with the field named", () => {
   fails(() => s.createService(service(0, { loadBalancerIP: LB_IP(0) })), /only a LoadBalancer Service has a load-balancer IP/);
   fails(() => s.createService(service(0, { stickySeconds: 0, sessionAffinity: "ClientIP" })), /session affinity timeout must be 1\.\.86400/);
   fails(() => s.createService(service(0, { clusterIP: -1 })), /clusterIP must be an IPv4 address/);
+  fails(() => s.createService(service(0, { externalIPs: [2 ** 32] })), /externalIPs\[0\] must be an IPv4 address/);
+  fails(() => s.createService(service(0, { loadBalancerIngress: [LB_IP(1)] })), /only a LoadBalancer Service has load-balancer ingress IPs/);
+  fails(() => s.createService(service(0, { type: "LoadBalancer", loadBalancerSourceRanges: [{ base: 0, bits: 33 }] })), /loadBalancerSourceRanges\[0\] must be a CIDR/);
+  fails(() => s.createService(service(0, { internalTrafficPolicy: "Node" as never })), /internalTrafficPolicy must be Cluster or Local/);
+  fails(() => s.createService(service(0, { externalTrafficPolicy: "Local" })), /externalTrafficPolicy applies only to a Service with external traffic/);
+  fails(() => s.createService(service(0, { type: "LoadBalancer", healthCheckNodePort: 30000 })), /healthCheckNodePort needs externalTrafficPolicy Local/);
   assert.equal(s.services.size, 0);
 });
 

@@ -8,6 +8,10 @@ import { IptablesProxier } from "../src/proxy/iptables/proxier";
 import { NftablesProxier } from "../src/proxy/nftables/proxier";
 import { Protocol } from "../src/cluster/service";
 import { Fixture, LB_IP, POD_IP, service } from "./proxy-fixture";
+import { feed, OVERALL_SERVICES, OVERALL_SLICES, TEST_NODE, TEST_NODE_NAME } from "./kube-proxy-overall";
+import { parseCidr, parseIPv4 } from "../src/cluster/ip";
+import { EndpointSlice } from "../src/cluster/endpointslice";
+import { Service } from "../src/cluster/service";
 
 const NS = `svcbench-test-${process.pid}`;
 const have = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`]).status === 0;
@@ -82,5 +86,40 @@ test("nft -c -f accepts the first transaction and the incremental ones, stale-ch
     inNs(["nft", "-f", "-"], p.lastText!);
   } finally {
     f.dispose();
+  }
+});
+
+/** kube-proxy's overall test Services, and the features they leave out: Local policies with local and terminating endpoints, a source range holding the node, several ingress IPs. */
+function featureServices(): { services: Service[]; slices: EndpointSlice[] } {
+  const ip = parseIPv4, p80 = [{ name: "p80", protocol: "TCP" as const, port: 80, targetPort: 80, nodePort: 3007 }];
+  const services: Service[] = [...OVERALL_SERVICES,
+    { namespace: "ns7", name: "svc7", type: "LoadBalancer", clusterIP: ip("172.30.0.47"), ports: p80, externalTrafficPolicy: "Local", healthCheckNodePort: 30007,
+      loadBalancerIP: ip("5.6.7.9"), loadBalancerIngress: [ip("5.6.7.10")], loadBalancerSourceRanges: [parseCidr("192.168.0.0/16")] },
+    { namespace: "ns8", name: "svc8", type: "ClusterIP", clusterIP: ip("172.30.0.48"), ports: [{ ...p80[0], nodePort: undefined }], internalTrafficPolicy: "Local" },
+  ];
+  const slice = (ns: string, name: string, eps: EndpointSlice["endpoints"]): EndpointSlice => ({ namespace: ns, name: `${name}-1`, service: `${ns}/${name}`, ports: [{ name: "p80", protocol: "TCP", port: 80 }], endpoints: eps });
+  const slices = [...OVERALL_SLICES,
+    slice("ns7", "svc7", [{ ip: ip("10.180.0.7"), ready: true, pod: "a", nodeName: TEST_NODE_NAME }, { ip: ip("10.180.0.8"), ready: true, pod: "b" }]),
+    slice("ns8", "svc8", [{ ip: ip("10.180.0.9"), ready: false, serving: true, terminating: true, pod: "c", nodeName: TEST_NODE_NAME }]),
+  ];
+  return { services, slices };
+}
+
+test("the tools accept kube-proxy's overall test Services with every modelled feature, masqueradeAll and nodePortAddresses too", { skip }, () => {
+  const { services, slices } = featureServices();
+  for (const node of [TEST_NODE, { ...TEST_NODE, masqueradeAll: true, nodePortAddresses: [parseCidr("192.168.0.0/24"), parseCidr("127.0.0.0/8")] }]) {
+    const ipt = new IptablesProxier({ partial: false, node, keepText: true });
+    const nft = new NftablesProxier({ node, keepText: true });
+    try {
+      feed(ipt, services, slices);
+      feed(nft, services, slices);
+      for (const want of ["KUBE-SVL-", "KUBE-FW-", "has no local endpoints"]) assert.ok(ipt.lastText!.includes(want), want);
+      inNs(["iptables-restore", "--test", "--noflush"], ipt.lastText!);
+      for (const want of ["local-", "firewall-", "short-circuit"]) assert.ok(nft.lastText!.includes(want), want);
+      inNs(["nft", "-c", "-f", "-"], nft.lastText!);
+    } finally {
+      ipt.dispose();
+      nft.dispose();
+    }
   }
 });

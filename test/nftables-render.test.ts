@@ -1,6 +1,6 @@
-// The nftables proxier's transactions in kube-proxy's layout (the expected lines are those of
-// kubernetes pkg/proxy/nftables/proxier_test.go TestOverallNFTablesRules for the same Services),
-// incremental syncs, stale chains deleted a second later, and all-or-nothing transactions.
+// The nftables proxier's transactions beyond the first (whose whole text nftables-overall-render.test.ts
+// checks against kube-proxy's TestOverallNFTablesRules): incremental syncs, stale chains deleted a second
+// later, all-or-nothing transactions, numgen spread and affinity.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { EndpointSliceController } from "../src/cluster/endpoints-controller";
@@ -52,71 +52,6 @@ function firstTransaction(store: ClusterStore): string[] {
   new KubeProxy(store, p).flush();
   return p.lastText!.split("\n").filter((l) => l !== "" && !l.startsWith("flush "));
 }
-
-test("the first transaction has kube-proxy's objects for the same Services", () => {
-  const lines = firstTransaction(cluster());
-  const perService = [...lines, ...firstTransaction(cluster(true))].filter((l) => /(service|external|endpoint|affinity)-[A-Z0-9]{8}-|element ip kube-proxy (cluster-ips|service-ips|service-nodeports|no-endpoint)/.test(l) && !l.includes("nodeport-ips"));
-  const t = "ip kube-proxy";
-  assert.deepEqual(perService.sort(), [
-    `add chain ${t} service-ULMVA6XW-ns1/svc1/tcp/p80`,
-    `add rule ${t} service-ULMVA6XW-ns1/svc1/tcp/p80 ip daddr 172.30.0.41 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
-    `add rule ${t} service-ULMVA6XW-ns1/svc1/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 }`,
-    `add chain ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80`,
-    `add rule ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 ip saddr 10.180.0.1 jump mark-for-masquerade`,
-    `add rule ${t} endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 meta l4proto tcp dnat to 10.180.0.1:80`,
-    `add element ${t} cluster-ips { 172.30.0.41 }`,
-    `add element ${t} service-ips { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80 }`,
-    `add chain ${t} service-4AT6LBPK-ns3/svc3/tcp/p80`,
-    `add rule ${t} service-4AT6LBPK-ns3/svc3/tcp/p80 ip daddr 172.30.0.43 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
-    `add rule ${t} service-4AT6LBPK-ns3/svc3/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 }`,
-    `add chain ${t} external-4AT6LBPK-ns3/svc3/tcp/p80`,
-    `add rule ${t} external-4AT6LBPK-ns3/svc3/tcp/p80 jump mark-for-masquerade`,
-    `add rule ${t} external-4AT6LBPK-ns3/svc3/tcp/p80 goto service-4AT6LBPK-ns3/svc3/tcp/p80`,
-    `add chain ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80`,
-    `add rule ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 ip saddr 10.180.0.3 jump mark-for-masquerade`,
-    `add rule ${t} endpoint-UEIP74TE-ns3/svc3/tcp/p80__10.180.0.3/80 meta l4proto tcp dnat to 10.180.0.3:80`,
-    `add element ${t} cluster-ips { 172.30.0.43 }`,
-    `add element ${t} service-ips { 172.30.0.43 . tcp . 80 : goto service-4AT6LBPK-ns3/svc3/tcp/p80 }`,
-    `add element ${t} service-nodeports { tcp . 30003 : goto external-4AT6LBPK-ns3/svc3/tcp/p80 }`,
-    `add chain ${t} service-LAUZTJTB-ns4/svc4/tcp/p80`,
-    `add rule ${t} service-LAUZTJTB-ns4/svc4/tcp/p80 ip daddr 172.30.0.44 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
-    `add rule ${t} service-LAUZTJTB-ns4/svc4/tcp/p80 numgen random mod 2 vmap { 0 : goto endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 , 1 : goto endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 }`,
-    `add chain ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80`,
-    `add rule ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 ip saddr 10.180.0.5 jump mark-for-masquerade`,
-    `add rule ${t} endpoint-5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80 meta l4proto tcp dnat to 10.180.0.5:80`,
-    `add chain ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80`,
-    `add rule ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 ip saddr 10.180.0.4 jump mark-for-masquerade`,
-    `add rule ${t} endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 meta l4proto tcp dnat to 10.180.0.4:80`,
-    `add element ${t} cluster-ips { 172.30.0.44 }`,
-    `add element ${t} service-ips { 172.30.0.44 . tcp . 80 : goto service-LAUZTJTB-ns4/svc4/tcp/p80 }`,
-    `add set ${t} affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }`,
-    `add chain ${t} service-HVFWP5L3-ns5/svc5/tcp/p80`,
-    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 ip daddr 172.30.0.45 tcp dport 80 ip saddr != 10.0.0.0/8 jump mark-for-masquerade`,
-    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 ip saddr @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80`,
-    `add rule ${t} service-HVFWP5L3-ns5/svc5/tcp/p80 numgen random mod 1 vmap { 0 : goto endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 }`,
-    `add chain ${t} external-HVFWP5L3-ns5/svc5/tcp/p80`,
-    `add rule ${t} external-HVFWP5L3-ns5/svc5/tcp/p80 jump mark-for-masquerade`,
-    `add rule ${t} external-HVFWP5L3-ns5/svc5/tcp/p80 goto service-HVFWP5L3-ns5/svc5/tcp/p80`,
-    `add chain ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80`,
-    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 ip saddr 10.180.0.3 jump mark-for-masquerade`,
-    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 update @affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 { ip saddr }`,
-    `add rule ${t} endpoint-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80 meta l4proto tcp dnat to 10.180.0.3:80`,
-    `add element ${t} cluster-ips { 172.30.0.45 }`,
-    `add element ${t} service-ips { 172.30.0.45 . tcp . 80 : goto service-HVFWP5L3-ns5/svc5/tcp/p80 }`,
-    `add element ${t} service-ips { 5.6.7.8 . tcp . 80 : goto external-HVFWP5L3-ns5/svc5/tcp/p80 }`,
-    `add element ${t} service-nodeports { tcp . 30002 : goto external-HVFWP5L3-ns5/svc5/tcp/p80 }`,
-    `add element ${t} cluster-ips { 172.30.0.46 }`,
-    `add element ${t} no-endpoint-services { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }`,
-  ].sort());
-  for (const base of [
-    `add map ${t} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
-    `add chain ${t} nat-prerouting { type nat hook prerouting priority -100 ; }`,
-    `add rule ${t} services ip daddr . meta l4proto . th dport vmap @service-ips`,
-    `add rule ${t} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`,
-    `add rule ${t} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
-    `add element ${t} nodeport-ips { 192.168.0.2 }`,
-  ]) assert.ok(lines.includes(base), base);
-});
 
 test("later syncs write only the changed Service: elements swap map, stale chains go a second later", () => {
   const store = cluster();

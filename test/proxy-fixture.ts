@@ -12,6 +12,7 @@ export const CLIENT = 0x0a800001; // a pod address in the cluster CIDR
 export const SERVICE_IP = (i: number) => (0x0a600000 + 10 + i) >>> 0; // 10.96.0.10 + i
 export const LB_IP = (i: number) => (LB_CIDR.base + 1 + i) >>> 0;
 export const POD_IP = (i: number) => (0x0a810000 + 2 + i) >>> 0; // 10.129.0.2 + i
+export const EXTERNAL_IP = (i: number) => (0xc0000200 + 10 + i) >>> 0; // 192.0.2.10 + i
 
 export interface Node {
   readonly mode: ProxyMode;
@@ -64,7 +65,7 @@ export interface Target {
 }
 
 /**
- * Every ClusterIP, LoadBalancer IP and NodePort of every Service, with the ready pods behind it;
+ * Every ClusterIP, external IP, LoadBalancer ingress IP and NodePort of every Service, with the ready pods behind it;
  * frozen: for Services whose selector was removed, the addresses of the ready pods they had then.
  */
 export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap<string, readonly number[]> = new Map()): Target[] {
@@ -78,7 +79,9 @@ export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap
       const proto = PROTOCOL_NUMBER[p.protocol];
       const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, affinity: s.sessionAffinity === "ClientIP", packet: { saddr, sport: 40000, daddr, dport, proto } });
       at("ClusterIP", s.clusterIP, p.port);
+      for (const a of s.externalIPs ?? []) at("ExternalIP", a, p.port);
       if (s.type === "LoadBalancer" && s.loadBalancerIP !== undefined) at("LoadBalancer", s.loadBalancerIP, p.port);
+      if (s.type === "LoadBalancer") for (const a of s.loadBalancerIngress ?? []) at("LoadBalancer", a, p.port);
       if (s.type !== "ClusterIP" && p.nodePort !== undefined) at("NodePort", NODE_IP, p.nodePort);
     }
   }

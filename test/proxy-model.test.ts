@@ -1,5 +1,5 @@
 // Model-based: random Service and Pod events; after each sync every mode routes each ClusterIP,
-// LoadBalancer IP and NodePort only to ready pods of that Service (a Service whose selector was removed:
+// external IP, LoadBalancer ingress IP (one or two) and NodePort only to ready pods of that Service (a Service whose selector was removed:
 // to those its slices kept, kubernetes#118376), rejects when it has none, and all
 // modes agree; the userspace proxier reaches a live pod whenever one exists; iptables partial sync
 // leaves the same live rules as full sync.
@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { Protocol, Service, ServiceType } from "../src/cluster/service";
 import { IptablesProxier } from "../src/proxy/iptables/proxier";
 import { IptablesTables } from "../src/proxy/iptables/tables";
-import { describe, Fixture, LB_IP, POD_IP, readyPodIPs, service, targets } from "./proxy-fixture";
+import { describe, EXTERNAL_IP, Fixture, LB_IP, POD_IP, readyPodIPs, service, targets } from "./proxy-fixture";
 
 const SERVICES = 5, PODS = 10, APPS = 3;
 
@@ -25,7 +25,8 @@ type Cmd = fc.Command<Model, Fixture>;
 const app = (k: number) => `a${k}`;
 
 class CreateService implements Cmd {
-  constructor(readonly i: number, readonly type: ServiceType, readonly proto: Protocol, readonly twoPorts: boolean, readonly affinity: boolean, readonly sel: number) {}
+  constructor(readonly i: number, readonly type: ServiceType, readonly proto: Protocol, readonly twoPorts: boolean, readonly affinity: boolean, readonly sel: number,
+    readonly externalIP = false, readonly secondIngress = false) {}
   check(m: Model) { return !m.services.has(this.i); }
   run(m: Model, f: Fixture) {
     const ports = [{ name: "p1", protocol: this.proto, port: 80 + this.i, targetPort: 8080 }];
@@ -33,11 +34,13 @@ class CreateService implements Cmd {
     const s: Service = service(this.i, {
       type: this.type, ports, selector: { app: app(this.sel) }, sessionAffinity: this.affinity ? "ClientIP" : "None",
       loadBalancerIP: this.type === "LoadBalancer" ? LB_IP(this.i) : undefined,
+      loadBalancerIngress: this.type === "LoadBalancer" && this.secondIngress ? [LB_IP(50 + this.i)] : undefined,
+      externalIPs: this.externalIP ? [EXTERNAL_IP(this.i)] : undefined,
     });
     f.store.createService(s);
     m.services.add(this.i);
   }
-  toString() { return `CreateService(${this.i},${this.type},${this.proto},${this.twoPorts},${this.affinity},${app(this.sel)})`; }
+  toString() { return `CreateService(${this.i},${this.type},${this.proto},${this.twoPorts},${this.affinity},${app(this.sel)},${this.externalIP},${this.secondIngress})`; }
 }
 
 class DeleteService implements Cmd {
@@ -170,8 +173,8 @@ function liveRules(t: IptablesTables): Record<string, string[]> {
   return out;
 }
 
-const createService = fc.tuple(fc.nat(SERVICES - 1), fc.constantFrom<ServiceType>("ClusterIP", "NodePort", "LoadBalancer"), fc.constantFrom<Protocol>("TCP", "UDP", "SCTP"), fc.boolean(), fc.boolean(), fc.nat(APPS - 1))
-  .map(([i, t, p, two, aff, sel]) => new CreateService(i, t, p, two, aff, sel));
+const createService = fc.tuple(fc.nat(SERVICES - 1), fc.constantFrom<ServiceType>("ClusterIP", "NodePort", "LoadBalancer"), fc.constantFrom<Protocol>("TCP", "UDP", "SCTP"), fc.boolean(), fc.boolean(), fc.nat(APPS - 1), fc.boolean(), fc.boolean())
+  .map(([i, t, p, two, aff, sel, ext, lb2]) => new CreateService(i, t, p, two, aff, sel, ext, lb2));
 const createPod = fc.tuple(fc.nat(PODS - 1), fc.nat(APPS - 1), fc.boolean()).map(([j, s, r]) => new CreatePod(j, s, r));
 
 const commands = [

@@ -8,6 +8,11 @@ export interface SliceEndpoint {
   readonly ip: number;
   /** conditions.ready */
   readonly ready: boolean;
+  /** conditions.serving (default: as ready) and conditions.terminating (default false). */
+  readonly serving?: boolean;
+  readonly terminating?: boolean;
+  /** nodeName: the node the pod runs on. */
+  readonly nodeName?: string;
   /** targetRef: the pod's name. */
   readonly pod: string;
 }

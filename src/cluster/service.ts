@@ -1,7 +1,7 @@
 // The Service object (kubernetes staging/src/k8s.io/api/core/v1/types.go ServiceSpec), cut to what
 // kube-proxy reads: type, ClusterIP, ports, selector, session affinity, the LoadBalancer's IP.
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SvcbenchError } from "../core";
-import { checkIPv4 } from "./ip";
+import { checkIPv4, Cidr } from "./ip";
 import { checkDnsLabel, checkLabels, Labels } from "./labels";
 
 export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
@@ -38,7 +38,21 @@ export interface Service {
   readonly stickySeconds?: number;
   /** status.loadBalancer.ingress[0].ip: the LoadBalancer's own external IP, once the cloud assigned it. */
   readonly loadBalancerIP?: number;
+  /** Further status.loadBalancer.ingress[].ip (a LoadBalancer with several ingress IPs). */
+  readonly loadBalancerIngress?: readonly number[];
+  /** spec.externalIPs: addresses outside the cluster that route to the Service. */
+  readonly externalIPs?: readonly number[];
+  /** spec.loadBalancerSourceRanges: the client ranges a LoadBalancer accepts. */
+  readonly loadBalancerSourceRanges?: readonly Cidr[];
+  /** spec.externalTrafficPolicy (default Cluster): Local keeps external traffic on this node's endpoints. */
+  readonly externalTrafficPolicy?: TrafficPolicy;
+  /** spec.internalTrafficPolicy (default Cluster): Local keeps ClusterIP traffic on this node's endpoints. */
+  readonly internalTrafficPolicy?: TrafficPolicy;
+  /** spec.healthCheckNodePort: a LoadBalancer with externalTrafficPolicy Local answers health checks here. */
+  readonly healthCheckNodePort?: number;
 }
+
+export type TrafficPolicy = "Cluster" | "Local";
 
 /** namespace/name: the key of every per-Service map (types.NamespacedName). */
 export function nsName(o: { namespace: string; name: string }): string {
@@ -93,5 +107,36 @@ export function checkService(s: Service): Service {
     if (s.type !== "LoadBalancer") throw new SvcbenchError(`${at}: only a LoadBalancer Service has a load-balancer IP`);
     checkIPv4(`${at}: loadBalancerIP`, s.loadBalancerIP);
   }
+  checkTrafficFields(at, s);
   return s;
+}
+
+/** externalIPs, further ingress IPs, source ranges, traffic policies and the health-check NodePort. */
+function checkTrafficFields(at: string, s: Service): void {
+  const list = (what: string, v: unknown) => {
+    if (v !== undefined && !Array.isArray(v)) throw new SvcbenchError(`${at}: ${what} must be a list`);
+  };
+  list("externalIPs", s.externalIPs);
+  (s.externalIPs ?? []).forEach((a, i) => checkIPv4(`${at}: externalIPs[${i}]`, a));
+  list("loadBalancerIngress", s.loadBalancerIngress);
+  list("loadBalancerSourceRanges", s.loadBalancerSourceRanges);
+  if (s.type !== "LoadBalancer" && (s.loadBalancerIngress?.length || s.loadBalancerSourceRanges?.length || s.healthCheckNodePort !== undefined)) {
+    throw new SvcbenchError(`${at}: only a LoadBalancer Service has load-balancer ingress IPs, source ranges or a health-check node port`);
+  }
+  (s.loadBalancerIngress ?? []).forEach((a, i) => checkIPv4(`${at}: loadBalancerIngress[${i}]`, a));
+  (s.loadBalancerSourceRanges ?? []).forEach((c, i) => {
+    if (typeof c !== "object" || c === null || !Number.isInteger(c.bits) || c.bits < 0 || c.bits > 32) throw new SvcbenchError(`${at}: loadBalancerSourceRanges[${i}] must be a CIDR with a prefix length 0..32`);
+    checkIPv4(`${at}: loadBalancerSourceRanges[${i}]`, c.base);
+  });
+  for (const f of ["externalTrafficPolicy", "internalTrafficPolicy"] as const) {
+    const v = s[f];
+    if (v !== undefined && v !== "Cluster" && v !== "Local") throw new SvcbenchError(`${at}: ${f} must be Cluster or Local, got ${JSON.stringify(v)}`);
+  }
+  if (s.externalTrafficPolicy === "Local" && s.type === "ClusterIP" && !s.externalIPs?.length) {
+    throw new SvcbenchError(`${at}: externalTrafficPolicy applies only to a Service with external traffic (NodePort, LoadBalancer or externalIPs)`);
+  }
+  if (s.healthCheckNodePort !== undefined) {
+    if (s.externalTrafficPolicy !== "Local") throw new SvcbenchError(`${at}: healthCheckNodePort needs externalTrafficPolicy Local`);
+    checkPortNumber(`${at}: healthCheckNodePort`, s.healthCheckNodePort);
+  }
 }

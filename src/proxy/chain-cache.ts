@@ -9,6 +9,10 @@ export interface PortChains {
   readonly service: string;
   /** KUBE-EXT-… / external-…: where NodePort and LoadBalancer traffic enters. */
   readonly external: string;
+  /** local-… (nftables): the Local traffic policy's endpoints; iptables names KUBE-SVL- when used. */
+  readonly local?: string;
+  /** firewall-… (nftables): loadBalancerSourceRanges; iptables names KUBE-FW- when used. */
+  readonly firewall?: string;
 }
 
 export class ChainNameCache {

@@ -1,12 +1,18 @@
 // EndpointsChangeTracker with its EndpointSliceCache (kubernetes pkg/proxy/endpointschangetracker.go,
 // endpointslicecache.go): slice events wait as pending per Service; at sync they are applied, the
-// Service's endpoints are merged from all its slices (ready ones, deduplicated, sorted), and only
-// Services whose endpoints really changed are reported.
+// Service's endpoints are merged from all its slices (deduplicated by "ip:port", sorted as byEndpoint
+// sorts them: string order of "ip:port"), and only Services whose endpoints really changed are reported.
+// An endpoint is kept when it is ready or serving and terminating (the ones proxy.CategorizeEndpoints can
+// use; kube-proxy keeps the unusable ones too, which only changes when a Service counts as changed);
+// it is local when its nodeName is this node's.
 import { EndpointSlice } from "../cluster/endpointslice";
 import { WatchEvent } from "../cluster/events";
 import { EndpointInfo, endpointInfo, sameEndpoints, servicePortName } from "./service-port";
 
 export class EndpointsChangeTracker {
+  /** This node's name (kube-proxy's hostname): endpoints on it are local. */
+  constructor(private readonly nodeName: () => string | undefined = () => undefined) {}
+
   /** Applied slices per Service, by slice name. */
   private readonly applied = new Map<string, Map<string, EndpointSlice>>();
   /** Pending slice versions per Service (null: deleted). */
@@ -40,7 +46,7 @@ export class EndpointsChangeTracker {
         else slices.delete(name);
       }
       if (slices.size === 0) this.applied.delete(service);
-      const merged = merge(slices);
+      const merged = merge(slices, this.nodeName());
       let changed = false;
       for (const port of before) {
         if (!merged.has(port)) {
@@ -73,21 +79,27 @@ export class EndpointsChangeTracker {
   }
 }
 
-const byAddress = (a: EndpointInfo, b: EndpointInfo) => a.ip - b.ip || a.port - b.port;
+/** byEndpoint: string order of Endpoint.String(), "ip:port". */
+const byEndpoint = (a: EndpointInfo, b: EndpointInfo) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0);
 
-/** Ready endpoints of all slices, per port name, deduplicated by ip:port, sorted by address. */
-function merge(slices: Map<string, EndpointSlice>): Map<string, EndpointInfo[]> {
+/** Usable endpoints of all slices, per port name, deduplicated by ip:port, sorted by "ip:port". */
+function merge(slices: Map<string, EndpointSlice>, nodeName: string | undefined): Map<string, EndpointInfo[]> {
   const out = new Map<string, EndpointInfo[]>();
   for (const s of slices.values()) {
     for (const port of s.ports) {
       let list = out.get(port.name);
       if (!list) out.set(port.name, (list = []));
-      for (const ep of s.endpoints) if (ep.ready) list.push(endpointInfo(ep.ip, port.port));
+      for (const ep of s.endpoints) {
+        const serving = ep.serving ?? ep.ready, terminating = ep.terminating ?? false;
+        if (!ep.ready && !(serving && terminating)) continue;
+        const isLocal = nodeName !== undefined && ep.nodeName === nodeName;
+        list.push(endpointInfo(ep.ip, port.port, { ready: ep.ready, serving, terminating, isLocal }));
+      }
     }
   }
   for (const [name, list] of out) {
-    list.sort(byAddress);
-    out.set(name, list.filter((e, i) => i === 0 || byAddress(e, list[i - 1]) !== 0));
+    list.sort(byEndpoint);
+    out.set(name, list.filter((e, i) => i === 0 || e.str !== list[i - 1].str));
   }
   return out;
 }

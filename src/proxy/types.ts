@@ -26,8 +26,23 @@ export type Route =
   | { verdict: "drop" }
   | { verdict: "pass" };
 
-/** What one sync did: rules (lines, elements, kernel objects) and bytes handed to the kernel. */
-export interface SyncStats {
+/**
+ * The work of one sync's loop over the ServicePortMap, as kube-proxy does it whether the sync is full
+ * or partial: service ports visited, endpoints categorized (proxy.CategorizeEndpoints), kernel objects
+ * compared with what the sync wants (iptables: listed nat chains; nftables: chains ensured, elements
+ * compared in nftElementStorage, chains and sets listed; ipvs: virtual and real servers compared), and
+ * for ipvs the netlink calls made (GetVirtualServers once, per virtual server GetVirtualServer and
+ * GetRealServers, one per add, edit or delete).
+ */
+export interface SyncWork {
+  readonly svcPortsVisited: number;
+  readonly endpointsCategorized: number;
+  readonly objectsCompared: number;
+  readonly netlinkCalls: number;
+}
+
+/** What one sync did: rules (lines, elements, kernel objects) and bytes handed to the kernel, and its loop's work. */
+export interface SyncStats extends Partial<SyncWork> {
   readonly full: boolean;
   /** Services (namespace/name) whose rules were rewritten. */
   readonly services: number;
@@ -49,6 +64,8 @@ export interface Proxier {
   sync(nowMs: number): SyncStats;
   /** Where the node sends this packet now (its first packet; no conntrack). */
   route(p: Packet, nowMs: number): Route;
+  /** Features its Services or node use that this mode's model does not follow: name → service ports (1 for a node setting). */
+  unmodelled?(): Map<string, number>;
   /** Frees WebAssembly memory; the proxier is unusable afterwards. */
   dispose(): void;
 }

@@ -72,6 +72,7 @@ export const syncSection: ReportSection = {
       })]));
       parts.push(`E = ${e} pods per Service: ns per change end to end (sync alone; rules / bytes written)`, mdTable(["scenario", "N", ...impls], rows));
     }
+    parts.push(...workTable(cases));
     const f = fits.filter((x) => x.suite === "sync");
     if (f.length > 0) {
       parts.push("Complexity fit per curve (median over N):", mdTable(["mode", "scenario", "E", "class", "RMS", "log-log slope"],
@@ -86,6 +87,24 @@ export const syncSection: ReportSection = {
       rows, { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per sync (median)" }, "impl", "E")];
   },
 };
+
+/**
+ * kube-proxy's per-sync loop as each mode ran it for one more pod at E = 2: service ports visited,
+ * endpoints categorized, objects compared, netlink calls (ipvs), and the log-log slope of the sync alone
+ * over N = 1k..100k for nftables and ipvs.
+ */
+function workTable(cases: CaseResult[]): string[] {
+  const rows = cases.filter((c) => c.scenario === "add-pod" && c.endpoints === 2 && typeof c.svc_ports_visited === "number")
+    .sort((a, b) => PROXY_MODES.indexOf(a.impl as never) - PROXY_MODES.indexOf(b.impl as never) || a.n - b.n);
+  if (rows.length === 0) return [];
+  const slopes = syncTargets(cases).filter((t) => / sync grows as kube-proxy's per-sync loop/.test(t.target));
+  return [
+    "kube-proxy's per-sync work, one more pod at E = 2 (every sync visits every service port and categorizes its endpoints, as kube-proxy's syncProxyRules loop does; a partial sync skips only the writes):",
+    mdTable(["mode", "N", "sync", "service ports visited", "endpoints categorized", "objects compared", "netlink calls", "rules written"],
+      rows.map((c) => [c.impl, num(c.n), fmtNs(syncNs(c)), num(Number(c.svc_ports_visited)), num(Number(c.endpoints_categorized)), num(Number(c.objects_compared)), num(Number(c.netlink_calls)), num(Number(c.rules_written))])),
+    ...slopes.map((t) => `Log-log slope of the sync alone: ${targetLine(t)}.`),
+  ];
+}
 
 function fmtBytes(b: number): string {
   return !Number.isFinite(b) ? "-" : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(0)} kB` : `${b} B`;

@@ -83,6 +83,12 @@ export class WasmService extends WasmHandle implements IpvsService {
     return s;
   }
 
+  /** A dest's address and port alone (two reads, where dest() reads every field). */
+  addrPort(id: number): { addr: number; port: number } {
+    const w = wasm();
+    return { addr: w.ipvs_dest_get(this.ptr, id, 0) >>> 0, port: w.ipvs_dest_get(this.ptr, id, 1) >>> 0 };
+  }
+
   setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
     const p = this.ptr;
     const bad = connsError(this.impl, id, true, activeconns, inactconns) ??

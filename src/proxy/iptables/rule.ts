@@ -1,12 +1,13 @@
 // One iptables rule as iptables extensions/libxt_*.c parse it for linux net/netfilter/xt_*.c
 // (the matches and targets kube-proxy writes: comment, tcpudp, sctp, addrtype, statistic, recent,
-// mark, conntrack). Anything else is a parse error, as iptables-restore would report.
+// mark, conntrack, nfacct). Anything else is a parse error, as iptables-restore would report. A rule
+// without -j only counts packets (iptables accepts it; kube-proxy's KUBE-FW- chains end with one).
 import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SvcbenchError } from "../../core";
 import { Cidr, tryParseCidr, tryParseIPv4 } from "../../cluster/ip";
 
 export const BUILTIN_TARGETS = new Set(["ACCEPT", "DROP", "REJECT", "RETURN", "DNAT", "MARK", "MASQUERADE"]);
 const PROTOS: Record<string, number> = { tcp: IPPROTO_TCP, udp: IPPROTO_UDP, sctp: IPPROTO_SCTP };
-const MATCHES = new Set(["comment", "tcp", "udp", "sctp", "addrtype", "statistic", "recent", "mark", "conntrack"]);
+const MATCHES = new Set(["comment", "tcp", "udp", "sctp", "addrtype", "statistic", "recent", "mark", "conntrack", "nfacct"]);
 
 /** A chain the kernel holds; refs counts the rules that jump to it. */
 export interface Chain {
@@ -123,11 +124,11 @@ export function parseRule(w: readonly string[], start: number, intern: (s: strin
       case "--or-mark": r.markOp = { op: "or", value: Number(w[++i]) }; break;
       case "--xor-mark": r.markOp = { op: "xor", value: Number(w[++i]) }; break;
       case "--random-fully": break;
+      case "--nfacct-name": if (w[++i] === undefined) err("--nfacct-name needs a name"); break;
       default: err(`unknown argument "${t}"`);
     }
     neg = false;
   }
-  if (r.target === "") err("rule without -j target");
   if (r.target === "DNAT" && !r.toDestination) err("DNAT needs --to-destination");
   if (r.dport !== undefined && r.proto === undefined) err("--dport needs -p");
   if ((r.target === "REJECT" || r.target === "DROP") && comment !== undefined) r.comment = flat(comment);

@@ -76,7 +76,7 @@ export class IptablesTables {
         if (list === null) fail(`chain ${chain.name} was deleted above`);
         if (list === undefined) b.staged.set(chain, (list = chain.rules.slice()));
         const r = parseRule(w, 1, this.intern, where);
-        if (!BUILTIN_TARGETS.has(r.target)) {
+        if (r.target !== "" && !BUILTIN_TARGETS.has(r.target)) {
           r.jump = this.find(b, r.target) ?? fail(`Couldn't load target \`${r.target}': No chain/target/match by that name`);
         }
         list!.push(r);

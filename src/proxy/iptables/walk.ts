@@ -84,6 +84,7 @@ export class IptablesWalker {
         if (r.markOp) s.mark = r.markOp.op === "or" ? (s.mark | r.markOp.value) : (s.mark ^ r.markOp.value);
         return undefined;
       case "MASQUERADE": return undefined;
+      case "": return undefined; // no target: counts and goes on
       default:
         if (depth >= MAX_DEPTH) return { kind: "drop" }; // the kernel refuses loops at load time; never here
         return this.walk(table, r.jump!.name, 0, p, s, now, depth + 1);

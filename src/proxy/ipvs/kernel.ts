@@ -44,6 +44,21 @@ export class IpvsKernel {
     return this.table.size;
   }
 
+  /** IPVS_CMD_GET_SERVICE dump (GetVirtualServers): every virtual server. */
+  listServices(): VirtualServer[] {
+    const out: VirtualServer[] = [];
+    for (const vs of this.slots) if (vs) out.push(vs);
+    return out;
+  }
+
+  /** IPVS_CMD_GET_DEST dump (GetRealServers): a virtual server's real servers as "addr:port". */
+  listDests(vs: VirtualServer): string[] {
+    return vs.svc.ids().map((id) => {
+      const d = vs.svc.addrPort(id);
+      return `${d.addr}:${d.port}`;
+    });
+  }
+
   /** ip_vs_add_service. */
   addService(addr: number, port: number, proto: number, persistMs: number, owner: string): VirtualServer {
     const svc = new WasmService();

@@ -1,9 +1,16 @@
-// The ipvs proxier (kubernetes pkg/proxy/ipvs/proxier.go, graceful_termination.go): per service port a
+// The ipvs proxier (kubernetes pkg/proxy/ipvs/proxier.go, graceful_termination.go; kube-proxy v1.35.0): per service port a
 // virtual server for the ClusterIP, the LoadBalancer IP and node IP:NodePort, real servers = ready
 // endpoints at weight 1, the addresses bound to kube-ipvs0 and listed in ipsets. Changes are
 // incremental: add or delete a virtual server, add a real server, and a real server that goes away
 // is deleted at once if nothing uses it (or it is UDP/SCTP), else set to weight 0 and retried
 // every minute until its connections are gone; one that comes back meanwhile is deleted and added again.
+// kube-proxy's ipvs proxier has no partial sync: every sync runs "for svcPortName, svcPort := range
+// proxier.svcPortMap" over every service port, and for each of its virtual servers syncService
+// (GetVirtualServer) and syncEndpoint (GetVirtualServer, GetRealServers, proxy.CategorizeEndpoints, the
+// diff of current and wanted real servers); cleanLegacyService compares the GetVirtualServers dump taken
+// once per sync with the active ones. The model does the same visits and counts those netlink calls; it
+// writes only what differs. The ClusterIP's virtual server uses the Local endpoints under
+// internalTrafficPolicy Local, the external ones under externalTrafficPolicy Local.
 import { formatIPv4 } from "../../cluster/ip";
 import { IPPROTO_TCP, IPPROTO_UDP } from "../../core";
 import { SchedulerName } from "../../ipvs";
@@ -25,7 +32,7 @@ interface Want {
   owner: string;
   ipset: string;
   bind: boolean;
-  dests: { addr: number; port: number }[];
+  dests: readonly { ip: number; port: number }[];
 }
 
 interface Applied {
@@ -51,6 +58,7 @@ export class IpvsProxier extends ProxierBase {
   constructor(opts: { node?: NodeConfig; table?: KeyedKind; scheduler?: SchedulerName } = {}) {
     super();
     this.node = opts.node ?? DEFAULT_NODE;
+    this.nodeName = this.node.nodeName;
     this.kernel = new IpvsKernel(opts.table ?? "svctable-fixed", opts.scheduler ?? "rr");
   }
 
@@ -59,22 +67,36 @@ export class IpvsProxier extends ProxierBase {
     return `${flag} ${formatIPv4(w.addr)}:${w.port}`;
   }
 
-  private wants(p: ServicePortInfo): Want[] {
-    const dests = this.endpointsOf(p).map((e) => ({ addr: e.ip, port: e.port }));
-    const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
-    const base = { proto: p.proto, persistMs, owner: p.name, dests };
-    const out: Want[] = [{ ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }];
-    if (p.loadBalancerIP !== undefined) out.push({ ...base, addr: p.loadBalancerIP, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true });
-    if (p.nodePort !== 0) out.push({ ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false });
-    return out;
+  /** The virtual servers of a port, named once per ServicePortInfo (a changed Service brings a new one). */
+  private readonly shapes = new WeakMap<ServicePortInfo, { k: string; w: Omit<Want, "dests">; external: boolean }[]>();
+
+  private wants(p: ServicePortInfo): [string, Want][] {
+    const c = this.visit(p);
+    let shapes = this.shapes.get(p);
+    if (!shapes) {
+      const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
+      const base = { proto: p.proto, persistMs, owner: p.name };
+      const all: { w: Omit<Want, "dests">; external: boolean }[] = [{ w: { ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }, external: false }];
+      for (const a of p.externalIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true }, external: true });
+      for (const a of p.loadBalancerIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true }, external: true });
+      if (p.nodePort !== 0) all.push({ w: { ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false }, external: true });
+      this.shapes.set(p, (shapes = all.map((x) => ({ ...x, k: this.vsName(x.w) }))));
+    }
+    const internal = p.internalPolicyLocal ? c.local : c.cluster, external = p.externalPolicyLocal ? c.local : c.cluster;
+    // syncEndpoint categorizes the endpoints once per virtual server; visit counted the first.
+    this.work.endpointsCategorized += (shapes.length - 1) * this.endpointsOf(p).length;
+    return shapes.map((s) => [s.k, { ...s.w, dests: s.external ? external : internal }]);
   }
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
     this.ops = [];
-    const services = full ? new Set([...this.portsByService.keys(), ...this.applied.keys()]) : u.changed;
+    const listed = this.kernel.listServices(); // GetVirtualServers, once
+    this.work.netlinkCalls++;
+    this.work.objectsCompared += listed.length;
+    const services = new Set([...this.portsByService.keys(), ...this.applied.keys()]);
     for (const svc of services) {
       const want = new Map<string, Want>();
-      for (const p of this.portsByService.get(svc) ?? []) for (const w of this.wants(p)) want.set(this.vsName(w), w);
+      for (const p of this.portsByService.get(svc) ?? []) for (const [k, w] of this.wants(p)) want.set(k, w);
       const have = this.applied.get(svc) ?? new Map<string, Applied>();
       for (const [k, a] of have) if (!want.has(k)) this.removeService(k, a);
       const now = new Map<string, Applied>();
@@ -84,11 +106,14 @@ export class IpvsProxier extends ProxierBase {
     }
     if (nowMs - this.lastGraceCheck >= GRACE_CHECK_MS) this.tick(nowMs);
     const bytes = this.ops.reduce((s, l) => s + l.length + 1, 0);
-    return { full, services: services.size, rulesWritten: this.ops.length, bytesWritten: bytes };
+    for (const l of this.ops) if (l.startsWith("-")) this.work.netlinkCalls++; // each IPVS add, edit or delete
+    return { full, services: full ? services.size : u.changed.size, rulesWritten: this.ops.length, bytesWritten: bytes };
   }
 
   /** syncService + syncEndpoint for one virtual server. */
   private syncService(k: string, w: Want, a: Applied | undefined): Applied {
+    this.work.netlinkCalls += 3; // GetVirtualServer (syncService); GetVirtualServer and GetRealServers (syncEndpoint)
+    this.work.objectsCompared += 1 + (a ? this.kernel.listDests(a.vs).length : 0) + w.dests.length;
     const ipset = `${formatIPv4(w.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${w.port}`;
     if (!a) {
       a = { vs: this.kernel.addService(w.addr, w.port, w.proto, w.persistMs, w.owner), ipset: w.ipset, bind: w.bind, dests: new Map() };
@@ -100,7 +125,8 @@ export class IpvsProxier extends ProxierBase {
       this.ops.push(`-E ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`);
     }
     const keep = new Set<string>();
-    for (const d of w.dests) {
+    for (const e of w.dests) {
+      const d = { addr: e.ip, port: e.port };
       const dk = destKey(d.addr, d.port);
       keep.add(dk);
       const term = a.dests.get(dk);
@@ -191,6 +217,10 @@ export class IpvsProxier extends ProxierBase {
   /** Real servers at weight 0 waiting for their connections. */
   get terminatingCount(): number {
     return this.terminating.size;
+  }
+
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
   }
 
   route(p: Packet, nowMs: number): Route {

@@ -1,15 +1,19 @@
-// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go): one transaction per sync. The first
+// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per sync. The first
 // (full) sync sets up the table and writes every Service; later syncs write only changed Services:
 // their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
 // (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
 // flushed now and deleted by a later sync, at least a second on (kernels before 6.2 see the last
 // map reference go late). What the kernel holds is remembered only once a transaction applied; a
 // failed one leaves it as it was (the next sync is full), a failed stale-chain deletion is retried.
+// Every sync visits every service port ("for svcName, svc := range proxier.svcPortMap": CategorizeEndpoints,
+// ensureChain, nftElementStorage.ensureElem) and lists the table's chains and sets; "skipServiceUpdate :=
+// tryPartialSync && !serviceUpdateResult.UpdatedServices.Has(...) && !endpointUpdateResult.UpdatedServices.Has(...)"
+// skips only an unchanged Service's chain and rule writes.
 import { SvcbenchError } from "../../core";
 import { Rng } from "../../util/rng";
 import { SERVICE_CIDR_BASE } from "../../workload/cluster";
 import { ProxierBase, UpdateResult } from "../base";
-import { DEFAULT_NODE, isLocalAddress, NodeConfig } from "../node";
+import { DEFAULT_NODE, isLocalAddress, LOOPBACK, NodeConfig, nodePortIPs } from "../node";
 import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { NftRenderer } from "./render";
@@ -29,7 +33,7 @@ interface Remembered {
 }
 
 /** The element's identity: container and key (its value may change). */
-const elementKey = (e: string) => e.replace(/ (comment "[^"]*" )?: .*$/, "").replace(/ \}$/, "");
+const NO_ELEMENTS: ReadonlyMap<string, string> = new Map();
 
 export class NftablesProxier extends ProxierBase {
   readonly mode = "nftables";
@@ -45,10 +49,16 @@ export class NftablesProxier extends ProxierBase {
   /** The last sync's transactions (stale-chain deletion first, if any), when kept. */
   lastText?: string;
 
+  private readonly node: NodeConfig;
+
   constructor(readonly opts: { node?: NodeConfig; keepText?: boolean } = {}) {
     super();
-    const node = opts.node ?? DEFAULT_NODE;
-    this.renderer = new NftRenderer({ clusterCIDR: node.clusterCIDR, serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000 });
+    const node = (this.node = opts.node ?? DEFAULT_NODE);
+    this.nodeName = node.nodeName;
+    this.renderer = new NftRenderer({
+      clusterCIDR: node.clusterCIDR, serviceCIDR: node.serviceCIDR ?? { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000,
+      masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // no localhost NodePorts in nftables
+    });
     this.walker = new NftWalker(this.ruleset, new Rng(node.seed), (a) => isLocalAddress(node, a));
   }
 
@@ -74,23 +84,28 @@ export class NftablesProxier extends ProxierBase {
     const chainOps: string[] = [], delElems: string[] = [], addElems: string[] = [], rules: string[] = [], tail: string[] = [];
     // What the kernel will hold once the transaction applies; remembered only if it does.
     const next: Remembered[] = [], flushed: string[] = [], used: string[] = [];
-    const services = full ? new Set([...this.portsByService.keys(), ...this.chains.keys()]) : u.changed;
+    // Every Service is visited (kube-proxy's loop over svcPortMap); one that changed, or every one in a
+    // full sync, has its chains added and flushed and its rules written (skipServiceUpdate skips the rest).
+    // Elements are compared for all (nftElementStorage.ensureElem), so an unchanged Service writes nothing.
+    const services = new Set([...this.portsByService.keys(), ...this.chains.keys(), ...this.elements.keys()]);
+    let written = 0;
     for (const svc of services) {
+      const write = full || u.changed.has(svc) || !this.unchanged(svc);
+      if (write) written++;
+      else continue;
       const ports = this.portsByService.get(svc) ?? [];
       const wantElems = new Map<string, string>();
       const wantChains = new Set<string>(), wantSets = new Set<string>();
       for (const p of ports) {
-        const eps = this.endpointsOf(p);
-        for (const e of this.renderer.elements(p, eps.length > 0)) wantElems.set(elementKey(e), e);
-        if (eps.length === 0) continue;
-        const c = this.renderer.names.of(p);
+        const plan = this.renderer.plan(p, this.visit(p));
+        const eps = plan.c.allReachable;
+        for (const [k, e] of this.renderer.elements(p, plan)) wantElems.set(k, e);
         const bases = this.renderer.names.endpointsOf(p, eps);
-        for (const b of bases) wantChains.add(`endpoint-${b}`);
-        wantChains.add(c.service);
-        if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) wantChains.add(c.external);
+        for (const c of this.renderer.chains(plan, bases)) wantChains.add(c);
         if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
-        rules.push(...this.renderer.rules(p, eps, bases, p.stickySeconds));
+        rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
       }
+      this.work.objectsCompared += wantElems.size + wantChains.size;
       for (const c of wantChains) {
         chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
         used.push(c);
@@ -107,6 +122,8 @@ export class NftablesProxier extends ProxierBase {
       for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
       next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
     }
+    // nftables.List("chains") and List("sets"): every listed chain and set is compared with the active ones.
+    this.work.objectsCompared += this.ruleset.chains.size + this.ruleset.sets.size;
     // One transaction; its lines are handed over as a list (a first sync of a million endpoints is
     // longer than one JavaScript string may be), the bytes counted as the text nft -f would read.
     const lines = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail];
@@ -117,7 +134,33 @@ export class NftablesProxier extends ProxierBase {
     for (const c of flushed) this.staleChains.set(c, nowMs);
     for (const l of lines) bytes += l.length + 1;
     if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
-    return { full, services: services.size, rulesWritten: commands, bytesWritten: bytes };
+    return { full, services: written, rulesWritten: commands, bytesWritten: bytes };
+  }
+
+  /**
+   * A Service that did not change, visited as kube-proxy's loop visits it (skipServiceUpdate): its ports'
+   * endpoints categorized, its chains ensured and its elements compared with what the kernel holds
+   * (ensureElem). True when they all match, so nothing is written; false sends it down the write path.
+   */
+  private unchanged(svc: string): boolean {
+    const had = this.elements.get(svc) ?? NO_ELEMENTS, chains = this.chains.get(svc);
+    const ports = this.portsByService.get(svc) ?? [];
+    const seen = ports.length > 1 ? new Set<string>() : undefined; // ports of one Service share its cluster-ips element
+    let matched = 0, same = true, nChains = 0;
+    for (const p of ports) {
+      const plan = this.renderer.plan(p, this.visit(p));
+      for (const [k, e] of this.renderer.elements(p, plan)) {
+        this.work.objectsCompared++;
+        if (had.get(k) !== e) same = false;
+        else if (!seen || !seen.has(k)) { matched++; seen?.add(k); }
+      }
+      for (const c of this.renderer.chains(plan, this.renderer.names.endpointsOf(p, plan.c.allReachable, false))) {
+        this.work.objectsCompared++;
+        nChains++;
+        if (!chains?.has(c)) same = false;
+      }
+    }
+    return same && matched === had.size && nChains === (chains?.size ?? 0);
   }
 
   private remember({ svc, elems, chains, sets, ports }: Remembered): void {
@@ -126,6 +169,10 @@ export class NftablesProxier extends ProxierBase {
     put(this.elements, elems, elems.size > 0);
     put(this.chains, chains, chains.size > 0);
     put(this.affinitySets, sets, sets.size > 0);
+  }
+
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
   }
 
   route(p: Packet, nowMs: number): Route {

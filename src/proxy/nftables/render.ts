@@ -1,12 +1,15 @@
-// The `nft -f` text of kubernetes pkg/proxy/nftables/proxier.go as knftables writes a transaction:
+// The `nft -f` text of kubernetes pkg/proxy/nftables/proxier.go (kube-proxy v1.35.0) as knftables writes a transaction:
 // table "ip kube-proxy", its sets, verdict maps and base chains (setupNFTables), and per service port
 // a "service-HASH-ns/name/proto/port" chain whose "numgen random mod N vmap" picks an
-// "endpoint-HASH-…" chain that DNATs, plus the service-ips / service-nodeports / no-endpoint elements.
-import { Cidr, formatCidr, formatIPv4 } from "../../cluster/ip";
-import { ChainNameCache } from "../chain-cache";
+// "endpoint-HASH-…" chain that DNATs, plus the service-ips / service-nodeports / no-endpoint elements;
+// "local-", "external-" and "firewall-" chains and firewall-ips / drop elements for traffic policies and
+// source ranges. The masquerade rule matches the ClusterIP alone (kubernetes#131492).
+import { Cidr, cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/ip";
+import { ChainNameCache, PortChains } from "../chain-cache";
 import { nftEndpointChainBase, nftServiceChainBase } from "../chain-names";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { TABLE } from "./ruleset";
+import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from "../categorize";
 
 export interface NftOptions {
   readonly clusterCIDR: Cidr;
@@ -14,6 +17,10 @@ export interface NftOptions {
   readonly serviceCIDR: Cidr;
   readonly nodeIP: number;
   readonly masqueradeMark: number;
+  /** --masquerade-all. */
+  readonly masqueradeAll?: boolean;
+  /** The node's addresses that accept NodePorts (nodeport-ips; --nodeport-addresses), default the node IP. */
+  readonly nodePortIPs?: readonly number[];
 }
 
 /** Base chains: name and hook spec (priority -110 filter pre-DNAT, -100 DNAT, 0 filter, 100 SNAT). */
@@ -43,7 +50,7 @@ export class NftRenderer {
   readonly names = new ChainNameCache(
     (p) => {
       const base = nftServiceChainBase(p.namespace, p.serviceName, lproto(p), p.portName);
-      return { service: `service-${base}`, external: `external-${base}` };
+      return { service: `service-${base}`, external: `external-${base}`, local: `local-${base}`, firewall: `firewall-${base}` };
     },
     (p, e) => nftEndpointChainBase(p.namespace, p.serviceName, lproto(p), p.portName, e.ipStr, e.port),
   );
@@ -94,47 +101,132 @@ export class NftRenderer {
       `flush set ${t} cluster-ips`,
       `flush set ${t} nodeport-ips`,
       ...MAPS.map((m) => `flush map ${t} ${m}`),
-      `add element ${t} nodeport-ips { ${formatIPv4(o.nodeIP)} }`,
+      ...(o.nodePortIPs ?? [o.nodeIP]).map((a) => `add element ${t} nodeport-ips { ${formatIPv4(a)} }`),
       `add rule ${t} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
     );
     return lines;
   }
 
-  /** The elements a service port owns: "container { key [comment] : value }" without the verb. */
-  elements(p: ServicePortInfo, hasEndpoints: boolean): string[] {
+  /** What syncProxyRules decides for one service port before it writes anything. */
+  plan(p: ServicePortInfo, c: Categorized): PortPlan {
+    const names = this.names.of(p);
+    const hasEndpoints = c.hasAny;
+    const hasInternal = hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0);
+    const hasExternal = hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0);
+    return {
+      c, names, hasEndpoints, hasInternal, hasExternal,
+      usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
+      usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
+      usesExt: hasEndpoints && externallyAccessible(p),
+      usesFW: p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0,
+      internalChain: p.internalPolicyLocal ? names.local! : names.service,
+      externalPolicyChain: p.externalPolicyLocal ? names.local! : names.service,
+      internalVerdict: !hasEndpoints ? "goto reject-chain" : "drop",
+      externalVerdict: !hasEndpoints ? "goto reject-chain" : "drop",
+    };
+  }
+
+  /** The chains a service port uses (ensureChain): endpoint, policy, external and firewall chains. */
+  chains(pl: PortPlan, bases: readonly string[]): string[] {
+    const out = bases.map((b) => `endpoint-${b}`);
+    if (pl.usesCluster) out.push(pl.names.service);
+    if (pl.usesLocal) out.push(pl.names.local!);
+    if (pl.usesExt) out.push(pl.names.external);
+    if (pl.usesFW) out.push(pl.names.firewall!);
+    return out;
+  }
+
+  /**
+   * The elements a service port owns (nftElementStorage.ensureElem), each as [its identity: container and
+   * key, as "delete element" names it; the element: "container { key [comment] : value }" without the verb].
+   */
+  elements(p: ServicePortInfo, pl: PortPlan): [string, string][] {
     const t = TABLE, proto = lproto(p);
-    const c = this.names.of(p);
-    const out = [`${t} cluster-ips { ${p.clusterIPStr} }`];
+    const out: [string, string][] = [];
+    const el = (map: string, k: string, v?: string, comment = false) => {
+      const id = `${t} ${map} { ${k}`;
+      out.push([id, v === undefined ? `${id} }` : `${id}${comment ? ` comment "${p.name}"` : ""} : ${v} }`]);
+    };
     const key = (ip: string) => `${ip} . ${proto} . ${p.port}`;
-    const noEp = (k: string) => `{ ${k} comment "${p.name}" : goto reject-chain }`;
-    out.push(hasEndpoints ? `${t} service-ips { ${key(p.clusterIPStr)} : goto ${c.service} }` : `${t} no-endpoint-services ${noEp(key(p.clusterIPStr))}`);
-    if (p.loadBalancerIPStr !== undefined) {
-      out.push(hasEndpoints ? `${t} service-ips { ${key(p.loadBalancerIPStr)} : goto ${c.external} }` : `${t} no-endpoint-services ${noEp(key(p.loadBalancerIPStr))}`);
+    el("cluster-ips", p.clusterIPStr);
+    if (pl.hasInternal) el("service-ips", key(p.clusterIPStr), `goto ${pl.internalChain}`);
+    else el("no-endpoint-services", key(p.clusterIPStr), pl.internalVerdict, true);
+    for (const ip of p.externalIPStrs) {
+      if (pl.hasEndpoints) el("service-ips", key(ip), `goto ${pl.names.external}`);
+      if (!pl.hasExternal) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
     }
+    for (const ip of p.loadBalancerIPStrs) {
+      if (pl.hasEndpoints) el("service-ips", key(ip), `goto ${pl.names.external}`);
+      if (pl.usesFW) el("firewall-ips", key(ip), `goto ${pl.names.firewall!}`);
+    }
+    if (!pl.hasExternal) for (const ip of p.loadBalancerIPStrs) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
     if (p.nodePort !== 0) {
       const k = `${proto} . ${p.nodePort}`;
-      out.push(hasEndpoints ? `${t} service-nodeports { ${k} : goto ${c.external} }` : `${t} no-endpoint-nodeports ${noEp(k)}`);
+      if (pl.hasEndpoints) el("service-nodeports", k, `goto ${pl.names.external}`);
+      if (!pl.hasExternal) el("no-endpoint-nodeports", k, pl.externalVerdict, true);
     }
     return out;
   }
 
-  /** Rules of the service, external and endpoint chains (the chains are added and flushed first). */
-  rules(p: ServicePortInfo, eps: readonly EndpointInfo[], bases: readonly string[], stickySeconds: number): string[] {
-    const t = TABLE, proto = lproto(p), c = this.names.of(p);
+  /** Rules (and affinity sets) of the port's chains, in kube-proxy's order; the chains are added and flushed first. */
+  rules(p: ServicePortInfo, pl: PortPlan, epChain: ReadonlyMap<string, string>): string[] {
+    const t = TABLE, proto = lproto(p), n = pl.names, c = pl.c;
     const out: string[] = [];
-    if (p.affinity) for (const b of bases) out.push(`add set ${t} affinity-${b} { type ipv4_addr ; flags dynamic,timeout ; timeout ${stickySeconds}s ; }`);
-    out.push(`add rule ${t} ${c.service} ip daddr ${p.clusterIPStr} ${proto} dport ${p.port} ip saddr != ${formatCidr(this.opts.clusterCIDR)} jump mark-for-masquerade`);
-    if (p.affinity) for (const b of bases) out.push(`add rule ${t} ${c.service} ip saddr @affinity-${b} goto endpoint-${b}`);
-    out.push(`add rule ${t} ${c.service} numgen random mod ${eps.length} vmap { ${bases.map((b, i) => `${i} : goto endpoint-${b}`).join(" , ")} }`);
-    if (p.nodePort !== 0 || p.loadBalancerIP !== undefined) {
-      out.push(`add rule ${t} ${c.external} jump mark-for-masquerade`, `add rule ${t} ${c.external} goto ${c.service}`);
+    if (pl.hasInternal) {
+      const masq = this.opts.masqueradeAll ? "" : ` ip saddr != ${formatCidr(this.opts.clusterCIDR)}`;
+      out.push(`add rule ${t} ${pl.internalChain} ip daddr ${p.clusterIPStr}${masq} jump mark-for-masquerade`);
     }
-    eps.forEach((e, i) => {
-      const ch = `endpoint-${bases[i]}`;
+    if (pl.usesExt) {
+      if (!p.externalPolicyLocal) out.push(`add rule ${t} ${n.external} jump mark-for-masquerade`);
+      else {
+        out.push(
+          `add rule ${t} ${n.external} ip saddr ${formatCidr(this.opts.clusterCIDR)} goto ${n.service} comment "short-circuit pod traffic"`,
+          `add rule ${t} ${n.external} fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`,
+          `add rule ${t} ${n.external} fib saddr type local goto ${n.service} comment "short-circuit local traffic"`,
+        );
+      }
+      if (pl.hasExternal) out.push(`add rule ${t} ${n.external} goto ${pl.externalPolicyChain}`);
+    }
+    if (pl.usesFW) {
+      const sources = [...p.loadBalancerSourceRanges];
+      if (p.loadBalancerSourceRanges.some((r) => cidrContains(parseCidr(r), this.opts.nodeIP))) sources.push(...p.loadBalancerIPStrs);
+      out.push(`add rule ${t} ${n.firewall!} ip saddr != { ${sources.join(" , ")} } drop`);
+    }
+    if (p.affinity) {
+      for (const e of c.allReachable) out.push(`add set ${t} affinity-${epChain.get(e.str)!.slice(9)} { type ipv4_addr ; flags dynamic,timeout ; timeout ${p.stickySeconds}s ; }`);
+    }
+    if (pl.usesCluster) this.serviceToEndpointRules(out, p, n.service, c.cluster, epChain);
+    if (pl.usesLocal) this.serviceToEndpointRules(out, p, n.local!, c.local, epChain);
+    for (const e of c.allReachable) {
+      const ch = epChain.get(e.str)!;
       out.push(`add rule ${t} ${ch} ip saddr ${e.ipStr} jump mark-for-masquerade`);
-      if (p.affinity) out.push(`add rule ${t} ${ch} update @affinity-${bases[i]} { ip saddr }`);
+      if (p.affinity) out.push(`add rule ${t} ${ch} update @affinity-${ch.slice(9)} { ip saddr }`);
       out.push(`add rule ${t} ${ch} meta l4proto ${proto} dnat to ${e.str}`);
-    });
+    }
     return out;
   }
+
+  /** writeServiceToEndpointRules: affinity gotos, then "numgen random mod N vmap". */
+  private serviceToEndpointRules(out: string[], p: ServicePortInfo, chain: string, eps: readonly EndpointInfo[], epChain: ReadonlyMap<string, string>): void {
+    const t = TABLE;
+    if (p.affinity) for (const e of eps) out.push(`add rule ${t} ${chain} ip saddr @affinity-${epChain.get(e.str)!.slice(9)} goto ${epChain.get(e.str)!}`);
+    out.push(`add rule ${t} ${chain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain.get(e.str)!}`).join(" , ")} }`);
+  }
+}
+
+/** One service port's decisions: the endpoints by policy, which chains it uses, where its traffic goes. */
+export interface PortPlan {
+  readonly c: Categorized;
+  readonly names: PortChains;
+  readonly hasEndpoints: boolean;
+  readonly hasInternal: boolean;
+  readonly hasExternal: boolean;
+  readonly usesCluster: boolean;
+  readonly usesLocal: boolean;
+  readonly usesExt: boolean;
+  readonly usesFW: boolean;
+  readonly internalChain: string;
+  readonly externalPolicyChain: string;
+  readonly internalVerdict: string;
+  readonly externalVerdict: string;
 }

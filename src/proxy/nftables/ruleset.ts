@@ -6,6 +6,7 @@
 import { SvcbenchError } from "../../core";
 import { WasmKeyedTable } from "../../wasm/keyed";
 import { tryParseIPv4 } from "../../cluster/ip";
+import { ElementTable } from "./element-table";
 import { Expr, exprTargets, NFT_PROTOS, nftWords, parseRuleExprs, Verdict } from "./rule";
 
 export const TABLE = "ip kube-proxy";
@@ -32,10 +33,8 @@ export interface NftMap {
   /** The kernel's hash: key → verdict id. */
   table: WasmKeyedTable;
   /** The same elements host-side (key → verdict id), to count references and to flush. */
-  shadow: Map<number, number>;
+  shadow: ElementTable;
 }
-
-const mapKey = (addr: number, proto: number, port: number) => (addr * 256 + proto) * 65536 + port;
 
 export class NftRuleset {
   readonly chains = new Map<string, NftChain>();
@@ -186,7 +185,7 @@ export class NftRuleset {
     const withAddr = /type ipv4_addr \. inet_proto \. inet_service : verdict/.test(tail);
     if (!withAddr && !/type inet_proto \. inet_service : verdict/.test(tail)) fail(`map ${name}: key type not modelled`);
     if (this.maps.has(name)) return;
-    const m: NftMap = { name, withAddr, table: new WasmKeyedTable("vmap"), shadow: new Map() };
+    const m: NftMap = { name, withAddr, table: new WasmKeyedTable("vmap"), shadow: new ElementTable() };
     this.maps.set(name, m);
     this.undo.push(() => { this.maps.delete(name); this.dead.push(m.table); });
   }
@@ -206,7 +205,7 @@ export class NftRuleset {
     const oldTable = m.table, oldShadow = m.shadow;
     for (const id of oldShadow.values()) { const v = this.verdicts[id]; if (v.chain) this.chains.get(v.chain)!.refs--; }
     m.table = new WasmKeyedTable("vmap");
-    m.shadow = new Map();
+    m.shadow = new ElementTable();
     this.dead.push(oldTable);
     this.undo.push(() => {
       this.dead.splice(this.dead.indexOf(oldTable), 1);
@@ -248,8 +247,7 @@ export class NftRuleset {
   }
 
   private mapElement(m: NftMap, addr: number, proto: number, port: number, value: string | undefined, fail: (m: string) => never): void {
-    const key = mapKey(addr, proto, port);
-    const old = m.shadow.get(key);
+    const old = m.shadow.get(addr, proto, port);
     if (value !== undefined) {
       const [v] = parseVerdict(value, fail);
       if (v.chain && !this.chains.has(v.chain)) fail(`Could not process rule: No such file or directory (chain ${v.chain})`);
@@ -259,16 +257,16 @@ export class NftRuleset {
         return;
       }
       m.table.insert({ addr, port, proto, target: id });
-      m.shadow.set(key, id);
+      m.shadow.set(addr, proto, port, id);
       if (v.chain) this.chains.get(v.chain)!.refs++;
-      this.undo.push(() => { m.table.delete({ addr, port, proto }); m.shadow.delete(key); if (v.chain) this.chains.get(v.chain)!.refs--; });
+      this.undo.push(() => { m.table.delete({ addr, port, proto }); m.shadow.delete(addr, proto, port); if (v.chain) this.chains.get(v.chain)!.refs--; });
     } else {
       if (old === undefined) fail(`Could not process rule: No such file or directory (element of ${m.name})`);
       const v = this.verdicts[old!];
       m.table.delete({ addr, port, proto });
-      m.shadow.delete(key);
+      m.shadow.delete(addr, proto, port);
       if (v.chain) this.chains.get(v.chain)!.refs--;
-      this.undo.push(() => { m.table.insert({ addr, port, proto, target: old! }); m.shadow.set(key, old!); if (v.chain) this.chains.get(v.chain)!.refs++; });
+      this.undo.push(() => { m.table.insert({ addr, port, proto, target: old! }); m.shadow.set(addr, proto, port, old!); if (v.chain) this.chains.get(v.chain)!.refs++; });
     }
   }
 

@@ -53,7 +53,7 @@ export class UserspaceProxier extends ProxierBase {
       const ports = new Set<string>();
       for (const port of this.endpointsChanges.portsOf(svc)) if (this.endpointsMap.has(servicePortName(svc, port))) ports.add(servicePortName(svc, port));
       for (const key of this.balancedPorts.get(svc) ?? []) if (!ports.has(key)) this.lb.updateEndpoints(key, []);
-      for (const key of ports) this.lb.updateEndpoints(key, this.endpointsMap.get(key)!.map((x) => x.str));
+      for (const key of ports) this.lb.updateEndpoints(key, this.endpointsMap.get(key)!.filter((x) => x.ready).map((x) => x.str));
       if (ports.size > 0) this.balancedPorts.set(svc, ports);
       else this.balancedPorts.delete(svc);
     }
@@ -107,7 +107,8 @@ export class UserspaceProxier extends ProxierBase {
       portals.push({ chain: "KUBE-PORTALS-HOST", entry, text: `${c} --dport ${p.port} -d ${addrStr}/32 -j DNAT --to-destination ${node}:${proxyPort}` });
     };
     portal(p.clusterIP, p.clusterIPStr);
-    if (p.loadBalancerIP !== undefined) portal(p.loadBalancerIP, p.loadBalancerIPStr!);
+    p.externalIPs.forEach((a, i) => portal(a, p.externalIPStrs[i]));
+    p.loadBalancerIPs.forEach((a, i) => portal(a, p.loadBalancerIPStrs[i]));
     if (p.nodePort !== 0) {
       const entry = { addr: 0, port: p.nodePort, proto: p.proto, target: proxyPort };
       portals.push({ chain: "KUBE-NODEPORT-CONTAINER", entry, text: `${c} --dport ${p.nodePort} -j REDIRECT --to-ports ${proxyPort}` });
@@ -133,6 +134,10 @@ export class UserspaceProxier extends ProxierBase {
   }
 
   /** The connection: portal → proxy socket → TryConnectEndpoints. */
+  protected override nodeConfig(): NodeConfig {
+    return this.node;
+  }
+
   route(p: Packet, nowMs: number): Route {
     const proxyPort = this.portals.lookup(p.daddr, p.dport, p.proto, isLocalAddress(this.node, p.daddr));
     const name = proxyPort === undefined ? undefined : this.byProxyPort.get(proxyPort);
