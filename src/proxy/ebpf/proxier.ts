@@ -86,7 +86,7 @@ export class EbpfProxier extends ProxierBase {
 
   private wants(p: ServicePortInfo): Key[] {
     const out = [lb4Key(p.clusterIP, p.port, p.proto)];
-    if (p.loadBalancerIP !== undefined) out.push(lb4Key(p.loadBalancerIP, p.port, p.proto));
+    for (const ip of [...p.loadBalancerIPs, ...p.externalIPs]) out.push(lb4Key(ip, p.port, p.proto));
     if (p.nodePort !== 0) out.push(lb4Key(this.node.nodeIP, p.nodePort, p.proto));
     return out;
   }
@@ -125,7 +125,9 @@ export class EbpfProxier extends ProxierBase {
     const revNat = old?.revNat ?? (this.freeRevNat.pop() ?? this.nextRevNat++);
     // The service ID allocator hands out 1 .. maxSetOfServiceID - 1 (0xFFFF, exclusive): rev_nat_index is 16 bits.
     if (revNat >= MAX_SERVICE_ID) throw new SvcbenchError(`ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`);
-    const eps = this.endpointsOf(p);
+    // Cluster-wide endpoints, ready ones first and terminating ones only when none is ready (categorize.ts).
+    const c = this.visit(p);
+    const eps = c.cluster.length > 0 ? c.cluster : c.allReachable;
     const slots = eps.map((e) => this.acquireBackend(e, p.proto));
     if (this.mode === "ebpf-maglev") {
       if (eps.length > 0) this.maps.updateMaglev(revNat, this.maglevIds(eps, slots));
