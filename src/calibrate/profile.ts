@@ -19,7 +19,7 @@ export function fitFunction(backend: string, step: Step, { driver, points, lower
 }
 
 /** Per Service at the largest N that has it: KUBE-SERVICES rules walked, first-load bytes by family. */
-function perService(r: ResultsFile): Pick<Profile, "rules_per_service" | "bytes_per_service"> {
+function perService(r: Pick<ResultsFile, "cases">): Pick<Profile, "rules_per_service" | "bytes_per_service" | "iptables_bytes_per_line"> {
   const k = r.cases.filter(isBackendCase).sort((a, b) => b.n - a.n);
   const conn = k.find((c) => c.scenario === "connect" && typeof c.rules_before === "number");
   const bytes: Record<string, number> = {};
@@ -27,10 +27,15 @@ function perService(r: ResultsFile): Pick<Profile, "rules_per_service" | "bytes_
     const c = k.find((x) => match.test(x.impl) && x.scenario === "first-load" && typeof x.text_bytes === "number");
     if (c) bytes[family] = (c.text_bytes as number) / c.n;
   }
-  return { ...(conn && { rules_per_service: (conn.rules_before as number) / conn.n }), bytes_per_service: bytes };
+  const lines = k.find((x) => /^iptables-/.test(x.impl) && x.scenario === "first-load" && typeof x.text_lines === "number" && typeof x.text_bytes === "number");
+  return {
+    ...(conn && { rules_per_service: (conn.rules_before as number) / conn.n }), bytes_per_service: bytes,
+    ...(lines && { iptables_bytes_per_line: (lines.text_bytes as number) / (lines.text_lines as number) }),
+  };
 }
 
-export function buildProfile(r: ResultsFile, name: string): Profile {
+/** r.env may be missing when the cases come from a report that mixes runs: the machine is then unknown. */
+export function buildProfile(r: Pick<ResultsFile, "cases"> & { env?: ResultsFile["env"] }, name: string): Profile {
   const cases = r.cases.filter(isBackendCase);
   const backends = [...new Set(cases.map((c) => c.impl))];
   const functions: CostFunction[] = [];
@@ -40,7 +45,7 @@ export function buildProfile(r: ResultsFile, name: string): Profile {
       if (sp.points.length > 0) functions.push(fitFunction(backend, step, sp));
     }
   }
-  const e = r.env;
+  const e = r.env ?? { cpu: "unknown", cores: 0, node: "unknown", date: "unknown", commit: "unknown" } as Partial<ResultsFile["env"]> as ResultsFile["env"];
   return {
     schema: CALIBRATION_SCHEMA,
     name,

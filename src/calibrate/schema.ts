@@ -75,5 +75,7 @@ export interface Profile {
   rules_per_service?: number;
   /** Bytes of first-load text per Service, by backend family (iptables, nft), to turn N into bytes held. */
   bytes_per_service: Record<string, number>;
+  /** Bytes per line of iptables-restore text, to turn a published line count into bytes written. */
+  iptables_bytes_per_line?: number;
   functions: CostFunction[];
 }
