@@ -1,0 +1,26 @@
+// The report's "What a node pays" section: the reference profile without a kernel suite, this
+// report's own fit with one; simulator time labelled apart from what the node pays.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { nodeSection } from "../src/report/node-section";
+import { kernelCases, syncCases } from "./calibrate-fixture";
+
+test("without a kernel suite the section predicts from the checked-in reference profile", () => {
+  const body = nodeSection.body(syncCases(), []);
+  assert.match(body, /the checked-in reference profile, svcbench reference machine/);
+  assert.match(body, /\| N \| mode \| kube-proxy loop \(est\.\) \| tool \+ kernel \| node pays \| simulator time \(model, not node time\) \|/);
+  assert.match(body, /kubernetes#126013/);
+  assert.doesNotMatch(body, /### Where iptables' first packet/, "no measured connects: no measured crossover");
+});
+
+test("with a kernel suite it uses this report's fit, its held-out sizes and crossover, and states the headline", () => {
+  const all = [...syncCases(), ...kernelCases()];
+  const body = nodeSection.body(all, []);
+  assert.match(body, /the profile fitted from this report's kernel suite/);
+  assert.match(body, /### Held-out sizes/);
+  assert.match(body, /\| iptables-legacy-restore \| first-load \| 2,000 \|/);
+  assert.match(body, /### Where iptables' first packet costs 2× the verdict map's/);
+  const findings = nodeSection.findings(all);
+  assert.match(findings[0], /^What a node pays per sync at 10,000 Services × 2 pods/);
+  assert.ok(findings.some((f) => /Held-out sizes \(N ≥ 1,000\): 42 of 42 predictions within ±25%\./.test(f)), findings.join("\n"));
+});
