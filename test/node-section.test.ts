@@ -11,11 +11,14 @@ test("without a kernel suite the section predicts from the checked-in reference 
   assert.match(body, /\| N \| mode \| kube-proxy loop \(est\.\) \| tool \+ kernel \| node pays \| simulator time \(model, not node time\) \|/);
   assert.match(body, /kubernetes#126013/);
   assert.doesNotMatch(body, /### Where iptables' first packet/, "no measured connects: no measured crossover");
+  assert.match(body, /\| 1,000 \| nftables \| 1\.00 ms ‡ \|/, "no per-sync counts: the nftables loop is a lower bound");
 });
 
 test("with a kernel suite it uses this report's fit, its held-out sizes and crossover, and states the headline", () => {
-  const all = [...syncCases(), ...kernelCases()];
+  const counted = syncCases().map((c) => ({ ...c, svc_ports_visited: c.n, endpoints_categorized: 2 * c.n }));
+  const all = [...counted, ...kernelCases()];
   const body = nodeSection.body(all, []);
+  assert.match(body, /\| 1,000 \| nftables \| 1\.00 ms \| [^|]+ \| [^|]+ \| 2\.00 ms \| 1,000 ports visited, 2,000 endpoints categorized \|/);
   assert.match(body, /the profile fitted from this report's kernel suite/);
   assert.match(body, /### Held-out sizes/);
   assert.match(body, /\| iptables-legacy-restore \| first-load \| 2,000 \|/);

@@ -25,8 +25,18 @@ export const MODES: readonly ModeSpec[] = [
 /** The change a partial sync carries: one more pod behind one Service. */
 export const SYNC_SCENARIO = "add-pod";
 
-/** What the model's sync of one mode did at N: its time and the text it wrote, measured or interpolated log-log. */
-export interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean }
+/** The per-sync work the sync suite counts where it does (absent from older sync.json files). */
+export const WORK_FIELDS = ["svc_ports_visited", "endpoints_categorized", "objects_compared", "netlink_calls"] as const;
+export type Work = Partial<Record<(typeof WORK_FIELDS)[number], number>>;
+
+/** What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or interpolated log-log. */
+export interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
+
+export function workOf(c: CaseResult): Work | undefined {
+  const w: Work = {};
+  for (const k of WORK_FIELDS) if (typeof c[k] === "number") w[k] = c[k] as number;
+  return Object.keys(w).length > 0 ? w : undefined;
+}
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
@@ -57,11 +67,14 @@ export function syncShape(sync: readonly CaseResult[], impl: string, n: number, 
     .flatMap((c) => { const v = shapeOf(c, initial); return v && v.bytes_written > 0 ? [{ n: c.n, v }] : []; })
     .sort((a, b) => a.n - b.n);
   const exact = pts.find((p) => p.n === n);
-  if (exact) return { ...exact.v, interpolated: false };
+  if (exact) {
+    const work = initial ? undefined : workOf(sync.find((c) => c.suite === "sync" && c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints && c.n === n)!);
+    return { ...exact.v, interpolated: false, ...(work && { work }) };
+  }
   return pts.length >= 2 ? { ...between(pts, n), interpolated: true } : undefined;
 }
 
-export interface NodeSync { userspace_ns: number; simulator_ns: number; tool?: Predicted; total_ns?: number; interpolated: boolean }
+export interface NodeSync { userspace_ns: number; simulator_ns: number; tool?: Predicted; total_ns?: number; interpolated: boolean; work?: Work }
 
 export function nodeSync(p: Profile, m: ModeSpec, kind: "partial" | "full", sync: readonly CaseResult[], n: number, endpoints: number): NodeSync | undefined {
   const which = m[kind];
@@ -70,5 +83,5 @@ export function nodeSync(p: Profile, m: ModeSpec, kind: "partial" | "full", sync
   const step = which.step;
   const x = step === "first-load" || step === "full-resync" ? s.bytes_written : s.bytes_held;
   const tool = m.backend && step ? predict(p, m.backend, step, x) : undefined;
-  return { userspace_ns: s.userspace_ns, simulator_ns: s.simulator_ns, ...(tool && { tool, total_ns: s.userspace_ns + tool.ns }), interpolated: s.interpolated };
+  return { userspace_ns: s.userspace_ns, simulator_ns: s.simulator_ns, ...(tool && { tool, total_ns: s.userspace_ns + tool.ns }), interpolated: s.interpolated, ...(s.work && { work: s.work }) };
 }
