@@ -1,14 +1,11 @@
 // "What a node pays" in REPORT.md: per kube-proxy mode and N, the predicted time of a partial and a
 // full sync (kube-proxy's loop, the tool and kernel) and the first packet's added latency, from the
 // calibration profile; the model's own time beside it as simulator time; published figures at their
-// sizes; the profile, its held-out validation and the 2× first-packet crossover.
-import { crossover, Crossover } from "../calibrate/crossover";
+// sizes.
 import { firstPacket } from "../calibrate/first-packet";
-import { readProfile, REFERENCE_PROFILE } from "../calibrate/load";
 import { ModeSpec, MODES, nodeSync, NodeSync, Work } from "../calibrate/node-cost";
-import { buildProfile } from "../calibrate/profile";
 import { Profile } from "../calibrate/schema";
-import { boundRows, CROSSOVER_TARGET_PCT, crossoverTable, functionTable, HELD_OUT_MIN_N, HELD_OUT_TARGET_PCT, heldOutTable, judged, misses, missNotes, pct } from "./calibration-tables";
+import { calibration } from "./calibration-source";
 import { mdTable, num } from "./markdown";
 import { publishedRows } from "./published-predictions";
 import { CaseResult } from "./results";
@@ -18,20 +15,6 @@ import { fmtNs, fmtTime } from "./table";
 const E = 2;
 const FIRST_PACKET_SIZES = [1000, 5000, 10000, 30000, 100000];
 const LOOKUP_IMPL: Record<string, string> = { "iptables (legacy)": "chain-simd", "iptables (nft backend)": "chain-simd", nftables: "vmap", ipvs: "svctable-fixed" };
-
-interface Calibration { profile?: Profile; from: string; problem?: string }
-
-/** This report's kernel suite when it has one (the same fit as calibration.json), else the checked-in reference profile. */
-function calibration(all: CaseResult[]): Calibration {
-  const kernel = all.filter((c) => c.suite === "kernel");
-  if (kernel.length > 0) return { profile: buildProfile({ cases: kernel }, "this report's kernel suite"), from: "the profile fitted from this report's kernel suite (the fit `npm run bench:kernel` writes to calibration.json)" };
-  try {
-    const p = readProfile(REFERENCE_PROFILE);
-    return { profile: p, from: `the checked-in reference profile, ${p.name} (no kernel suite in this report)` };
-  } catch (err) {
-    return { from: "no profile", problem: (err as Error).message };
-  }
-}
 
 const sizes = (sync: CaseResult[]) => [...new Set(sync.filter((c) => c.suite === "sync" && c.endpoints === E).map((c) => c.n))].sort((a, b) => a - b);
 const mark = (s: NodeSync | undefined) => (s?.tool?.extrapolated ? " †" : "");
@@ -64,10 +47,6 @@ function firstPacketTable(p: Profile, lookup: CaseResult[]): string {
   return mdTable(["N", "mode", "added, mean (N/2 rules)", "added, worst (N rules)", "per rule walked", "simulator time: model lookup (ns, not node time)"], rows);
 }
 
-function crossovers(p: Profile, kernel: CaseResult[]): Crossover[] {
-  return ["iptables-legacy-restore", "iptables-nft-restore"].flatMap((b) => { const c = crossover(p, kernel, b); return c ? [c] : []; });
-}
-
 function headline(p: Profile, sync: CaseResult[], n: number): string | undefined {
   const parts = MODES.filter((m) => m.backend).map((m) => {
     const a = nodeSync(p, m, "partial", sync, n, E), b = nodeSync(p, m, "full", sync, n, E);
@@ -83,24 +62,19 @@ export const nodeSection: ReportSection = {
   findings(all) {
     const c = calibration(all);
     if (!c.profile) return [];
-    const p = c.profile, sync = all.filter((x) => x.suite === "sync"), kernel = all.filter((x) => x.suite === "kernel");
+    const p = c.profile, sync = all.filter((x) => x.suite === "sync");
     const out: string[] = [];
     const n = sizes(sync).filter((s) => s <= 10000).pop();
     const h = n !== undefined ? headline(p, sync, n) : undefined;
     if (h) out.push(h);
     const fp = firstPacket(p, "iptables-legacy-restore", 10000), fn = firstPacket(p, "iptables-nft-restore", 10000);
     if (fp && fn) out.push(`The first packet to a Service at 10,000 Services pays ${t(fp.mean_added_ns)} on average (${t(fp.worst_added_ns)} for the last rule) in iptables mode with the legacy backend, ${t(fn.mean_added_ns)} (${t(fn.worst_added_ns)}) with the nft backend, over the nftables verdict map's.`);
-    const all_ = p.functions.flatMap(judged), miss = misses(p);
-    if (all_.length > 0) out.push(`Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all_.length - miss.length} of ${all_.length} predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`);
-    for (const x of kernel.length > 0 ? crossovers(p, kernel) : []) {
-      if (x.measured_n !== undefined && x.predicted_n !== undefined) out.push(`${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`);
-    }
     return out;
   },
   body(all) {
     const c = calibration(all);
     if (!c.profile) return `No calibration profile: ${c.problem}.`;
-    const p = c.profile, sync = all.filter((x) => x.suite === "sync"), kernel = all.filter((x) => x.suite === "kernel"), lookup = all.filter((x) => x.suite === "lookup");
+    const p = c.profile, sync = all.filter((x) => x.suite === "sync"), lookup = all.filter((x) => x.suite === "lookup");
     const out = [
       `Predictions use ${c.from}. A prediction is kube-proxy's own loop plus the tool and the kernel; the model's own time stays beside it, labelled simulator time, and is never what the node pays. † marks a prediction beyond the measured sizes (the fitted power carries on).`,
       "",
@@ -131,19 +105,8 @@ export const nodeSection: ReportSection = {
         r.predicted_ns !== undefined && r.published_ns ? `×${(r.predicted_ns / r.published_ns).toPrecision(2)}` : "-", r.how,
       ])),
       "",
-      "### The calibration profile",
-      "",
-      `Per backend and step, t(x) = a + b·x^k (ns), fitted by least squares on relative residuals (a, b ≥ 0, 0 ≤ k ≤ 3; a lookup that walks no rules is a constant).${p.machine.cores > 0 ? ` Machine: ${p.machine.cpu} × ${p.machine.cores}, kernel ${p.machine.kernel}.` : ""}`,
-      "",
-      functionTable(p),
+      "The calibration profile, its fit errors and its held-out sizes are in the section *Calibration: the kernel's cost functions, checked on held-out sizes* below (or, for the reference profile, in `calibration/reference.json`).",
     ];
-    const bounds = boundRows(p);
-    if (bounds.length > 0) out.push("", "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:", "", mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds));
-    out.push("", `### Held-out sizes`, "", `Each interior size left out of its fit and predicted from the others (target: within ±${HELD_OUT_TARGET_PCT}% at N ≥ ${num(HELD_OUT_MIN_N)}).`, "", heldOutTable(p));
-    const notes = missNotes(p);
-    if (notes.length > 0) out.push("", "Where it misses, and why (the form is kept, not widened to fit one run):", "", ...notes.map((s) => `- ${s}`));
-    const xs = kernel.length > 0 ? crossovers(p, kernel) : [];
-    if (xs.length > 0) out.push("", `### Where iptables' first packet costs 2× the verdict map's`, "", `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket 2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`, "", crossoverTable(xs));
     return out.join("\n");
   },
   charts: () => [],
