@@ -27,6 +27,10 @@ test("a profile has one function per backend and step measured, each held-out si
     for (const h of f.held_out) assert.ok(Math.abs(h.error_pct) < 1, `${f.backend} ${f.step} ${h.n}: ${h.error_pct}%`);
   }
   assert.equal(p.functions.find((f) => f.step === "partial-resync")!.driver, "bytes_held");
+  const probe = p.connect.find((c) => c.backend === "iptables-legacy-restore")!;
+  assert.ok(Math.abs(probe.fixed_ns / TRUE.connect.a - 1) < 0.01);
+  for (const r of probe.per_rule) assert.ok(Math.abs(r.ns / TRUE.connect.b - 1) < 0.02, `${r.n}: ${r.ns} ns per rule`);
+  assert.deepEqual(p.connect.find((c) => c.backend === "nft-f")!.per_rule, [], "the verdict map walks no rules");
   assert.deepEqual(parseProfile(JSON.stringify(p), "p.json"), p);
 });
 
@@ -48,6 +52,7 @@ test("a malformed profile or one of another schema is refused in one line naming
     [JSON.stringify({ ...good, schema: "svcbench-calibration/0" }), /schema "svcbench-calibration\/0" is not "svcbench-calibration\/1"/],
     [JSON.stringify({ ...good, schema: undefined }), /no "schema" field/],
     [JSON.stringify({ ...good, functions: "none" }), /"functions" is not a list/],
+    [JSON.stringify({ ...good, connect: undefined }), /"connect" is not a list/],
     [JSON.stringify({ ...good, functions: [{ ...good.functions[0], k: -1 }] }), /functions\[0\]\.k is not a number ≥ 0/],
     [JSON.stringify({ ...good, functions: [{ ...good.functions[0], step: "warp" }] }), /functions\[0\]\.step "warp" is not one of/],
     [JSON.stringify({ ...good, functions: [{ ...good.functions[0], form: "a·e^x" }] }), /form "a·e\^x"/],

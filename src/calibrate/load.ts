@@ -22,6 +22,7 @@ export function profileProblem(v: unknown): string | undefined {
   if (!isObj(v.machine) || typeof v.machine.cpu !== "string") return `"machine" lacks its cpu`;
   if (!isObj(v.bytes_per_service)) return `"bytes_per_service" is not an object`;
   if (!Array.isArray(v.functions)) return `"functions" is not a list`;
+  if (!Array.isArray(v.connect)) return `"connect" is not a list`;
   for (const [i, f] of v.functions.entries()) {
     const where = `functions[${i}]`;
     if (!isObj(f)) return `${where} is not an object`;

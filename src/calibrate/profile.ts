@@ -56,5 +56,9 @@ export function buildProfile(r: Pick<ResultsFile, "cases"> & { env?: ResultsFile
     },
     ...perService(r),
     functions,
+    connect: functions.filter((f) => f.step === "connect").map((f) => ({
+      backend: f.backend, fixed_ns: f.a_ns,
+      per_rule: f.driver === "rules_walked" ? f.points.map((q) => ({ n: q.n, rules: q.x, ns: Math.max(0, q.t_ns - f.a_ns) / q.x })) : [],
+    })),
   };
 }

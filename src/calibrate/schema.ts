@@ -64,6 +64,9 @@ export interface Machine {
   tools: Record<string, string>;
 }
 
+/** The connect probe on one backend: a connect's fixed cost, and what each rule walked adds at each measured size. */
+export interface ConnectCost { backend: string; fixed_ns: number; per_rule: { n: number; rules: number; ns: number }[] }
+
 export interface Profile {
   schema: typeof CALIBRATION_SCHEMA;
   /** Which machine's profile this is. */
@@ -78,4 +81,5 @@ export interface Profile {
   /** Bytes per line of iptables-restore text, to turn a published line count into bytes written. */
   iptables_bytes_per_line?: number;
   functions: CostFunction[];
+  connect: ConnectCost[];
 }

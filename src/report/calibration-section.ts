@@ -2,16 +2,19 @@
 // error, the steps over the time limit against it, each interior size held out and predicted, where
 // and why a prediction misses, and the 2× first-packet crossover measured and predicted.
 import { crossover, Crossover } from "../calibrate/crossover";
-import { Profile } from "../calibrate/schema";
+import { ConnectCost, Profile } from "../calibrate/schema";
 import { boundRows, CROSSOVER_TARGET_PCT, crossoverTable, functionTable, HELD_OUT_MIN_N, HELD_OUT_TARGET_PCT, heldOutTable, judged, misses, missNotes, pct } from "./calibration-tables";
 import { calibration } from "./calibration-source";
 import { mdTable, num } from "./markdown";
 import { CaseResult } from "./results";
 import { ReportSection } from "./section";
+import { fmtTime } from "./table";
 
 function crossovers(p: Profile, kernel: CaseResult[]): Crossover[] {
   return ["iptables-legacy-restore", "iptables-nft-restore"].flatMap((b) => { const c = crossover(p, kernel, b); return c ? [c] : []; });
 }
+
+const probeSizes = (cs: ConnectCost[]) => [...new Set(cs.flatMap((c) => c.per_rule.map((r) => r.n)))].sort((a, b) => a - b);
 
 export const calibrationSection: ReportSection = {
   suite: "kernel",
@@ -34,6 +37,10 @@ export const calibrationSection: ReportSection = {
       "",
       functionTable(p),
     ];
+    const probes = p.connect.filter((c) => c.per_rule.length > 0);
+    if (probes.length > 0) out.push("", "The connect probe: a connect's fixed cost (a), and what each KUBE-SERVICES rule walked adds at each measured size ((t − a) / rules):", "",
+      mdTable(["backend", "fixed cost", ...probeSizes(probes).map((n) => `per rule at ${num(n)}`)], probes.map((c) => [c.backend, fmtTime(c.fixed_ns),
+        ...probeSizes(probes).map((n) => { const r = c.per_rule.find((x) => x.n === n); return r ? `${r.ns.toFixed(1)} ns` : "-"; })])));
     const bounds = boundRows(p);
     if (bounds.length > 0) out.push("", "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:", "", mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds));
     out.push("", "### Held-out sizes", "", `Each interior size left out of its fit and predicted from the others (target: within ±${HELD_OUT_TARGET_PCT}% at N ≥ ${num(HELD_OUT_MIN_N)}).`, "", heldOutTable(p));
