@@ -21,6 +21,7 @@ test("with a kernel suite it uses this report's fit, its held-out sizes and cros
   const body = nodeSection.body(all, []);
   assert.match(body, /\| 1,000 \| nftables \| 1\.00 ms \| [^|]+ \| [^|]+ \| 2\.00 ms \| 1,000 ports visited, 2,000 endpoints categorized \|/);
   assert.match(body, /the profile fitted from this report's kernel suite/);
+  assert.doesNotMatch(body, /‡/, "with the counts, no loop is marked a lower bound");
   assert.match(nodeSection.findings(all)[0], /^What a node pays per sync at 10,000 Services × 2 pods/);
   const cal = calibrationSection.body(kernelCases(), []);
   assert.match(cal, /### Held-out sizes/);

@@ -27,6 +27,8 @@ const workCell = (w: Work | undefined) => (w ? (Object.entries(w) as [keyof Work
 const lowerBound = (m: ModeSpec, kind: "partial" | "full", s: NodeSync | undefined) =>
   kind === "partial" && (m.label === "nftables" || m.label === "ipvs") && s?.work?.svc_ports_visited === undefined ? " ‡" : "";
 
+const uncounted = (sync: CaseResult[]) => sync.some((c) => (c.impl === "nftables" || c.impl === "ipvs") && c.scenario === "add-pod" && c.svc_ports_visited === undefined);
+
 function syncTable(p: Profile, sync: CaseResult[], kind: "partial" | "full"): string {
   const rows = sizes(sync).flatMap((n) => MODES.map((m) => {
     const s = nodeSync(p, m, kind, sync, n, E), lb = lowerBound(m, kind, s);
@@ -80,7 +82,8 @@ export const nodeSection: ReportSection = {
       "",
       "**kube-proxy's loop** is estimated by the model's measured V8 time for the same sync (`sync_ns` of the sync suite's `add-pod` case, E = 2; a full nftables or IPVS sync: the model's first sync). It covers what the model's proxier visits on that sync; kube-proxy's Go loop is not measured here, so the published figures below are the check. " +
       "**tool + kernel** is the calibration profile at what the sync hands the tool (a full sync: its bytes written) or what the table holds (a partial sync: the first load's bytes): the wall time of `iptables-restore` / `nft -f` from fork to exit, its kernel work included (the two are not measured apart). " +
-      "‡: this sync.json has no per-sync work counts, and its nftables and IPVS syncs visit only the changed Services, while kube-proxy's loop visits every Service port on every sync: that loop estimate is a lower bound. nftables' partial sync is costed as the `add-service` step (one Service's chains and elements in one transaction) and its full sync as the `first-load` step. IPVS's netlink calls are not timed by the kernel suite: its tool + kernel column stays empty.",
+      (uncounted(sync) ? "‡: this sync.json has no per-sync work counts, and its nftables and IPVS syncs visit only the changed Services, while kube-proxy's loop visits every Service port on every sync: that loop estimate is a lower bound. " : "") +
+      "nftables' partial sync is costed as the `add-service` step (one Service's chains and elements in one transaction) and its full sync as the `first-load` step. IPVS's netlink calls are not timed by the kernel suite: its tool + kernel column stays empty.",
       "",
       "### One more pod: a partial sync",
       "",
