@@ -101,7 +101,7 @@ export const nodeSection: ReportSection = {
       "",
       "### Published figures beside the predictions",
       "",
-      "Each published figure was measured on another machine, kernel and kube-proxy release (#139513 and #130119 on kube-proxy 1.33–1.36, #96018 on a 2021 host); the ratio says how far this profile lands from it.",
+      "Each published figure was measured on another machine, kernel and kube-proxy release (#126013 in 2024, #130119 in 2025, #139513 on kube-proxy v1.36.1, #96018 on a 2021 host); the ratio says how far this profile lands from it.",
       "",
       mdTable(["source", "setting", "published", "predicted here", "predicted / published", "how"], publishedRows(p, sync).map((r) => [
         r.source, r.setting, r.published, r.predicted_ns !== undefined ? `${t(r.predicted_ns)}${r.extrapolated ? " †" : ""}` : "-",

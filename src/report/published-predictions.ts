@@ -23,7 +23,9 @@ export function publishedRows(p: Profile, sync: readonly CaseResult[]): Publishe
   syncRow("kubernetes#126013", "nftables, kind, 10k Services × 2: one new Service with partial sync", "≈ 141 ms", 141e6, "nftables", "partial", 10000);
   syncRow("kubernetes#139513", "nftables, 44,128 Services: incremental sync (with a patch)", "1.33 s", 1.328e9, "nftables", "partial", 44128);
   syncRow("kubernetes#139513", "nftables, 44,125 Services: full sync", "16 min 44 s", 1003.9e9, "nftables", "full", 44125);
-  syncRow("kubernetes#130119", "first sync after a restart, 10k × 2, kernel 6.8: iptables", "40 s", 40e9, "iptables (nft backend)", "full", 10000);
+  syncRow("kubernetes#130119", "first sync after a restart, 10k × 2, kernel 6.8: iptables (backend not stated)", "40 s", 40e9, "iptables (nft backend)", "full", 10000);
+  const legacy = nodeSync(p, mode("iptables (legacy)"), "full", sync, 10000, E);
+  if (legacy?.total_ns !== undefined) rows[rows.length - 1].how += `; with the legacy backend ${fmtTime(legacy.total_ns)}`;
   syncRow("kubernetes#130119", "the same: nftables", "3 min 14 s", 194e9, "nftables", "full", 10000);
   const lines = 695992, bpl = p.iptables_bytes_per_line;
   const restore = bpl ? predict(p, "iptables-nft-restore", "first-load", lines * bpl) : undefined;
