@@ -71,6 +71,8 @@ export const nodeSection: ReportSection = {
     if (h) out.push(h);
     const fp = firstPacket(p, "iptables-legacy-restore", 10000), fn = firstPacket(p, "iptables-nft-restore", 10000);
     if (fp && fn) out.push(`The first packet to a Service at 10,000 Services pays ${t(fp.mean_added_ns)} on average (${t(fp.worst_added_ns)} for the last rule) in iptables mode with the legacy backend, ${t(fn.mean_added_ns)} (${t(fn.worst_added_ns)}) with the nft backend, over the nftables verdict map's.`);
+    const ratios = publishedRows(p, sync).filter((r) => r.predicted_ns !== undefined && r.published_ns);
+    if (ratios.length > 0) out.push(`Beside published figures, the predictions land at ${ratios.map((r) => `×${(r.predicted_ns! / r.published_ns!).toPrecision(2)} (${r.short})`).join("; ")} of the published value.`);
     return out;
   },
   body(all) {
@@ -101,7 +103,7 @@ export const nodeSection: ReportSection = {
       "",
       "### Published figures beside the predictions",
       "",
-      "Each published figure was measured on another machine, kernel and kube-proxy release (#126013 in 2024, #130119 in 2025, #139513 on kube-proxy v1.36.1, #96018 on a 2021 host); the ratio says how far this profile lands from it.",
+      "Each published figure was measured on another machine, kernel, tool version and ruleset (#126013 in 2024, #130119 in 2025, #139513 on kube-proxy v1.36.1, #96018 on a 2021 host); the ratio says how far this profile lands from it. The far misses are where a superlinear fit is carried well past the measured sizes (†), or where the setting differs from the step that stands for it (a restart with rules present against a first load into an empty table).",
       "",
       mdTable(["source", "setting", "published", "predicted here", "predicted / published", "how"], publishedRows(p, sync).map((r) => [
         r.source, r.setting, r.published, r.predicted_ns !== undefined ? `${t(r.predicted_ns)}${r.extrapolated ? " †" : ""}` : "-",
