@@ -21,9 +21,9 @@ export function publishedRows(p: Profile, sync: readonly CaseResult[]): Publishe
       how: s?.tool ? `${label} ${kind} sync at ${n.toLocaleString("en-US")} × ${E}: loop ${fmtTime(s.userspace_ns)} + tool ${fmtTime(s.tool.ns)}` : "no sync case to scale from" });
   };
   syncRow("kubernetes#126013", "#126013, one new Service at 10k", "nftables, kind, 10k Services × 2: one new Service with partial sync", "≈ 141 ms", 141e6, "nftables", "partial", 10000);
-  syncRow("kubernetes#139513", "#139513, incremental sync at 44k", "nftables, 44,128 Services: incremental sync (with a patch)", "1.33 s", 1.328e9, "nftables", "partial", 44128);
-  syncRow("kubernetes#139513", "#139513, full sync at 44k", "nftables, 44,125 Services: full sync", "16 min 44 s", 1003.9e9, "nftables", "full", 44125);
-  syncRow("kubernetes#130119", "#130119, iptables restart at 10k", "first sync after a restart, 10k × 2, kernel 6.8: iptables (backend not stated)", "40 s", 40e9, "iptables (nft backend)", "full", 10000);
+  syncRow("kubernetes#139513", "#139513, incremental sync at 44k", "nftables, 44,128 Services, one endpoint each: incremental sync (with a patch)", "1.33 s", 1.328e9, "nftables", "partial", 44128);
+  syncRow("kubernetes#139513", "#139513, full sync at 44k", "nftables, 44,125 Services, one endpoint each: full sync", "16 min 44 s", 1003.9e9, "nftables", "full", 44125);
+  syncRow("kubernetes#130119", "#130119, iptables restart at 10k", "first sync after a restart (before that PR's change), 10k × 2, kernel 6.8.0: iptables (backend not stated)", "40 s", 40e9, "iptables (nft backend)", "full", 10000);
   const legacy = nodeSync(p, mode("iptables (legacy)"), "full", sync, 10000, E);
   if (legacy?.total_ns !== undefined) rows[rows.length - 1].how += `; with the legacy backend ${fmtTime(legacy.total_ns)}`;
   syncRow("kubernetes#130119", "#130119, nftables restart at 10k", "the same: nftables", "3 min 14 s", 194e9, "nftables", "full", 10000);
