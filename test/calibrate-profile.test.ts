@@ -105,4 +105,8 @@ test("npm run calibrate rebuilds calibration.json from a kernel.json, and refuse
   assert.match(bad.stderr, /^svcbench: kernel results .*bad\.json is not valid JSON/);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.equal(readProfile(path.join(dir, "calibration.json")).functions.length, 14, "the earlier profile is left alone");
+  fs.writeFileSync(path.join(dir, "file"), "");
+  const unwritable = run(["--from", path.join(dir, "kernel.json"), "--out", path.join(dir, "file", "calibration.json")]);
+  assert.equal(unwritable.status, 1);
+  assert.match(unwritable.stderr, /^svcbench: calibration profile .*: cannot write it \(ENOTDIR\)\n$/);
 });

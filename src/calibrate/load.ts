@@ -58,5 +58,9 @@ export function readProfile(file: string): Profile {
 }
 
 export function writeProfile(file: string, p: Profile): void {
-  writeAtomic(file, JSON.stringify(p, null, 2) + "\n");
+  try {
+    writeAtomic(file, JSON.stringify(p, null, 2) + "\n");
+  } catch (err) {
+    throw new SvcbenchError(`calibration profile ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
