@@ -35,7 +35,7 @@ Flags:
   --connects N      TCP connects per ruleset for the first-packet probe (default: ${DEFAULT_CONNECTS})
   --seed N          workload seed (default: 1)
   --skip-model      do not time the model's syncs beside the kernel
-  --out DIR         where kernel.json and the report go (default: results)
+  --out DIR         where kernel.json, calibration.json and the report go (default: results)
   -h, --help        this text
 `;
 
