@@ -7,6 +7,8 @@ import { intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag } fr
 import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../../src/report/report";
 import { checkEntries, cleanLeftovers, prepareOut } from "../../src/report/results-set";
 import { ResultsFile, runEnv } from "../../src/report/results";
+import { CALIBRATION_FILE, measuredName } from "../../src/calibrate/naming";
+import { buildProfile } from "../../src/calibrate/profile";
 import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
 import { deleteAll } from "./netns";
@@ -38,7 +40,7 @@ Flags:
   --connects N      TCP connects per ruleset for the first-packet probe (default: ${DEFAULT_CONNECTS})
   --seed N          workload seed (default: 1)
   --skip-model      do not time the model's syncs beside the kernel
-  --out DIR         where kernel.json and the report go (default: results)
+  --out DIR         where kernel.json, calibration.json and the report go (default: results)
   -h, --help        this text
 `;
 
@@ -66,7 +68,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   const seed = intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff);
   const outDir = prepareOut(str(f, "out") ?? "results");
   for (const line of cleanLeftovers(outDir)) io.stderr.write(`svcbench: ${line}\n`);
-  checkEntries(outDir, setEntries([SUITE_FILES.kernel]));
+  checkEntries(outDir, setEntries([SUITE_FILES.kernel, CALIBRATION_FILE]));
   preflight();
   const cleaned = cleanDeadRuns();
   if (cleaned.length > 0) io.stderr.write(`svcbench: ${cleaned.join("; ")}\n`);
@@ -88,8 +90,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   });
   const results: ResultsFile = { env, cases: run.cases };
   const all = new Map([...keptSuites(outDir, ["kernel"], SUITE_FILES), ["kernel", results] as const]);
-  await writeFiles(outDir, await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]])));
-  io.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, report.json, REPORT.md, charts/\n`);
+  const files = await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]]));
+  files.set(CALIBRATION_FILE, JSON.stringify(buildProfile(results, measuredName(env)), null, 2) + "\n");
+  await writeFiles(outDir, files);
+  io.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, ${CALIBRATION_FILE}, report.json, REPORT.md, charts/\n`);
 }
 
 if (require.main === module) runMain(() => main(process.argv.slice(2)));

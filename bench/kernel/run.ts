@@ -13,7 +13,7 @@ import { bpfCases } from "./bpf";
 import { renderRulesets } from "./rulesets";
 import { Sampling, summarize } from "./sampler";
 
-export const KERNEL_SIZES = [100, 1000, 5000, 10000];
+export const KERNEL_SIZES = [100, 1000, 2000, 5000, 10000];
 export const KERNEL_FULL_SIZES = [...KERNEL_SIZES, 30000];
 export const KERNEL_ENDPOINTS = 2;
 /** Default sampling: up to 5 samples, 10 s per case, 30 s per step; the untimed setup load may take 10× the limit. */
