@@ -120,7 +120,7 @@ function roofline(impl: HashImpl, bytes: number, r: HashRun, time: (label: strin
     let sink = 0;
     const dep = time(dram1Impl(impl), () => { sink ^= dram.read(BATCH, 1); });
     const par = time(dramGImpl(impl), () => { sink ^= dram.read(BATCH, g); });
-    const common = { suite: "lookup", n: r.n, batch: BATCH, buffer_bytes: bytes, checksum: sink };
+    const common = { suite: "lookup", n: r.n, batch: BATCH, buffer_bytes: bytes };
     return [{ ...common, impl: dram1Impl(impl), ...dep, reads_in_flight: 1 }, { ...common, impl: dramGImpl(impl), ...par, reads_in_flight: g }];
   } finally {
     dram.dispose();

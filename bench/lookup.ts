@@ -201,6 +201,7 @@ export const lookupSuite: Suite = {
   caseCount: (o) => lookupCaseCount(lookupOptions(o)),
   sizes: (o) => {
     const l = lookupOptions(o);
+    if (lookupCaseCount(l) === 0) return [];
     return [...new Set([...(l.impls.length > 0 || l.roofline ? l.sizes : []), ...(l.batchSweep && l.sizes.length > 0 ? sweepSizes(l.sizes) : [])])];
   },
   run: (o, progress) => ({ cases: runLookup(lookupOptions(o), progress), notes: [] }),
