@@ -16,6 +16,8 @@ export interface SyncWork {
   readonly changedServices: number;
   readonly changedServicePorts: number;
   readonly changedEndpoints: number;
+  /** Σ over the changed Services of each per-Service column (TimelineInput.columns). */
+  readonly sums: readonly number[];
 }
 
 export interface TimelineInput {
@@ -23,6 +25,8 @@ export interface TimelineInput {
   /** Per Service (the churn's indices): service ports and ready endpoints. */
   readonly ports: Int32Array;
   readonly endpoints: Int32Array;
+  /** Per-Service quantities a sync sums over the Services it writes (lines, bytes, …). */
+  readonly columns?: readonly Float64Array[];
   readonly runner: RunnerParams;
   readonly durationMs: number;
   /** undefined: the mode has no full/partial distinction (ipvs). */
@@ -56,12 +60,14 @@ export function simulate(inp: TimelineInput): Timeline {
   const stamp = new Int32Array(inp.ports.length).fill(-1);
   const starts: number[] = [], ends: number[] = [], fulls: number[] = [], changed: number[] = [];
   const latency = new Float64Array(n);
+  const cols = inp.columns ?? [];
   let i = 0, busy = 0, inPeriod = 0;
   for (let k = 0; ; k++) {
     const start = clock.next(i < n ? churn.t[i] : Infinity);
     if (start >= durationMs && i >= n) break;
     if (start === Infinity) break;
     let services = 0, ports = 0, eps = 0, j = i;
+    const sums = cols.map(() => 0);
     while (j < n && churn.t[j] <= start) {
       const s = churn.service[j++];
       if (stamp[s] !== k) {
@@ -69,10 +75,11 @@ export function simulate(inp: TimelineInput): Timeline {
         services++;
         ports += inp.ports[s];
         eps += inp.endpoints[s];
+        for (let c = 0; c < cols.length; c++) sums[c] += cols[c][s];
       }
     }
     const full = inp.fullSyncPeriodMs !== undefined && start - lastFull > inp.fullSyncPeriodMs;
-    const d = inp.syncMs({ full, changedServices: services, changedServicePorts: ports, changedEndpoints: eps });
+    const d = inp.syncMs({ full, changedServices: services, changedServicePorts: ports, changedEndpoints: eps, sums });
     const end = start + d;
     for (let c = i; c < j; c++) latency[c] = end - churn.t[c];
     i = j;

@@ -5,7 +5,7 @@
 import { tryParseIPv4 } from "../cluster/ip";
 import { InputError } from "./input-error";
 import { endpointSliceSchema, firstIssue, KubeEndpointSlice, KubeService, SERVICE_NAME_LABEL, serviceSchema } from "./kube-schema";
-import { emptyCounts, Snapshot, SnapshotService, unmodelledFeatures } from "./snapshot";
+import { emptyCounts, portNameLength, Snapshot, SnapshotService, unmodelledFeatures } from "./snapshot";
 
 export interface ListOptions {
   /** The node to predict for; default: the one hosting the most ready endpoints. */
@@ -139,6 +139,8 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
     const svc: SnapshotService = {
       namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type as SnapshotService["type"],
       clusterIP: tryParseIPv4(s.spec.clusterIP!), ports: s.spec.ports!.length,
+      portNameChars: s.spec.ports!.reduce((a, p) => a + portNameLength(s.metadata.namespace, s.metadata.name, p.name), 0),
+      portDigits: s.spec.ports!.reduce((a, p) => a + String(p.port).length, 0),
       endpoints: m?.size ?? 0, local, terminating: terminating.get(key) ?? 0,
       affinity: s.spec.sessionAffinity === "ClientIP",
       externalTrafficPolicyLocal: s.spec.externalTrafficPolicy === "Local",

@@ -5,7 +5,7 @@
 import { formatIPv4 } from "../cluster/ip";
 import { UsageError } from "../cli/flags";
 import { MAX_ENDPOINTS_PER_SLICE } from "../cluster/endpointslice";
-import { emptyCounts, Snapshot, SnapshotService } from "./snapshot";
+import { emptyCounts, portNameLength, Snapshot, SnapshotService } from "./snapshot";
 
 export const SHAPE_NODES = 10;
 
@@ -54,6 +54,7 @@ export function shapeSnapshot(services: number, dist: readonly EndpointShare[]):
     const local = j0 < e ? Math.floor((e - 1 - j0) / SHAPE_NODES) + 1 : 0;
     out[i] = {
       namespace: `ns-${i % 100}`, name: `svc-${i}`, type: "ClusterIP", clusterIP: clusterIPOf(i), ports: 1,
+      portNameChars: portNameLength(`ns-${i % 100}`, `svc-${i}`, "p0"), portDigits: 2,
       endpoints: e, local, terminating: 0, affinity: false, externalTrafficPolicyLocal: false,
       internalTrafficPolicyLocal: false, externalIPs: 0, loadBalancerIPs: 0, loadBalancerSourceRanges: 0,
     };

@@ -11,6 +11,10 @@ export interface SnapshotService {
   readonly clusterIP: number;
   /** Service ports (each one a KUBE-SERVICES rule, a service-ips element, a virtual server). */
   readonly ports: number;
+  /** Σ over ports of the length of its ServicePortName ("namespace/name:port"): the rules' comments. */
+  readonly portNameChars: number;
+  /** Σ over ports of the digits of the port number. */
+  readonly portDigits: number;
   /** Ready IPv4 endpoints over the Service's slices (unique addresses). */
   readonly endpoints: number;
   /** Ready endpoints whose nodeName is the chosen node. */
@@ -54,6 +58,11 @@ export interface Snapshot {
   readonly notModelled: Record<string, number>;
   /** Up to a few orphan slices, namespace/name, for the message. */
   readonly orphanExamples: readonly string[];
+}
+
+/** ServicePortName.String(): "namespace/name:port", or "namespace/name" for an unnamed port. */
+export function portNameLength(namespace: string, name: string, port: string | undefined): number {
+  return namespace.length + 1 + name.length + (port ? port.length + 1 : 0);
 }
 
 export const emptyCounts = (): SnapshotCounts => ({
