@@ -12,7 +12,7 @@ const ones = (n: number) => new Int32Array(n).fill(1);
 const HOUR = 3600000;
 
 function run(runner: RunnerParams, churn: Churn, syncMs: (w: SyncWork) => number, fullSyncPeriodMs?: number, durationMs = 10000) {
-  return simulate({ churn, ports: ones(4), endpoints: ones(4), runner, durationMs, fullSyncPeriodMs, syncMs });
+  return simulate({ churn, ports: ones(4), endpoints: ones(4), services: 4, runner, durationMs, fullSyncPeriodMs, syncMs });
 }
 
 test("cooldown runner (pkg/proxy/runner): minInterval counts from a sync's end", () => {
@@ -60,6 +60,13 @@ test("a change's sync carries every change to the same Service once", () => {
   assert.deepEqual(seen.map((w) => w.changedServices), [1, 2]);
 });
 
+test("scaled clusters: Service j draws with the weight of Service j % base", () => {
+  const pick = endpointWeights([1, 0, 3], 7); // weights 1 0 3 1 0 3 1
+  const counts = new Array(7).fill(0);
+  for (let k = 0; k < 9000; k++) counts[pick((k + 0.5) / 9000)]++;
+  assert.deepEqual(counts, [1000, 0, 3000, 1000, 0, 3000, 1000]);
+});
+
 test("Poisson churn: the rate, and Services drawn in proportion to their endpoints", () => {
   const c = poissonChurn(10, 600000, endpointWeights([1, 0, 3]), 7);
   assert.ok(Math.abs(c.t.length - 6000) < 300, `${c.t.length} changes in 600 s at 10/s`);
@@ -76,7 +83,7 @@ test("property: a larger min-sync-period never gives more syncs per hour", () =>
     fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 1000 }),
     (kind, rate, minA, extra, syncMs, seed) => {
       const churn = poissonChurn(rate, 120000, endpointWeights([1, 2, 3, 4]), seed);
-      const at = (min: number) => simulate({ churn, ports: ones(4), endpoints: ones(4), durationMs: 120000, fullSyncPeriodMs: HOUR,
+      const at = (min: number) => simulate({ churn, ports: ones(4), endpoints: ones(4), services: 4, durationMs: 120000, fullSyncPeriodMs: HOUR,
         runner: { kind, minIntervalMs: min, maxIntervalMs: HOUR, burst: kind === "cooldown" ? 1 : 2 }, syncMs: () => syncMs }).syncsInPeriod;
       return at(minA + extra) <= at(minA);
     }), { numRuns: 60 });

@@ -24,33 +24,46 @@ export interface Churn {
   readonly source: string;
 }
 
-/** Cumulative endpoint weights for drawing Services in proportion to their endpoints. */
-export function endpointWeights(endpoints: ArrayLike<number>): Float64Array {
-  const cum = new Float64Array(endpoints.length);
+/** Draws Service indices in proportion to their endpoints: u in [0, 1) → index. */
+export type Picker = (u: number) => number;
+
+/**
+ * Services of a cluster of `total` whose Service j has endpoints[j % endpoints.length] (the snapshot's
+ * shape scaled), drawn in proportion to their endpoints; uniformly if no Service has any.
+ */
+export function endpointWeights(endpoints: ArrayLike<number>, total = endpoints.length): Picker {
+  const base = endpoints.length;
+  const cum = new Float64Array(base);
   let acc = 0;
-  for (let i = 0; i < endpoints.length; i++) cum[i] = acc += endpoints[i];
-  if (acc === 0) for (let i = 0; i < cum.length; i++) cum[i] = i + 1; // no endpoints anywhere: uniform
-  return cum;
+  for (let i = 0; i < base; i++) cum[i] = acc += endpoints[i];
+  if (acc === 0) for (let i = 0; i < base; i++) cum[i] = acc = i + 1;
+  const copies = Math.floor(total / base), rest = total % base;
+  const restW = rest === 0 ? 0 : cum[rest - 1];
+  const all = copies * acc + restW;
+  const find = (x: number, n: number) => {
+    let lo = 0, hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cum[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  return (u) => {
+    const x = u * all;
+    const copy = Math.floor(x / acc);
+    if (copy < copies) return copy * base + find(x - copy * acc, base);
+    return copies * base + find(x - copies * acc, rest);
+  };
 }
 
-function draw(cum: Float64Array, u: number): number {
-  const x = u * cum[cum.length - 1];
-  let lo = 0, hi = cum.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cum[mid] > x) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** A Poisson stream of rate changes/s over durationMs on Services weighted by cum. */
-export function poissonChurn(rate: number, durationMs: number, cum: Float64Array, seed: number): Churn {
+/** A Poisson stream of rate changes/s over durationMs on Services drawn by pick. */
+export function poissonChurn(rate: number, durationMs: number, pick: Picker, seed: number): Churn {
   const rng = new Rng(seed);
   const expected = Math.ceil(rate * durationMs / 1000 * 1.1 + 16);
   let t = new Float64Array(expected), svc = new Int32Array(expected);
   let n = 0, now = 0;
-  if (rate > 0 && cum.length > 0) {
+  if (rate > 0) {
     for (;;) {
       now += -Math.log(1 - rng.float()) / rate * 1000;
       if (now >= durationMs) break;
@@ -59,7 +72,7 @@ export function poissonChurn(rate: number, durationMs: number, cum: Float64Array
         t2.set(t); s2.set(svc); t = t2; svc = s2;
       }
       t[n] = now;
-      svc[n++] = draw(cum, rng.float());
+      svc[n++] = pick(rng.float());
     }
   }
   return { t: t.subarray(0, n), service: svc.subarray(0, n), unknown: 0, source: `Poisson, ${rate} changes/s, seed ${seed}` };

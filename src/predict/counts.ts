@@ -29,7 +29,7 @@ export interface ClusterCounts {
   readonly full: Written;
   /** Written by every partial sync whatever changed (fixed chains, KUBE-SERVICES whole for iptables). */
   readonly partialBase: Written;
-  /** Per Service: what a partial sync writes when one of its endpoints was replaced (columns lines, rules, bytes). */
+  /** Per Service of the snapshot (Service j of the scaled cluster is j % length): what a partial sync writes when one of its endpoints was replaced (columns lines, rules, bytes). */
   readonly perService: readonly [Float64Array, Float64Array, Float64Array];
   /** iptables: rules in KUBE-SERVICES a first packet walks (the Service's position; the last is KUBE-NODEPORTS). */
   readonly kubeServicesRules: number;
@@ -131,15 +131,16 @@ function ipvsShape(s: SnapshotService): PerShape {
   return { always: zero(), chains: { lines, rules: lines, bytes: lines * 40 }, change, held: vs * (1 + s.endpoints), ksvc: vs };
 }
 
-/** Counts for one mode over these Services (repeated `times` times: the snapshot's shape scaled). */
-export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, times = 1): ClusterCounts {
+/** Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled). */
+export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, total = services.length): ClusterCounts {
+  const base = services.length;
   let endpoints = 0, servicePorts = 0;
-  for (const s of services) {
-    endpoints += s.ports * s.endpoints;
-    servicePorts += s.ports;
-  }
-  endpoints *= times;
-  servicePorts *= times;
+  const copies0 = Math.floor(total / base), rest0 = total % base;
+  services.forEach((s, i) => {
+    const times = copies0 + (i < rest0 ? 1 : 0);
+    endpoints += times * s.ports * s.endpoints;
+    servicePorts += times * s.ports;
+  });
   const large = endpoints > largeClusterEndpoints;
   const node = { clusterCIDR: CLUSTER_CIDR, masqueradeMark: MASQUERADE_MARK };
   let fixedFull = zero(), fixedPartial = zero();
@@ -158,20 +159,22 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
   }
   const cache = new Map<string, PerShape>();
-  const n = services.length * times;
-  const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  const full = { ...fixedFull }, partialBase = { ...fixedPartial };
-  let held = mode === "nftables" ? fixedFull.rules : fixedFull.rules, ksvc = 1, vs = 0;
-  services.forEach((s, i) => {
+  const per = services.map((s) => {
     const key = shapeKey(s);
     let c = cache.get(key);
     if (!c) cache.set(key, (c = shapeOf(s, cache.size)));
-    for (let t = 0; t < times; t++) {
-      const j = t * services.length + i;
-      cols[0][j] = c.change.lines;
-      cols[1][j] = c.change.rules;
-      cols[2][j] = c.change.bytes;
-    }
+    return c;
+  });
+  // Per Service of the snapshot; Service j of the scaled cluster is Service j % base.
+  const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(base), new Float64Array(base), new Float64Array(base)];
+  const full = { ...fixedFull }, partialBase = { ...fixedPartial };
+  let held = fixedFull.rules, ksvc = 1, vs = 0;
+  const copies = Math.floor(total / base), rest = total % base;
+  per.forEach((c, i) => {
+    const times = copies + (i < rest ? 1 : 0);
+    cols[0][i] = c.change.lines;
+    cols[1][i] = c.change.rules;
+    cols[2][i] = c.change.bytes;
     full.lines += times * (c.always.lines + c.chains.lines);
     full.rules += times * (c.always.rules + c.chains.rules);
     full.bytes += times * (c.always.bytes + c.chains.bytes);
@@ -180,8 +183,8 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     partialBase.bytes += times * c.always.bytes;
     held += times * c.held;
     ksvc += times * c.ksvc;
-    if (mode === "ipvs") vs += times * c.ksvc;
   });
+  if (mode === "ipvs") vs = ksvc - 1;
   return {
     mode, servicePorts, endpoints, held, full, partialBase, perService: cols, kubeServicesRules: mode.startsWith("iptables") ? ksvc : 0,
     netlinkReads: mode === "ipvs" ? 1 + vs : 0, virtualServers: vs, largeClusterMode: large,

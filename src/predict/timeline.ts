@@ -22,9 +22,11 @@ export interface SyncWork {
 
 export interface TimelineInput {
   readonly churn: Churn;
-  /** Per Service (the churn's indices): service ports and ready endpoints. */
+  /** Per Service of the snapshot: service ports and ready endpoints; the churn's Service j is j % length. */
   readonly ports: Int32Array;
   readonly endpoints: Int32Array;
+  /** Services of the (scaled) cluster: the churn's indices are below it. */
+  readonly services: number;
   /** Per-Service quantities a sync sums over the Services it writes (lines, bytes, …). */
   readonly columns?: readonly Float64Array[];
   readonly runner: RunnerParams;
@@ -57,7 +59,8 @@ export function simulate(inp: TimelineInput): Timeline {
   // The period opens half way through the runner's maxInterval timer and the FullSyncPeriod.
   const clock = new SyncRunnerClock(inp.runner, -inp.runner.maxIntervalMs / 2);
   let lastFull = inp.fullSyncPeriodMs === undefined ? 0 : -inp.fullSyncPeriodMs / 2;
-  const stamp = new Int32Array(inp.ports.length).fill(-1);
+  const base = inp.ports.length;
+  const stamp = new Int32Array(inp.services).fill(-1);
   const starts: number[] = [], ends: number[] = [], fulls: number[] = [], changed: number[] = [];
   const latency = new Float64Array(n);
   const cols = inp.columns ?? [];
@@ -73,9 +76,10 @@ export function simulate(inp: TimelineInput): Timeline {
       if (stamp[s] !== k) {
         stamp[s] = k;
         services++;
-        ports += inp.ports[s];
-        eps += inp.endpoints[s];
-        for (let c = 0; c < cols.length; c++) sums[c] += cols[c][s];
+        const b = s % base;
+        ports += inp.ports[b];
+        eps += inp.endpoints[b];
+        for (let c = 0; c < cols.length; c++) sums[c] += cols[c][b];
       }
     }
     const full = inp.fullSyncPeriodMs !== undefined && start - lastFull > inp.fullSyncPeriodMs;
