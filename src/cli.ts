@@ -4,6 +4,7 @@ import path from "node:path";
 import { DEFAULT_BUDGET, Progress } from "../bench/harness";
 import { SuiteOptions } from "../bench/suite";
 import { SUITE_FILES, SUITES } from "../bench/suites";
+import { predictMain } from "./cli/predict";
 import { choiceFlag, intFlag, numberFlag, parseFlags, runMain, sizesFlag, UsageError } from "./cli/flags";
 import { checkComparable, compare, readResultsFile, summarize } from "./report/compare";
 import { buildReport, keptSuites, reportFiles, writeFiles } from "./report/report";
@@ -15,6 +16,7 @@ import { DEFAULT_TRAFFIC } from "./workload/traffic";
 const HELP = `svcbench — what a Kubernetes Service costs on a node, per packet and per change
 
 Usage: svcbench [flags]        (or: npm run bench -- [flags])
+       svcbench predict [flags]  one node's cost per mode for your cluster (svcbench predict --help)
 
 Suites:
 ${SUITES.map((s) => `  ${s.name.padEnd(8)} ${s.about}`).join("\n")}
@@ -78,6 +80,7 @@ function chosenSuites(f: Flags) {
 }
 
 runMain(async () => {
+  if (process.argv[2] === "predict") return predictMain(process.argv.slice(3));
   const f = parseFlags(process.argv.slice(2), {
     suite: { type: "string" }, sizes: { type: "string" }, full: { type: "boolean" },
     seed: { type: "string" }, time: { type: "string" }, traffic: { type: "string" },
