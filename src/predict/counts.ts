@@ -131,6 +131,25 @@ function ipvsShape(s: SnapshotService): PerShape {
   return { always: zero(), chains: { lines, rules: lines, bytes: lines * 40 }, change, held: vs * (1 + s.endpoints), ksvc: vs };
 }
 
+/** Each Service's shape counts, rendered once per distinct shape and kept per snapshot, mode and cluster mode. */
+const perShapeCache = new WeakMap<readonly SnapshotService[], Map<string, PerShape[]>>();
+function perShapeOf(services: readonly SnapshotService[], key: string, shapeOf: (s: SnapshotService, k: number) => PerShape): PerShape[] {
+  let bySnapshot = perShapeCache.get(services);
+  if (!bySnapshot) perShapeCache.set(services, (bySnapshot = new Map()));
+  let per = bySnapshot.get(key);
+  if (!per) {
+    const cache = new Map<string, PerShape>();
+    per = services.map((s) => {
+      const k = shapeKey(s);
+      let c = cache.get(k);
+      if (!c) cache.set(k, (c = shapeOf(s, cache.size)));
+      return c;
+    });
+    bySnapshot.set(key, per);
+  }
+  return per;
+}
+
 /** Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled). */
 export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, total = services.length): ClusterCounts {
   const base = services.length;
@@ -158,13 +177,7 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     fixedFull = fixedPartial = { lines: nl(t.text), rules: t.rules, bytes: t.text.length };
     shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
   }
-  const cache = new Map<string, PerShape>();
-  const per = services.map((s) => {
-    const key = shapeKey(s);
-    let c = cache.get(key);
-    if (!c) cache.set(key, (c = shapeOf(s, cache.size)));
-    return c;
-  });
+  const per = perShapeOf(services, `${mode}|${large}`, shapeOf);
   // Per Service of the snapshot; Service j of the scaled cluster is Service j % base.
   const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(base), new Float64Array(base), new Float64Array(base)];
   const full = { ...fixedFull }, partialBase = { ...fixedPartial };
