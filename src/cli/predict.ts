@@ -88,7 +88,7 @@ export async function predictMain(argv: string[]): Promise<void> {
   // Every input read and checked before any work.
   const snapshot = snapshotOf(f);
   const config = str(f, "config") === undefined ? DEFAULT_PROXY_CONFIG : readProxyConfig(str(f, "config")!);
-  const profileFile = str(f, "profile") ?? path.join(__dirname, "..", "..", DEFAULT_PROFILE_FILE);
+  const profileFile = str(f, "profile") ?? (path.relative(process.cwd(), path.join(__dirname, "..", "..", DEFAULT_PROFILE_FILE)) || DEFAULT_PROFILE_FILE);
   const model = readProfile(profileFile);
   let churn: ChurnSpec;
   if (str(f, "events") !== undefined) {

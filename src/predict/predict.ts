@@ -67,7 +67,7 @@ export function predict(inp: PredictInput): Prediction {
   const churns = new Map<number, Churn>();
   const churnAt = (total: number) => churns.get(total) ?? churns.set(total, churnFor(inp, total)).get(total)!;
   let done = 0;
-  const total = inp.modes.length * (sizes.length + 1 + CHECKS.length * 3);
+  const total = inp.modes.length * (sizes.length + 6 + 1 + CHECKS.length * 3);
   const evalAt = (mode: PredictMode, services: number) => {
     inp.progress?.(`${mode} at ${services} Services`, done++, total);
     return evaluate({ mode, services: inp.snapshot.services, total: services, churn: churnAt(services), config: inp.config, release: inp.release, model: inp.model, durationMs: inp.durationMs });
