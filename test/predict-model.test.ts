@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import fc from "fast-check";
 import { predictMain } from "../src/cli/predict";
@@ -123,4 +124,20 @@ test("CLI: each refused input is one line, exit 2, and nothing is written", asyn
     });
     assert.equal(fs.existsSync(out), false, `${argv.join(" ")} wrote ${out}`);
   }
+});
+
+test("the svcbench command: a snapshot on stdin (-), --json, and a refused input's exit code 2", () => {
+  const bin = path.join(ROOT, "bin/svcbench");
+  const ok = spawnSync(process.execPath, [bin, "predict", "--cluster", "-", "--churn", "2", "--duration", "60s", "--modes", "nftables,iptables-legacy", "--json"],
+    { input: fs.readFileSync(path.join(ROOT, "examples/predict/cluster.yaml")), encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stderr);
+  const pr = JSON.parse(ok.stdout);
+  assert.equal(pr.schema, "svcbench-predict/1");
+  assert.deepEqual(pr.modes.map((m: ModePrediction) => m.mode), ["nftables", "iptables-legacy"]);
+  assert.equal(pr.snapshot.counts.services, 5);
+  assert.match(pr.recommendation, /^(Recommended|No mode)/);
+  const bad = spawnSync(process.execPath, [bin, "predict", "--cluster", "-"], { input: "{", encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split("\n").length, 1);
+  assert.match(bad.stderr, /^svcbench: -: malformed JSON/);
 });

@@ -6,7 +6,7 @@
 // KUBE-SEP chain at its next cleanup, nftables flushes the old endpoint chain and deletes it a sync later.
 // ipvs (kubernetes pkg/proxy/ipvs/proxier.go): each sync lists the virtual servers and each one's real
 // servers (netlink), then writes only the differences; a replaced endpoint is one add and one delete.
-import { CLUSTER_CIDR, formatIPv4 } from "../cluster/ip";
+import { Cidr, CLUSTER_CIDR, formatIPv4 } from "../cluster/ip";
 import { IptablesRenderer } from "../proxy/iptables/render";
 import { MASQUERADE_MARK } from "../proxy/iptables/walk";
 import { NftRenderer } from "../proxy/nftables/render";
@@ -151,7 +151,7 @@ function perShapeOf(services: readonly SnapshotService[], key: string, shapeOf: 
 }
 
 /** Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled). */
-export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, total = services.length): ClusterCounts {
+export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, total = services.length, clusterCIDR: Cidr = CLUSTER_CIDR): ClusterCounts {
   const base = services.length;
   let endpoints = 0, servicePorts = 0;
   const copies0 = Math.floor(total / base), rest0 = total % base;
@@ -161,7 +161,7 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     servicePorts += times * s.ports;
   });
   const large = endpoints > largeClusterEndpoints;
-  const node = { clusterCIDR: CLUSTER_CIDR, masqueradeMark: MASQUERADE_MARK };
+  const node = { clusterCIDR, masqueradeMark: MASQUERADE_MARK };
   let fixedFull = zero(), fixedPartial = zero();
   let shapeOf: (s: SnapshotService, k: number) => PerShape;
   if (mode === "nftables") {
@@ -177,7 +177,7 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     fixedFull = fixedPartial = { lines: nl(t.text), rules: t.rules, bytes: t.text.length };
     shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
   }
-  const per = perShapeOf(services, `${mode}|${large}`, shapeOf);
+  const per = perShapeOf(services, `${mode}|${large}|${clusterCIDR.base}/${clusterCIDR.bits}`, shapeOf);
   // Per Service of the snapshot; Service j of the scaled cluster is Service j % base.
   const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(base), new Float64Array(base), new Float64Array(base)];
   const full = { ...fixedFull }, partialBase = { ...fixedPartial };

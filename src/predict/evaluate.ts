@@ -81,7 +81,8 @@ export function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
 
 export function evaluate(inp: EvalInput): ModePrediction {
   const { mode, services, total, model } = inp;
-  const counts = countCluster(mode, services, inp.release.largeClusterEndpoints, total);
+  // --cluster-cidr is in every masquerade rule's text; the renderers take it as kube-proxy does.
+  const counts = countCluster(mode, services, inp.release.largeClusterEndpoints, total, inp.config.clusterCIDR);
   const ports = Int32Array.from(services, (s) => s.ports), endpoints = Int32Array.from(services, (s) => s.endpoints);
   const runner = runnerFor(mode, inp.config, inp.release);
   const durations: number[] = [], fullDurations: number[] = [], loopShares: number[] = [];
