@@ -198,7 +198,10 @@ export function htab_lookup_lb4(p: usize, b: usize, start: u32, count: u32): i32
   const D = column(b, COL_DADDR), T = column(b, COL_DPORT), R = column(b, COL_PROTO), O = column(b, COL_OUT);
   for (let k = start, end = start + count; k < end; k++) {
     const o = <usize>k << 2;
-    const k0 = load<u32>(D + o), k1 = lb4Key1(load<u32>(T + o), 0), k2 = lb4Key2(load<u32>(R + o), 0);
+    const port = load<u32>(T + o), proto = load<u32>(R + o);
+    // A port or protocol past its range is no lb4 key: it matches nothing rather than a truncated key.
+    if (port > 0xffff || proto > 0xff) { store<u32>(O + o, MISS); continue; }
+    const k0 = load<u32>(D + o), k1 = lb4Key1(port, 0), k2 = lb4Key2(proto, 0);
     const i = find(h, hashOf(h, k0, k1, k2), k0, k1, k2);
     store<u32>(O + o, i == NIL ? MISS : load<u32>(elemAt(h, i), VALUE));
   }

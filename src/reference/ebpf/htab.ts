@@ -90,6 +90,8 @@ export class TsHtab implements Htab {
   lookupLb4(batch: PacketColumns, start: number, count: number): void {
     const { daddr: D, dport: T, proto: R, out: O } = batch;
     for (let j = start, end = start + count; j < end; j++) {
+      // A port or protocol past its range is no lb4 key: it matches nothing.
+      if (T[j] > 0xffff || R[j] > 0xff) { O[j] = MISS; continue; }
       const k = lb4Key(D[j], T[j], R[j]);
       const i = this.find(this.hash(k), k);
       O[j] = i === HTAB_NIL ? MISS : this.values[i * 3];
