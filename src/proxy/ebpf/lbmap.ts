@@ -1,3 +1,4 @@
+// Source: cilium pkg/maps/lbmap/lbmap.go, over BPF hash maps as linux kernel/bpf/hashtab.c keeps them.
 // The maps Cilium's agent writes for Services (cilium pkg/maps/lbmap/lbmap.go UpsertService,
 // UpsertMaglevLookupTable, DeleteService; map layouts of bpf/lib/lb.h) over the model kernel's BPF hash
 // maps (assembly/ebpf/htab.ts): lb4 services (frontend slot 0 with the backend count, slots 1..count with

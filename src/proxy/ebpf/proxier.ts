@@ -1,3 +1,4 @@
+// Source: cilium pkg/service/service.go and bpf/lib/lb.h; its maps as linux kernel/bpf/hashtab.c keeps them.
 // The ebpf mode: Cilium's kube-proxy replacement as its agent programs Services (cilium
 // pkg/service/service.go UpsertService/DeleteService over pkg/maps/lbmap/lbmap.go) and its datapath
 // picks a backend (cilium bpf/lib/lb.h lb4_lookup_service, lb4_select_backend_id, lb4_lookup_backend;
