@@ -7,7 +7,7 @@ import { CONN_TAB_BITS, HASHING_SCHEDULERS, IpvsRoute, IpvsService, SCHEDULERS, 
 import { TsService } from "../src/reference/ipvs";
 import { TsMap } from "../src/reference/map";
 import { TsRoute } from "../src/reference/route";
-import { CaseResult } from "../src/report/results";
+import { CaseResult, ConntrackCase, PickCase } from "../src/report/cases";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
 import { WasmKeyedTable } from "../src/wasm/keyed";
@@ -49,7 +49,7 @@ interface SchedOptions {
   balance: SchedulerName[];
   disruption: SchedulerName[];
   /** Cilium's Maglev: maglev-16381 (WASM), maglev-16381-ts (its twin); disruption with the first. */
-  maglev: string[];
+  maglev: (typeof MAGLEV_IMPLS)[number][];
 }
 
 function schedOptions(o: SuiteOptions): SchedOptions {
@@ -106,7 +106,7 @@ function picks(o: SchedOptions, progress: Progress): CaseResult[] {
           const answers = svcs.map((s) => { s.schedule(batch, 0, PICK_BATCH, false); return batch.out.slice(0, PICK_BATCH).join(); });
           if (answers[0] !== answers[1]) throw new SvcbenchError(`${name}: WASM and TS twin disagree at ${n} dests: not benchmarking wrong answers`);
           for (const s of svcs) {
-            const impl = s instanceof TsService ? `${name}-ts` : name;
+            const impl: PickCase["impl"] = s instanceof TsService ? `${name}-ts` : name;
             if (!impls.includes(impl)) continue;
             progress.step(`sched ${impl} ${n} dests`);
             // Each pick counts as a new connection (activeconns++), so the least-connection ones move on.
@@ -133,7 +133,7 @@ function servicePool<S extends IpvsService>(make: () => S, n: number): S[] {
   });
 }
 
-interface RouteSide { impl: string; table: string; make: (timeouts?: { established: number; closed: number }) => IpvsRoute }
+interface RouteSide { impl: ConntrackCase["impl"]; table: string; make: (timeouts?: { established: number; closed: number }) => IpvsRoute }
 
 function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];

@@ -9,7 +9,7 @@ import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { ClusterNetwork } from "../src/proxy/userspace/network";
 import { UserspaceProxier } from "../src/proxy/userspace/proxier";
-import { CaseResult } from "../src/report/results";
+import { DialCase } from "../src/report/cases";
 import { Budget } from "./harness";
 import { buildCluster } from "./sync-cluster";
 
@@ -24,7 +24,7 @@ export const DIAL_MAX_N = 1000;
  * userspace dial retries: DIAL_PODS ready pods of which DIAL_REFUSING refuse; ns per connection
  * (portal lookup, balancer, dials) and, in simulated time, attempts and time to connect.
  */
-export function userspaceDials(smallestN: number, seed: number, budget: Budget): CaseResult {
+export function userspaceDials(smallestN: number, seed: number, budget: Budget): DialCase {
   const n = Math.min(smallestN, DIAL_MAX_N);
   const c = buildCluster(n, 1, seed);
   const proxier = newProxier("userspace", c.store) as UserspaceProxier;

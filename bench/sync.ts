@@ -13,7 +13,7 @@ import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
-import { CaseResult } from "../src/report/results";
+import { SyncCase } from "../src/report/cases";
 import { median } from "../src/util/stats";
 import { Budget, Measured, Progress } from "./harness";
 import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
@@ -188,8 +188,8 @@ function groups(impls: ProxyMode[]): ProxyMode[][] {
 }
 
 /** The cases, and a note for each mode that could not run at a size, and why. */
-export function runSync(o: SyncOptions, progress: Progress): SuiteRun {
-  const cases: CaseResult[] = [], notes: string[] = [];
+export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> {
+  const cases: SyncCase[] = [], notes: string[] = [];
   for (const [n, e] of shapes(o)) {
     {
       const c = buildCluster(n, e, o.seed);

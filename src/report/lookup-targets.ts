@@ -3,13 +3,12 @@
 // staged probe beats the plain one by ≥ 1.5× and stays within 2× of G independent random reads;
 // at N ≤ 10k the batch lookup is no slower than the plain probe beyond noise; a 1M-Service vmap
 // holds ≤ 64 MiB.
-import { CaseResult } from "./results";
+import { CaseResult, casesOf, HASH_CORES, LookupImpl, LookupScenario } from "./cases";
 import { fmtNs } from "./table";
 import { TargetCheck } from "./sync-targets";
 
-export const HASH_CORES = ["vmap", "svctable-resizable"];
 export const ZIPF_S = 1.1;
-export const ZIPF_SCENARIO = `zipf-${ZIPF_S}`;
+export const ZIPF_SCENARIO: LookupScenario = `zipf-${ZIPF_S}`;
 export const FLAT_N = [100, 1_000_000] as const;
 export const FLAT_RATIO = 1.5;
 export const STAGED_GAIN = 1.5;
@@ -23,9 +22,9 @@ const k = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1000 ? `${n / 1000}k` 
 const r2 = (r: number) => r.toFixed(2);
 
 export function lookupTargets(all: CaseResult[]): TargetCheck[] {
-  const cases = all.filter((c) => c.suite === "lookup" && c.batch === 1024);
-  const find = (impl: string, n: number, scenario?: string) => cases.find((c) => c.impl === impl && c.n === n && c.scenario === scenario);
-  const t = (impl: string, n: number, scenario?: string) => find(impl, n, scenario)?.median_ns;
+  const cases = casesOf(all, "lookup").filter((c) => c.batch === 1024);
+  const find = (impl: LookupImpl, n: number, scenario?: LookupScenario) => cases.find((c) => c.impl === impl && c.n === n && c.scenario === scenario);
+  const t = (impl: LookupImpl, n: number, scenario?: LookupScenario) => find(impl, n, scenario)?.median_ns;
   const [small, big] = FLAT_N;
   const out: TargetCheck[] = [];
   for (const impl of HASH_CORES) {
@@ -57,21 +56,23 @@ export function lookupTargets(all: CaseResult[]): TargetCheck[] {
     const target = `at N ≤ ${k(SMALL_N)} the batch lookup is no slower than the plain probe beyond noise (${NOISE * 100}% or the cases' margins of error)`;
     let worst: { impl: string; n: number; r: number } | undefined;
     let met: boolean | undefined;
-    for (const c of cases.filter((x) => HASH_CORES.includes(x.impl) && x.scenario === undefined && x.n <= SMALL_N)) {
-      const p = find(`${c.impl}-plain`, c.n);
+    const upToSmall = cases.filter((x) => x.scenario === undefined && x.n <= SMALL_N);
+    for (const c of upToSmall) {
+      const h = HASH_CORES.find((x) => x === c.impl);
+      const p = h && find(`${h}-plain`, c.n);
       if (!p) continue;
       const r = c.median_ns / p.median_ns;
       const slower = r > 1 + Math.max(NOISE, (c.rme + p.rme) / 100);
       met = (met ?? true) && !slower;
       if (!worst || r > worst.r) worst = { impl: c.impl, n: c.n, r };
     }
-    const probes = [...new Set(cases.filter((x) => HASH_CORES.includes(x.impl) && x.scenario === undefined && x.n <= SMALL_N).map((x) => x.probe))].filter(Boolean);
+    const probes = [...new Set(upToSmall.filter((x) => HASH_CORES.some((h) => h === x.impl)).map((x) => x.probe))].filter(Boolean);
     out.push({ target, met, measured: worst ? `worst lookup/plain ${r2(worst.r)} (${worst.impl}, N=${k(worst.n)}; probe there: ${probes.join(", ") || "?"})` : `not measured at N ≤ ${k(SMALL_N)}` });
   }
   {
     const target = `a ${k(big)}-Service vmap holds ≤ ${VMAP_MIB} MiB of WASM linear memory (also while growing)`;
     const c = find("vmap", big);
-    const held = typeof c?.wasm_bytes === "number" ? c.wasm_bytes : undefined, peak = typeof c?.wasm_peak_bytes === "number" ? c.wasm_peak_bytes : undefined;
+    const held = c?.wasm_bytes, peak = c?.wasm_peak_bytes;
     out.push(held === undefined || peak === undefined ? { target, measured: `not measured at N=${k(big)}` } : {
       target, measured: `holds ${(held / MiB).toFixed(1)} MiB, at most ${(peak / MiB).toFixed(1)} MiB while doubling`,
       met: held <= VMAP_MIB * MiB && peak <= VMAP_MIB * MiB,
