@@ -12,7 +12,8 @@ import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { Rng } from "../../util/rng";
 import { SvcbenchError } from "../../core";
-import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS } from "./render";
+import { IptablesOptions, LARGE_CLUSTER_ENDPOINTS } from "./options";
+import { IptablesRenderer } from "./render";
 import { IptablesTables } from "./tables";
 import { IptablesWalker, MASQUERADE_MARK } from "./walk";
 

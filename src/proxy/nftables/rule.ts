@@ -49,11 +49,19 @@ export function nftWords(text: string): string[] {
   return out;
 }
 
-function parseCidr(s: string, fail: (m: string) => never): Cidr {
+/** A command nft refuses; the ruleset adds the line number. */
+export class NftError extends Error {}
+
+/** Refuses the command being parsed. */
+export function fail(m: string): never {
+  throw new NftError(m);
+}
+
+function parseCidr(s: string): Cidr {
   return tryParseCidr(s) ?? fail(`syntax error, unexpected "${s}"`);
 }
 
-function verdictAt(w: readonly string[], i: number, fail: (m: string) => never): [Verdict, number] {
+function verdictAt(w: readonly string[], i: number): [Verdict, number] {
   const kind = w[i];
   if (kind === "jump" || kind === "goto") {
     if (w[i + 1] === undefined) fail(`${kind} needs a chain`);
@@ -64,7 +72,7 @@ function verdictAt(w: readonly string[], i: number, fail: (m: string) => never):
 }
 
 /** Parses the statements of one rule. */
-export function parseRuleExprs(w: readonly string[], fail: (m: string) => never): Expr[] {
+export function parseRuleExprs(w: readonly string[]): Expr[] {
   const out: Expr[] = [];
   const expect = (i: number, s: string) => { if (w[i] !== s) fail(`syntax error, expected "${s}" at "${w[i] ?? "end of line"}"`); };
   const num = (s: string | undefined) => {
@@ -93,11 +101,11 @@ export function parseRuleExprs(w: readonly string[], fail: (m: string) => never)
           i++;
           while (w[i] !== "}") {
             if (w[i] === undefined) fail("unterminated set");
-            if (w[i] !== ",") cidrs.push(parseCidr(w[i].replace(/,$/, ""), fail));
+            if (w[i] !== ",") cidrs.push(parseCidr(w[i].replace(/,$/, "")));
             i++;
           }
           i++;
-        } else cidrs.push(parseCidr(w[i++], fail));
+        } else cidrs.push(parseCidr(w[i++]));
         out.push({ k: "addr", field, neg, cidrs });
       }
     } else if (t === "meta") {
@@ -148,7 +156,7 @@ export function parseRuleExprs(w: readonly string[], fail: (m: string) => never)
         if (w[i] === ",") { i++; continue; }
         const idx = num(w[i]);
         expect(i + 1, ":");
-        const [v, next] = verdictAt(w, i + 2, fail);
+        const [v, next] = verdictAt(w, i + 2);
         if (idx !== targets.length) fail(`numgen vmap key ${idx} out of order`);
         targets.push(v);
         i = next;
@@ -175,7 +183,7 @@ export function parseRuleExprs(w: readonly string[], fail: (m: string) => never)
       if (!w[i + 1]?.startsWith('"')) fail("comment needs a string");
       i += 2;
     } else {
-      const [v, next] = verdictAt(w, i, fail);
+      const [v, next] = verdictAt(w, i);
       out.push({ k: "verdict", v });
       i = next;
     }
