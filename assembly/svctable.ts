@@ -50,7 +50,10 @@ const NEXT: usize = 12;
   return ((pp >>> 16) ^ daddr ^ (port >>> IP_VS_SVC_TAB_BITS) ^ port) & ((1 << IP_VS_SVC_TAB_BITS) - 1);
 }
 
-/** A new table of at most limit entries (0: the largest): fixed 256 buckets, or resizable from 16. 0 if out of memory. */
+/**
+ * A new table of at most limit entries (0: the largest): fixed 256 buckets, or resizable from 16. 0 if out of
+ * memory.
+ */
 export function svctable_new(resizable: bool, limit: u32): usize {
   const bits = resizable ? RHT_MIN_BITS : IP_VS_SVC_TAB_BITS;
   const heads = allocNil(1 << bits);

@@ -228,7 +228,10 @@ export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i
   }
 }
 
-/** The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the L2-sized tables. */
+/**
+ * The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the
+ * L2-sized tables.
+ */
 export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
   const m = changetype<Vmap>(p);
   if (vmapBytes(m) < STAGE_FROM_BYTES) return vmap_lookup_plain(p, b, start, count);

@@ -10,14 +10,14 @@ import { wasm } from "../src/wasm/module";
 import { Budget, measure, Progress } from "./harness";
 
 export type HashImpl = HashCore;
-export const HASH_IMPLS: readonly HashImpl[] = HASH_CORES;
-export const GROUP_SWEEP = [4, 8, 16, 32];
+const HASH_IMPLS: readonly HashImpl[] = HASH_CORES;
+const GROUP_SWEEP = [4, 8, 16, 32];
 const BATCH = 1024;
 
 export const plainImpl = <I extends HashImpl>(impl: I): `${I}-plain` => `${impl}-plain`;
-export const dram1Impl = <I extends HashImpl>(impl: I): `dram1-${I}` => `dram1-${impl}`;
-export const dramGImpl = <I extends HashImpl>(impl: I): `dramG-${I}` => `dramG-${impl}`;
-export const groupScenario = (g: number): LookupScenario => `group-${g}`;
+const dram1Impl = <I extends HashImpl>(impl: I): `dram1-${I}` => `dram1-${impl}`;
+const dramGImpl = <I extends HashImpl>(impl: I): `dramG-${I}` => `dramG-${impl}`;
+const groupScenario = (g: number): LookupScenario => `group-${g}`;
 
 /** The group size the staged lookups are compiled with (assembly/stage.ts LOOKUP_GROUP). */
 export const lookupGroup = (): number => wasm().stage_group();
@@ -48,7 +48,10 @@ export function hashCaseCount(p: HashPlan, sizes: number, sweepSizes: number): n
   return sizes * (p.plain.length + p.zipf.length + 2 * p.dram.length) + sweepSizes * GROUP_SWEEP.length * p.groups.length;
 }
 
-/** Which probe a hash core's batch lookup takes at its size: staged from STAGE_FROM_BYTES (assembly/stage.ts), plain below. */
+/**
+ * Which probe a hash core's batch lookup takes at its size: staged from STAGE_FROM_BYTES (assembly/stage.ts),
+ * plain below.
+ */
 export function probeField(core: unknown): { probe?: "staged" | "plain" } {
   if (!(core instanceof WasmKeyedTable) || !(HASH_IMPLS as readonly string[]).includes(core.impl)) return {};
   return { probe: core.bytes >= wasm().stage_from_bytes() ? "staged" : "plain" };
@@ -69,7 +72,7 @@ function cycling(pool: number, lookup: (start: number, count: number) => void): 
   };
 }
 
-export interface HashRun {
+interface HashRun {
   n: number;
   cores: Map<HashImpl, WasmKeyedTable>;
   uniform: WasmBatch;

@@ -16,17 +16,17 @@ import { ZIPF_S } from "../src/report/lookup-targets";
 import { hashTable } from "./lookup-hash-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
-export const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
-export const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
-export const LOOKUP_BATCH = 1024;
-export const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
+const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
+const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
+const LOOKUP_BATCH = 1024;
+const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
 /** The batch sweep runs on the vmap, the cheapest lookup, where call overhead shows most: staged and plain. */
 const SWEEP_IMPL: HashImpl = "vmap";
 const SWEEP_IMPLS: LookupImpl[] = [SWEEP_IMPL, plainImpl(SWEEP_IMPL)];
 /** Packets of traffic cycled through, so that hash tables do not see one batch in cache. */
 const POOL = 1 << 16;
 
-export interface LookupOptions {
+interface LookupOptions {
   sizes: number[];
   seed: number;
   budget: Budget;
@@ -45,7 +45,7 @@ function sweepSizes(sizes: number[]): number[] {
   return [...new Set([near, Math.max(...sizes)])];
 }
 
-export function lookupCaseCount(o: LookupOptions): number {
+function lookupCaseCount(o: LookupOptions): number {
   const sweeps = sweepSizes(o.sizes).length;
   return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + sweeps * BATCH_SWEEP.length * o.batchSweep.length +
     hashCaseCount(o.hash, o.sizes.length, sweeps);
@@ -81,7 +81,7 @@ function cycling(size: number, calls: number, lookup: (start: number, count: num
   };
 }
 
-export function runLookup(o: LookupOptions, progress: Progress): LookupCase[] {
+function runLookup(o: LookupOptions, progress: Progress): LookupCase[] {
   const cases: LookupCase[] = [];
   const batch = new WasmBatch(POOL);
   const zipf = new WasmBatch(POOL);
@@ -127,7 +127,7 @@ export function runLookup(o: LookupOptions, progress: Progress): LookupCase[] {
 }
 
 /** Where the timed roofline calls' sums go, so that no call is left out. */
-export let rooflineSink = 0;
+let rooflineSink = 0;
 
 /** WASM reads and sums exactly the address bytes the chain scan reads for the same packets. */
 function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget): LookupCase {
@@ -156,7 +156,7 @@ function batchSweep(core: WasmKeyedTable, impls: LookupImpl[], batch: WasmBatch,
 }
 
 /** The terminal table: ns per lookup (median) and the ratios the targets speak of. */
-export function lookupTable(cases: CaseResult[]): string {
+function lookupTable(cases: CaseResult[]): string {
   const lookup = casesOf(cases, "lookup"), main = lookup.filter((c) => c.scenario === undefined);
   const sizes = [...new Set(main.map((c) => c.n))].sort((a, b) => a - b);
   const impls = [...CORE_IMPLS, "roofline"];

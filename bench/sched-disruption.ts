@@ -17,7 +17,7 @@ export const DISRUPTION_DESTS = [10, 100, 1000];
 export const DISRUPTION_FLOWS = 20000;
 /** Removals averaged per case: distinct pods that hold a table entry, drawn with the suite's seed. */
 export const REMOVALS = 8;
-export const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
+const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
 
 const pod = (i: number) => ({ addr: 0x0af40001 + i, port: 8080, weight: 1 });
 
@@ -44,7 +44,7 @@ export function sample(xs: number[], k: number, rng: Rng): number[] {
   return a.slice(0, Math.min(k, a.length));
 }
 
-export interface DisruptionOptions { names: SchedulerName[]; seed: number; budget: Budget }
+interface DisruptionOptions { names: SchedulerName[]; seed: number; budget: Budget }
 
 export function disruption(o: DisruptionOptions, progress: Progress): DisruptionCase[] {
   const cases: DisruptionCase[] = [];

@@ -22,19 +22,19 @@ import { schedTable } from "./sched-table";
 import { MAGLEV_IMPL, MAGLEV_IMPLS, maglevDisruption, maglevPicks } from "./sched-maglev";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
-export const PICK_DESTS = [2, 10, 100, 1000];
-export const PICK_BATCH = 1024;
+const PICK_DESTS = [2, 10, 100, 1000];
+const PICK_BATCH = 1024;
 const PICK_POOL = 4096;
-export const CONNTRACK_SIZES = [100, 100000];
+const CONNTRACK_SIZES = [100, 100000];
 const CONNTRACK_FULL_SIZES = [...CONNTRACK_SIZES, 1000000];
 /** Established connections in the table (the kernel default of 4096 buckets: chains of 4). */
-export const CONNTRACK_CONNS = 1 << 14;
+const CONNTRACK_CONNS = 1 << 14;
 /** Distinct virtual services behind the N service ports (each port maps to one of them). */
 const DISTINCT_SERVICES = 1024;
 const MISS_WINDOWS = 64;
-export const BALANCE_PODS = 10;
+const BALANCE_PODS = 10;
 export const BALANCE = { load: 0.8, connections: 20000, meanWorkMs: 50, clients: 1000 };
-export const WEIGHTINGS = ["kube-proxy", "capacity"] as const;
+const WEIGHTINGS = ["kube-proxy", "capacity"] as const;
 
 const speedOf = (i: number) => 1 + (i % 4);
 const podSpec = (i: number, weight: number) => ({ addr: 0x0af40001 + i, port: 8080, weight });
@@ -65,7 +65,7 @@ function schedOptions(o: SuiteOptions): SchedOptions {
   };
 }
 
-export function schedCaseCount(o: SchedOptions): number {
+function schedCaseCount(o: SchedOptions): number {
   const ct = o.conntrack.reduce((s, i) => s + (i === "conntrack-rsz" ? 1 : 2), 0);
   return o.picks.length * PICK_DESTS.length + ct * o.conntrackSizes.length +
     o.balance.length * WEIGHTINGS.length + o.disruption.length * DISRUPTION_DESTS.length +
@@ -230,7 +230,7 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
   return cases;
 }
 
-export function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
+function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
   return [...picks(o, progress), ...maglev(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress),
     ...(o.maglev.includes(MAGLEV_IMPL) ? maglevDisruption(o.seed, o.budget, progress) : [])];
 }

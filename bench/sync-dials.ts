@@ -14,8 +14,8 @@ import { Budget } from "./harness";
 import { buildCluster } from "./sync-cluster";
 
 /** Pods of one Service that refuse connections in the userspace dial case (readiness has not caught up). */
-export const DIAL_PODS = 10;
-export const DIAL_REFUSING = 3;
+const DIAL_PODS = 10;
+const DIAL_REFUSING = 3;
 const DIAL_CONNECTS = 2000;
 /** The dial case needs a cluster the userspace proxier can hold; its cost does not depend on N. */
 export const DIAL_MAX_N = 1000;

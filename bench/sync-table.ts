@@ -14,7 +14,7 @@ function fmtCount(n: number): string {
 }
 
 /** Curves by (impl, scenario, E): complexity class and log-log slope of the median over N. */
-export function syncFits(cases: SyncChangeCase[]): { impl: string; scenario: string; endpoints: number; fit: ReturnType<typeof fitPoints> }[] {
+function syncFits(cases: SyncChangeCase[]): { impl: string; scenario: string; endpoints: number; fit: ReturnType<typeof fitPoints> }[] {
   const keys = new Map<string, SyncChangeCase[]>();
   for (const c of cases) {
     const k = `${c.impl}|${c.scenario}|${c.endpoints}`;

@@ -52,7 +52,10 @@ export function begin(ctx: KernelContext, label: string): void {
   ctx.onStep?.(label);
 }
 
-/** One timed case of backend b on rulesets r, loading text; not tried when a smaller N of the curve was over the limit. */
+/**
+ * One timed case of backend b on rulesets r, loading text; not tried when a smaller N of the curve was over
+ * the limit.
+ */
 export async function timedCase(ctx: KernelContext, b: Backend, r: Rulesets, scenario: KernelScenario, text: string, step: Step): Promise<KernelCase> {
   const label = `${b.impl} ${scenario} N=${r.n}`;
   begin(ctx, label);

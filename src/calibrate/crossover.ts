@@ -7,8 +7,8 @@ import { costAt, functionOf } from "./cost";
 import { fitFunction } from "./profile";
 import { CostFunction, Profile } from "./schema";
 
-export const CROSSOVER_LEVEL = 2;
-export const VERDICT_MAP_BACKEND = "nft-f";
+const CROSSOVER_LEVEL = 2;
+const VERDICT_MAP_BACKEND = "nft-f";
 
 export interface Crossover {
   backend: string;

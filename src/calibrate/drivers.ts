@@ -4,7 +4,7 @@
 import { KernelCase } from "../report/cases";
 import { Driver, MeasuredPoint, Step, STEPS } from "./schema";
 
-export const DRIVERS: Readonly<Record<Step, Driver>> = {
+const DRIVERS: Readonly<Record<Step, Driver>> = {
   "first-load": "bytes_written",
   "full-resync": "bytes_written",
   "partial-resync": "bytes_held",
@@ -14,7 +14,7 @@ export const DRIVERS: Readonly<Record<Step, Driver>> = {
 };
 
 /** The driver of a step on a backend: a lookup that walks no rules (nft's verdict map) is a function of N. */
-export function driverOf(backend: string, step: Step, cases: readonly KernelCase[]): Driver {
+function driverOf(backend: string, step: Step, cases: readonly KernelCase[]): Driver {
   if (step !== "connect") return DRIVERS[step];
   return cases.some((c) => c.impl === backend && c.scenario === "connect" && c.rules_before !== undefined) ? "rules_walked" : "services";
 }
@@ -25,7 +25,7 @@ const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v)
 export const isBackendCase = (c: KernelCase) => !c.impl.startsWith("model-") && STEPS.some((s) => s === c.scenario);
 
 /** The driver's value for one case, or undefined when the file does not say. */
-export function driverValue(c: KernelCase, driver: Driver, cases: readonly KernelCase[]): number | undefined {
+function driverValue(c: KernelCase, driver: Driver, cases: readonly KernelCase[]): number | undefined {
   switch (driver) {
     case "bytes_written": return finite(c.text_bytes);
     case "rules_walked": return finite(c.rules_before);

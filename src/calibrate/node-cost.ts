@@ -24,16 +24,19 @@ export const MODES: readonly ModeSpec[] = [
 ];
 
 /** The change a partial sync carries: one more pod behind one Service. */
-export const SYNC_SCENARIO = "add-pod" as const;
+const SYNC_SCENARIO = "add-pod" as const;
 
 /** The per-sync work the sync suite counts where it does (absent from older sync.json files). */
-export const WORK_FIELDS = ["svc_ports_visited", "endpoints_categorized", "objects_compared", "netlink_calls"] as const;
+const WORK_FIELDS = ["svc_ports_visited", "endpoints_categorized", "objects_compared", "netlink_calls"] as const;
 export type Work = Partial<Record<(typeof WORK_FIELDS)[number], number>>;
 
-/** What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or interpolated log-log. */
-export interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
+/**
+ * What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or
+ * interpolated log-log.
+ */
+interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
 
-export function workOf(c: SyncChangeCase): Work | undefined {
+function workOf(c: SyncChangeCase): Work | undefined {
   const w: Work = {};
   for (const k of WORK_FIELDS) {
     const v = c[k];

@@ -120,7 +120,10 @@ export function checkEnv(env: unknown): { env: RunEnv } | { error: string } {
   return p === undefined ? { env: env as RunEnv } : { error: p };
 }
 
-/** The cases of a parsed results file, each checked against its suite's type; else one line naming the case and field. */
+/**
+ * The cases of a parsed results file, each checked against its suite's type; else one line naming the case
+ * and field.
+ */
 export function checkCases(cases: readonly unknown[]): { cases: CaseResult[] } | { error: string } {
   for (let i = 0; i < cases.length; i++) {
     const p = problem(cases[i]);

@@ -18,7 +18,7 @@ interface Timed {
 export const LOOKUP_CORES = [
   "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab",
 ] as const;
-export type LookupCore = (typeof LOOKUP_CORES)[number];
+type LookupCore = (typeof LOOKUP_CORES)[number];
 /** The cores whose batch lookup is staged, with a plain probe and DRAM rooflines beside them. */
 export const HASH_CORES = ["vmap", "svctable-resizable"] as const;
 export type HashCore = (typeof HASH_CORES)[number];
@@ -52,7 +52,7 @@ export interface LookupCase extends Timed {
 
 // ----- sched ------------------------------------------------------------------------------------
 
-export type MaglevImpl = `maglev-${number}`;
+type MaglevImpl = `maglev-${number}`;
 
 /** ns per pick of one scheduler at n dests (Cilium's Maglev: n backends). */
 export interface PickCase extends Timed {
@@ -228,8 +228,8 @@ export interface KernelCase extends Timed, Partial<SyncWork> {
 
 /** One measured case of any suite; `suite` tells which. */
 export type CaseResult = LookupCase | SchedCase | SyncCase | KernelCase;
-export type SuiteName = CaseResult["suite"];
-export type CaseOf<S extends SuiteName> = Extract<CaseResult, { suite: S }>;
+type SuiteName = CaseResult["suite"];
+type CaseOf<S extends SuiteName> = Extract<CaseResult, { suite: S }>;
 
 /** The cases of one suite, typed as that suite's. */
 export function casesOf<S extends SuiteName>(all: readonly CaseResult[], suite: S): CaseOf<S>[] {

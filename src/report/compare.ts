@@ -14,7 +14,7 @@ import { CaseResult, ResultsFile } from "./results";
 export type Verdict = "improved" | "regressed" | "no change";
 
 /** The verdict on a median that moved by changePct: a change counts only past the threshold and both runs' rme. */
-export function verdictOf(changePct: number, thresholdPct: number, baselineRme: number, currentRme: number): Verdict {
+function verdictOf(changePct: number, thresholdPct: number, baselineRme: number, currentRme: number): Verdict {
   const size = Math.abs(changePct);
   if (size <= thresholdPct || size <= baselineRme || size <= currentRme) return "no change";
   return changePct < 0 ? "improved" : "regressed";

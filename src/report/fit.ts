@@ -3,14 +3,14 @@
 // normalised by the mean time; also the slope of the log-log line.
 import { CaseResult } from "./results";
 
-export const CLASSES = {
+const CLASSES = {
   "O(1)": () => 1,
   "O(log N)": (n: number) => Math.log2(n),
   "O(N)": (n: number) => n,
   "O(N log N)": (n: number) => n * Math.log2(n),
   "O(N^2)": (n: number) => n * n,
 } as const;
-export type ComplexityClass = keyof typeof CLASSES;
+type ComplexityClass = keyof typeof CLASSES;
 
 export interface Fit {
   suite: string;
@@ -29,7 +29,7 @@ export interface Fit {
   loglog_slope: number;
 }
 
-export interface Point { n: number; t: number }
+interface Point { n: number; t: number }
 
 /** Best class for these points; undefined with fewer than two distinct N. */
 export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenario" | "batch"> | undefined {
@@ -53,7 +53,7 @@ export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenar
 }
 
 /** What names a curve: a case's suite, impl, scenario, batch and endpoints per Service (where it has them). */
-export interface Curve { suite: string; impl: string; scenario?: string; batch?: number; endpoints?: number }
+interface Curve { suite: string; impl: string; scenario?: string; batch?: number; endpoints?: number }
 
 /** A case's curve. */
 export function curveOf(c: CaseResult): Curve {

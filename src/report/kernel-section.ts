@@ -29,7 +29,10 @@ function loadFinding(k: KernelCase[], n: number): string | undefined {
   return `Loading the first ruleset of ${num(n)} Services × 2 pods (${size}) into a fresh namespace takes ${list(parts)}${model}.`;
 }
 
-/** Kernel curves whose last step grows faster than N (local log-log slope of the two largest sizes in the limit ≥ 1.4). */
+/**
+ * Kernel curves whose last step grows faster than N (local log-log slope of the two largest sizes in the
+ * limit ≥ 1.4).
+ */
 function superlinear(k: KernelCase[], fits: ReturnType<typeof fitCases>): string[] {
   const out: string[] = [];
   for (const impl of KERNEL_BACKENDS) {

@@ -55,7 +55,7 @@ export function connectRows(all: CaseResult[]): Rows {
   return { headers: ["N", ...impls.map((i) => `${i} median / p99`), "KUBE-SERVICES rules before", ...(bpfNft ? ["bpf / nft"] : [])], rows };
 }
 
-export interface Pairing {
+interface Pairing {
   change: string;
   mode: string;
   scenario: KernelStep;

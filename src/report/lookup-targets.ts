@@ -9,13 +9,13 @@ import { TargetCheck } from "./sync-targets";
 
 export const ZIPF_S = 1.1;
 export const ZIPF_SCENARIO: LookupScenario = `zipf-${ZIPF_S}`;
-export const FLAT_N = [100, 1_000_000] as const;
-export const FLAT_RATIO = 1.5;
-export const STAGED_GAIN = 1.5;
-export const ROOFLINE_FACTOR = 2;
-export const SMALL_N = 10_000;
-export const NOISE = 0.02;
-export const VMAP_MIB = 64;
+const FLAT_N = [100, 1_000_000] as const;
+const FLAT_RATIO = 1.5;
+const STAGED_GAIN = 1.5;
+const ROOFLINE_FACTOR = 2;
+const SMALL_N = 10_000;
+const NOISE = 0.02;
+const VMAP_MIB = 64;
 const MiB = 1 << 20;
 
 const k = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1000 ? `${n / 1000}k` : String(n));

@@ -24,7 +24,10 @@ const t = (ns: number | undefined) => (ns !== undefined && ns >= 100e9 ? `${(ns 
 
 const WORK_NAMES: Record<keyof Work, string> = { svc_ports_visited: "ports visited", endpoints_categorized: "endpoints categorized", objects_compared: "objects compared", netlink_calls: "netlink calls" };
 const workCell = (w: Work | undefined) => (w ? (Object.entries(w) as [keyof Work, number][]).map(([k, v]) => `${num(v)} ${WORK_NAMES[k]}`).join(", ") : "-");
-/** Without the per-sync counts, the model's nftables and IPVS syncs visit only the changed Services: the loop is a lower bound. */
+/**
+ * Without the per-sync counts, the model's nftables and IPVS syncs visit only the changed Services: the loop
+ * is a lower bound.
+ */
 const lowerBound = (m: ModeSpec, kind: "partial" | "full", s: NodeSync | undefined) =>
   kind === "partial" && (m.label === "nftables" || m.label === "ipvs") && s?.work?.svc_ports_visited === undefined ? " ‡" : "";
 

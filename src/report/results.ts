@@ -19,7 +19,7 @@ export interface RunEnv extends Partial<BenchEnv>, Partial<KernelEnv> {
 }
 
 /** What `npm run bench` adds: the traffic, the sampling time per case, --full and --filter. */
-export interface BenchEnv {
+interface BenchEnv {
   traffic: { distribution: string; zipfS?: number; missRatio: number };
   time_ms: number;
   full: boolean;
@@ -27,7 +27,7 @@ export interface BenchEnv {
 }
 
 /** What `npm run bench:kernel` adds: the kernel and tools, the sweep, the sampling, and the load around it. */
-export interface KernelEnv {
+interface KernelEnv {
   kernel: string;
   tools: Record<string, string>;
   sizes: number[];

@@ -16,11 +16,11 @@ export interface TargetCheck {
   readonly met?: boolean;
 }
 
-export const INCREMENTAL_N = 100_000;
-export const INCREMENTAL_NS_PER_CHANGE = 1000;
-export const PARTIAL_FROM_N = 10_000;
+const INCREMENTAL_N = 100_000;
+const INCREMENTAL_NS_PER_CHANGE = 1000;
+const PARTIAL_FROM_N = 10_000;
 /** A log-log slope this close to 1 is "about O(N)". */
-export const LINEAR_SLOPE = [0.8, 1.2] as const;
+const LINEAR_SLOPE = [0.8, 1.2] as const;
 const SCENARIOS: readonly SyncScenario[] = ["add-pod", "burst-100", "create-service"];
 
 /** The sync suite's change cases (all but the userspace dials). */
@@ -93,8 +93,11 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
   return out;
 }
 
-/** kube-proxy's loop visits every service port each sync: the sync alone grows ~O(N) from 1k to 100k Services at E = 2. */
-export const SLOPE_RANGE = [1000, 100_000] as const;
+/**
+ * kube-proxy's loop visits every service port each sync: the sync alone grows ~O(N) from 1k to 100k Services
+ * at E = 2.
+ */
+const SLOPE_RANGE = [1000, 100_000] as const;
 
 /** The cases with a sync time, as points of N and that time. */
 const timedSyncs = (cases: SyncChangeCase[]) => cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));

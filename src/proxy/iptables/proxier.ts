@@ -20,7 +20,7 @@ import { IptablesWalker, MASQUERADE_MARK } from "./walk";
 /** kube-proxy --iptables-sync-period default. */
 export const SYNC_PERIOD_MS = DEFAULT_SYNC_PERIOD_MS;
 
-export interface IptablesProxierOptions {
+interface IptablesProxierOptions {
   /** The MinimizeIPTablesRestore feature: partial syncs. */
   readonly partial: boolean;
   readonly node?: NodeConfig;

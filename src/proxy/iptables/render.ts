@@ -36,7 +36,10 @@ interface PortPlan {
   readonly externalPolicyChain: string;
   readonly hasExternal: boolean;
   readonly usesExt: boolean;
-  /** The filter verdict and comment without (local) endpoints: REJECT "has no endpoints" or DROP "has no local endpoints". */
+  /**
+   * The filter verdict and comment without (local) endpoints: REJECT "has no endpoints" or DROP "has no local
+   * endpoints".
+   */
   readonly filter: readonly [string, string];
   readonly match: string;
   readonly dport: string;
@@ -157,7 +160,10 @@ export class IptablesRenderer {
     };
   }
 
-  /** The port's rules in KUBE-SERVICES, KUBE-NODEPORTS and the filter table: ClusterIP, external IPs, LoadBalancer IPs, NodePort, health check. */
+  /**
+   * The port's rules in KUBE-SERVICES, KUBE-NODEPORTS and the filter table: ClusterIP, external IPs,
+   * LoadBalancer IPs, NodePort, health check.
+   */
   private serviceRules(b: Buffers, v: PortPlan): void {
     const { p, match, dport, ext, fw, filter, hasEndpoints, hasExternal } = v, name = p.name, o = this.opts;
     const lbChain = fw || ext;
@@ -191,7 +197,10 @@ export class IptablesRenderer {
     }
   }
 
-  /** The port's own nat chains in the loop's order: internal masquerade, KUBE-EXT-, KUBE-FW-, KUBE-SVC-, KUBE-SVL-, KUBE-SEP-. */
+  /**
+   * The port's own nat chains in the loop's order: internal masquerade, KUBE-EXT-, KUBE-FW-, KUBE-SVC-,
+   * KUBE-SVL-, KUBE-SEP-.
+   */
   private serviceChains(chains: LineSink, rules: LineSink, v: PortPlan, write: boolean, active: Set<string> | undefined, large: boolean): void {
     const { p, c } = v;
     const eps = c.allReachable;
@@ -227,7 +236,10 @@ export class IptablesRenderer {
     }
   }
 
-  /** KUBE-EXT-: masquerade, or under Local policy pod and node traffic short-circuited to KUBE-SVC-; then the policy chain. */
+  /**
+   * KUBE-EXT-: masquerade, or under Local policy pod and node traffic short-circuited to KUBE-SVC-; then the
+   * policy chain.
+   */
   private externalChain(chains: LineSink, rules: LineSink, v: PortPlan): void {
     const { ext, svc, p } = v, name = p.name;
     chains.push(`:${ext} - [0:0]`);
@@ -243,7 +255,10 @@ export class IptablesRenderer {
     if (v.hasExternal) rules.push(`-A ${ext} -j ${v.externalPolicyChain}`);
   }
 
-  /** KUBE-FW-: the source ranges (and the LoadBalancer IPs when a range holds the node), the rest left to KUBE-PROXY-FIREWALL. */
+  /**
+   * KUBE-FW-: the source ranges (and the LoadBalancer IPs when a range holds the node), the rest left to
+   * KUBE-PROXY-FIREWALL.
+   */
   private firewallRules(chains: LineSink, rules: LineSink, v: PortPlan): void {
     const { fw, ext, p } = v;
     chains.push(`:${fw} - [0:0]`);
@@ -271,7 +286,10 @@ export class IptablesRenderer {
     return { deleted, compared };
   }
 
-  /** The last rule of KUBE-SERVICES: local destinations (or each --nodeport-addresses address) jump to KUBE-NODEPORTS. */
+  /**
+   * The last rule of KUBE-SERVICES: local destinations (or each --nodeport-addresses address) jump to
+   * KUBE-NODEPORTS.
+   */
   private nodePortsJump(natRules: string[]): void {
     const o = this.opts;
     const last = `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"`;

@@ -1,4 +1,5 @@
-// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per sync. The first
+// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per
+// sync. The first
 // (full) sync sets up the table and writes every Service; later syncs write only changed Services:
 // their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
 // (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
@@ -123,7 +124,10 @@ export class NftablesProxier extends ProxierBase {
     }
   }
 
-  /** One Service's part of the transaction: its chains added and flushed, its elements' changes, its rules, what goes. */
+  /**
+   * One Service's part of the transaction: its chains added and flushed, its elements' changes, its rules,
+   * what goes.
+   */
   private writeService(svc: string, full: boolean, tx: Transaction): void {
     const t = TABLE;
     const ports = this.portsByService.get(svc) ?? [];

@@ -19,7 +19,7 @@ export interface NftChain {
   hook?: string;
 }
 
-export interface NftSet {
+interface NftSet {
   readonly name: string;
   /** ms an added element lives (dynamic sets), or 0. */
   readonly timeoutMs: number;
@@ -27,7 +27,7 @@ export interface NftSet {
   elements: Map<number, number>;
 }
 
-export interface NftMap {
+interface NftMap {
   readonly name: string;
   readonly withAddr: boolean;
   /** The kernel's hash: key → verdict id. */
@@ -59,7 +59,10 @@ export class NftRuleset {
     return id;
   }
 
-  /** nft -f: every command or none; answers the commands applied. Text, or its lines (a first sync can pass what one string holds). */
+  /**
+   * nft -f: every command or none; answers the commands applied. Text, or its lines (a first sync can pass
+   * what one string holds).
+   */
   apply(input: string | readonly string[]): number {
     this.undo = [];
     this.dead = [];
