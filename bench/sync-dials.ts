@@ -4,13 +4,12 @@
 import { Bench } from "tinybench";
 import { formatIPv4 } from "../src/cluster/ip";
 import { PROTOCOL_NUMBER } from "../src/cluster/service";
-import { SvcbenchError } from "../src/core";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { ClusterNetwork } from "../src/proxy/userspace/network";
 import { UserspaceProxier } from "../src/proxy/userspace/proxier";
 import { DialCase } from "../src/report/cases";
-import { Budget } from "./harness";
+import { Budget, measuredOf } from "./harness";
 import { buildCluster } from "./sync-cluster";
 
 /** Pods of one Service that refuse connections in the userspace dial case (readiness has not caught up). */
@@ -48,11 +47,8 @@ export function userspaceDials(smallestN: number, seed: number, budget: Budget):
     const sorted = [...times].sort((a, b) => a - b);
     const bench = new Bench({ name: "userspace dial", time: budget.time, iterations: 1, throws: true, warmupIterations: 1, warmupTime: 0 });
     bench.add("dial", () => proxier.route(packet(), kp.now));
-    const r = bench.runSync()[0].result;
-    if (r.state !== "completed") throw new SvcbenchError(`case userspace dial-retries did not complete (${r.state})`);
     return {
-      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS,
-      median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount,
+      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS, ...measuredOf(bench.runSync()[0], "userspace dial-retries"),
       refusing: DIAL_REFUSING, mean_attempts: attempts.reduce((a, b) => a + b, 0) / attempts.length,
       mean_connect_ms: times.reduce((a, b) => a + b, 0) / times.length, p99_connect_ms: sorted[Math.floor(0.99 * (sorted.length - 1))],
       failed_share: failed / DIAL_CONNECTS,

@@ -15,7 +15,7 @@ import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
 import { SyncCase } from "../src/report/cases";
 import { median } from "../src/util/stats";
-import { Budget, Measured, Progress } from "./harness";
+import { Budget, Measured, measuredOf, Progress } from "./harness";
 import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
 import { buildCluster, Cluster, newService } from "./sync-cluster";
 import { DIAL_MAX_N, userspaceDials } from "./sync-dials";
@@ -166,10 +166,7 @@ function measureScenario(label: string, s: Scenario, budget: Budget): Measured &
   // prepared act runs.
   let prepared = false;
   bench.add(label, () => { if (prepared) { prepared = false; s.act(); } }, { beforeEach: () => { s.prepare(); prepared = true; }, afterEach: () => s.undo() });
-  const [task] = bench.runSync();
-  const r = task.result;
-  if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
-  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
+  return { ...measuredOf(bench.runSync()[0], label), sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
 }
 
 /** What the case's last sync visited and compared (kube-proxy's per-sync loop), as named fields. */

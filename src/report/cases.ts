@@ -2,6 +2,7 @@
 // the impl and scenario names each suite writes. Times are ns per operation (per lookup, pick or sync).
 import { ProxyMode } from "../modes";
 import { SchedulerName } from "../ipvs";
+import type { BalanceFigures } from "../workload/conns";
 
 /** What every case has: the size, and the median, p99, rme (percent) and sample count of its times. */
 interface Timed {
@@ -77,18 +78,12 @@ export interface ConntrackCase extends Timed {
   includes?: string;
 }
 
-/** Balance over pods of different speeds (not timed). */
-export interface BalanceCase extends Timed {
+/** Balance over pods of different speeds (not timed): the figures of workload/conns.ts, and the traffic. */
+export interface BalanceCase extends Timed, BalanceFigures {
   suite: "sched";
   impl: SchedulerName;
   scenario: "balance-kube-proxy" | "balance-capacity";
   timed: false;
-  max_mean: number;
-  jain: number;
-  p99_queue: number;
-  mean_response_ms: number;
-  p99_response_ms: number;
-  refused: number;
   speeds: number[];
   weights: number[];
   load: number;
