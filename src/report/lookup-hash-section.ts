@@ -3,7 +3,7 @@
 import { CaseResult, casesOf, HASH_CORES, LookupCase, LookupImpl, LookupScenario } from "./cases";
 import { lookupTargets, ZIPF_SCENARIO } from "./lookup-targets";
 import { mdTable, num, pivot } from "./markdown";
-import { targetLine } from "./sync-targets";
+import { targetLine, targetsFinding } from "./sync-targets";
 import { fmtNs, fmtRatio } from "./table";
 
 export const HASH_HEADERS = ["N", "core", "probe", "lookup", "plain", "plain/lookup", ZIPF_SCENARIO, "dram-1", "dram-G", "lookup/dram-G", "MiB", "peak MiB"];
@@ -41,7 +41,8 @@ export function groupSweeps(all: CaseResult[]): { impl: string; n: number; cases
 
 export function hashFindings(all: CaseResult[]): string[] {
   const targets = lookupTargets(all);
-  return targets.some((t) => t.met !== undefined) ? [`Hash lookup targets: ${targets.map(targetLine).join("; ")}.`] : [];
+  const judged = targetsFinding("Hash lookup targets", targets, "the lookup section");
+  return judged ? [judged] : [];
 }
 
 export function hashBody(all: CaseResult[]): string[] {

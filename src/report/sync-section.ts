@@ -6,7 +6,7 @@ import { ChartSpec, logLogLines } from "./charts";
 import { Fit } from "./fit";
 import { mdTable, num, x } from "./markdown";
 import { ReportSection } from "./section";
-import { changesOf, endpointCounts, findChange as find, syncTargets, targetLine } from "./sync-targets";
+import { changesOf, endpointCounts, findChange as find, syncTargets, targetLine, targetsFinding } from "./sync-targets";
 import { fmtNs, fmtTime } from "./table";
 
 const SCENARIOS: readonly SyncScenario[] = ["create-service", "add-pod", "burst-100"];
@@ -36,7 +36,8 @@ export const syncSection: ReportSection = {
       out.push(`A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): its model work (proxier.sync alone) is ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} for nftables (end to end ${ms(t("ipvs", "burst-100")! / 100)} and ${ms(t("nftables", "burst-100")! / 100)}).`);
     }
     const targets = syncTargets(all);
-    if (targets.some((g) => g.met !== undefined)) out.push(`Targets: ${targets.map(targetLine).join("; ")}.`);
+    const judged = targetsFinding("Sync targets", targets, "the sync section");
+    if (judged) out.push(judged);
     const wrote = find(cases, "iptables-full", "add-pod", big, e), wroteP = find(cases, "iptables-partial", "add-pod", big, e);
     const rules = (impl: ProxyMode) => num(find(cases, impl, "add-pod", big, e)?.rules_written ?? NaN);
     if (wrote && wroteP) {
@@ -76,6 +77,7 @@ export const syncSection: ReportSection = {
       parts.push(`E = ${e} pods per Service: ns per change end to end (sync alone; rules / bytes written)`, mdTable(["scenario", "N", ...impls], rows));
     }
     parts.push(...workTable(cases));
+    if (cases.length > 0) parts.push("Targets, judged in this run:\n\n" + syncTargets(cases).map((t) => `- ${targetLine(t)}`).join("\n"));
     const f = fits.filter((x) => x.suite === "sync");
     if (f.length > 0) {
       parts.push("Complexity fit per curve (median over N):", mdTable(["mode", "scenario", "E", "class", "RMS", "log-log slope"],

@@ -128,6 +128,14 @@ function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
   return { target, measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`, met };
 }
 
+/** A finding that counts the targets a run judged; each one, with its figures, is listed in the section named. */
+export function targetsFinding(what: string, targets: readonly TargetCheck[], section: string): string | undefined {
+  const count = (m: boolean | undefined) => targets.filter((t) => t.met === m).length;
+  if (count(true) + count(false) === 0) return undefined;
+  const notMeasured = count(undefined) > 0 ? `, ${count(undefined)} not measured in this run` : "";
+  return `${what}: ${count(true)} met, ${count(false)} not met${notMeasured}; each with its figures under ${section}.`;
+}
+
 export function targetLine(t: TargetCheck): string {
   return `${t.met === undefined ? "not measured" : t.met ? "met" : "NOT met"}: ${t.target} — ${t.measured}`;
 }
