@@ -24,16 +24,20 @@ export const calibrationSection: ReportSection = {
     if (!p) return [];
     const out: string[] = [];
     const all = p.functions.flatMap(judged), miss = misses(p);
-    if (all.length > 0) out.push(`Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`);
+    if (all.length > 0) out.push(`Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} ` +
+      `predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`);
     for (const x of crossovers(p, kernel)) {
-      if (x.measured_n !== undefined && x.predicted_n !== undefined) out.push(`${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`);
+      if (x.measured_n !== undefined && x.predicted_n !== undefined) out.push(`${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ` +
+        `${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`);
     }
     return out;
   },
   body(kernel) {
     const p = calibration(kernel).profile!;
     const out = [
-      "The same fit as `calibration.json` (`npm run calibrate` rebuilds it from kernel.json). Per backend and step, t(x) = a + b·x^k (ns) of what drives the step, fitted by least squares on relative residuals (a, b ≥ 0, 0 ≤ k ≤ 3; a lookup that walks no rules is a constant).",
+      "The same fit as `calibration.json` (`npm run calibrate` rebuilds it from kernel.json). Per backend " +
+        "and step, t(x) = a + b·x^k (ns) of what drives the step, fitted by least squares on relative " +
+        "residuals (a, b ≥ 0, 0 ≤ k ≤ 3; a lookup that walks no rules is a constant).",
       "",
       functionTable(p),
     ];
@@ -47,7 +51,8 @@ export const calibrationSection: ReportSection = {
     const notes = missNotes(p);
     if (notes.length > 0) out.push("", "Where it misses, and why (the form is kept, not widened to fit one run):", "", ...notes.map((s) => `- ${s}`));
     const xs = crossovers(p, kernel);
-    if (xs.length > 0) out.push("", "### Where iptables' first packet costs 2× the verdict map's", "", `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket 2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`, "", crossoverTable(xs));
+    if (xs.length > 0) out.push("", "### Where iptables' first packet costs 2× the verdict map's", "", `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket ` +
+      `2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`, "", crossoverTable(xs));
     return out.join("\n");
   },
   charts: () => [],

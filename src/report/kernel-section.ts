@@ -45,7 +45,9 @@ function superlinear(k: KernelCase[], fits: ReturnType<typeof fitCases>): string
       const f = fits.find((x) => x.suite === "kernel" && x.impl === impl && x.scenario === sc);
       const over = curve.find(overLimit);
       const untimed = over?.untimed_load_ns !== undefined ? `; a load made untimed took ${fmtTime(over.untimed_load_ns)} (${x(over.untimed_load_ns / b.median_ns)} for ${x(over.n / b.n)} the Services)` : "";
-      out.push(`${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
+      out.push(`${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ` +
+        `${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the ` +
+        `Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
         (over ? `, over the ${fmtTime(over.limit_ns ?? over.median_ns)} limit at ${num(over.n)}${untimed}.` : "."));
     }
   }

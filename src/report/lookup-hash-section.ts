@@ -50,8 +50,13 @@ export function hashBody(all: CaseResult[]): string[] {
   if (rows.length === 0) return [];
   const g = stagedGroup(all);
   const parts = [
-    `The hash cores' batch lookup (lookup) is staged once the table outgrows an L2 cache (probe: staged from 512 KiB, plain below): ${g !== undefined ? `G = ${g}` : "G"} packets at a time, their hashes, then their first slots or bucket heads (loads that do not wait on each other, so their cache misses overlap), then each probe finished in rounds. ` +
-    "Beside it the plain probe (one packet after another), Zipf s = 1.1 traffic, and the memory system's limit: random 64-byte reads over a buffer the size of the table, one dependent read per lookup (dram-1) and G independent reads at once (dram-G). " +
+    `The hash cores' batch lookup (lookup) is staged once the table outgrows an L2 cache (probe: staged ` +
+      `from 512 KiB, plain below): ${g !== undefined ? `G = ${g}` : "G"} packets at a time, their hashes, ` +
+      `then their first slots or bucket heads (loads that do not wait on each other, so their cache misses ` +
+      `overlap), then each probe finished in rounds. ` +
+    "Beside it the plain probe (one packet after another), Zipf s = 1.1 traffic, and the memory system's " +
+      "limit: random 64-byte reads over a buffer the size of the table, one dependent read per lookup " +
+      "(dram-1) and G independent reads at once (dram-G). " +
     "MiB is the WASM linear memory the table holds; peak MiB the most it held at once, while doubling. Median ns per lookup, batch 1024:",
     mdTable(HASH_HEADERS, rows.map(([n, ...rest]) => [num(n), ...rest])),
   ];

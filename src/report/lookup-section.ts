@@ -32,7 +32,9 @@ export const lookupSection: ReportSection = {
     }
     const s = ratio("chain-scalar", "chain-simd", big), t = ratio("chain-ts", "chain-simd", big), roof = ratio("roofline", "chain-simd", big);
     if (s !== undefined && t !== undefined && roof !== undefined) {
-      out.push(`Scanning the chain with v128 compares is ${x(s)} faster than the scalar scan and ${x(t)} faster than plain TypeScript at ${num(big)} rules, and runs at ${(roof * 100).toFixed(0)}% of the speed of merely reading the same address bytes (the roofline).`);
+      out.push(`Scanning the chain with v128 compares is ${x(s)} faster than the scalar scan and ${x(t)} faster ` +
+        `than plain TypeScript at ${num(big)} rules, and runs at ${(roof * 100).toFixed(0)}% of the speed of ` +
+        `merely reading the same address bytes (the roofline).`);
     }
     const fixed = cases.find((c) => c.impl === "svctable-fixed" && c.n === big);
     const fr = ratio("svctable-fixed", "svctable-resizable", big);
@@ -46,7 +48,10 @@ export const lookupSection: ReportSection = {
     if (flat.length > 0) out.push(`From ${num(small)} to ${num(big)} Services the hashed lookups grow by t(${num(big)})/t(${num(small)}) = ${flat.join(", ")}.`);
     const bv = ratio("ebpf-htab", "vmap", big);
     if (bv !== undefined) {
-      out.push(`The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short probe, whatever N.`);
+      out.push(`The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = ` +
+        `max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup ` +
+        `at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short ` +
+        `probe, whatever N.`);
     }
     const sweep = lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");
     const sweepN = Math.min(...sweep.map((c) => c.n));

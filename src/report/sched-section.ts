@@ -18,7 +18,9 @@ function pickFindings(all: SchedCase[]): string[] {
   const big = ns[ns.length - 1], out: string[] = [];
   const lc = at(picks, "lc", big), dh = at(picks, "dh", big), mh = at(picks, "mh", big), rr = at(picks, "rr", big);
   if (lc !== undefined && rr !== undefined && dh !== undefined && mh !== undefined) {
-    out.push(`An IPVS pick at ${num(big)} dests costs ${fmtNs(rr)} ns (rr), ${fmtNs(dh)} ns (dh) and ${fmtNs(mh)} ns (mh, a SipHash per pick), but ${fmtNs(lc)} ns for lc, which scans every dest: the least-connection family grows linearly with the pods of a Service.`);
+    out.push(`An IPVS pick at ${num(big)} dests costs ${fmtNs(rr)} ns (rr), ${fmtNs(dh)} ns (dh) and ${fmtNs(mh)} ` +
+      `ns (mh, a SipHash per pick), but ${fmtNs(lc)} ns for lc, which scans every dest: the ` +
+      `least-connection family grows linearly with the pods of a Service.`);
   }
   const ratios = ns.map((n) => { const a = at(picks, "mh", n), b = at(picks, "dh", n); return a && b ? a / b : undefined; }).filter((r): r is number => r !== undefined);
   if (ratios.length > 0) out.push(`Maglev (mh) costs ${x(Math.min(...ratios))}–${x(Math.max(...ratios))} a dh pick: the kernel's hsiphash is four SipRounds of 64-bit add-rotate-xor, dh one multiply.`);
@@ -32,13 +34,20 @@ function otherFindings(all: SchedCase[]): string[] {
   const ct = all.filter((c) => c.impl === "conntrack"), big = Math.max(...ct.map((c) => c.n));
   const hit = at(ct, "conntrack", big, "hit"), miss = at(ct, "conntrack", big, "miss"), rsz = at(all, "conntrack-rsz", big, "miss");
   if (hit !== undefined && miss !== undefined) {
-    out.push(`Only a connection's first packet reaches the scheduler: at ${num(big)} Services an established packet costs ${fmtNs(hit)} ns in the connection table, a first packet ${fmtNs(miss)} ns (${x(miss / hit)}), most of it the walk of the kernel's 256-bucket service table` +
+    out.push(`Only a connection's first packet reaches the scheduler: at ${num(big)} Services an established ` +
+      `packet costs ${fmtNs(hit)} ns in the connection table, a first packet ${fmtNs(miss)} ns ` +
+      `(${x(miss / hit)}), most of it the walk of the kernel's 256-bucket service table` +
       (rsz !== undefined ? ` (${fmtNs(rsz)} ns with the resizable table).` : "."));
   }
   const kp = (s: BalanceCase["impl"]) => balanceOf(all).find((c) => c.impl === s && c.scenario === "balance-kube-proxy");
   const [rr, wlc, sed, dh] = (["rr", "wlc", "sed", "dh"] as const).map(kp);
   if (rr && wlc && sed && dh) {
-    out.push(`With kube-proxy's weights (all 1) over pods of speeds ${rr.speeds.join(", ")} at ${rr.load * 100}% load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`);
+    out.push(`With kube-proxy's weights (all 1) over pods of speeds ${rr.speeds.join(", ")} at ${rr.load * 100}% ` +
+      `load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} ` +
+      `connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ` +
+      `${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ` +
+      `ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ` +
+      `ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`);
   }
   return [...out, ...disruptionFindings(disruptionOf(all))];
 }
@@ -59,7 +68,10 @@ function disruptionFindings(dis: DisruptionCase[]): string[] {
   if (dh && sh) out.push(`dh and sh refill their 256 buckets in list order on every change: one pod going moves ${pct(dh.moved_remove)} (dh) and ${pct(sh.moved_remove)} (sh) of flows at N = 100.`);
   for (const c of dis.filter((x) => x.over_table)) {
     const idle = c.n - Math.round(c.dests_with_entries * c.n);
-    out.push(`${c.impl} at N = ${num(c.n)} has more pods than its ${num(c.table_size)}-entry table: only ${pct(c.dests_with_entries)} of pods hold an entry, the other ${num(idle)} never get a new connection; removing a pod that holds one moves ${pct(c.moved_remove)} of flows, where that pod itself held ${pct(c.removed_share)}.`);
+    out.push(`${c.impl} at N = ${num(c.n)} has more pods than its ${num(c.table_size)}-entry table: only ` +
+      `${pct(c.dests_with_entries)} of pods hold an entry, the other ${num(idle)} never get a new ` +
+      `connection; removing a pod that holds one moves ${pct(c.moved_remove)} of flows, where that pod ` +
+      `itself held ${pct(c.removed_share)}.`);
   }
   return out;
 }
@@ -91,7 +103,9 @@ export const schedSection: ReportSection = {
     const ct = conntrackOf(sched);
     if (ct.length > 0) {
       const impls = (["conntrack", "conntrack-rsz", "conntrack-ts"] as const).filter((i) => ct.some((c) => c.impl === i));
-      parts.push(`Median ns per packet through the route with ${num(ct[0].connections)} established connections in ${num(ct[0].buckets)} buckets: hit (established) and miss (first packet: lookup, schedule, record, and one expiry). Tables: conntrack = svctable-fixed, -rsz = svctable-resizable, -ts = JS Map:`,
+      parts.push(`Median ns per packet through the route with ${num(ct[0].connections)} established connections in ` +
+        `${num(ct[0].buckets)} buckets: hit (established) and miss (first packet: lookup, schedule, record, ` +
+        `and one expiry). Tables: conntrack = svctable-fixed, -rsz = svctable-resizable, -ts = JS Map:`,
         mdTable(["Services", ...impls.flatMap((i) => [`${i} hit`, `${i} miss`])],
           sizes(ct).map((n) => [num(n), ...impls.flatMap((i) => [fmtNs(at(ct, i, n, "hit")), fmtNs(at(ct, i, n, "miss"))])])));
     }
@@ -100,7 +114,9 @@ export const schedSection: ReportSection = {
     const dis = disruptionOf(sched);
     if (dis.length > 0) {
       const how = `, the mean over ${dis[0].removals} pods drawn at random among those that hold a table entry`;
-      parts.push(`Flows moved when one of N pods is removed${how} (in brackets: the flows the removed pod held itself, and 1/N) or one is added (1/(N+1)); the share of pods that hold at least one table entry; ns per dest change with its table rebuild:`,
+      parts.push(`Flows moved when one of N pods is removed${how} (in brackets: the flows the removed pod held ` +
+        `itself, and 1/N) or one is added (1/(N+1)); the share of pods that hold at least one table entry; ` +
+        `ns per dest change with its table rebuild:`,
         mdTable(["sched", "N", "table", "pods with an entry", "moved on remove", "moved on add", "ns per change"],
           dis.map((c) => [c.impl, `${num(c.n)}${c.over_table ? " (over)" : ""}`, num(c.table_size), pct(c.dests_with_entries),
             `${pct(c.moved_remove)} (${pct(c.removed_share)}; ${pct(c.ideal_remove)})`, `${pct(c.moved_add)} (${pct(c.ideal_add)})`, fmtNs(c.median_ns)])) +

@@ -28,12 +28,16 @@ export const syncSection: ReportSection = {
     const s = (impl: ProxyMode, sc: SyncScenario, n = big) => find(cases, impl, sc, n, e)?.sync_ns;
     const full = t("iptables-full", "add-pod"), partial = t("iptables-partial", "add-pod"), nft = t("nftables", "add-pod"), ipvs = t("ipvs", "add-pod");
     if (full !== undefined && partial !== undefined && nft !== undefined && ipvs !== undefined) {
-      out.push(`One more pod behind one of ${num(big)} Services (2 pods each) reaches the rules in ${ms(full)} with an iptables full sync, ${ms(partial)} with a partial sync (${x(full / partial)} less), ${ms(nft)} with nftables and ${ms(ipvs)} with IPVS, controller and change tracking included; ` +
+      out.push(`One more pod behind one of ${num(big)} Services (2 pods each) reaches the rules in ${ms(full)} with ` +
+        `an iptables full sync, ${ms(partial)} with a partial sync (${x(full / partial)} less), ${ms(nft)} ` +
+        `with nftables and ${ms(ipvs)} with IPVS, controller and change tracking included; ` +
         `proxier.sync alone takes ${ms(s("iptables-full", "add-pod"))}, ${ms(s("iptables-partial", "add-pod"))}, ${ms(s("nftables", "add-pod"))} and ${ms(s("ipvs", "add-pod"))}.`);
     }
     const burstNft = s("nftables", "burst-100"), burstIpvs = s("ipvs", "burst-100");
     if (burstNft !== undefined && burstIpvs !== undefined) {
-      out.push(`A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): its model work (proxier.sync alone) is ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} for nftables (end to end ${ms(t("ipvs", "burst-100")! / 100)} and ${ms(t("nftables", "burst-100")! / 100)}).`);
+      out.push(`A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): its model ` +
+        `work (proxier.sync alone) is ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} ` +
+        `for nftables (end to end ${ms(t("ipvs", "burst-100")! / 100)} and ${ms(t("nftables", "burst-100")! / 100)}).`);
     }
     const targets = syncTargets(all);
     const judged = targetsFinding("Sync targets", targets, "the sync section");
@@ -48,7 +52,9 @@ export const syncSection: ReportSection = {
     const us = cases.filter((c) => c.impl === "userspace" && c.scenario === "create-service" && c.endpoints === e).sort((a, b) => a.n - b.n);
     if (us.length >= 2) {
       const [a, b] = [us[us.length - 2], us[us.length - 1]];
-      out.push(`The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`);
+      out.push(`The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ` +
+        `${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ` +
+        `${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`);
     }
     const dial = sync.find((c) => c.scenario === "dial-retries");
     if (dial) {
