@@ -44,9 +44,12 @@ test("property: predictions do not decrease as Services grow (same churn)", () =
       // Not bytes written or syncs per hour: once syncs run back to back, a larger table means fewer,
       // longer syncs, each carrying more changes, and fewer KUBE-SERVICES rewrites an hour. Not the
       // network-programming quantiles either: a sync that starts later picks up changes that would
-      // otherwise wait out a min-sync-period, so single quantiles dip at small scale (see README).
+      // otherwise wait out a min-sync-period, so single quantiles dip at small scale (see README). The CPU
+      // share within 0.1%: a sync carrying several changes pays their share of a whole load, and a load
+      // fitted below linear (ebpf's first load: k = 0.98) makes that share shrink a little as the table grows.
       for (const k of ["sync_partial_p50_ms", "sync_full_p50_ms", "cpu_share", "held", "first_packet_mean_us", "first_packet_worst_us"] as const) {
-        assert.ok(b[k] >= a[k] - 1e-9 * Math.abs(a[k]), `${mode} ${k}: ${a[k]} at ${n} Services, ${b[k]} at ${n * factor}`);
+        const slack = k === "cpu_share" ? 1e-3 : 1e-9;
+        assert.ok(b[k] >= a[k] - slack * Math.abs(a[k]), `${mode} ${k}: ${a[k]} at ${n} Services, ${b[k]} at ${n * factor}`);
       }
     }), { numRuns: 30 });
 });
@@ -157,7 +160,7 @@ test("the svcbench command: a snapshot on stdin (-), --json, and a refused input
   assert.equal(pr.schema, "svcbench-predict/1");
   assert.deepEqual(pr.modes.map((m: ModePrediction) => m.mode), ["nftables", "iptables-legacy"]);
   assert.equal(pr.snapshot.counts.services, 5);
-  assert.match(pr.recommendation, /^(Recommended|No mode)/);
+  assert.match(pr.recommendation, /^(Recommended|No kube-proxy mode)/);
   const bad = spawnSync(process.execPath, [bin, "predict", "--cluster", "-"], { input: "{", encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1);

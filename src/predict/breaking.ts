@@ -1,6 +1,7 @@
 // Where each mode breaks: the number of Services (the snapshot's shape scaled) at which the
-// network-programming p99 passes the SLO, the syncs stop keeping up with the churn, or the first
-// packet's mean added latency passes its SLO. A doubling grid around the snapshot's size, then a
+// network-programming p99 passes the SLO, the syncs stop keeping up with the churn, the first
+// packet's mean added latency passes its SLO, or the table passes a hard limit of the mode (ebpf:
+// Cilium's 16-bit service IDs). A doubling grid around the snapshot's size, then a
 // bisection (in log N) between the last good and the first broken size.
 import { ModePrediction } from "./evaluate";
 
@@ -9,12 +10,13 @@ export interface Limits {
   readonly firstPacketSloUs: number;
 }
 
-export type Check = "npl_slo" | "keep_up" | "first_packet";
-export const CHECKS: readonly Check[] = ["npl_slo", "keep_up", "first_packet"];
+export type Check = "npl_slo" | "keep_up" | "first_packet" | "capacity";
+export const CHECKS: readonly Check[] = ["npl_slo", "keep_up", "first_packet", "capacity"];
 
 export function broken(p: ModePrediction, c: Check, l: Limits): boolean {
   if (c === "npl_slo") return !(p.npl_p99_s <= l.sloS);
   if (c === "keep_up") return !p.keeps_up;
+  if (c === "capacity") return !p.fits;
   return !(p.first_packet_mean_us <= l.firstPacketSloUs);
 }
 

@@ -2,9 +2,10 @@
 // costed by the calibration profile (sync-cost.ts), and the figures kube-proxy's own metrics would show:
 // network_programming_duration_seconds (change → rules applied), sync_proxy_rules_duration_seconds
 // (full and partial), the share of a core syncing, rules held, bytes written, the first packet.
+import { MAX_SERVICE_ID } from "../proxy/ebpf/proxier";
 import { nodeConfigOf, ProxyConfig } from "../snapshot/proxy-config";
 import { SnapshotService } from "../snapshot/snapshot";
-import { percentile } from "../util/stats";
+import { percentile, percentiles } from "../util/stats";
 import { Churn } from "./churn";
 import { ClusterCounts, countCluster } from "./counts";
 import { CONFIG_MODE, PredictMode } from "./modes";
@@ -43,6 +44,8 @@ export interface ModePrediction {
   readonly memory_bytes: number | null;
   /** False when syncs run back to back (≥ 95% of the period busy): changes pile up. */
   readonly keeps_up: boolean;
+  /** False when the table passes a hard limit of the mode (ebpf: more frontends than Cilium's 16-bit service IDs). */
+  readonly fits: boolean;
   /** How the tool's cost is known: measured (the profile), assumed (ipvs), or not calibrated (no figures). */
   readonly cost: CostSource;
   /** Some sync cost lies beyond the profile's measured sizes. */
@@ -76,8 +79,12 @@ export function runnerFor(mode: PredictMode, config: ProxyConfig, release: Relea
 }
 
 export function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
+  // kube-proxy's loop visits every service port each sync; Cilium's agent only the changed Services'.
+  const all = w.full || c.mode !== "ebpf";
   return {
     full: w.full,
+    portsVisited: all ? c.servicePorts : w.changedServicePorts,
+    endpointsCategorized: all ? c.endpoints : w.changedEndpoints,
     linesWritten: w.full ? c.full.lines : c.partialBase.lines + w.sums[0],
     bytesWritten: w.full ? c.full.bytes : c.partialBase.bytes + w.sums[2],
     netlinkWrites: w.full ? c.full.rules : w.sums[1],
@@ -106,6 +113,7 @@ export function evaluate(inp: EvalInput): ModePrediction {
     min_sync_period_s: runner.minIntervalMs / 1000, changes: inp.churn.t.length, held: counts.held,
     first_packet_mean_us: fp.meanNs / 1000, first_packet_worst_us: fp.worstNs / 1000, memory_bytes: null, cost: model.source[mode],
     not_modelled: counts.notModelled,
+    fits: mode !== "ebpf" || counts.virtualServers < MAX_SERVICE_ID,
   };
   if (model.source[mode] === "not calibrated") {
     return {
@@ -136,13 +144,14 @@ export function evaluate(inp: EvalInput): ModePrediction {
   // A full sync's duration is given even when the period holds none (a restart's first sync).
   if (fullDurations.length === 0) fullDurations.push(costMs({ full: true, changedServices: total, changedServicePorts: counts.servicePorts, changedEndpoints: counts.endpoints, sums: [0, 0, 0] }).ms);
   const busy = tl.busyMs / inp.durationMs;
+  const [npl50, npl90, npl99] = percentiles(tl.latency, [0.5, 0.9, 0.99]), [part50, part99] = percentiles(durations, [0.5, 0.99]);
+  const [full50, full99] = percentiles(fullDurations, [0.5, 0.99]);
   return {
     ...common,
     syncs_per_hour: tl.syncsInPeriod / hours,
     full_syncs: tl.full.reduce((a, b) => a + b, 0),
-    npl_p50_s: percentile(tl.latency, 0.5) / 1000, npl_p90_s: percentile(tl.latency, 0.9) / 1000, npl_p99_s: percentile(tl.latency, 0.99) / 1000,
-    sync_partial_p50_ms: percentile(durations, 0.5), sync_partial_p99_ms: percentile(durations, 0.99),
-    sync_full_p50_ms: percentile(fullDurations, 0.5), sync_full_p99_ms: percentile(fullDurations, 0.99),
+    npl_p50_s: npl50 / 1000, npl_p90_s: npl90 / 1000, npl_p99_s: npl99 / 1000,
+    sync_partial_p50_ms: part50, sync_partial_p99_ms: part99, sync_full_p50_ms: full50, sync_full_p99_ms: full99,
     loop_share: percentile(loopShares, 0.5),
     cpu_share: busy,
     bytes_per_hour: bytes / hours,

@@ -10,7 +10,7 @@ const sig = (v: number | null | undefined, d = 3) => (v === null || v === undefi
 const COST_MARK = { measured: "", assumed: " *", "not calibrated": " (not calibrated)" } as const;
 const modeName = (p: ModePrediction) => `${p.mode === "ipvs" ? "ipvs (deprecated)" : p.mode}${COST_MARK[p.cost]}${p.extrapolated ? " †" : ""}`;
 
-const NOTE = "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied (network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): the profile has no costs for it, so only what it holds is given; †: beyond the profile's measured sizes.";
+const NOTE = "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied (network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): the profile has no costs for it, so only what it holds is given; †: some sync cost outside the profile's measured sizes (its fitted power carried on).";
 
 export const MODE_HEADERS = [
   "mode", "NPL p50 (s)", "NPL p90 (s)", "NPL p99 (s)", "partial sync p50 (ms)", "partial sync p99 (ms)", "full sync p50 (ms)",
@@ -31,8 +31,8 @@ export function bp(b: BreakPoint): string {
   return b.bound === "at" ? `~${n}` : b.bound === "above" ? `> ${n}` : `≤ ${n}`;
 }
 
-export const BREAK_HEADERS = (pr: Prediction) => ["mode", `NPL p99 > ${pr.slo_s} s at (Services)`, "syncs can't keep up at (Services)", `1st packet mean > ${pr.first_packet_slo_us} µs at (Services)`];
-export const breakRows = (pr: Prediction) => pr.breaking.map((b) => [b.mode, bp(b.npl_slo), bp(b.keep_up), bp(b.first_packet)]);
+export const BREAK_HEADERS = (pr: Prediction) => ["mode", `NPL p99 > ${pr.slo_s} s at (Services)`, "syncs can't keep up at (Services)", `1st packet mean > ${pr.first_packet_slo_us} µs at (Services)`, "past a hard limit at (Services)"];
+export const breakRows = (pr: Prediction) => pr.breaking.map((b) => [b.mode, bp(b.npl_slo), bp(b.keep_up), bp(b.first_packet), b.mode === "ebpf" ? `${bp(b.capacity)} (65,535 service IDs)` : "-"]);
 
 export const WHATIF_HEADERS = ["mode", "×", "Services", "NPL p99 (s)", "partial sync p50 (ms)", "CPU (% of a core)", "held (rules/objects)", "1st packet mean (µs)", "keeps up"];
 export const whatIfRows = (pr: Prediction) => pr.what_if.flatMap((w) => w.modes.map((p) => [
@@ -58,7 +58,7 @@ export function summaryLines(pr: Prediction): string[] {
     ...(nm ? [`not modelled (counted): ${nm}`] : []),
     ...notFollowed(pr),
     `churn: ${pr.churn.source}: ${pr.churn.changes} changes in ${pr.duration_s} s${pr.churn.unknown_services ? ` (${pr.churn.unknown_services} trace lines named no Service of the snapshot)` : ""}`,
-    `profile: ${pr.profile.name}: ${pr.profile.machine}, measured ${pr.profile.date}; sync loop of kube-proxy ${pr.release.tag}`,
+    `profile: ${pr.profile.name}; sync loop of kube-proxy ${pr.release.tag}`,
   ];
 }
 

@@ -44,7 +44,7 @@ export interface Prediction {
   readonly first_packet_slo_us: number;
   readonly modes: ModePrediction[];
   /** Per costed mode (a mode that is not calibrated has no break points). */
-  readonly breaking: { mode: PredictMode; npl_slo: BreakPoint; keep_up: BreakPoint; first_packet: BreakPoint }[];
+  readonly breaking: ({ mode: PredictMode } & Record<Check, BreakPoint>)[];
   readonly what_if: { factor: number; modes: ModePrediction[] }[];
   readonly grid: ModePrediction[];
   readonly recommendation: string;
@@ -116,7 +116,10 @@ export function predict(inp: PredictInput): Prediction {
   };
 }
 
-/** The mode that meets every limit at this size with the most room before its first break; ipvs only if nothing else does. */
+/**
+ * The kube-proxy mode that meets every limit at this size with the most room before its first break; ipvs
+ * only if nothing else does. ebpf replaces kube-proxy (Cilium): named after it when it has more room.
+ */
 export function recommend(modes: readonly ModePrediction[], breaking: Prediction["breaking"], l: Limits): string {
   const costed = modes.filter((p) => p.cost !== "not calibrated");
   const ok = costed.filter((p) => CHECKS.every((c) => !broken(p, c, l)));
@@ -126,14 +129,20 @@ export function recommend(modes: readonly ModePrediction[], breaking: Prediction
   };
   const rank = (a: ModePrediction, b: ModePrediction) =>
     Number(a.mode === "ipvs") - Number(b.mode === "ipvs") || room(b.mode) - room(a.mode) || a.cpu_share - b.cpu_share;
-  if (ok.length === 0) {
+  const limitAt = (m: PredictMode) => {
+    const r = room(m), top = breaking.find((x) => x.mode === m)!.npl_slo.services;
+    return Number.isFinite(r) ? `its first limit is reached at about ${r.toLocaleString("en-US")} Services` : `no limit is reached up to ${top.toLocaleString("en-US")} Services`;
+  };
+  const why = (p: ModePrediction) => `network-programming p99 ${p.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ${(p.cpu_share * 100).toPrecision(3)}% of a core syncing, first packet +${p.first_packet_mean_us.toPrecision(3)} µs on average`;
+  const kubeProxy = ok.filter((p) => p.mode !== "ebpf").sort(rank);
+  const ebpf = ok.find((p) => p.mode === "ebpf");
+  const alt = (best?: ModePrediction) => (ebpf && (!best || room("ebpf") > room(best.mode))
+    ? ` Replacing kube-proxy with Cilium's eBPF load balancing (ebpf) gives more room: ${why(ebpf)}; ${limitAt("ebpf")}.` : "");
+  if (kubeProxy.length === 0) {
     if (costed.length === 0) return "No mode could be costed: the profile calibrates none of the modes asked for.";
-    const least = [...costed].sort((a, b) => a.npl_p99_s - b.npl_p99_s)[0];
-    return `No mode meets every limit at ${least.services} Services; the least bad is ${least.mode} (network-programming p99 ${least.npl_p99_s.toPrecision(3)} s against ${l.sloS} s).`;
+    const least = [...costed].filter((p) => p.mode !== "ebpf").sort((a, b) => a.npl_p99_s - b.npl_p99_s)[0] ?? costed[0];
+    return `No kube-proxy mode meets every limit at ${least.services} Services; the least bad is ${least.mode} (network-programming p99 ${least.npl_p99_s.toPrecision(3)} s against ${l.sloS} s).${alt()}`;
   }
-  const best = [...ok].sort(rank)[0];
-  const r = room(best.mode);
-  const first = Number.isFinite(r) ? `its first limit is reached at about ${r.toLocaleString("en-US")} Services` : `no limit is reached up to ${MAX_SCALED_SERVICES.toLocaleString("en-US")} Services`;
-  const why = `network-programming p99 ${best.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ${(best.cpu_share * 100).toPrecision(3)}% of a core syncing, first packet +${best.first_packet_mean_us.toPrecision(3)} µs on average`;
-  return `Recommended: ${best.mode}${best.mode === "ipvs" ? " (deprecated, KEP-5495; its tool costs assumed; only it meets every limit)" : ""}: ${why}; ${first}.`;
+  const best = kubeProxy[0];
+  return `Recommended: ${best.mode}${best.mode === "ipvs" ? " (deprecated, KEP-5495; its tool costs assumed; only it meets every limit)" : ""}: ${why(best)}; ${limitAt(best.mode)}.${alt(best)}`;
 }

@@ -34,6 +34,9 @@ export interface SyncParts {
 /** A sync: full, or partial carrying the changes summed into bytesWritten / linesWritten / netlinkWrites. */
 export interface SyncCounts {
   readonly full: boolean;
+  /** Service ports kube-proxy's loop visits and endpoints it categorizes (every one, but for ebpf: Cilium's agent visits the changed Services only). */
+  readonly portsVisited: number;
+  readonly endpointsCategorized: number;
   readonly linesWritten: number;
   readonly bytesWritten: number;
   /** ipvs: real and virtual servers added or deleted. */
@@ -100,13 +103,13 @@ export class SyncCost {
     return c.mode === "ebpf" ? c.held * this.bpfBytesPerEntry : c.full.bytes;
   }
 
-  loopNs(c: ClusterCounts, w: SyncCounts): number {
-    return c.servicePorts * LOOP_NS.perServicePort + c.endpoints * LOOP_NS.perEndpoint + w.linesWritten * LOOP_NS.perLine;
+  loopNs(w: SyncCounts): number {
+    return w.portsVisited * LOOP_NS.perServicePort + w.endpointsCategorized * LOOP_NS.perEndpoint + w.linesWritten * LOOP_NS.perLine;
   }
 
   /** NaN parts when the mode is not calibrated. */
   sync(c: ClusterCounts, w: SyncCounts, oneChangeBytes: number): SyncParts {
-    const loop = this.loopNs(c, w);
+    const loop = this.loopNs(w);
     if (c.mode === "ipvs") {
       // netlink lists and writes, plus ipvs mode's small iptables-restore (fixed chains matching ipsets).
       const restore = functionOf(this.profile, "iptables-legacy-restore", "partial-resync")?.a_ns ?? this.profile.source.exec_overhead_ns ?? 0;
@@ -119,10 +122,9 @@ export class SyncCost {
     const big = this.at(c.mode, s.big, full);
     if (w.full) return { loopNs: loop, toolNs: big.ns, extrapolated: big.extrapolated };
     const small = this.at(c.mode, s.small, this.bytesHeld(c));
-    const written = c.mode === "ebpf" ? w.bytesWritten / c.full.bytes * full : w.bytesWritten;
-    const one = c.mode === "ebpf" ? oneChangeBytes / c.full.bytes * full : oneChangeBytes;
-    // The bytes beyond a one-change sync cost what they add to a whole load of this table (its last bytes' share).
-    const extra = Math.min(full, Math.max(0, written - one));
+    // The bytes beyond a one-change sync cost what they add to a whole load of this table (its last bytes'
+    // share); ebpf's are bpf() payload bytes, turned into the profile's text bytes.
+    const extra = Math.min(full, Math.max(0, w.bytesWritten - oneChangeBytes) * (c.mode === "ebpf" ? full / c.full.bytes : 1));
     const more = extra > 0 ? Math.max(0, big.ns - this.at(c.mode, s.big, full - extra).ns) : 0;
     return { loopNs: loop, toolNs: small.ns + more, extrapolated: small.extrapolated };
   }
