@@ -20,6 +20,7 @@ import { readSnapshot } from "../src/snapshot/load";
 import { DEFAULT_PROXY_CONFIG } from "../src/snapshot/proxy-config";
 import { shapeSnapshot } from "../src/snapshot/shape";
 import { UsageError } from "../src/cli/flags";
+import { main } from "../bench/cli";
 
 const ROOT = path.join(__dirname, "..");
 const FIX = path.join(__dirname, "fixtures/predict");
@@ -165,4 +166,20 @@ test("the svcbench command: a snapshot on stdin (-), --json, and a refused input
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.match(bad.stderr, /^svcbench: -: malformed JSON/);
+});
+
+test("svcbench's main hands `predict` over in-process, with its own streams", async () => {
+  const out: string[] = [];
+  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) } };
+  await main(["predict", "--help"], io);
+  assert.match(out.join(""), /^svcbench predict — /);
+});
+
+test("ebpf past Cilium's 16-bit service IDs does not fit; no other mode has that limit", () => {
+  const snap = shapeSnapshot(100, [{ endpoints: 2, share: 1 }]);
+  const churn = poissonChurn(1, DURATION, endpointWeights(new Array(100).fill(2)), 1);
+  const fits = (mode: PredictMode, total: number) => evaluate({ mode, services: snap.services, total, churn, config: DEFAULT_PROXY_CONFIG, release: PINNED, model, durationMs: DURATION }).fits;
+  assert.equal(fits("ebpf", 65534), true);
+  assert.equal(fits("ebpf", 65535), false, "one ClusterIP frontend per Service: the 65,535th needs service ID 0xffff");
+  assert.equal(fits("nftables", 70000), true);
 });
