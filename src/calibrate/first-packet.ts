@@ -4,7 +4,7 @@
 import { costAt, functionOf, Predicted, rulesWalked } from "./cost";
 import { Profile } from "./schema";
 
-export interface FirstPacket {
+interface FirstPacket {
   fixed_ns: number;
   /** Added ns per rule walked at this table size (the probe walks all of them). */
   per_rule_ns: number;

@@ -101,7 +101,7 @@ export interface SvcbenchExports {
   maglev_name_hash(addr: number, port: number, seed: number, out: Ptr): number;
 }
 
-export const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");
+const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");
 
 let instance: SvcbenchExports | undefined;
 

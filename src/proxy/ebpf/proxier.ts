@@ -31,7 +31,7 @@ const SVC_FLAG_AFFINITY = 1 << 4;
 /** Most bytes of Maglev tables the model holds (Cilium's maps hold frontends × M × 4 bytes). */
 const MAGLEV_BUDGET_BYTES = 2 ** 30;
 
-export interface EbpfOptions {
+interface EbpfOptions {
   node?: NodeConfig;
   /** Keep each sync's map writes as `bpftool batch` lines (lastText). */
   keepText?: boolean;
