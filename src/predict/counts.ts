@@ -35,7 +35,7 @@ export interface ClusterCounts {
   readonly partialBase: Written;
   /** Per Service of the snapshot (Service j of the scaled cluster is j % length): what a partial sync writes when one of its endpoints was replaced (columns lines, rules, bytes). */
   readonly perService: readonly [Float64Array, Float64Array, Float64Array];
-  /** iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last is KUBE-NODEPORTS). */
+  /** iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last ones jump to KUBE-NODEPORTS). */
   readonly kubeServicesRules: number;
   /** ipvs: netlink calls every sync makes to list what the kernel holds (1 + one per virtual server). */
   readonly netlinkReads: number;
@@ -100,7 +100,7 @@ const shapeKey = (s: SnapshotService) =>
   [s.type, s.ports, s.endpoints, s.local, s.terminating, s.affinity, Math.round(s.portNameChars / s.ports), formatIPv4(s.clusterIP).length, s.portDigits,
     s.loadBalancerIPs, s.externalIPs, s.loadBalancerSourceRanges, s.externalTrafficPolicyLocal, s.internalTrafficPolicyLocal].join("|");
 
-function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written, s: SnapshotService, k: number): PerShape {
+function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written & { ksvc: number }, s: SnapshotService, k: number): PerShape {
   const { ports, eps } = probe(s, k);
   const render = (full: boolean) => {
     const out = r.render({ services: ports, categorize: (p) => categorizeEndpoints(eps, p), full, changed: new Set(), largeClusterMode: large });
@@ -110,7 +110,7 @@ function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written, s: S
   const chains = { lines: all.lines - always.lines, rules: all.rules - always.rules, bytes: all.bytes - always.bytes };
   // The replaced endpoint's KUBE-SEP chain: ":KUBE-SEP-… - [0:0]" and "-X KUBE-SEP-…" at the next cleanup.
   const change = s.endpoints > 0 ? { lines: chains.lines + 2 * s.ports, rules: chains.rules, bytes: chains.bytes + 64 * s.ports } : chains;
-  return { always: { lines: always.lines, rules: always.rules, bytes: always.bytes }, chains, change, held: all.rules, ksvc: always.ksvc - 1, objects: 0 };
+  return { always: { lines: always.lines, rules: always.rules, bytes: always.bytes }, chains, change, held: all.rules, ksvc: always.ksvc - fixed.ksvc, objects: 0 };
 }
 
 function nftShape(r: NftRenderer, s: SnapshotService, k: number): PerShape {
@@ -177,7 +177,7 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     servicePorts += times(i) * s.ports;
   });
   const large = endpoints > largeClusterEndpoints;
-  let fixedFull = zero(), fixedPartial = zero();
+  let fixedFull = zero(), fixedPartial = zero(), fixedKsvc = 0;
   let shapeOf: (s: SnapshotService, k: number) => PerShape;
   if (mode === "nftables") {
     const r = new NftRenderer({
@@ -197,8 +197,10 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
       masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node),
     });
     const t = r.render({ services: [], categorize: () => { throw new Error("no service port"); }, full: true, changed: new Set(), largeClusterMode: large });
-    fixedFull = fixedPartial = { lines: nl(t.text), rules: t.rules, bytes: t.text.length };
-    shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
+    const fixed = { lines: nl(t.text), rules: t.rules, bytes: t.text.length, ksvc: natKubeServices(t.text) };
+    fixedFull = fixedPartial = fixed;
+    fixedKsvc = fixed.ksvc;
+    shapeOf = (s, k) => iptablesShape(r, large, fixed, s, k);
   }
   const nodeKey = [formatCidr(node.clusterCIDR), node.masqueradeAll === true, (node.nodePortAddresses ?? []).map(formatCidr).join(",")].join("|");
   const per = perShapeOf(services, `${mode}|${large}|${nodeKey}`, shapeOf);
@@ -212,7 +214,7 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
   for (const [k, v] of unmodelledFeatures(PROXIER[mode], [], node)) notModelled[k] = v;
   const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(base), new Float64Array(base), new Float64Array(base)];
   const full = { ...fixedFull }, partialBase = { ...fixedPartial };
-  let held = fixedFull.rules, ksvc = 1, objects = 0;
+  let held = fixedFull.rules, ksvc = fixedKsvc, objects = 0;
   per.forEach((c, i) => {
     const n = times(i);
     cols[0][i] = c.change.lines;

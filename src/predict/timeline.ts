@@ -16,8 +16,8 @@ export interface SyncWork {
   readonly changedServices: number;
   readonly changedServicePorts: number;
   readonly changedEndpoints: number;
-  /** Σ over the changed Services of each per-Service column (TimelineInput.columns). */
-  readonly sums: readonly number[];
+  /** Σ over the changed Services of each per-Service column (TimelineInput.columns); valid during the syncMs call only. */
+  readonly sums: ArrayLike<number>;
 }
 
 export interface TimelineInput {
@@ -65,12 +65,13 @@ export function simulate(inp: TimelineInput): Timeline {
   const latency = new Float64Array(n);
   const cols = inp.columns ?? [];
   let i = 0, busy = 0, inPeriod = 0;
+  const sums = new Float64Array(cols.length); // reused by every sync: a 1 h run has tens of thousands
   for (let k = 0; ; k++) {
     const start = clock.next(i < n ? churn.t[i] : Infinity);
     if (start >= durationMs && i >= n) break;
     if (start === Infinity) break;
     let services = 0, ports = 0, eps = 0, j = i;
-    const sums = cols.map(() => 0);
+    sums.fill(0);
     while (j < n && churn.t[j] <= start) {
       const s = churn.service[j++];
       if (stamp[s] !== k) {
