@@ -3,7 +3,7 @@
 import path from "node:path";
 import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "../src/cli/flags";
 import { checkComparable, compare, readBaseline, summarize } from "../src/report/compare";
-import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../src/report/report";
+import { buildReport, keptSuites, Report, reportFiles, setEntries, writeFiles } from "../src/report/report";
 import { checkEntries, cleanLeftovers, prepareOut } from "../src/report/results-set";
 import { ResultsFile, runEnv } from "../src/report/results";
 import { formatTable, fmtNs } from "../src/report/table";
@@ -117,7 +117,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   progress.done();
 
   const current: ResultsFile = { env, cases: [...fresh.values()].flatMap((x) => x.results.cases) };
-  let comparison;
+  let comparison: Report["comparison"];
   if (baseline && baselineFile) {
     checkComparable(baseline, current, baselineFile);
     comparison = { baseline: baselineFile, threshold_pct: threshold, cases: compare(baseline, current, threshold) };

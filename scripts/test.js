@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// npm test: generate src/abi.ts; then, side by side, build the WebAssembly and type-check the TypeScript
-// while compiling it to dist/ (incrementally: dist/.tsbuildinfo), the assembly/ type-check after it; then
-// run every test/*.test.ts as its compiled dist/test/*.test.js with node's test runner, two files at a
-// time. Exits with the first failing step's code.
+// npm test: generate src/abi.ts; then, side by side, build the WebAssembly, lint and check the format
+// (Biome, biome.json), and type-check the TypeScript while compiling it to dist/ (incrementally:
+// dist/.tsbuildinfo), the assembly/ type-check after it; then run every test/*.test.ts as its compiled
+// dist/test/*.test.js with node's test runner, two files at a time. Exits with the first failing step's code.
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -46,6 +46,7 @@ async function main() {
   if (prepared !== 0) return prepared;
   const codes = await Promise.all([
     run(bin("asc"), ["assembly/index.ts", "--target", "release"]),
+    run(bin("biome"), ["check", "--error-on-warnings"]),
     inTurn(
       () => run(bin("tsc"), ["-p", ".", "--incremental", "--tsBuildInfoFile", "dist/.tsbuildinfo"]),
       () => run(bin("tsc"), ["--noEmit", "-p", "assembly"]),
