@@ -147,7 +147,7 @@ function reserve(ct: Conntrack): bool {
 }
 
 /** __ip_vs_conn_in_get: the entry of this connection, or NIL. */
-export function ctFind(ct: Conntrack, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32): u32 {
+function ctFind(ct: Conntrack, caddr: u32, cport: u32, proto: u32, vaddr: u32, vport: u32): u32 {
   return ctScan(ct, load<u32>(ctBucket(ct, caddr, cport, proto)), NIL, caddr, cport, proto, vaddr, vport);
 }
 

@@ -15,8 +15,8 @@ import { schedule } from "./sched/dispatch";
 import { svctable_lookup } from "./svctable";
 import { vmap_lookup } from "./vmap";
 
-export const TABLE_SVCTABLE: u32 = 0;
-export const TABLE_VMAP: u32 = 1;
+const TABLE_SVCTABLE: u32 = 0;
+const TABLE_VMAP: u32 = 1;
 
 @unmanaged class Route {
   ct: usize = 0;

@@ -40,3 +40,20 @@ export function stage_group(): u32 {
 export function stage_from_bytes(): usize {
   return STAGE_FROM_BYTES;
 }
+
+/** A table with a staged lookup: G probes in flight (each G compiled on its own, as the method is inlined). */
+interface StagedTable {
+  stage(b: usize, start: u32, count: u32, G: u32): void;
+}
+
+/**
+ * A table's staged lookup (its stage method) compiled for each group size and picked by g (4, 8, 16 or
+ * 32: validGroup): the group sweep's dispatch, the same for every staged table.
+ */
+// @ts-ignore: decorator
+@inline export function stagedByGroup<T extends StagedTable>(t: T, b: usize, start: u32, count: u32, g: u32): void {
+  if (g == 4) t.stage(b, start, count, 4);
+  else if (g == 8) t.stage(b, start, count, 8);
+  else if (g == 16) t.stage(b, start, count, 16);
+  else t.stage(b, start, count, 32);
+}

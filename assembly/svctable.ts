@@ -10,7 +10,7 @@ import {
   validProto, portProto, allocWords, allocNil, moveWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
-import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, stagedByGroup, validGroup } from "./stage";
 
 const IP_VS_SVC_TAB_BITS: u32 = 8;
 const RHT_MIN_BITS: u32 = 4;
@@ -27,6 +27,12 @@ const RHT_MAX_BITS: u32 = 20;
   free: u32 = NIL;    // free-list head, linked through next
   entries: usize = 0; // cap entries of: daddr, pp, target, next (s_list: next in the same bucket)
   peak: usize = 0;    // most bytes held at once: growing holds old and new columns
+
+  /** lookupStaged with G walks in flight, for stagedByGroup. */
+  // @ts-ignore: decorator
+  @inline stage(b: usize, start: u32, count: u32, G: u32): void {
+    lookupStaged(this, b, start, count, G);
+  }
 }
 
 const ENTRY_SHIFT: u32 = 4;
@@ -50,7 +56,10 @@ const NEXT: usize = 12;
   return ((pp >>> 16) ^ daddr ^ (port >>> IP_VS_SVC_TAB_BITS) ^ port) & ((1 << IP_VS_SVC_TAB_BITS) - 1);
 }
 
-/** A new table of at most limit entries (0: the largest): fixed 256 buckets, or resizable from 16. 0 if out of memory. */
+/**
+ * A new table of at most limit entries (0: the largest): fixed 256 buckets, or resizable from 16. 0 if out of
+ * memory.
+ */
 export function svctable_new(resizable: bool, limit: u32): usize {
   const bits = resizable ? RHT_MIN_BITS : IP_VS_SVC_TAB_BITS;
   const heads = allocNil(1 << bits);
@@ -272,11 +281,7 @@ export function svctable_lookup(p: usize, b: usize, start: u32, count: u32): i32
 /** svctable_lookup staged in groups of g (4, 8, 16 or 32) on either table: the group sweep. */
 export function svctable_lookup_group(p: usize, b: usize, start: u32, count: u32, g: u32): i32 {
   if (!inBatch(b, start, count) || !validGroup(g)) return BAD_ARG;
-  const t = changetype<SvcTable>(p);
-  if (g == 4) lookupStaged(t, b, start, count, 4);
-  else if (g == 8) lookupStaged(t, b, start, count, 8);
-  else if (g == 16) lookupStaged(t, b, start, count, 16);
-  else lookupStaged(t, b, start, count, 32);
+  stagedByGroup(changetype<SvcTable>(p), b, start, count, g);
   return OK;
 }
 

@@ -11,7 +11,7 @@ import {
   validProto, portProto, allocWords, mix,
 } from "./common";
 import { column, inBatch, COL_DADDR, COL_DPORT, COL_PROTO, COL_OUT } from "./batch";
-import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, validGroup } from "./stage";
+import { LOOKUP_GROUP, STAGE_FROM_BYTES, stageColumn, stagedByGroup, validGroup } from "./stage";
 
 const MIN_SLOTS: u32 = 16;
 // A slot is empty when its pp word is 0: a valid element always has a protocol.
@@ -27,6 +27,12 @@ const VERDICT: usize = 8;
   limit: u32 = 0;   // most elements it takes; more is FULL
   table: usize = 0;
   peak: usize = 0;  // most bytes held at once: a doubling holds the old slots and the new
+
+  /** lookupStaged with G probes in flight, for stagedByGroup. */
+  // @ts-ignore: decorator
+  @inline stage(b: usize, start: u32, count: u32, G: u32): void {
+    lookupStaged(this, b, start, count, G);
+  }
 }
 
 // @ts-ignore: decorator
@@ -228,7 +234,10 @@ export function vmap_lookup_plain(p: usize, b: usize, start: u32, count: u32): i
   }
 }
 
-/** The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the L2-sized tables. */
+/**
+ * The vmap statement for each packet of [start, start+count): staged in groups of LOOKUP_GROUP past the
+ * L2-sized tables.
+ */
 export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
   const m = changetype<Vmap>(p);
   if (vmapBytes(m) < STAGE_FROM_BYTES) return vmap_lookup_plain(p, b, start, count);
@@ -240,10 +249,6 @@ export function vmap_lookup(p: usize, b: usize, start: u32, count: u32): i32 {
 /** vmap_lookup in groups of g (4, 8, 16 or 32), each compiled with its g: the group sweep. */
 export function vmap_lookup_group(p: usize, b: usize, start: u32, count: u32, g: u32): i32 {
   if (!inBatch(b, start, count) || !validGroup(g)) return BAD_ARG;
-  const m = changetype<Vmap>(p);
-  if (g == 4) lookupStaged(m, b, start, count, 4);
-  else if (g == 8) lookupStaged(m, b, start, count, 8);
-  else if (g == 16) lookupStaged(m, b, start, count, 16);
-  else lookupStaged(m, b, start, count, 32);
+  stagedByGroup(changetype<Vmap>(p), b, start, count, g);
   return OK;
 }

@@ -1,9 +1,10 @@
 // The svcbench command: runs the chosen suites, prints their tables, and writes the results set
 // (per-suite JSON, report.json, REPORT.md, charts/) only once everything has been measured.
 import path from "node:path";
+import { predictMain } from "../src/cli/predict";
 import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "../src/cli/flags";
 import { checkComparable, compare, readBaseline, summarize } from "../src/report/compare";
-import { buildReport, keptSuites, Report, reportFiles, setEntries, writeFiles } from "../src/report/report";
+import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../src/report/report";
 import { checkEntries, cleanLeftovers, prepareOut } from "../src/report/results-set";
 import { ResultsFile, runEnv } from "../src/report/results";
 import { formatTable, fmtNs } from "../src/report/table";
@@ -16,6 +17,7 @@ import { SUITE_FILES, SUITES } from "./suites";
 const HELP = `svcbench — what a Kubernetes Service costs on a node, per packet and per change
 
 Usage: svcbench [flags]        (or: npm run bench -- [flags])
+       svcbench predict [flags]  one node's cost per mode for your cluster (svcbench predict --help)
 
 Suites:
 ${SUITES.map((s) => `  ${s.name.padEnd(8)} ${s.about}`).join("\n")}
@@ -81,6 +83,7 @@ function chosenSuites(f: Flags) {
 
 /** The svcbench command on argv (without node and the script), writing to io. */
 export async function main(argv: string[], io: Io = processIo()): Promise<void> {
+  if (argv[0] === "predict") return predictMain(argv.slice(1), io);
   const f = parseFlags(argv, {
     suite: { type: "string" }, sizes: { type: "string" }, full: { type: "boolean" },
     seed: { type: "string" }, time: { type: "string" }, traffic: { type: "string" },
@@ -117,7 +120,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   progress.done();
 
   const current: ResultsFile = { env, cases: [...fresh.values()].flatMap((x) => x.results.cases) };
-  let comparison: Report["comparison"];
+  let comparison: Parameters<typeof buildReport>[2];
   if (baseline && baselineFile) {
     checkComparable(baseline, current, baselineFile);
     comparison = { baseline: baselineFile, threshold_pct: threshold, cases: compare(baseline, current, threshold) };

@@ -1,5 +1,6 @@
 // Times one case with tinybench and turns its statistics into ns per operation.
-import { Bench } from "tinybench";
+import { Bench, Task } from "tinybench";
+import { SvcbenchError } from "../src/core";
 
 export interface Budget {
   /** ms of sampling per case (tinybench `time`). */
@@ -31,9 +32,13 @@ export function measure(name: string, fn: () => void, opsPerCall: number, budget
     throws: true,
   });
   bench.add(name, fn);
-  const [task] = bench.runSync();
+  return measuredOf(bench.runSync()[0], name, opsPerCall);
+}
+
+/** A finished tinybench task's latency (ms per call) as ns per operation; a task that did not complete is refused. */
+export function measuredOf(task: Task, label: string, opsPerCall = 1): Measured {
   const r = task.result;
-  if (r.state !== "completed") throw new Error(`case ${name} did not complete (${r.state})`);
+  if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
   const perOp = 1e6 / opsPerCall;
   return {
     median_ns: r.latency.p50 * perOp,

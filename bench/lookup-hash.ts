@@ -1,23 +1,23 @@
 // The hash cores' own cases in the lookup suite: the staged batch probe (the cores' lookup) beside
 // the plain one, Zipf traffic, the group-size sweep, and the memory system's limit (a roofline of
 // random reads over a buffer the size of the table: one dependent read per lookup, and G at once).
-import { HASH_CORES, ZIPF_S, ZIPF_SCENARIO } from "../src/report/lookup-targets";
-import { CaseResult } from "../src/report/results";
+import { HASH_CORES, HashCore, LookupCase, LookupScenario } from "../src/report/cases";
+import { ZIPF_S, ZIPF_SCENARIO } from "../src/report/lookup-targets";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmDram } from "../src/wasm/dram";
 import { WasmKeyedTable } from "../src/wasm/keyed";
 import { wasm } from "../src/wasm/module";
 import { Budget, measure, Progress } from "./harness";
 
-export type HashImpl = "svctable-resizable" | "vmap";
-export const HASH_IMPLS = HASH_CORES as readonly HashImpl[];
-export const GROUP_SWEEP = [4, 8, 16, 32];
+export type HashImpl = HashCore;
+const HASH_IMPLS: readonly HashImpl[] = HASH_CORES;
+const GROUP_SWEEP = [4, 8, 16, 32];
 const BATCH = 1024;
 
-export const plainImpl = (impl: string) => `${impl}-plain`;
-export const dram1Impl = (impl: string) => `dram1-${impl}`;
-export const dramGImpl = (impl: string) => `dramG-${impl}`;
-export const groupScenario = (g: number) => `group-${g}`;
+export const plainImpl = <I extends HashImpl>(impl: I): `${I}-plain` => `${impl}-plain`;
+const dram1Impl = <I extends HashImpl>(impl: I): `dram1-${I}` => `dram1-${impl}`;
+const dramGImpl = <I extends HashImpl>(impl: I): `dramG-${I}` => `dramG-${impl}`;
+const groupScenario = (g: number): LookupScenario => `group-${g}`;
 
 /** The group size the staged lookups are compiled with (assembly/stage.ts LOOKUP_GROUP). */
 export const lookupGroup = (): number => wasm().stage_group();
@@ -48,17 +48,19 @@ export function hashCaseCount(p: HashPlan, sizes: number, sweepSizes: number): n
   return sizes * (p.plain.length + p.zipf.length + 2 * p.dram.length) + sweepSizes * GROUP_SWEEP.length * p.groups.length;
 }
 
-/** Which probe a hash core's batch lookup takes at its size: staged from STAGE_FROM_BYTES (assembly/stage.ts), plain below. */
+/**
+ * Which probe a hash core's batch lookup takes at its size: staged from STAGE_FROM_BYTES (assembly/stage.ts),
+ * plain below.
+ */
 export function probeField(core: unknown): { probe?: "staged" | "plain" } {
   if (!(core instanceof WasmKeyedTable) || !(HASH_IMPLS as readonly string[]).includes(core.impl)) return {};
   return { probe: core.bytes >= wasm().stage_from_bytes() ? "staged" : "plain" };
 }
 
 /** Bytes of WASM linear memory a core holds now (and, for a keyed table, the most it held while growing). */
-export function memoryFields(core: unknown): Record<string, number> {
+export function memoryFields(core: object): Pick<LookupCase, "wasm_bytes" | "wasm_peak_bytes"> {
   if (core instanceof WasmKeyedTable) return { wasm_bytes: core.bytes, wasm_peak_bytes: core.peakBytes };
-  const bytes = (core as { bytes?: unknown }).bytes;
-  return typeof bytes === "number" ? { wasm_bytes: bytes } : {};
+  return "bytes" in core && typeof core.bytes === "number" ? { wasm_bytes: core.bytes } : {};
 }
 
 /** A task that resolves the next batch of the pool's packets on every call. */
@@ -70,7 +72,7 @@ function cycling(pool: number, lookup: (start: number, count: number) => void): 
   };
 }
 
-export interface HashRun {
+interface HashRun {
   n: number;
   cores: Map<HashImpl, WasmKeyedTable>;
   uniform: WasmBatch;
@@ -81,8 +83,8 @@ export interface HashRun {
   budget: Budget;
 }
 
-export function runHashCases(p: HashPlan, r: HashRun, progress: Progress): CaseResult[] {
-  const out: CaseResult[] = [];
+export function runHashCases(p: HashPlan, r: HashRun, progress: Progress): LookupCase[] {
+  const out: LookupCase[] = [];
   const { n, budget } = r;
   const pool = r.uniform.capacity;
   const time = (label: string, fn: () => void) => {
@@ -113,13 +115,13 @@ export function runHashCases(p: HashPlan, r: HashRun, progress: Progress): CaseR
 }
 
 /** Random line reads over a buffer of the table's bytes: one chase (dependent), then G chases taking turns. */
-function roofline(impl: HashImpl, bytes: number, r: HashRun, time: (label: string, fn: () => void) => ReturnType<typeof measure>): CaseResult[] {
+function roofline(impl: HashImpl, bytes: number, r: HashRun, time: (label: string, fn: () => void) => ReturnType<typeof measure>): LookupCase[] {
   const dram = new WasmDram(bytes, r.seed + r.n);
   try {
     const g = lookupGroup();
     const dep = time(dram1Impl(impl), () => dram.read(BATCH, 1));
     const par = time(dramGImpl(impl), () => dram.read(BATCH, g));
-    const common = { suite: "lookup", n: r.n, batch: BATCH, buffer_bytes: bytes };
+    const common = { suite: "lookup" as const, n: r.n, batch: BATCH, buffer_bytes: bytes };
     return [{ ...common, impl: dram1Impl(impl), ...dep, reads_in_flight: 1 }, { ...common, impl: dramGImpl(impl), ...par, reads_in_flight: g }];
   } finally {
     dram.dispose();

@@ -1,8 +1,8 @@
 // The lookup suite: ns per first-packet service lookup, per core, as the number of Services grows.
-// All cores resolve the same seeded traffic in batches of 1024 (DESIGN.md §4, §5).
+// All cores resolve the same seeded traffic in batches of 1024.
 import { ServiceLookup, SvcbenchError } from "../src/core";
 import { buildCore, CORE_IMPLS, CoreImpl } from "../src/cores";
-import { CaseResult } from "../src/report/results";
+import { CaseResult, casesOf, LookupCase, LookupImpl } from "../src/report/cases";
 import { fmtNs, fmtRatio, formatTable } from "../src/report/table";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmChain } from "../src/wasm/chain";
@@ -16,17 +16,17 @@ import { ZIPF_S } from "../src/report/lookup-targets";
 import { hashTable } from "./lookup-hash-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
-export const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
-export const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
-export const LOOKUP_BATCH = 1024;
-export const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
+const LOOKUP_SIZES = [10, 100, 1000, 10000, 100000];
+const LOOKUP_FULL_SIZES = [...LOOKUP_SIZES, 1000000];
+const LOOKUP_BATCH = 1024;
+const BATCH_SWEEP = [1, 16, 256, 1024, 4096];
 /** The batch sweep runs on the vmap, the cheapest lookup, where call overhead shows most: staged and plain. */
-const SWEEP_IMPL: CoreImpl = "vmap";
-const SWEEP_IMPLS = [SWEEP_IMPL, plainImpl(SWEEP_IMPL)];
+const SWEEP_IMPL: HashImpl = "vmap";
+const SWEEP_IMPLS: LookupImpl[] = [SWEEP_IMPL, plainImpl(SWEEP_IMPL)];
 /** Packets of traffic cycled through, so that hash tables do not see one batch in cache. */
 const POOL = 1 << 16;
 
-export interface LookupOptions {
+interface LookupOptions {
   sizes: number[];
   seed: number;
   budget: Budget;
@@ -35,7 +35,7 @@ export interface LookupOptions {
   impls: readonly CoreImpl[];
   roofline: boolean;
   /** Batch-sweep impls wanted (the vmap's staged and plain probes). */
-  batchSweep: string[];
+  batchSweep: LookupImpl[];
   hash: HashPlan;
 }
 
@@ -45,7 +45,7 @@ function sweepSizes(sizes: number[]): number[] {
   return [...new Set([near, Math.max(...sizes)])];
 }
 
-export function lookupCaseCount(o: LookupOptions): number {
+function lookupCaseCount(o: LookupOptions): number {
   const sweeps = sweepSizes(o.sizes).length;
   return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + sweeps * BATCH_SWEEP.length * o.batchSweep.length +
     hashCaseCount(o.hash, o.sizes.length, sweeps);
@@ -81,8 +81,8 @@ function cycling(size: number, calls: number, lookup: (start: number, count: num
   };
 }
 
-export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
-  const cases: CaseResult[] = [];
+function runLookup(o: LookupOptions, progress: Progress): LookupCase[] {
+  const cases: LookupCase[] = [];
   const batch = new WasmBatch(POOL);
   const zipf = new WasmBatch(POOL);
   const sweeps = sweepSizes(o.sizes);
@@ -98,12 +98,13 @@ export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
       const cores = [...built].map((impl) => buildCore(impl, services));
       try {
         agree(cores, batch, n);
-        for (const core of cores.filter((c) => o.impls.includes(c.impl as CoreImpl))) {
-          progress.step(`lookup ${core.impl} N=${n}`);
-          const m = measure(`${core.impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
-          const extra = core instanceof WasmKeyedTable && core.impl.startsWith("svctable")
+        for (const impl of o.impls) {
+          const core = cores[[...built].indexOf(impl)];
+          progress.step(`lookup ${impl} N=${n}`);
+          const m = measure(`${impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
+          const extra = core instanceof WasmKeyedTable && impl.startsWith("svctable")
             ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
-          cases.push({ suite: "lookup", impl: core.impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...probeField(core), ...memoryFields(core) });
+          cases.push({ suite: "lookup", impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...probeField(core), ...memoryFields(core) });
         }
         if (o.roofline) {
           progress.step(`lookup roofline N=${n}`);
@@ -126,10 +127,10 @@ export function runLookup(o: LookupOptions, progress: Progress): CaseResult[] {
 }
 
 /** Where the timed roofline calls' sums go, so that no call is left out. */
-export let rooflineSink = 0;
+let rooflineSink = 0;
 
 /** WASM reads and sums exactly the address bytes the chain scan reads for the same packets. */
-function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget): CaseResult {
+function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget): LookupCase {
   chain.scanLengths(batch, 0, POOL);
   const lens = new Words(POOL);
   try {
@@ -144,9 +145,9 @@ function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget)
 }
 
 /** Per-call overhead: 4096 lookups per sample, made in calls of 1 … 4096 packets, by the staged and the plain probe. */
-function batchSweep(core: WasmKeyedTable, impls: string[], batch: WasmBatch, n: number, budget: Budget, progress: Progress): CaseResult[] {
+function batchSweep(core: WasmKeyedTable, impls: LookupImpl[], batch: WasmBatch, n: number, budget: Budget, progress: Progress): LookupCase[] {
   const total = Math.max(...BATCH_SWEEP);
-  return impls.flatMap((impl) => BATCH_SWEEP.map((size) => {
+  return impls.flatMap((impl) => BATCH_SWEEP.map((size): LookupCase => {
     progress.step(`lookup ${impl} batch=${size} N=${n}`);
     const probe = impl === core.impl ? (s: number, c: number) => core.lookup(batch, s, c) : (s: number, c: number) => core.lookupPlain(batch, s, c);
     const m = measure(`${impl} batch=${size}`, cycling(size, total / size, probe), total, budget);
@@ -155,8 +156,8 @@ function batchSweep(core: WasmKeyedTable, impls: string[], batch: WasmBatch, n: 
 }
 
 /** The terminal table: ns per lookup (median) and the ratios the targets speak of. */
-export function lookupTable(cases: CaseResult[]): string {
-  const main = cases.filter((c) => c.suite === "lookup" && c.scenario === undefined);
+function lookupTable(cases: CaseResult[]): string {
+  const lookup = casesOf(cases, "lookup"), main = lookup.filter((c) => c.scenario === undefined);
   const sizes = [...new Set(main.map((c) => c.n))].sort((a, b) => a - b);
   const impls = [...CORE_IMPLS, "roofline"];
   const at = (impl: string, n: number) => main.find((c) => c.impl === impl && c.n === n)?.median_ns;
@@ -168,7 +169,7 @@ export function lookupTable(cases: CaseResult[]): string {
     fmtRatio(at("map-ts", n), at("svctable-resizable", n)),
     fmtRatio(at("map-ts", n), at("vmap", n)),
   ]);
-  const sweep = cases.filter((c) => c.scenario === "batch-sweep");
+  const sweep = lookup.filter((c) => c.scenario === "batch-sweep");
   const sweepLine = [...new Set(sweep.map((c) => `${c.impl}|${c.n}`))].map((key) => {
     const row = sweep.filter((c) => `${c.impl}|${c.n}` === key);
     const b4096 = row.find((c) => c.batch === 4096)?.median_ns;

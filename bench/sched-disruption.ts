@@ -7,7 +7,7 @@
 import { NIL } from "../src/abi";
 import { SvcbenchError } from "../src/core";
 import { IP_VS_DH_TAB_SIZE, IP_VS_MH_TAB_SIZE, IP_VS_SH_TAB_SIZE, SchedulerName } from "../src/ipvs";
-import { CaseResult } from "../src/report/results";
+import { DisruptionCase } from "../src/report/cases";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
 import { Rng } from "../src/util/rng";
@@ -17,7 +17,7 @@ export const DISRUPTION_DESTS = [10, 100, 1000];
 export const DISRUPTION_FLOWS = 20000;
 /** Removals averaged per case: distinct pods that hold a table entry, drawn with the suite's seed. */
 export const REMOVALS = 8;
-export const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
+const TABLE_SIZE: Partial<Record<SchedulerName, number>> = { dh: IP_VS_DH_TAB_SIZE, sh: IP_VS_SH_TAB_SIZE, mh: IP_VS_MH_TAB_SIZE };
 
 const pod = (i: number) => ({ addr: 0x0af40001 + i, port: 8080, weight: 1 });
 
@@ -44,10 +44,10 @@ export function sample(xs: number[], k: number, rng: Rng): number[] {
   return a.slice(0, Math.min(k, a.length));
 }
 
-export interface DisruptionOptions { names: SchedulerName[]; seed: number; budget: Budget }
+interface DisruptionOptions { names: SchedulerName[]; seed: number; budget: Budget }
 
-export function disruption(o: DisruptionOptions, progress: Progress): CaseResult[] {
-  const cases: CaseResult[] = [];
+export function disruption(o: DisruptionOptions, progress: Progress): DisruptionCase[] {
+  const cases: DisruptionCase[] = [];
   const batch = new WasmBatch(DISRUPTION_FLOWS), rng = new Rng(o.seed + 4);
   const clients = new Rng(o.seed + 3);
   for (let k = 0; k < DISRUPTION_FLOWS; k++) { batch.saddr[k] = clients.u32(); batch.sport[k] = 1024 + clients.below(64512); batch.daddr[k] = clients.u32(); }

@@ -5,21 +5,21 @@
 import { SvcbenchError } from "../src/core";
 import { Backend, MAGLEV_DEFAULT_M, maglevOrder, maglevSeeds } from "../src/ebpf/lb4";
 import { maglevPick, maglevTable } from "../src/reference/ebpf/maglev";
-import { CaseResult } from "../src/report/results";
+import { DisruptionCase, PickCase } from "../src/report/cases";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmMaglev } from "../src/wasm/ebpf";
 import { Rng } from "../src/util/rng";
 import { Budget, measure, Progress } from "./harness";
 import { DISRUPTION_DESTS, DISRUPTION_FLOWS, REMOVALS, sample } from "./sched-disruption";
 
-export const MAGLEV_IMPL = `maglev-${MAGLEV_DEFAULT_M}`;
-export const MAGLEV_IMPLS = [MAGLEV_IMPL, `${MAGLEV_IMPL}-ts`];
+export const MAGLEV_IMPL = `maglev-${MAGLEV_DEFAULT_M}` as const;
+export const MAGLEV_IMPLS = [MAGLEV_IMPL, `${MAGLEV_IMPL}-ts`] as const;
 const seeds = maglevSeeds();
 const backendsOf = (n: number): Backend[] => maglevOrder(Array.from({ length: n }, (_, i) => ({ addr: 0x0af40001 + i, port: 8080 })));
 
 /** Pick cases at each n: WASM against the TS twin on the same flows (refused if they disagree). */
-export function maglevPicks(impls: string[], dests: number[], batchSize: number, batch: WasmBatch, budget: Budget, progress: Progress): CaseResult[] {
-  const out: CaseResult[] = [];
+export function maglevPicks(impls: readonly (typeof MAGLEV_IMPLS)[number][], dests: number[], batchSize: number, batch: WasmBatch, budget: Budget, progress: Progress): PickCase[] {
+  const out: PickCase[] = [];
   for (const n of dests) {
     const bs = backendsOf(n), w = new WasmMaglev(MAGLEV_DEFAULT_M, bs, seeds), ts = maglevTable(bs, MAGLEV_DEFAULT_M, seeds.murmur);
     try {
@@ -44,8 +44,8 @@ export function maglevPicks(impls: string[], dests: number[], batchSize: number,
 }
 
 /** Disruption and slot balance at each N of DISRUPTION_DESTS. */
-export function maglevDisruption(seed: number, budget: Budget, progress: Progress): CaseResult[] {
-  const out: CaseResult[] = [];
+export function maglevDisruption(seed: number, budget: Budget, progress: Progress): DisruptionCase[] {
+  const out: DisruptionCase[] = [];
   const flows = new WasmBatch(DISRUPTION_FLOWS), rng = new Rng(seed + 4), clients = new Rng(seed + 3);
   for (let k = 0; k < DISRUPTION_FLOWS; k++) { flows.saddr[k] = clients.u32(); flows.sport[k] = 1024 + clients.below(64512); flows.dport[k] = 80; flows.proto[k] = 6; }
   const addrs = (t: WasmMaglev, bs: Backend[]) => { t.pick(flows, 0, DISRUPTION_FLOWS); return Array.from(flows.out, (p) => bs[p].addr); };

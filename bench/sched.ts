@@ -7,7 +7,7 @@ import { CONN_TAB_BITS, HASHING_SCHEDULERS, IpvsRoute, IpvsService, SCHEDULERS, 
 import { TsService } from "../src/reference/ipvs";
 import { TsMap } from "../src/reference/map";
 import { TsRoute } from "../src/reference/route";
-import { CaseResult } from "../src/report/results";
+import { CaseResult, ConntrackCase, PickCase } from "../src/report/cases";
 import { WasmBatch } from "../src/wasm/batch";
 import { WasmService } from "../src/wasm/ipvs";
 import { WasmKeyedTable } from "../src/wasm/keyed";
@@ -22,19 +22,19 @@ import { schedTable } from "./sched-table";
 import { MAGLEV_IMPL, MAGLEV_IMPLS, maglevDisruption, maglevPicks } from "./sched-maglev";
 import { Suite, SuiteOptions, wanted } from "./suite";
 
-export const PICK_DESTS = [2, 10, 100, 1000];
-export const PICK_BATCH = 1024;
+const PICK_DESTS = [2, 10, 100, 1000];
+const PICK_BATCH = 1024;
 const PICK_POOL = 4096;
-export const CONNTRACK_SIZES = [100, 100000];
+const CONNTRACK_SIZES = [100, 100000];
 const CONNTRACK_FULL_SIZES = [...CONNTRACK_SIZES, 1000000];
 /** Established connections in the table (the kernel default of 4096 buckets: chains of 4). */
-export const CONNTRACK_CONNS = 1 << 14;
+const CONNTRACK_CONNS = 1 << 14;
 /** Distinct virtual services behind the N service ports (each port maps to one of them). */
 const DISTINCT_SERVICES = 1024;
 const MISS_WINDOWS = 64;
-export const BALANCE_PODS = 10;
+const BALANCE_PODS = 10;
 export const BALANCE = { load: 0.8, connections: 20000, meanWorkMs: 50, clients: 1000 };
-export const WEIGHTINGS = ["kube-proxy", "capacity"] as const;
+const WEIGHTINGS = ["kube-proxy", "capacity"] as const;
 
 const speedOf = (i: number) => 1 + (i % 4);
 const podSpec = (i: number, weight: number) => ({ addr: 0x0af40001 + i, port: 8080, weight });
@@ -49,7 +49,7 @@ interface SchedOptions {
   balance: SchedulerName[];
   disruption: SchedulerName[];
   /** Cilium's Maglev: maglev-16381 (WASM), maglev-16381-ts (its twin); disruption with the first. */
-  maglev: string[];
+  maglev: (typeof MAGLEV_IMPLS)[number][];
 }
 
 function schedOptions(o: SuiteOptions): SchedOptions {
@@ -65,7 +65,7 @@ function schedOptions(o: SuiteOptions): SchedOptions {
   };
 }
 
-export function schedCaseCount(o: SchedOptions): number {
+function schedCaseCount(o: SchedOptions): number {
   const ct = o.conntrack.reduce((s, i) => s + (i === "conntrack-rsz" ? 1 : 2), 0);
   return o.picks.length * PICK_DESTS.length + ct * o.conntrackSizes.length +
     o.balance.length * WEIGHTINGS.length + o.disruption.length * DISRUPTION_DESTS.length +
@@ -106,7 +106,7 @@ function picks(o: SchedOptions, progress: Progress): CaseResult[] {
           const answers = svcs.map((s) => { s.schedule(batch, 0, PICK_BATCH, false); return batch.out.slice(0, PICK_BATCH).join(); });
           if (answers[0] !== answers[1]) throw new SvcbenchError(`${name}: WASM and TS twin disagree at ${n} dests: not benchmarking wrong answers`);
           for (const s of svcs) {
-            const impl = s instanceof TsService ? `${name}-ts` : name;
+            const impl: PickCase["impl"] = s instanceof TsService ? `${name}-ts` : name;
             if (!impls.includes(impl)) continue;
             progress.step(`sched ${impl} ${n} dests`);
             // Each pick counts as a new connection (activeconns++), so the least-connection ones move on.
@@ -133,7 +133,7 @@ function servicePool<S extends IpvsService>(make: () => S, n: number): S[] {
   });
 }
 
-interface RouteSide { impl: string; table: string; make: (timeouts?: { established: number; closed: number }) => IpvsRoute }
+interface RouteSide { impl: ConntrackCase["impl"]; table: string; make: (timeouts?: { established: number; closed: number }) => IpvsRoute }
 
 function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
@@ -230,7 +230,7 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
   return cases;
 }
 
-export function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
+function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
   return [...picks(o, progress), ...maglev(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress),
     ...(o.maglev.includes(MAGLEV_IMPL) ? maglevDisruption(o.seed, o.budget, progress) : [])];
 }

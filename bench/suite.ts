@@ -16,8 +16,8 @@ export interface SuiteOptions {
 }
 
 /** What a suite's run gives: its cases, and notes for under its table (what could not be measured, and why). */
-export interface SuiteRun {
-  cases: CaseResult[];
+export interface SuiteRun<C extends CaseResult = CaseResult> {
+  cases: C[];
   notes: string[];
 }
 

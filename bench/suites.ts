@@ -8,7 +8,7 @@ import { syncSuite } from "./sync";
 export const SUITES: readonly Suite[] = [lookupSuite, schedSuite, syncSuite];
 
 /** Suites the report shows but `svcbench` does not run: name → results file. */
-export const REPORT_ONLY_SUITES: Readonly<Record<string, string>> = { kernel: "kernel.json" };
+const REPORT_ONLY_SUITES: Readonly<Record<string, string>> = { kernel: "kernel.json" };
 
 /** Every suite file the report is built from: name → results file in the output folder. */
 export const SUITE_FILES: Readonly<Record<string, string>> = {

@@ -4,18 +4,17 @@
 import { Bench } from "tinybench";
 import { formatIPv4 } from "../src/cluster/ip";
 import { PROTOCOL_NUMBER } from "../src/cluster/service";
-import { SvcbenchError } from "../src/core";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { ClusterNetwork } from "../src/proxy/userspace/network";
 import { UserspaceProxier } from "../src/proxy/userspace/proxier";
-import { CaseResult } from "../src/report/results";
-import { Budget } from "./harness";
+import { DialCase } from "../src/report/cases";
+import { Budget, measuredOf } from "./harness";
 import { buildCluster } from "./sync-cluster";
 
 /** Pods of one Service that refuse connections in the userspace dial case (readiness has not caught up). */
-export const DIAL_PODS = 10;
-export const DIAL_REFUSING = 3;
+const DIAL_PODS = 10;
+const DIAL_REFUSING = 3;
 const DIAL_CONNECTS = 2000;
 /** The dial case needs a cluster the userspace proxier can hold; its cost does not depend on N. */
 export const DIAL_MAX_N = 1000;
@@ -24,7 +23,7 @@ export const DIAL_MAX_N = 1000;
  * userspace dial retries: DIAL_PODS ready pods of which DIAL_REFUSING refuse; ns per connection
  * (portal lookup, balancer, dials) and, in simulated time, attempts and time to connect.
  */
-export function userspaceDials(smallestN: number, seed: number, budget: Budget): CaseResult {
+export function userspaceDials(smallestN: number, seed: number, budget: Budget): DialCase {
   const n = Math.min(smallestN, DIAL_MAX_N);
   const c = buildCluster(n, 1, seed);
   const proxier = newProxier("userspace", c.store) as UserspaceProxier;
@@ -48,11 +47,8 @@ export function userspaceDials(smallestN: number, seed: number, budget: Budget):
     const sorted = [...times].sort((a, b) => a - b);
     const bench = new Bench({ name: "userspace dial", time: budget.time, iterations: 1, throws: true, warmupIterations: 1, warmupTime: 0 });
     bench.add("dial", () => proxier.route(packet(), kp.now));
-    const r = bench.runSync()[0].result;
-    if (r.state !== "completed") throw new SvcbenchError(`case userspace dial-retries did not complete (${r.state})`);
     return {
-      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS,
-      median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount,
+      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS, ...measuredOf(bench.runSync()[0], "userspace dial-retries"),
       refusing: DIAL_REFUSING, mean_attempts: attempts.reduce((a, b) => a + b, 0) / attempts.length,
       mean_connect_ms: times.reduce((a, b) => a + b, 0) / times.length, p99_connect_ms: sorted[Math.floor(0.99 * (sorted.length - 1))],
       failed_share: failed / DIAL_CONNECTS,

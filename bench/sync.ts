@@ -14,9 +14,9 @@ import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
 import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
-import { CaseResult } from "../src/report/results";
+import { SyncCase } from "../src/report/cases";
 import { median } from "../src/util/stats";
-import { Budget, Measured, Progress } from "./harness";
+import { Budget, Measured, measuredOf, Progress } from "./harness";
 import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
 import { buildCluster, Cluster, newService } from "./sync-cluster";
 import { DIAL_MAX_N, userspaceDials } from "./sync-dials";
@@ -25,18 +25,21 @@ import { syncTable } from "./sync-table";
 export { buildCluster, newService } from "./sync-cluster";
 export type { Cluster, NewService } from "./sync-cluster";
 
-export const SYNC_SIZES = [100, 1000, 10000, 100000];
-export const SYNC_ENDPOINTS = [2, 10];
-/** Without --full, E = 10 stops here: 100k Services × 10 pods is a million pods and 3.5 million iptables rules per full sync. */
-export const LARGE_E_MAX_N = 10000;
+const SYNC_SIZES = [100, 1000, 10000, 100000];
+const SYNC_ENDPOINTS = [2, 10];
+/**
+ * Without --full, E = 10 stops here: 100k Services × 10 pods is a million pods and 3.5 million iptables rules
+ * per full sync.
+ */
+const LARGE_E_MAX_N = 10000;
 /**
  * Without --full, ebpf-maglev takes E = 10 only up to here: its first sync builds a Maglev table of
  * 16381 ids per frontend (seconds at 10k), and a change costs one table whatever N is.
  */
-export const MAGLEV_LARGE_E_MAX_N = 1000;
-export const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
+const MAGLEV_LARGE_E_MAX_N = 1000;
+const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
 export type SyncScenario = (typeof SYNC_SCENARIOS)[number];
-export const BURST = 100;
+const BURST = 100;
 /**
  * Fewest timed samples per case: the slowest cases (an iptables full sync of
  * 100k Services takes seconds) get no more than these, so their median and p99 rest on three samples.
@@ -47,9 +50,9 @@ export const MIN_SYNC_SAMPLES = 3;
  * every service port in the initial sync and, within each sample, over thousands of ports (V8 optimizes
  * such loops within the first sample); a warmup would cost as much as a timed sample (seconds at 100k).
  */
-export const NO_WARMUP_FROM_N = 10000;
+const NO_WARMUP_FROM_N = 10000;
 /** The share of --time each sync case samples for (120 cases in a default run). */
-export const SYNC_TIME_SHARE = 0.25;
+const SYNC_TIME_SHARE = 0.25;
 
 interface SyncOptions {
   sizes: number[];
@@ -66,7 +69,7 @@ interface SyncOptions {
 }
 
 /** Heap the 100k × 10 cases need (a million pods, and a first nft transaction of ~5 million commands). */
-export const FULL_HEAP_BYTES = 12 * 2 ** 30;
+const FULL_HEAP_BYTES = 12 * 2 ** 30;
 
 /** The suite's options; refused up front (before any suite runs) when the heap cannot hold the largest shapes. */
 function syncOptions(o: SuiteOptions): SyncOptions {
@@ -180,13 +183,11 @@ function measureScenario(label: string, s: Scenario, budget: Budget, warmup: boo
     warmup, warmupIterations: 1, warmupTime: 0,
     setup: (_task, mode) => { s.timed = mode === "run"; },
   });
-  // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a prepared act runs.
+  // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a
+  // prepared act runs.
   let prepared = false;
   bench.add(label, () => { if (prepared) { prepared = false; s.act(); } }, { beforeEach: () => { s.prepare(); prepared = true; }, afterEach: () => s.undo() });
-  const [task] = bench.runSync();
-  const r = task.result;
-  if (r.state !== "completed") throw new SvcbenchError(`case ${label} did not complete (${r.state})`);
-  return { median_ns: r.latency.p50 * 1e6, p99_ns: r.latency.p99 * 1e6, rme: r.latency.rme, samples: r.latency.samplesCount, sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
+  return { ...measuredOf(bench.runSync()[0], label), sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
 }
 
 /** What the case's last sync visited and compared (kube-proxy's per-sync loop), as named fields. */
@@ -202,15 +203,18 @@ export function endpointChanges(name: SyncScenario, e: number): number {
   return name === "create-service" ? e : name === "burst-100" ? BURST : 1;
 }
 
-/** Modes that can share one proxier's kernel state: iptables partial, then full (last: its undos stay unsynced), on the same tables. */
+/**
+ * Modes that can share one proxier's kernel state: iptables partial, then full (last: its undos stay
+ * unsynced), on the same tables.
+ */
 function groups(impls: ProxyMode[]): ProxyMode[][] {
   const ipt = impls.filter((m) => m.startsWith("iptables-")).sort().reverse(); // partial first
   return [...impls.filter((m) => !m.startsWith("iptables-")).map((m) => [m]), ...(ipt.length > 0 ? [ipt] : [])];
 }
 
 /** The cases, and a note for each mode that could not run at a size, and why. */
-export function runSync(o: SyncOptions, progress: Progress): SuiteRun {
-  const cases: CaseResult[] = [], notes: string[] = [];
+export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> {
+  const cases: SyncCase[] = [], notes: string[] = [];
   for (const [n, e] of shapes(o)) {
     {
       const c = buildCluster(n, e, o.seed);

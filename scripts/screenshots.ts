@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 
 const CANDIDATES = ["chromium", "chromium-browser", "google-chrome"];
 
-export function findChromium(): string | undefined {
+function findChromium(): string | undefined {
   for (const name of CANDIDATES) {
     const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
     if (r.status === 0 && r.stdout.trim() !== "") return r.stdout.trim();
@@ -17,7 +17,7 @@ export function findChromium(): string | undefined {
 }
 
 /** Screenshots of each SVG; returns the PNG paths. */
-export function screenshots(chromium: string, svgDir: string, pngDir: string): string[] {
+function screenshots(chromium: string, svgDir: string, pngDir: string): string[] {
   fs.mkdirSync(pngDir, { recursive: true });
   const out: string[] = [];
   for (const svg of fs.readdirSync(svgDir).filter((f) => f.endsWith(".svg")).sort()) {

@@ -6,7 +6,7 @@ export const MISS = abi.MISS;
 
 export const { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } = abi;
 /** The protocols a Kubernetes Service port may use. */
-export const SERVICE_PROTOCOLS = [IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP] as const;
+const SERVICE_PROTOCOLS = [IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP] as const;
 
 /** Result codes of the WASM cores (assembly/common.ts), mirrored by the TS twins. */
 export enum Result {
@@ -98,12 +98,12 @@ export interface RuleChain extends ServiceLookup {
  * The largest target a table stores: the three values above it are answers, not targets (MISS here,
  * NO_DEST and DROP in ipvs.ts), so a stored one would read back as a miss or a drop.
  */
-export const MAX_TARGET = 0xfffffffc;
+const MAX_TARGET = 0xfffffffc;
 
 const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
 
 /** What is wrong with a service port's key, naming the field (undefined: nothing). */
-export function servicePortProblem(k: ServicePort): SvcbenchError | undefined {
+function servicePortProblem(k: ServicePort): SvcbenchError | undefined {
   if (!isU32(k.addr)) return new SvcbenchError(`addr must be an integer in 0..4294967295 (an IPv4 address), got ${String(k.addr)}`, Result.BAD_ARG);
   if (!Number.isInteger(k.port) || k.port < 0 || k.port > 0xffff) {
     return new SvcbenchError(`port must be an integer in 0..65535, got ${String(k.port)}`, Result.BAD_PROTO);

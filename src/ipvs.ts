@@ -59,7 +59,10 @@ export function destKeyCode(addr: number, port: number): Result {
   return isU32(addr) && Number.isInteger(port) && port >= 0 && port <= 0xffff ? Result.OK : Result.BAD_ARG;
 }
 
-/** BAD_ARG for what ip_vs_add_dest / ipvsadm refuse: a bad key, weight past 65535 or not whole, l_threshold above u_threshold. */
+/**
+ * BAD_ARG for what ip_vs_add_dest / ipvsadm refuse: a bad key, weight past 65535 or not whole, l_threshold
+ * above u_threshold.
+ */
 export function destSpecCode(d: DestSpec): Result {
   const uth = d.u_threshold ?? 0, lth = d.l_threshold ?? 0;
   const ok = destKeyCode(d.addr, d.port) === Result.OK && Number.isInteger(d.weight) && d.weight >= 0 &&

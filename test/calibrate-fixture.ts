@@ -1,5 +1,6 @@
 // A synthetic kernel.json whose every step follows a known a + b·x^k, and sync cases for the modes.
-import { CaseResult, ResultsFile } from "../src/report/results";
+import { KernelBackend, KernelCase, KernelScenario, ModelImpl, SyncChangeCase } from "../src/report/cases";
+import { ResultsFile } from "../src/report/results";
 
 export const SIZES = [100, 1000, 2000, 5000, 10000];
 export const BYTES_PER_SERVICE = { iptables: 900, nft: 1600 };
@@ -13,13 +14,14 @@ export const TRUE = {
 };
 const f = (p: { a: number; b: number; k: number }, x: number) => p.a + p.b * x ** p.k;
 
-const base = (impl: string, n: number, scenario: string, median_ns: number, extra: Record<string, unknown> = {}): CaseResult =>
-  ({ suite: "kernel", impl, n, scenario, endpoints: 2, median_ns, p99_ns: median_ns, rme: 1, samples: 5, ...extra });
+const modeOf = (impl: string) => (impl.includes("nft-f") ? "nftables" : "iptables");
+const base = (impl: KernelBackend | ModelImpl, n: number, scenario: KernelScenario, median_ns: number, extra: Partial<KernelCase> = {}): KernelCase =>
+  ({ suite: "kernel", impl, n, scenario, endpoints: 2, mode: modeOf(impl), median_ns, p99_ns: median_ns, rme: 1, samples: 5, ...extra });
 
-export function kernelCases(sizes = SIZES): CaseResult[] {
-  const out: CaseResult[] = [];
+export function kernelCases(sizes = SIZES): KernelCase[] {
+  const out: KernelCase[] = [];
   for (const n of sizes) {
-    for (const impl of ["iptables-legacy-restore", "iptables-nft-restore"]) {
+    for (const impl of ["iptables-legacy-restore", "iptables-nft-restore"] as const) {
       const held = BYTES_PER_SERVICE.iptables * n;
       out.push(base(impl, n, "first-load", f(TRUE.load, held), { text_bytes: held, text_lines: held / 80 }));
       out.push(base(impl, n, "full-resync", f(TRUE.load, held), { text_bytes: held, text_lines: held / 80 }));
@@ -43,9 +45,10 @@ export const kernelResults = (sizes = SIZES): ResultsFile => ({
 });
 
 /** Sync suite add-pod cases: the model's sync takes 1 µs per Service, writes 100 bytes per Service. */
-export function syncCases(sizes = [100, 1000, 10000]): CaseResult[] {
-  return sizes.flatMap((n) => ["iptables-partial", "iptables-full", "nftables", "ipvs"].map((impl) => ({
+export function syncCases(sizes = [100, 1000, 10000]): SyncChangeCase[] {
+  return sizes.flatMap((n) => (["iptables-partial", "iptables-full", "nftables", "ipvs"] as const).map((impl): SyncChangeCase => ({
     suite: "sync", impl, n, scenario: "add-pod", endpoints: 2, median_ns: 2000 * n, p99_ns: 2000 * n, rme: 1, samples: 3,
     sync_ns: 1000 * n, bytes_written: 100 * n, initial_bytes: BYTES_PER_SERVICE[impl === "nftables" ? "nft" : "iptables"] * n, initial_sync_ms: n / 100,
+    changes: 1, endpoint_changes: 1, rules_written: n, synced_services: 1, full_sync: impl === "iptables-full", initial_rules: n,
   })));
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { main } from "../bench/cli";
 import { CORE_IMPLS } from "../src/cores";
+import { casesOf } from "../src/report/cases";
 import { ResultsFile } from "../src/report/results";
 import { nodeArgs, PACKAGE_ROOT } from "../src/util/root";
 import { runCommand } from "./run-command";
@@ -57,25 +58,26 @@ test("a small lookup run writes every case in the shared shape", async () => {
   assert.equal(r.status, 0, r.stderr);
   const file = JSON.parse(fs.readFileSync(path.join(out, "lookup.json"), "utf8")) as ResultsFile;
   assert.deepEqual(JSON.parse(r.stdout).cases, file.cases, "--json prints the report with the same cases");
+  const lookup = casesOf(file.cases, "lookup");
   assert.notEqual(file.env.versions.tinybench, "unknown");
   assert.equal(file.env.seed, 5);
   for (const key of ["node", "cpu", "cores", "commit", "date"]) assert.ok(key in file.env, key);
   for (const n of [10, 100]) {
     for (const impl of [...CORE_IMPLS, "roofline"]) {
-      const c = file.cases.find((x) => x.impl === impl && x.n === n && x.scenario === undefined);
+      const c = lookup.find((x) => x.impl === impl && x.n === n && x.scenario === undefined);
       assert.ok(c, `${impl} N=${n}`);
       assert.equal(c.batch, 1024);
       assert.ok(c.median_ns > 0 && c.p99_ns >= c.median_ns && c.samples > 0, JSON.stringify(c));
     }
   }
   for (const impl of ["vmap", "vmap-plain"]) {
-    assert.deepEqual(file.cases.filter((c) => c.scenario === "batch-sweep" && c.impl === impl).map((c) => c.batch), [1, 16, 256, 1024, 4096], impl);
+    assert.deepEqual(lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === impl).map((c) => c.batch), [1, 16, 256, 1024, 4096], impl);
   }
   for (const impl of ["vmap-plain", "svctable-resizable-plain", "dram1-vmap", "dramG-vmap", "dram1-svctable-resizable", "dramG-svctable-resizable"]) {
     assert.ok(file.cases.some((c) => c.impl === impl && c.n === 100 && c.scenario === undefined), impl);
   }
   assert.ok(file.cases.some((c) => c.impl === "vmap" && c.scenario === "zipf-1.1"), "Zipf s=1.1 beside uniform");
-  const vmap = file.cases.find((c) => c.impl === "vmap" && c.n === 100 && c.scenario === undefined)!;
+  const vmap = lookup.find((c) => c.impl === "vmap" && c.n === 100 && c.scenario === undefined)!;
   assert.ok(typeof vmap.wasm_bytes === "number" && vmap.wasm_bytes > 0 && vmap.probe === "plain", JSON.stringify(vmap));
   assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "charts", "lookup.json", "report.json"], "no temporary files left");
   assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);

@@ -9,13 +9,20 @@ import path from "node:path";
 import { test } from "node:test";
 import { SUITE_FILES } from "../bench/suites";
 import { buildReport, keptSuites, reportFiles } from "../src/report/report";
-import { CaseResult, ResultsFile, runEnv, writeResults } from "../src/report/results";
+import { KernelCase, KernelScenario, SyncChangeCase, SyncScenario } from "../src/report/cases";
+import { ProxyMode } from "../src/modes";
+import { ResultsFile, runEnv, writeResults } from "../src/report/results";
 
 const SIZES = [100, 1000, 10000];
 const LIMIT = 30e9;
-const c = (suite: string, impl: string, scenario: string, n: number, ns: number, extra: Partial<CaseResult> = {}): CaseResult =>
-  ({ suite, impl, n, scenario, endpoints: 2, median_ns: ns, p99_ns: ns * 1.1, rme: 2, samples: 3, rules_written: n, bytes_written: 100 * n, ...extra });
-const curve = (impl: string, scenario: string, f: (n: number) => number, sizes = SIZES) => sizes.map((n) => {
+const times = (n: number, ns: number) => ({ n, median_ns: ns, p99_ns: ns * 1.1, rme: 2, samples: 3, rules_written: n, bytes_written: 100 * n });
+const c = (suite: "kernel", impl: KernelCase["impl"], scenario: KernelScenario, n: number, ns: number, extra: Partial<KernelCase> = {}): KernelCase =>
+  ({ suite, impl, scenario, endpoints: 2, mode: impl.includes("nft") ? "nftables" : "iptables", ...times(n, ns), ...extra });
+const s = (impl: ProxyMode, scenario: SyncScenario, n: number, ns: number): SyncChangeCase => ({
+  suite: "sync", impl, scenario, endpoints: 2, ...times(n, ns), changes: 1, endpoint_changes: 1, synced_services: 1, full_sync: false,
+  initial_sync_ms: 0, initial_rules: 0, initial_bytes: 0,
+});
+const curve = (impl: KernelCase["impl"], scenario: KernelScenario, f: (n: number) => number, sizes = SIZES) => sizes.map((n) => {
   const ns = f(n);
   return ns > LIMIT ? c("kernel", impl, scenario, n, LIMIT, { over_limit: true, limit_ns: LIMIT, samples: 0, ...(scenario === "first-load" && { untimed_load_ns: ns }) }) : c("kernel", impl, scenario, n, ns, { limit_ns: LIMIT, text_bytes: 900 * n });
 });
@@ -46,10 +53,10 @@ const syncSizes = [100, 1000, 10000, 100000];
 const sync: ResultsFile = {
   env: runEnv(1),
   cases: [
-    ...syncSizes.map((n) => c("sync", "iptables-full", "add-pod", n, 30000 * n)),
-    ...syncSizes.map((n) => c("sync", "iptables-partial", "add-pod", n, 3000 * n)),
-    ...syncSizes.map((n) => c("sync", "iptables-partial", "create-service", n, 3000 * n)),
-    ...syncSizes.map((n) => c("sync", "nftables", "create-service", n, 50000)),
+    ...syncSizes.map((n) => s("iptables-full", "add-pod", n, 30000 * n)),
+    ...syncSizes.map((n) => s("iptables-partial", "add-pod", n, 3000 * n)),
+    ...syncSizes.map((n) => s("iptables-partial", "create-service", n, 3000 * n)),
+    ...syncSizes.map((n) => s("nftables", "create-service", n, 50000)),
   ],
 };
 

@@ -14,14 +14,15 @@ process.env.SVCBENCH_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-r
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-res-"));
 
-test("a recorded cgroup and BPF pin are journaled before they exist and removed with the run", () => {
-  const dir = tmp(), cgroup = path.join(dir, "svcbench-cg"), pin = path.join(dir, "svcbench-pin");
+test("a recorded cgroup and temporary folder are journaled before they exist and removed with the run", () => {
+  const dir = tmp(), cgroup = path.join(dir, "svcbench-cg"), pin = path.join(dir, "svcbench-obj");
   record({ kind: "cgroup", name: cgroup });
-  record({ kind: "bpf-pin", name: pin });
+  record({ kind: "dir", name: pin });
   const journal = fs.readFileSync(path.join(journalDir(), `kernel-${process.pid}.jsonl`), "utf8");
-  assert.match(journal, /"kind":"cgroup"[\s\S]*"kind":"bpf-pin"/, "in the journal before anything was made");
+  assert.match(journal, /"kind":"cgroup"[\s\S]*"kind":"dir"/, "in the journal before anything was made");
   fs.mkdirSync(cgroup);
-  fs.writeFileSync(pin, "");
+  fs.mkdirSync(pin);
+  fs.writeFileSync(path.join(pin, "sock_lb.o"), "");
   removeAll();
   assert.equal(fs.existsSync(cgroup), false);
   assert.equal(fs.existsSync(pin), false);
@@ -33,14 +34,14 @@ test("a dead run's journal: what it made and did not remove goes, in one line; a
   const dir = tmp(), dead = spawnSync("true").pid!, alive = process.ppid;
   const kept = path.join(dir, "removed-already"), cg = path.join(dir, "cg"), pin = path.join(dir, "pin");
   fs.mkdirSync(cg);
-  fs.writeFileSync(pin, "");
+  fs.mkdirSync(pin);
   fs.mkdirSync(kept);
   const line = (op: string, kind: string, name: string) => JSON.stringify({ op, kind, name });
   fs.writeFileSync(path.join(journalDir(), `kernel-${dead}.jsonl`),
-    [line("add", "cgroup", kept), line("add", "cgroup", cg), line("del", "cgroup", kept), line("add", "bpf-pin", pin), '{"op":"add","ki'].join("\n"));
+    [line("add", "cgroup", kept), line("add", "cgroup", cg), line("del", "cgroup", kept), line("add", "dir", pin), '{"op":"add","ki'].join("\n"));
   fs.writeFileSync(path.join(journalDir(), `kernel-${alive}.jsonl`), line("add", "cgroup", kept) + "\n");
   const said = cleanDeadRuns().filter((l) => l.includes(` ${dead} `));
-  assert.deepEqual(said, [`removed what the dead run ${dead} left: cgroup ${cg}, bpf-pin ${pin}`]);
+  assert.deepEqual(said, [`removed what the dead run ${dead} left: cgroup ${cg}, dir ${pin}`]);
   assert.equal(fs.existsSync(cg), false);
   assert.equal(fs.existsSync(pin), false);
   assert.equal(fs.existsSync(kept), true, "what the dead run had removed, and a live run's, are not touched");

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { lookupTargets } from "../src/report/lookup-targets";
-import { CaseResult } from "../src/report/results";
+import { LookupCase, LookupImpl } from "../src/report/cases";
 
-const c = (impl: string, n: number, median_ns: number, extra: Partial<CaseResult> = {}): CaseResult =>
+const c = (impl: LookupImpl, n: number, median_ns: number, extra: Partial<LookupCase> = {}): LookupCase =>
   ({ suite: "lookup", impl, n, batch: 1024, median_ns, p99_ns: median_ns, rme: 0.5, samples: 20, ...extra });
 
-function run(vmap1M: number, peakBytes: number): CaseResult[] {
+function run(vmap1M: number, peakBytes: number): LookupCase[] {
   return [
     c("vmap", 100, 10, { probe: "plain" }), c("vmap-plain", 100, 10),
     c("vmap", 10000, 10.1, { probe: "plain" }), c("vmap-plain", 10000, 10),

@@ -20,8 +20,12 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-refuse-"));
 const opts = (o: Partial<SuiteOptions> = {}): SuiteOptions => ({ full: false, seed: 1, budget: DEFAULT_BUDGET, traffic: DEFAULT_TRAFFIC, ...o });
 const plan = (o: SuiteOptions, names = SUITES.map((s) => s.name)): RunPlan =>
   ({ seed: o.seed, suites: SUITES.filter((s) => names.includes(s.name)).map((s) => ({ name: s.name, sizes: s.sizes!(o) })) });
-const kase = (suite: string, n: number, median_ns: unknown = 10): CaseResult =>
-  ({ suite, impl: "x", n, median_ns, p99_ns: 20, rme: 1, samples: 3 }) as CaseResult;
+const TIMES = { p99_ns: 20, rme: 1, samples: 3 };
+/** A lookup case, or a sync one (the userspace dials). */
+const kase = (suite: "lookup" | "sync", n: number, median_ns = 10): CaseResult => suite === "lookup"
+  ? { suite, impl: "vmap", n, batch: 1024, median_ns, ...TIMES }
+  : { suite, impl: "userspace", n, scenario: "dial-retries", endpoints: 5, median_ns, ...TIMES,
+    refusing: 2, mean_attempts: 1, mean_connect_ms: 1, p99_connect_ms: 1, failed_share: 0 };
 
 function baselineFile(seed: number, cases: CaseResult[], raw?: (json: string) => string): string {
   const f = path.join(tmp(), "report.json");
@@ -46,11 +50,13 @@ test("a baseline of another seed, other sizes, a missing suite, or a median that
     [baselineFile(2, good), /was run with seed 2, this run with 1: not comparable/],
     [baselineFile(1, [kase("lookup", 10)]), /ran lookup at sizes 10, this run at 10,100: not comparable/],
     [baselineFile(1, [kase("sync", 10)]), /has no lookup cases to compare with/],
-    [baselineFile(1, [...good, kase("lookup", 10, -5)]), /case 2 \(lookup\/x N=10\) has median_ns -5; every median must be a finite positive number/],
+    [baselineFile(1, [...good, kase("lookup", 10, -5)]), /case 2 \(lookup\/vmap N=10\) has median_ns -5; every median must be a finite positive number/],
     [baselineFile(1, [...good, kase("lookup", 10, 0)]), /has median_ns 0;/],
     [baselineFile(1, [...good, kase("lookup", 10, 123)], (j) => j.replace("123", "1e999")), /has median_ns Infinity;/],
     [baselineFile(1, good, () => "{ broken"), /is not valid JSON/],
     [path.join(tmp(), "absent.json"), /cannot be read: ENOENT/],
+    [baselineFile(1, good, (j) => j.replace('"batch":1024', '"batch":"1024"')), /report\.json: case 0 \(lookup\/vmap N=10\): "batch" is a string, not a number$/],
+    [baselineFile(1, good, (j) => j.replace('"impl":"vmap"', '"impl":"vmapp"')), /case 0 \(lookup\/vmapp N=10\): impl "vmapp" is not one the lookup suite writes$/],
   ];
   for (const [file, says] of refusals) {
     const t0 = Date.now();

@@ -10,10 +10,11 @@ import { checkComparable, compare, readResultsFile } from "../src/report/compare
 import { fitPoints } from "../src/report/fit";
 import { lookupSection } from "../src/report/lookup-section";
 import { buildReport, reportFiles } from "../src/report/report";
-import { CaseResult, ResultsFile, runEnv } from "../src/report/results";
+import { LookupCase, LookupImpl } from "../src/report/cases";
+import { ResultsFile, runEnv } from "../src/report/results";
 
 const sizes = [10, 100, 1000, 10000, 100000];
-const curve = (impl: string, f: (n: number) => number): CaseResult[] =>
+const curve = (impl: LookupImpl, f: (n: number) => number): LookupCase[] =>
   sizes.map((n) => ({ suite: "lookup", impl, n, batch: 1024, median_ns: f(n), p99_ns: f(n) * 1.2, rme: 1, samples: 50 }));
 const fixture: ResultsFile = {
   env: runEnv(1),
@@ -69,7 +70,13 @@ test("a malformed or missing baseline file is one clear error", () => {
   assert.throws(() => readResultsFile(path.join(dir, "none.json")), /cannot be read: ENOENT/);
   assert.throws(() => readResultsFile(write("a.json", "{ nope")), /is not valid JSON/);
   assert.throws(() => readResultsFile(write("b.json", "[]")), /needs "env" and "cases"/);
-  assert.throws(() => readResultsFile(write("c.json", JSON.stringify({ env: {}, cases: [{ suite: "lookup" }] }))), /case 0 lacks/);
+  const env = runEnv(1), good = fixture.cases[0];
+  const file = (cases: unknown[], e: unknown = env) => write("c.json", JSON.stringify({ env: e, cases }));
+  assert.throws(() => readResultsFile(file([{ suite: "lookup" }])), /c\.json: case 0: "impl" is missing$/);
+  assert.throws(() => readResultsFile(file([good, { ...good, median_ns: "12" }])), /c\.json: case 1 \(lookup\/chain-scalar N=10\): "median_ns" is a string, not a number$/);
+  assert.throws(() => readResultsFile(file([{ ...good, suite: "lookups" }])), /case 0 \(lookups\/chain-scalar N=10\): suite "lookups" is not lookup, sched, sync or kernel$/);
+  assert.throws(() => readResultsFile(file([{ ...good, scenario: "zipf" }])), /scenario "zipf" is not one the lookup suite writes$/);
+  assert.throws(() => readResultsFile(file([good], { ...env, seed: "1" })), /c\.json: "env\.seed" is a string, not a number$/);
 });
 
 test("charts render as well-formed SVG with one series per impl", async () => {

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Progress } from "../bench/harness";
 import { endpointChanges, MIN_SYNC_SAMPLES, runSync, syncCaseCount, SyncScenario, syncSuite } from "../bench/sync";
-import { perEndpointChange, syncTargets, targetLine } from "../src/report/sync-targets";
+import { ProxyMode } from "../src/modes";
+import { SyncChangeCase } from "../src/report/cases";
+import { changesOf, perEndpointChange, syncTargets, targetLine } from "../src/report/sync-targets";
 import { PROXY_MODES } from "../src/proxy/types";
 
 test("a small sync run gives every case, in the shared shape, with rules and bytes written", () => {
@@ -15,7 +17,7 @@ test("a small sync run gives every case, in the shared shape, with rules and byt
   const dial = all.find((c) => c.scenario === "dial-retries")!;
   assert.ok(Number(dial.mean_attempts) > 1 && Number(dial.mean_attempts) < 4, "some dials are refused and retried");
   assert.equal(dial.failed_share, 0, "7 of 10 pods answer: four attempts always reach one");
-  const cases = all.filter((c) => c !== dial);
+  const cases = changesOf(all);
   for (const c of cases) {
     assert.equal(c.suite, "sync");
     assert.ok(PROXY_MODES.includes(c.impl as never));
@@ -59,12 +61,18 @@ test("a small sync run gives every case, in the shared shape, with rules and byt
   for (const m of PROXY_MODES) assert.ok(table.includes(m), m);
   assert.match(table, /complexity over N/);
   assert.match(table, /proxier\.sync alone/);
-  assert.match(table, /targets \(issue 5\)\nnot measured: ipvs: ≤ 1\.00 µs of model work per endpoint change at 100k Services/);
+  assert.match(table, /targets\nnot measured: ipvs: ≤ 1\.00 µs of model work per endpoint change at 100k Services/);
 });
 
-test("issue 5's targets are judged from the model work per endpoint change, partial against full, and the full sync's slope", () => {
-  const c = (impl: string, scenario: string, n: number, sync_ns: number, rme = 1) =>
-    ({ suite: "sync", impl, scenario, n, endpoints: 2, median_ns: sync_ns * 1.2, p99_ns: sync_ns * 2, rme, samples: 3, sync_ns, endpoint_changes: endpointChanges(scenario as SyncScenario, 2) });
+/** A sync case with what the targets read (the sync alone, the endpoint changes) and neutral counts. */
+const change = (impl: ProxyMode, scenario: SyncScenario, n: number, sync_ns: number, median_ns: number, rme = 1): SyncChangeCase => ({
+  suite: "sync", impl, scenario, n, endpoints: 2, median_ns, p99_ns: median_ns, rme, samples: 3, sync_ns,
+  changes: 1, endpoint_changes: endpointChanges(scenario, 2), rules_written: 0, bytes_written: 0, synced_services: 1, full_sync: false,
+  initial_sync_ms: 0, initial_rules: 0, initial_bytes: 0,
+});
+
+test("the targets are judged from the model work per endpoint change, partial against full, and the full sync's slope", () => {
+  const c = (impl: ProxyMode, scenario: SyncScenario, n: number, sync_ns: number, rme = 1) => change(impl, scenario, n, sync_ns, sync_ns * 1.2, rme);
   const cases = [
     c("ipvs", "add-pod", 100_000, 900), c("ipvs", "burst-100", 100_000, 50_000), c("ipvs", "create-service", 100_000, 1800),
     c("nftables", "add-pod", 100_000, 30_000), c("nftables", "burst-100", 100_000, 90_000),
@@ -84,8 +92,7 @@ test("issue 5's targets are judged from the model work per endpoint change, part
 });
 
 test("the nftables and ipvs syncs are judged by their log-log slope over N = 1k..100k at E = 2", () => {
-  const c = (impl: string, scenario: string, n: number, sync_ns: number) =>
-    ({ suite: "sync", impl, scenario, n, endpoints: 2, median_ns: sync_ns, p99_ns: sync_ns, rme: 1, samples: 3, sync_ns });
+  const c = (impl: ProxyMode, scenario: SyncScenario, n: number, sync_ns: number) => change(impl, scenario, n, sync_ns, sync_ns);
   const cases = [1000, 10_000, 100_000].flatMap((n) => [c("nftables", "add-pod", n, n * 100), c("ipvs", "add-pod", n, 5e5 * Math.sqrt(n / 1000))]);
   const t = syncTargets(cases);
   const nft = t.find((x) => x.target.startsWith("nftables sync grows"))!, ipvs = t.find((x) => x.target.startsWith("ipvs sync grows"))!;

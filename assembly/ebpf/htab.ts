@@ -51,7 +51,10 @@ function roundupPow2(n: u32): u32 {
   return n <= 1 ? 1 : <u32>1 << (32 - clz<u32>(n - 1));
 }
 
-/** htab_map_alloc with prealloc: buckets and every element; 0 if key_words or max_entries is out of range or memory is short. */
+/**
+ * htab_map_alloc with prealloc: buckets and every element; 0 if key_words or max_entries is out of range or
+ * memory is short.
+ */
 export function htab_new(keyWords: u32, maxEntries: u32, hashrnd: u32): usize {
   if (keyWords < 1 || keyWords > 3 || maxEntries == 0 || maxEntries > MAX_MAP_ENTRIES) return 0;
   const nBuckets = roundupPow2(maxEntries);

@@ -10,7 +10,7 @@ import { available, idAt } from "../dest";
 import { IP_VS_SVC_F_SCHED1, IP_VS_SVC_F_SCHED2, Service } from "../service";
 
 /** ip_vs_{sh,mh}_hashkey: the table entry of addr, port at a fallback offset. */
-export type Hashkey = (addr: u32, port: u32, offset: u32) => u32;
+type Hashkey = (addr: u32, port: u32, offset: u32) => u32;
 
 /** init_service of dh and sh: a table of size entries, then reassign. */
 export function tableInit(svc: Service, size: u32, reassign: (svc: Service) => void): i32 {

@@ -14,13 +14,14 @@ import { PACKAGE_ROOT } from "../../src/util/root";
 import { Backend, begin, KernelCase, KernelContext, timedCase } from "./cases";
 import { WARMUP } from "./datapath";
 import { BpfTexts, pinnedAt, renderBpfTexts } from "./bpf-texts";
-import { bpffs, cgroup, liveBpf, removeSince, tempDir } from "./bpf-resources";
+import { bpffs, cgroup, tempDir } from "./bpf-resources";
+import { heldResources, removeSince } from "./resources";
 import { Hosts, PROBE_ARGS } from "./hosts";
 import { run } from "./netns";
 import { Rulesets } from "./rulesets";
 import { summarize } from "./sampler";
 
-export const BPF_SOURCE = path.join(PACKAGE_ROOT, "bench", "kernel", "bpf", "sock_lb.c");
+const BPF_SOURCE = path.join(PACKAGE_ROOT, "bench", "kernel", "bpf", "sock_lb.c");
 
 /** clang -target bpf with the multiarch include folder (asm/types.h), the maps sized to mapMax. */
 async function compile(dir: string, mapMax: number): Promise<string> {
@@ -36,7 +37,7 @@ async function tool(args: string[]): Promise<void> {
   if (r.code !== 0) throw new SvcbenchError(`bpftool ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0] || `exit code ${r.code}`}`);
 }
 
-export interface SockLb {
+interface SockLb {
   cgroup: string;
   maps: string;
 }
@@ -63,7 +64,7 @@ async function connectsInCgroup(hosts: Hosts, cg: string, addr: string, port: nu
 }
 
 export async function bpfCases(ctx: KernelContext, b: Backend, r: Rulesets, hosts: Hosts, seed: number): Promise<KernelCase[]> {
-  const mark = liveBpf().length;
+  const mark = heldResources().length;
   try {
     let raw: BpfTexts;
     try {

@@ -1,18 +1,17 @@
 // The kernel suite's backends and how one of its cases is taken and recorded: the shared case shape,
 // impl named by the command that loads the text, the kube-proxy mode whose text it is, and what was loaded.
-import { CaseResult } from "../../src/report/results";
+import { KernelBackend, KernelCase, KernelScenario } from "../../src/report/cases";
 import { fmtTime } from "../../src/report/table";
 import { Progress } from "../harness";
 import { Ran } from "./netns";
 import { Rulesets } from "./rulesets";
-import { Sampled, sampleStep, Sampling, Step } from "./sampler";
+import { sampleStep, Sampling, Step } from "./sampler";
 
-export type KernelImpl = "iptables-legacy-restore" | "iptables-nft-restore" | "nft-f" | "bpf-sock-lb";
-export type KernelScenario = "first-load" | "full-resync" | "partial-resync" | "add-service" | "delete-service" | "connect";
+export type { KernelCase, KernelScenario } from "../../src/report/cases";
 
 export interface Backend {
   /** The case's impl: the command that loads the text, backend first. */
-  impl: KernelImpl;
+  impl: KernelBackend;
   family: "iptables" | "nft" | "bpf";
   cmd: string;
 }
@@ -47,20 +46,21 @@ export interface KernelContext {
   readonly overAt: Map<string, number>;
 }
 
-export type KernelCase = CaseResult & Partial<Sampled>;
-
 /** Announces a case: progress, the injected hook. */
 export function begin(ctx: KernelContext, label: string): void {
   ctx.progress.step(label);
   ctx.onStep?.(label);
 }
 
-/** One timed case of backend b on rulesets r, loading text; not tried when a smaller N of the curve was over the limit. */
+/**
+ * One timed case of backend b on rulesets r, loading text; not tried when a smaller N of the curve was over
+ * the limit.
+ */
 export async function timedCase(ctx: KernelContext, b: Backend, r: Rulesets, scenario: KernelScenario, text: string, step: Step): Promise<KernelCase> {
   const label = `${b.impl} ${scenario} N=${r.n}`;
   begin(ctx, label);
   const key = `${b.impl}|${scenario}`, over = ctx.overAt.get(key);
-  const base = { suite: "kernel", impl: b.impl, n: r.n, scenario, endpoints: r.endpoints, mode: modeOf(b.family, scenario), text_bytes: text.length, text_lines: text.split("\n").length - 1 };
+  const base = { suite: "kernel" as const, impl: b.impl, n: r.n, scenario, endpoints: r.endpoints, mode: modeOf(b.family, scenario), text_bytes: text.length, text_lines: text.split("\n").length - 1 };
   const limit_ns = ctx.sampling.limitMs * 1e6;
   if (over !== undefined && over < r.n) {
     ctx.log(`${label}: not tried, over the limit at N=${over}`);

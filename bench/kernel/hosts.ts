@@ -21,7 +21,10 @@ export interface Hosts {
   delete(): Promise<void>;
 }
 
-/** Node and pods namespaces; the pods side answers for podAddrs (dotted quads); ClusterIPs and pod IPs route over the veth. */
+/**
+ * Node and pods namespaces; the pods side answers for podAddrs (dotted quads); ClusterIPs and pod IPs route
+ * over the veth.
+ */
 export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
   const node = await Netns.create("node");
   const pods = await Netns.create("pods");

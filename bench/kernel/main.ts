@@ -13,7 +13,7 @@ import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
 import { deleteAll } from "./netns";
 import { cleanDeadRuns } from "./resources";
-import { DEFAULT_CONNECTS, DEFAULT_SAMPLING, KERNEL_ENDPOINTS, KERNEL_FULL_SIZES, KERNEL_SIZES, KernelRun, kernelStepCount, runKernel, SETUP_LIMIT_FACTOR } from "./run";
+import { DEFAULT_CONNECTS, DEFAULT_SAMPLING, KERNEL_ENDPOINTS, KERNEL_FULL_SIZES, KERNEL_SIZES, kernelStepCount, runKernel, SETUP_LIMIT_FACTOR } from "./run";
 import { kernelTable } from "./table";
 import { preflight, toolVersions } from "./tools";
 
@@ -77,7 +77,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   const tty = io.stderr.isTTY === true;
   const progress = new Progress(kernelStepCount(opts), tty);
   const loadavg_start = os.loadavg();
-  let run: KernelRun;
+  let run: Awaited<ReturnType<typeof runKernel>>;
   try {
     run = await runKernel({ ...opts, log: tty ? undefined : (l) => io.stderr.write(`kernel: ${l}\n`) }, progress);
   } finally {

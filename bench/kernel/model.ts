@@ -1,6 +1,7 @@
 // The model's own syncs of the same changes on the same clusters (same seed, N and E), timed in the
 // same run by the sync suite's runner (bench/sync.ts), and named as the kernel cases they sit beside:
-// impl model-<mode>, the kernel suite's scenario names; first-load is a new proxier's first sync. A model sync is the whole control path (the
+// impl model-<mode>, the kernel suite's scenario names; first-load is a new proxier's first sync. A model
+// sync is the whole control path (the
 // controller, the change trackers, the render and the model kernel); compare how it grows with N.
 import { KubeProxy } from "../../src/proxy/kube-proxy";
 import { newProxier } from "../../src/proxy/modes";
@@ -18,8 +19,6 @@ const PAIRS: { impl: "iptables-full" | "iptables-partial" | "nftables" | "ebpf";
   { impl: "nftables", sync: "create-service", kernel: "add-service" },
   { impl: "ebpf", sync: "create-service", kernel: "add-service" },
 ];
-
-export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables", "model-ebpf"] as const;
 
 /** The model's first sync of a cluster: a new proxier, the informers' initial list, one full sync; 3 to 5 samples. */
 function firstSync(c: Cluster, mode: "iptables-full" | "nftables" | "ebpf", timeMs: number): Measured & { rules_written: number; bytes_written: number } {
@@ -46,7 +45,7 @@ export function modelCases(n: number, endpoints: number, seed: number, timeMs: n
   }, new Progress(0, false)).cases;
   const out: KernelCase[] = [];
   for (const p of PAIRS) {
-    const c = synced.find((x) => x.impl === p.impl && x.scenario === p.sync);
+    const c = synced.find((x) => x.scenario !== "dial-retries" && x.impl === p.impl && x.scenario === p.sync);
     if (c) out.push({ ...c, suite: "kernel", impl: `model-${p.impl}`, scenario: p.kernel, mode: p.impl, model_scenario: p.sync });
   }
   const c = buildCluster(n, endpoints, seed);

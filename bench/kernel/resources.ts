@@ -1,4 +1,5 @@
-// What a kernel run creates on the host (network namespaces, links, cgroups, BPF pins), recorded before
+// What a kernel run creates on the host (network namespaces, links, cgroups, mounts such as the bpffs that
+// holds BPF pins, temporary folders), recorded before
 // the command that creates it: in memory, to remove it all on error, at exit and on SIGINT, SIGTERM or
 // SIGHUP (after the commands still running have ended), and in a journal file per run, so that the next
 // run removes what a killed one (SIGKILL) left. Any case that creates a kind of these records it here.
@@ -9,25 +10,34 @@ import path from "node:path";
 import { SvcbenchError } from "../../src/core";
 import { pidAlive, SIGNALS } from "../../src/report/results-set";
 
-export type ResourceKind = "netns" | "link" | "cgroup" | "bpf-pin";
-/** netns and link: names (a link in netns, or in the host's); cgroup: a folder; bpf-pin: a path under bpffs. */
-export interface Resource {
+type ResourceKind = "netns" | "link" | "cgroup" | "mount" | "dir";
+/**
+ * netns and link: names (a link in netns, or in the host's); cgroup: a folder, with the bpftool arguments
+ * that detach its program (detach); mount: a mount point (a bpffs drops its pins when unmounted); dir: a folder.
+ */
+interface Resource {
   kind: ResourceKind;
   name: string;
   netns?: string;
+  detach?: string[];
 }
 
 const REMOVE: Record<ResourceKind, (r: Resource) => void> = {
   netns: (r) => { spawnSync("ip", ["netns", "delete", r.name], { stdio: "ignore" }); },
   link: (r) => { spawnSync("ip", [...(r.netns ? ["-n", r.netns] : []), "link", "delete", r.name], { stdio: "ignore" }); },
   cgroup: (r) => {
+    if (r.detach) spawnSync("bpftool", r.detach, { stdio: "ignore" });
     try {
       fs.rmdirSync(r.name); // a cgroup folder goes with rmdir once no process is in it
     } catch {
       // gone already
     }
   },
-  "bpf-pin": (r) => { fs.rmSync(r.name, { force: true }); },
+  mount: (r) => {
+    spawnSync("umount", [r.name], { stdio: "ignore" });
+    fs.rmSync(r.name, { recursive: true, force: true });
+  },
+  dir: (r) => { fs.rmSync(r.name, { recursive: true, force: true }); },
 };
 /** Namespaces a run names svcbench-PID-…: found even without a journal. */
 export const NETNS_PREFIX = "svcbench-";
@@ -70,6 +80,11 @@ export function remove(r: Resource): void {
 export function removeAll(): void {
   for (const r of [...held].reverse()) remove(r);
   if (held.length === 0) fs.rmSync(journalOf(process.pid), { force: true });
+}
+
+/** Removes what was recorded after the first `mark` (a length of heldResources()), newest first. */
+export function removeSince(mark: number): void {
+  for (const r of held.slice(mark).reverse()) remove(r);
 }
 
 /** What this process holds now (tests). */
@@ -125,7 +140,7 @@ export function cleanDeadRuns(): string[] {
       } catch {
         continue; // a line cut short by the kill
       }
-      const r: Resource = { kind: e.kind, name: e.name, ...(e.netns !== undefined && { netns: e.netns }) };
+      const r: Resource = { kind: e.kind, name: e.name, ...(e.netns !== undefined && { netns: e.netns }), ...(e.detach !== undefined && { detach: e.detach }) };
       if (!Object.hasOwn(REMOVE, r.kind)) continue;
       const at = rs.findIndex((x) => same(x, r));
       if (e.op === "add") rs.push(r);

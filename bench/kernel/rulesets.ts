@@ -1,4 +1,5 @@
-// kubernetes pkg/proxy/iptables/proxier.go (iptablesJumpChains, iptablesKubeletJumpChains) and pkg/proxy/nftables/proxier.go:
+// kubernetes pkg/proxy/iptables/proxier.go (iptablesJumpChains, iptablesKubeletJumpChains) and
+// pkg/proxy/nftables/proxier.go:
 // the texts the kernel suite loads are the proxiers' own, for one seeded cluster of N Services × E pods
 // (bench/sync.ts buildCluster), rendered in the order the kernel replays them: the first sync; a partial
 // resync (one more pod behind one Service); a new Service, then its deletion; a full resync (one more
@@ -12,7 +13,7 @@ import { NftablesProxier } from "../../src/proxy/nftables/proxier";
 import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../../src/proxy/sync-runner";
 import { buildCluster, newService } from "../sync";
 
-export interface IptablesTexts {
+interface IptablesTexts {
   firstLoad: string;
   partialResync: string;
   addService: string;
@@ -20,7 +21,7 @@ export interface IptablesTexts {
   fullResync: string;
 }
 
-export interface NftTexts {
+interface NftTexts {
   firstLoad: string;
   addService: string;
   /** Its map elements deleted and its chains flushed (kube-proxy deletes the chains a sync later). */
@@ -30,7 +31,7 @@ export interface NftTexts {
 }
 
 /** The Service port the first-packet probe connects to. */
-export interface Probe {
+interface Probe {
   clusterIP: string;
   port: number;
   /** Its pods' IPs (the DNAT targets) and their port. */
@@ -48,7 +49,10 @@ export interface Rulesets {
   probe: Probe;
 }
 
-/** The jump rules kube-proxy (and kubelet, KUBE-FIREWALL) ensure with EnsureRule(Prepend), as restore text for --noflush. */
+/**
+ * The jump rules kube-proxy (and kubelet, KUBE-FIREWALL) ensure with EnsureRule(Prepend), as restore text for
+ * --noflush.
+ */
 export const IPTABLES_JUMPS = [
   "*filter",
   ...[
@@ -88,7 +92,7 @@ function lastTcpServiceRule(nat: string[]): { clusterIP: string; port: number; s
 }
 
 /** In a full restore text: the last TCP ClusterIP rule of KUBE-SERVICES and the pods its KUBE-SEP- chains DNAT to. */
-export function lastServiceRule(fullText: string): Probe {
+function lastServiceRule(fullText: string): Probe {
   const nat = natLines(fullText);
   const { clusterIP, port, svc, rulesBefore } = lastTcpServiceRule(nat);
   const seps = new Set(nat.filter((l) => l.startsWith(`-A ${svc} `) && / -j KUBE-SEP-\S+$/.test(l)).map((l) => l.slice(l.lastIndexOf(" ") + 1)));

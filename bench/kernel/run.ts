@@ -21,9 +21,9 @@ export const DEFAULT_SAMPLING: Sampling = { samples: 5, timeMs: 10000, limitMs: 
 export const SETUP_LIMIT_FACTOR = 10;
 export const DEFAULT_CONNECTS = 200;
 /** Sampling time of each model case (ms). */
-export const MODEL_TIME_MS = 1000;
+const MODEL_TIME_MS = 1000;
 
-export interface KernelOptions {
+interface KernelOptions {
   sizes: number[];
   seed: number;
   sampling: Sampling;
@@ -50,7 +50,7 @@ async function execOverhead(ns: Netns): Promise<number> {
   return summarize(t).median_ns;
 }
 
-export interface KernelRun {
+interface KernelRun {
   cases: KernelCase[];
   exec_overhead_ns?: number;
 }

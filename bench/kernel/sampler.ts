@@ -23,7 +23,7 @@ export interface Step {
   after?: () => Promise<unknown>;
 }
 
-export interface Sampled extends Measured {
+interface Sampled extends Measured {
   over_limit: boolean;
   limit_ns: number;
 }
@@ -64,7 +64,10 @@ export async function sampleStep(step: Step, s: Sampling): Promise<Sampled> {
   return { ...summarize(ns), over_limit: false, limit_ns };
 }
 
-/** Two commands one after the other as one sample (their times added); the second runs only if the first was in time. */
+/**
+ * Two commands one after the other as one sample (their times added); the second runs only if the first was
+ * in time.
+ */
 export async function inTurn(first: (limitMs: number) => Promise<Ran>, second: (limitMs: number) => Promise<Ran>, limitMs: number): Promise<Ran> {
   const a = await first(limitMs);
   if (a.timedOut) return a;

@@ -24,7 +24,7 @@ Flags:
 
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(0)}%`;
 
-export function profileTable(p: Profile): string {
+function profileTable(p: Profile): string {
   return formatTable(["backend", "step", "x", "a", "b", "k", "fit rms", "held out (N: error)"], p.functions.map((f) => [
     f.backend, f.step, f.driver, fmtTime(f.a_ns), f.b.toPrecision(3), f.k.toFixed(2), `${f.fit_error.rms_pct.toFixed(1)}%`,
     f.held_out.map((h) => `${h.n}: ${pct(h.error_pct)}`).join(", ") || "-",

@@ -2,13 +2,13 @@
 // measured sizes that bracket it) and predicted from the connect cost functions, with all sizes and
 // with each interior size held out of both fits.
 import { crossing } from "../report/markdown";
-import { CaseResult } from "../report/results";
+import { CaseResult, casesOf, KernelCase } from "../report/cases";
 import { costAt, functionOf } from "./cost";
 import { fitFunction } from "./profile";
 import { CostFunction, Profile } from "./schema";
 
-export const CROSSOVER_LEVEL = 2;
-export const VERDICT_MAP_BACKEND = "nft-f";
+const CROSSOVER_LEVEL = 2;
+const VERDICT_MAP_BACKEND = "nft-f";
 
 export interface Crossover {
   backend: string;
@@ -19,10 +19,11 @@ export interface Crossover {
   held_out: { n: number; predicted_n?: number; error_pct?: number }[];
 }
 
-const connectAt = (k: readonly CaseResult[], impl: string, n: number) =>
-  k.find((c) => c.suite === "kernel" && c.impl === impl && c.scenario === "connect" && c.n === n && c.over_limit !== true)?.median_ns;
+const connectAt = (k: readonly KernelCase[], impl: string, n: number) =>
+  k.find((c) => c.impl === impl && c.scenario === "connect" && c.n === n && c.over_limit !== true)?.median_ns;
 
-export function measuredCrossover(k: readonly CaseResult[], backend: string, level = CROSSOVER_LEVEL): number | undefined {
+export function measuredCrossover(all: readonly CaseResult[], backend: string, level = CROSSOVER_LEVEL): number | undefined {
+  const k = casesOf(all, "kernel");
   const ns = [...new Set(k.filter((c) => c.impl === backend && c.scenario === "connect").map((c) => c.n))];
   const pts = ns.flatMap((n) => {
     const a = connectAt(k, backend, n), b = connectAt(k, VERDICT_MAP_BACKEND, n);

@@ -14,7 +14,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object
 const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 
 /** What is wrong with a parsed profile, or undefined when it is one this build reads. */
-export function profileProblem(v: unknown): string | undefined {
+function profileProblem(v: unknown): string | undefined {
   if (!isObj(v)) return "not a JSON object";
   if (v.schema !== CALIBRATION_SCHEMA) {
     return v.schema === undefined ? `no "schema" field (expected "${CALIBRATION_SCHEMA}")` : `schema "${String(v.schema)}" is not "${CALIBRATION_SCHEMA}", the version this svcbench reads`;

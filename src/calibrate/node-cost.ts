@@ -2,7 +2,8 @@
 // model's V8 time for the same sync) plus the tool and the kernel (the calibration profile at what
 // that sync writes and what the table holds). The model's end-to-end time is kept beside it as
 // simulator time, never added to the node's.
-import { CaseResult } from "../report/results";
+import { CaseResult, SyncChangeCase } from "../report/cases";
+import { changesOf } from "../report/sync-targets";
 import { predict, Predicted } from "./cost";
 import { Profile, Step } from "./schema";
 
@@ -23,24 +24,30 @@ export const MODES: readonly ModeSpec[] = [
 ];
 
 /** The change a partial sync carries: one more pod behind one Service. */
-export const SYNC_SCENARIO = "add-pod";
+const SYNC_SCENARIO = "add-pod" as const;
 
 /** The per-sync work the sync suite counts where it does (absent from older sync.json files). */
-export const WORK_FIELDS = ["svc_ports_visited", "endpoints_categorized", "objects_compared", "netlink_calls"] as const;
+const WORK_FIELDS = ["svc_ports_visited", "endpoints_categorized", "objects_compared", "netlink_calls"] as const;
 export type Work = Partial<Record<(typeof WORK_FIELDS)[number], number>>;
 
-/** What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or interpolated log-log. */
-export interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
+/**
+ * What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or
+ * interpolated log-log.
+ */
+interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
 
-export function workOf(c: CaseResult): Work | undefined {
+function workOf(c: SyncChangeCase): Work | undefined {
   const w: Work = {};
-  for (const k of WORK_FIELDS) if (typeof c[k] === "number") w[k] = c[k] as number;
+  for (const k of WORK_FIELDS) {
+    const v = c[k];
+    if (v !== undefined) w[k] = v;
+  }
   return Object.keys(w).length > 0 ? w : undefined;
 }
 
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined);
 
-function shapeOf(c: CaseResult, initial: boolean): Omit<SyncShape, "interpolated"> | undefined {
+function shapeOf(c: SyncChangeCase, initial: boolean): Omit<SyncShape, "interpolated"> | undefined {
   const init = num(c.initial_sync_ms), held = num(c.initial_bytes);
   const userspace = initial ? (init !== undefined ? init * 1e6 : undefined) : num(c.sync_ns);
   const simulator = initial ? userspace : c.median_ns;
@@ -63,12 +70,13 @@ function between(pts: { n: number; v: Omit<SyncShape, "interpolated"> }[], n: nu
 }
 
 export function syncShape(sync: readonly CaseResult[], impl: string, n: number, endpoints: number, initial = false): SyncShape | undefined {
-  const pts = sync.filter((c) => c.suite === "sync" && c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints)
-    .flatMap((c) => { const v = shapeOf(c, initial); return v && v.bytes_written > 0 ? [{ n: c.n, v }] : []; })
+  const curve = changesOf(sync).filter((c) => c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints);
+  const pts = curve
+    .flatMap((c) => { const v = shapeOf(c, initial); return v && v.bytes_written > 0 ? [{ n: c.n, v, c }] : []; })
     .sort((a, b) => a.n - b.n);
   const exact = pts.find((p) => p.n === n);
   if (exact) {
-    const work = initial ? undefined : workOf(sync.find((c) => c.suite === "sync" && c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints && c.n === n)!);
+    const work = initial ? undefined : workOf(curve.find((c) => c.n === n) ?? exact.c);
     return { ...exact.v, interpolated: false, ...(work && { work }) };
   }
   return pts.length >= 2 ? { ...between(pts, n), interpolated: true } : undefined;

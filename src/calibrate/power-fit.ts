@@ -2,8 +2,8 @@
 // k on a grid (then refined), a and b solve a 2×2 weighted linear system. With fewer than three points
 // there is no room for a fixed cost: a = 0 and the line through them in log-log.
 
-export interface Xy { x: number; t: number }
-export interface PowerFit { a: number; b: number; k: number; rms: number; max: number }
+interface Xy { x: number; t: number }
+interface PowerFit { a: number; b: number; k: number; rms: number; max: number }
 
 export const K_MAX = 3;
 

@@ -48,7 +48,10 @@ export interface CostFunction {
   points: MeasuredPoint[];
   /** Steps over the time limit: the time is a lower bound at that x. */
   lower_bounds: MeasuredPoint[];
-  /** Single loads timed outside the samples after a case went over its limit: not fitted, set against the prediction. */
+  /**
+   * Single loads timed outside the samples after a case went over its limit: not fitted, set against the
+   * prediction.
+   */
   checks: MeasuredPoint[];
   /** Relative residuals of the fit over its own points. */
   fit_error: { rms_pct: number; max_pct: number };
@@ -56,7 +59,7 @@ export interface CostFunction {
   held_out: HeldOut[];
 }
 
-export interface Machine {
+interface Machine {
   cpu: string;
   cores: number;
   kernel: string;

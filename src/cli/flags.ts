@@ -65,7 +65,10 @@ export interface Out { write(s: string): unknown; isTTY?: boolean }
 export interface Io { stdout: Out; stderr: Out }
 export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr });
 
-/** Runs main and returns its exit code: a SvcbenchError is one line on stderr (2 for usage, 1 otherwise), never a stack trace. */
+/**
+ * Runs main and returns its exit code: a SvcbenchError is one line on stderr (2 for usage, 1 otherwise),
+ * never a stack trace.
+ */
 export async function exitCode(main: () => Promise<void> | void, stderr: Out): Promise<number> {
   try {
     await main();

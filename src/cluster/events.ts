@@ -1,11 +1,12 @@
 // The watch stream of the API server: add, update and delete events per kind, delivered in order
-// to every subscriber, as informers deliver them (kubernetes staging/src/k8s.io/client-go/tools/cache, ResourceEventHandler).
+// to every subscriber, as informers deliver them (kubernetes staging/src/k8s.io/client-go/tools/cache,
+// ResourceEventHandler).
 import type { EndpointSlice } from "./endpointslice";
 import type { Ingress } from "./ingress";
 import type { Pod } from "./pod";
 import type { Service } from "./service";
 
-export type EventType = "ADDED" | "MODIFIED" | "DELETED";
+type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
 /** prev is absent on ADDED, cur on DELETED (OnAdd(obj) / OnUpdate(old, new) / OnDelete(obj)). */
 export interface WatchEvent<T> {
@@ -21,7 +22,7 @@ export interface Kinds {
   Ingress: Ingress;
 }
 export type Kind = keyof Kinds;
-export type Handler<K extends Kind> = (e: WatchEvent<Kinds[K]>) => void;
+type Handler<K extends Kind> = (e: WatchEvent<Kinds[K]>) => void;
 
 export class EventStream {
   private readonly handlers: { [K in Kind]: Handler<K>[] } = { Service: [], Pod: [], EndpointSlice: [], Ingress: [] };

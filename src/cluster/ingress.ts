@@ -4,7 +4,7 @@
 import { SvcbenchError } from "../core";
 import { checkDnsLabel } from "./labels";
 
-export type PathType = "Exact" | "Prefix";
+type PathType = "Exact" | "Prefix";
 
 export interface IngressBackend {
   /** A Service in the Ingress's namespace. */
@@ -19,7 +19,7 @@ export interface IngressPath {
   readonly backend: IngressBackend;
 }
 
-export interface IngressRule {
+interface IngressRule {
   /** Absent: every host. */
   readonly host?: string;
   readonly paths: readonly IngressPath[];
@@ -70,7 +70,10 @@ function elements(path: string): string[] {
   return path.split("/").filter((e) => e !== "");
 }
 
-/** Prefix: every element of the rule's path equals the request's element at the same place ("/foo/bar" covers "/foo/bar/baz", not "/foo/barbaz"). */
+/**
+ * Prefix: every element of the rule's path equals the request's element at the same place ("/foo/bar" covers
+ * "/foo/bar/baz", not "/foo/barbaz").
+ */
 export function prefixMatches(rulePath: string, requestPath: string): boolean {
   const r = elements(rulePath), q = elements(requestPath);
   return r.length <= q.length && r.every((e, i) => e === q[i]);

@@ -32,7 +32,10 @@ export function checkLabels(what: string, labels: unknown): Labels {
   return labels as Labels;
 }
 
-/** A selector matches labels that carry every one of its pairs; an empty selector selects nothing (a Service without selector has no managed endpoints). */
+/**
+ * A selector matches labels that carry every one of its pairs; an empty selector selects nothing (a Service
+ * without selector has no managed endpoints).
+ */
 export function selectorMatches(selector: Labels | undefined, labels: Labels): boolean {
   if (selector === undefined) return false;
   let any = false;

@@ -6,7 +6,7 @@ import { checkDnsLabel, checkLabels, Labels } from "./labels";
 
 export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 export type Protocol = "TCP" | "UDP" | "SCTP";
-export type SessionAffinity = "None" | "ClientIP";
+type SessionAffinity = "None" | "ClientIP";
 
 export const PROTOCOL_NUMBER: Readonly<Record<Protocol, number>> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 /** kube-apiserver --service-node-port-range default. */
@@ -14,7 +14,7 @@ export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 /** v1.DefaultClientIPServiceAffinitySeconds: 3 hours. */
 export const DEFAULT_STICKY_SECONDS = 10800;
 /** v1.MaxClientIPServiceAffinitySeconds: one day. */
-export const MAX_STICKY_SECONDS = 86400;
+const MAX_STICKY_SECONDS = 86400;
 
 export interface ServicePortSpec {
   readonly name: string;
@@ -52,7 +52,7 @@ export interface Service {
   readonly healthCheckNodePort?: number;
 }
 
-export type TrafficPolicy = "Cluster" | "Local";
+type TrafficPolicy = "Cluster" | "Local";
 
 /** namespace/name: the key of every per-Service map (types.NamespacedName). */
 export function nsName(o: { namespace: string; name: string }): string {

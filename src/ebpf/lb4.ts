@@ -17,9 +17,9 @@ export const MAGLEV_PRIMES = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65
 export const MAGLEV_DEFAULT_M = 16381;
 
 /** pkg/maglev DefaultHashSeed, base64 of 12 bytes: seedMurmur, SeedJhash0 (HASH_INIT4_SEED), SeedJhash1, big-endian. */
-export const MAGLEV_DEFAULT_SEED = "JLfvgnHc2kaSUFaI";
+const MAGLEV_DEFAULT_SEED = "JLfvgnHc2kaSUFaI";
 
-export interface MaglevSeeds {
+interface MaglevSeeds {
   murmur: number;
   jhash4: number;
 }

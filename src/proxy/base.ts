@@ -70,7 +70,10 @@ export abstract class ProxierBase implements Proxier {
     return this.endpointsMap.get(p.name) ?? NO_ENDPOINTS;
   }
 
-  /** The features its Services or node use that this mode's model does not follow, by name: service ports (1 for a node setting). */
+  /**
+   * The features its Services or node use that this mode's model does not follow, by name: service ports (1
+   * for a node setting).
+   */
   unmodelled(): Map<string, number> {
     return unmodelledFeatures(this.mode, this.svcPortMap.values(), this.nodeConfig());
   }

@@ -38,7 +38,10 @@ export class ChainNameCache {
     return c;
   }
 
-  /** The chain names of these endpoints; refresh keeps only theirs in the cache (names of endpoints gone are dropped). */
+  /**
+   * The chain names of these endpoints; refresh keeps only theirs in the cache (names of endpoints gone are
+   * dropped).
+   */
   endpointsOf(p: ServicePortInfo, eps: readonly EndpointInfo[], refresh = true): string[] {
     let m = this.endpoints.get(p.name);
     if (!m || refresh) {

@@ -5,7 +5,7 @@ import { NodeConfig } from "./node";
 import { ServicePortInfo } from "./service-port";
 import { ProxyMode } from "./types";
 
-export interface Feature {
+interface Feature {
   readonly name: string;
   /** A service port uses it. */
   readonly uses?: (p: ServicePortInfo) => boolean;
@@ -13,7 +13,7 @@ export interface Feature {
   readonly node?: (n: NodeConfig) => boolean;
 }
 
-export const FEATURES: readonly Feature[] = [
+const FEATURES: readonly Feature[] = [
   { name: "externalTrafficPolicy: Local", uses: (p) => p.externalPolicyLocal },
   { name: "internalTrafficPolicy: Local", uses: (p) => p.internalPolicyLocal },
   { name: "loadBalancerSourceRanges", uses: (p) => p.loadBalancerSourceRanges.length > 0 && p.loadBalancerIPs.length > 0 },

@@ -8,13 +8,13 @@ import { bestPath, hostMatches, Ingress, IngressBackend, IngressPath } from "../
 import { ClusterStore } from "../cluster/store";
 import { Proxier, Route } from "./types";
 
-export interface HttpRequest {
+interface HttpRequest {
   readonly host: string;
   readonly path: string;
   readonly clientPort?: number;
 }
 
-export type IngressAnswer =
+type IngressAnswer =
   | { status: 404 }
   | { status: 503; service: string; port: number | string }
   | { status: 200 | 502; service: string; port: number; route: Route };
@@ -26,7 +26,10 @@ interface Candidate extends IngressPath {
 export class IngressController {
   constructor(private readonly store: ClusterStore, private readonly proxier: Proxier, readonly podIP: number) {}
 
-  /** The backend for host and path: exact host rules, else wildcard ones, else host-less ones; else the default backend. */
+  /**
+   * The backend for host and path: exact host rules, else wildcard ones, else host-less ones; else the
+   * default backend.
+   */
   backend(host: string, path: string): { namespace: string; backend: IngressBackend } | undefined {
     const ings = [...this.store.ingresses.values()];
     const groups: Candidate[][] = [[], [], []];

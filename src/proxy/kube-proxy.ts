@@ -8,7 +8,7 @@ import { SvcbenchError } from "../core";
 import { BoundedFrequencyRunner, DEFAULT_BURST_SYNCS, DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from "./sync-runner";
 import { Proxier, SyncStats } from "./types";
 
-export interface KubeProxyOptions {
+interface KubeProxyOptions {
   readonly minSyncPeriodMs?: number;
   readonly burstSyncs?: number;
   /** --sync-period: how long after a failed sync it is retried. */
@@ -73,7 +73,10 @@ export class KubeProxy {
     return out;
   }
 
-  /** Runs the wanted sync as soon as the runner allows (time moves forward to then); throws if it failed (a retry stays armed). */
+  /**
+   * Runs the wanted sync as soon as the runner allows (time moves forward to then); throws if it failed (a
+   * retry stays armed).
+   */
   flush(): SyncStats | undefined {
     const due = this.runner.dueAt(this.now);
     if (due === undefined) return undefined;

@@ -11,7 +11,7 @@ import { Proxier, PROXY_MODES, ProxyMode } from "./types";
 import { ClusterNetwork } from "./userspace/network";
 import { UserspaceProxier } from "./userspace/proxier";
 
-export interface ProxierOptions {
+interface ProxierOptions {
   readonly node?: NodeConfig;
   /** iptables and nftables: keep the last text written. */
   readonly keepText?: boolean;

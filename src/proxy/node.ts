@@ -29,7 +29,10 @@ export function isLocalAddress(node: NodeConfig, addr: number): boolean {
 /** The node's own addresses: its IP and 127.0.0.1 (kube-proxy's networkInterfacer lists every local address). */
 export const LOOPBACK = 0x7f000001;
 
-/** NodePortAddresses.GetNodeIPs: the node's addresses within --nodeport-addresses; undefined when unset (every local address). */
+/**
+ * NodePortAddresses.GetNodeIPs: the node's addresses within --nodeport-addresses; undefined when unset (every
+ * local address).
+ */
 export function nodePortIPs(node: NodeConfig): number[] | undefined {
   if (node.nodePortAddresses === undefined || node.nodePortAddresses.length === 0) return undefined;
   return [node.nodeIP, LOOPBACK].filter((a) => node.nodePortAddresses!.some((c) => cidrContains(c, a)));

@@ -108,7 +108,7 @@ export function sameServicePort(a: ServicePortInfo, b: ServicePortInfo): boolean
     a.healthCheckNodePort === b.healthCheckNodePort && a.affinity === b.affinity && a.stickySeconds === b.stickySeconds;
 }
 
-export interface EndpointConditions {
+interface EndpointConditions {
   readonly ready: boolean;
   readonly serving: boolean;
   readonly terminating: boolean;

@@ -64,7 +64,10 @@ export interface Proxier {
   sync(nowMs: number): SyncStats;
   /** Where the node sends this packet now (its first packet; no conntrack). */
   route(p: Packet, nowMs: number): Route;
-  /** Features its Services or node use that this mode's model does not follow: name → service ports (1 for a node setting). */
+  /**
+   * Features its Services or node use that this mode's model does not follow: name → service ports (1 for a
+   * node setting).
+   */
   unmodelled?(): Map<string, number>;
   /** Frees WebAssembly memory; the proxier is unusable afterwards. */
   dispose(): void;

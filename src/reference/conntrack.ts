@@ -107,7 +107,10 @@ export class TsConntrack {
     this.timerAppend(c, now);
   }
 
-  /** ip_vs_conn_new: bound to dest of dests, in front of ch (the bucket() of its client key); undefined when the table is full. */
+  /**
+   * ip_vs_conn_new: bound to dest of dests, in front of ch (the bucket() of its client key); undefined when
+   * the table is full.
+   */
   add(ch: Chain, caddr: number, cport: number, proto: number, vaddr: number, vport: number, dests: TsDests, dest: number, now: number): Conn | undefined {
     if (this.count >= this.limit) return undefined;
     cport &= 0xffff;

@@ -3,13 +3,16 @@
 import { readProfile, REFERENCE_PROFILE } from "../calibrate/load";
 import { buildProfile } from "../calibrate/profile";
 import { Profile } from "../calibrate/schema";
-import { CaseResult } from "./results";
+import { CaseResult, casesOf } from "./cases";
 
 export interface Calibration { profile?: Profile; from: string; problem?: string }
 
-/** This report's kernel suite when it has one (the same fit as calibration.json), else the checked-in reference profile. */
+/**
+ * This report's kernel suite when it has one (the same fit as calibration.json), else the checked-in
+ * reference profile.
+ */
 export function calibration(all: CaseResult[]): Calibration {
-  const kernel = all.filter((c) => c.suite === "kernel");
+  const kernel = casesOf(all, "kernel");
   if (kernel.length > 0) return { profile: buildProfile({ cases: kernel }, "this report's kernel suite"), from: "the profile fitted from this report's kernel suite (the fit `npm run bench:kernel` writes to calibration.json)" };
   try {
     const p = readProfile(REFERENCE_PROFILE);

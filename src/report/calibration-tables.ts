@@ -34,8 +34,11 @@ export function heldOutTable(p: Profile): string {
     mdTable(["backend", "step", "N held out", "measured", "predicted", "error", `within ±${HELD_OUT_TARGET_PCT}%`], rows);
 }
 
-/** Local log-log slopes between consecutive measured sizes: a form with one large-x slope misses where they keep rising. */
-export const localSlopes = (f: CostFunction) => f.points.slice(1).map((q, i) => Math.log(q.t_ns / f.points[i].t_ns) / Math.log(q.x / f.points[i].x));
+/**
+ * Local log-log slopes between consecutive measured sizes: a form with one large-x slope misses where they
+ * keep rising.
+ */
+const localSlopes = (f: CostFunction) => f.points.slice(1).map((q, i) => Math.log(q.t_ns / f.points[i].t_ns) / Math.log(q.x / f.points[i].x));
 
 export function missNotes(p: Profile): string[] {
   const seen = new Set<CostFunction>();

@@ -3,10 +3,22 @@
 import fs from "node:fs";
 import { UsageError } from "../cli/flags";
 import { SvcbenchError } from "../core";
-import { curveKey } from "./fit";
+import { curveKey, curveOf } from "./fit";
+import { checkCases, checkEnv } from "./case-check";
 import { CaseResult, ResultsFile } from "./results";
 
+/**
+ * criterion's outcomes of a comparison: faster or slower beyond the noise, or "no change" (a move within
+ * the noise threshold or within either run's margin of error, criterion's "change within noise threshold").
+ */
 export type Verdict = "improved" | "regressed" | "no change";
+
+/** The verdict on a median that moved by changePct: a change counts only past the threshold and both runs' rme. */
+function verdictOf(changePct: number, thresholdPct: number, baselineRme: number, currentRme: number): Verdict {
+  const size = Math.abs(changePct);
+  if (size <= thresholdPct || size <= baselineRme || size <= currentRme) return "no change";
+  return changePct < 0 ? "improved" : "regressed";
+}
 
 export interface Comparison {
   suite: string;
@@ -35,17 +47,14 @@ export function readResultsFile(file: string, what = "baseline"): ResultsFile {
   } catch (err) {
     throw new SvcbenchError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  const d = data as Partial<ResultsFile>;
+  const d = data as Partial<Record<keyof ResultsFile, unknown>> | null;
   if (typeof d !== "object" || d === null || typeof d.env !== "object" || d.env === null || !Array.isArray(d.cases)) {
     throw new SvcbenchError(`${what} ${file} is not a svcbench results file: it needs "env" and "cases"`);
   }
-  d.cases.forEach((c, i) => {
-    if (typeof c !== "object" || c === null || typeof c.suite !== "string" || typeof c.impl !== "string" ||
-      typeof c.n !== "number" || typeof c.median_ns !== "number" || typeof c.rme !== "number") {
-      throw new SvcbenchError(`${what} ${file}: case ${i} lacks suite, impl, n, median_ns or rme`);
-    }
-  });
-  return d as ResultsFile;
+  const env = checkEnv(d.env), checked = checkCases(d.cases);
+  if ("error" in env) throw new SvcbenchError(`${what} ${file}: ${env.error}`);
+  if ("error" in checked) throw new SvcbenchError(`${what} ${file}: ${checked.error}`);
+  return { env: env.env, cases: checked.cases };
 }
 
 /** What a run will measure, known before it measures: its seed, and the sizes of each suite that has cases. */
@@ -83,7 +92,7 @@ export function readBaseline(file: string, plan: RunPlan): ResultsFile {
   return b;
 }
 
-const caseKey = (c: CaseResult) => `${curveKey(c)}|${c.n}`;
+const caseKey = (c: CaseResult) => `${curveKey(curveOf(c))}|${c.n}`;
 
 /** Refuses runs that cannot be compared: another seed, or other sizes for a suite this run has. */
 export function checkComparable(baseline: ResultsFile, current: ResultsFile, file: string): void {
@@ -104,12 +113,10 @@ export function compare(baseline: ResultsFile, current: ResultsFile, thresholdPc
     const b = before.get(caseKey(c));
     if (!b || !(b.median_ns > 0)) continue;
     const change = ((c.median_ns - b.median_ns) / b.median_ns) * 100;
-    const beyond = Math.abs(change) > thresholdPct && Math.abs(change) > b.rme && Math.abs(change) > c.rme;
+    const { scenario, batch } = curveOf(c);
     out.push({
-      suite: c.suite, impl: c.impl, n: c.n,
-      ...(c.scenario !== undefined && { scenario: c.scenario }), ...(c.batch !== undefined && { batch: c.batch }),
-      baseline_ns: b.median_ns, current_ns: c.median_ns, change_pct: change,
-      verdict: !beyond ? "no change" : change < 0 ? "improved" : "regressed",
+      suite: c.suite, impl: c.impl, n: c.n, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }),
+      baseline_ns: b.median_ns, current_ns: c.median_ns, change_pct: change, verdict: verdictOf(change, thresholdPct, b.rme, c.rme),
     });
   }
   return out;

@@ -3,14 +3,14 @@
 // normalised by the mean time; also the slope of the log-log line.
 import { CaseResult } from "./results";
 
-export const CLASSES = {
+const CLASSES = {
   "O(1)": () => 1,
   "O(log N)": (n: number) => Math.log2(n),
   "O(N)": (n: number) => n,
   "O(N log N)": (n: number) => n * Math.log2(n),
   "O(N^2)": (n: number) => n * n,
 } as const;
-export type ComplexityClass = keyof typeof CLASSES;
+type ComplexityClass = keyof typeof CLASSES;
 
 export interface Fit {
   suite: string;
@@ -29,7 +29,7 @@ export interface Fit {
   loglog_slope: number;
 }
 
-export interface Point { n: number; t: number }
+interface Point { n: number; t: number }
 
 /** Best class for these points; undefined with fewer than two distinct N. */
 export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenario" | "batch"> | undefined {
@@ -52,21 +52,33 @@ export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenar
   return best && { points: points.length, ...best, loglog_slope: slope };
 }
 
+/** What names a curve: a case's suite, impl, scenario, batch and endpoints per Service (where it has them). */
+interface Curve { suite: string; impl: string; scenario?: string; batch?: number; endpoints?: number }
+
+/** A case's curve. */
+export function curveOf(c: CaseResult): Curve {
+  return {
+    suite: c.suite, impl: c.impl, ...(c.scenario !== undefined && { scenario: c.scenario }),
+    ...("batch" in c && c.batch !== undefined && { batch: c.batch }), ...("endpoints" in c && { endpoints: c.endpoints }),
+  };
+}
+
 /** The curve a case belongs to: everything but N (endpoints per Service, where a suite sweeps them, too). */
-export function curveKey(c: Pick<CaseResult, "suite" | "impl" | "scenario" | "batch"> & { endpoints?: unknown }): string {
+export function curveKey(c: Curve): string {
   return [c.suite, c.impl, c.scenario ?? "", c.batch ?? "", ...(c.endpoints !== undefined ? [`E${c.endpoints}`] : [])].join("|");
 }
 
 /** One fit per curve with at least two sizes (median times); a case over its time limit has no time to fit. */
-export function fitCases(cases: CaseResult[]): Fit[] {
+export function fitCases(cases: readonly CaseResult[]): Fit[] {
   const curves = new Map<string, CaseResult[]>();
-  for (const c of cases.filter((x) => x.over_limit !== true)) curves.set(curveKey(c), [...(curves.get(curveKey(c)) ?? []), c]);
+  for (const c of cases.filter((x) => x.suite !== "kernel" || x.over_limit !== true)) {
+    const key = curveKey(curveOf(c));
+    curves.set(key, [...(curves.get(key) ?? []), c]);
+  }
   const fits: Fit[] = [];
   for (const group of curves.values()) {
     const f = fitPoints(group.map((c) => ({ n: c.n, t: c.median_ns })));
-    if (!f) continue;
-    const { suite, impl, scenario, batch, endpoints } = group[0];
-    fits.push({ suite, impl, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }), ...(typeof endpoints === "number" && { endpoints }), ...f });
+    if (f) fits.push({ ...curveOf(group[0]), ...f });
   }
   return fits;
 }

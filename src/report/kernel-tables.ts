@@ -2,13 +2,13 @@
 // (kernel-section.ts): time per step by N and loader, first-packet connect latency by N, and the
 // model-vs-kernel table: for each change in each kube-proxy mode, the log-log slope of the model's
 // curve beside each loader's.
+import {
+  CaseResult, casesOf, KERNEL_BACKENDS, KERNEL_STEPS, KernelBackend, KernelCase, KernelScenario, KernelStep, ModelImpl, MODEL_IMPLS, SyncScenario,
+} from "./cases";
+import { ProxyMode } from "../modes";
 import { Fit } from "./fit";
-import { CaseResult } from "./results";
 import { fmtTime } from "./table";
 
-export const KERNEL_IMPLS = ["iptables-legacy-restore", "iptables-nft-restore", "nft-f", "bpf-sock-lb"];
-export const MODEL_IMPLS = ["model-iptables-full", "model-iptables-partial", "model-nftables", "model-ebpf"];
-export const STEP_SCENARIOS = ["first-load", "full-resync", "partial-resync", "add-service", "delete-service"];
 /** The endpoints per Service of the sync suite's curves set beside the kernel's. */
 const E = 2;
 
@@ -17,58 +17,58 @@ export interface Rows {
   rows: string[][];
 }
 
-export const sizesOf = (cases: CaseResult[]) => [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
-export const kernelCase = (cases: CaseResult[], impl: string, scenario: string, n: number) =>
-  cases.find((c) => c.suite === "kernel" && c.impl === impl && c.scenario === scenario && c.n === n);
-export const overLimit = (c: CaseResult | undefined) => c?.over_limit === true;
+export const sizesOf = (cases: readonly { n: number }[]) => [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
+export const kernelCase = (cases: KernelCase[], impl: KernelBackend | ModelImpl, scenario: KernelScenario, n: number) =>
+  cases.find((c) => c.impl === impl && c.scenario === scenario && c.n === n);
+export const overLimit = (c: KernelCase | undefined) => c?.over_limit === true;
 
 /** A case's median; over the limit "> limit", with the untimed load's time when one was made. */
-export function cell(c: CaseResult | undefined): string {
+export function cell(c: KernelCase | undefined): string {
   if (!c) return "-";
   if (!overLimit(c)) return fmtTime(c.median_ns);
-  const untimed = typeof c.untimed_load_ns === "number" ? ` (untimed ${fmtTime(c.untimed_load_ns)})` : "";
-  return `> ${fmtTime(Number(c.limit_ns))}${untimed}`;
+  const untimed = c.untimed_load_ns !== undefined ? ` (untimed ${fmtTime(c.untimed_load_ns)})` : "";
+  return `> ${fmtTime(c.limit_ns ?? c.median_ns)}${untimed}`;
 }
 
 /** Median time per step: one row per scenario and N, one column per loader and model. */
 export function stepRows(all: CaseResult[]): Rows {
-  const cases = all.filter((c) => c.suite === "kernel" && c.scenario !== "connect");
-  const impls = [...KERNEL_IMPLS, ...MODEL_IMPLS].filter((i) => cases.some((c) => c.impl === i));
-  const rows = STEP_SCENARIOS.flatMap((sc) => sizesOf(cases.filter((c) => c.scenario === sc))
+  const cases = casesOf(all, "kernel").filter((c) => c.scenario !== "connect");
+  const impls = [...KERNEL_BACKENDS, ...MODEL_IMPLS].filter((i) => cases.some((c) => c.impl === i));
+  const rows = KERNEL_STEPS.flatMap((sc) => sizesOf(cases.filter((c) => c.scenario === sc))
     .map((n) => [sc, n.toLocaleString("en-US"), ...impls.map((i) => cell(kernelCase(cases, i, sc, n)))]));
   return { headers: ["scenario", "N", ...impls], rows };
 }
 
 /** First-packet connects: median and p99 per ruleset, and the rules walked before the probe's. */
 export function connectRows(all: CaseResult[]): Rows {
-  const cases = all.filter((c) => c.suite === "kernel" && c.scenario === "connect");
-  const impls = KERNEL_IMPLS.filter((i) => cases.some((c) => c.impl === i));
+  const cases = casesOf(all, "kernel").filter((c) => c.scenario === "connect");
+  const impls = KERNEL_BACKENDS.filter((i) => cases.some((c) => c.impl === i));
   const bpfNft = impls.includes("bpf-sock-lb") && impls.includes("nft-f");
   const rows = sizesOf(cases).map((n) => {
-    const before = cases.find((c) => c.n === n && typeof c.rules_before === "number")?.rules_before;
+    const before = cases.find((c) => c.n === n && c.rules_before !== undefined)?.rules_before;
     const b = kernelCase(cases, "bpf-sock-lb", "connect", n), v = kernelCase(cases, "nft-f", "connect", n);
     return [n.toLocaleString("en-US"), ...impls.map((i) => {
       const c = kernelCase(cases, i, "connect", n);
       return c ? `${fmtTime(c.median_ns)} / ${fmtTime(c.p99_ns)}` : "-";
-    }), before === undefined ? "-" : Number(before).toLocaleString("en-US"), ...(bpfNft ? [b && v ? (b.median_ns / v.median_ns).toFixed(2) : "-"] : [])];
+    }), before === undefined ? "-" : before.toLocaleString("en-US"), ...(bpfNft ? [b && v ? (b.median_ns / v.median_ns).toFixed(2) : "-"] : [])];
   });
   return { headers: ["N", ...impls.map((i) => `${i} median / p99`), "KUBE-SERVICES rules before", ...(bpfNft ? ["bpf / nft"] : [])], rows };
 }
 
-export interface Pairing {
+interface Pairing {
   change: string;
   mode: string;
-  scenario: string;
-  model?: string;
+  scenario: KernelStep;
+  model?: ModelImpl;
   /** The sync suite's curve of the same change: impl and scenario. */
-  sync?: [string, string];
-  kernel: string[];
+  sync?: [ProxyMode, SyncScenario];
+  kernel: readonly KernelBackend[];
 }
 
 /** The change without its parenthesis, for prose and chart labels. */
 export const changeName = (p: Pairing) => p.change.replace(/ \(.*\)$/, "");
 
-const IPT = ["iptables-legacy-restore", "iptables-nft-restore"];
+const IPT = ["iptables-legacy-restore", "iptables-nft-restore"] as const;
 export const PAIRINGS: readonly Pairing[] = [
   { change: "first load", mode: "iptables", scenario: "first-load", model: "model-iptables-full", kernel: IPT },
   { change: "full resync (one more pod)", mode: "iptables-full", scenario: "full-resync", model: "model-iptables-full", sync: ["iptables-full", "add-pod"], kernel: IPT },
@@ -89,12 +89,12 @@ export interface Slope {
 }
 
 /** The log-log slope of one curve; for a kernel curve, how far it got before the limit. */
-export function slopeOf(cases: CaseResult[], fits: Fit[], suite: string, impl: string, scenario: string): Slope | undefined {
+export function slopeOf(cases: CaseResult[], fits: Fit[], suite: "kernel" | "sync", impl: string, scenario: string): Slope | undefined {
   const f = fits.find((x) => x.suite === suite && x.impl === impl && x.scenario === scenario && (suite !== "sync" || x.endpoints === E));
   if (!f) return undefined;
   const curve = cases.filter((c) => c.suite === suite && c.impl === impl && c.scenario === scenario);
-  const over = curve.some(overLimit);
-  return { slope: f.loglog_slope, ...(over && { upTo: Math.max(...curve.filter((c) => !overLimit(c)).map((c) => c.n)) }) };
+  const over = curve.some((c) => c.suite === "kernel" && overLimit(c));
+  return { slope: f.loglog_slope, ...(over && { upTo: Math.max(...curve.filter((c) => c.suite !== "kernel" || !overLimit(c)).map((c) => c.n)) }) };
 }
 
 const fmtN = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
@@ -102,7 +102,7 @@ export const fmtSlope = (s: Slope | undefined) => (s === undefined ? "-" : `${s.
 
 /** The sync suite's N range, for the column that shows its slopes. */
 export function syncRange(all: CaseResult[]): string | undefined {
-  const ns = sizesOf(all.filter((c) => c.suite === "sync" && c.endpoints === E));
+  const ns = sizesOf(casesOf(all, "sync").filter((c) => c.endpoints === E));
   return ns.length < 2 ? undefined : `${fmtN(ns[0])}–${fmtN(ns[ns.length - 1])}`;
 }
 
@@ -113,7 +113,7 @@ export function slopeRows(all: CaseResult[], fits: Fit[]): Rows {
     p.change, p.mode,
     p.model ? fmtSlope(slopeOf(all, fits, "kernel", p.model, p.scenario)) : "-",
     ...(range ? [p.sync ? fmtSlope(slopeOf(all, fits, "sync", p.sync[0], p.sync[1])) : "-"] : []),
-    ...KERNEL_IMPLS.map((k) => (p.kernel.includes(k) ? fmtSlope(slopeOf(all, fits, "kernel", k, p.scenario)) : "")),
+    ...KERNEL_BACKENDS.map((k) => (p.kernel.includes(k) ? fmtSlope(slopeOf(all, fits, "kernel", k, p.scenario)) : "")),
   ]);
-  return { headers: ["change", "kube-proxy mode", "model, this run", ...(range ? [`model, sync.json (N ${range})`] : []), ...KERNEL_IMPLS], rows };
+  return { headers: ["change", "kube-proxy mode", "model, this run", ...(range ? [`model, sync.json (N ${range})`] : []), ...KERNEL_BACKENDS], rows };
 }

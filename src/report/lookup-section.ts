@@ -1,24 +1,25 @@
 // The lookup suite in REPORT.md: findings, tables and the log-log chart.
+import { casesOf, LookupImpl } from "./cases";
 import { ChartSpec, logLogLines } from "./charts";
 import { hashBody, hashFindings } from "./lookup-hash-section";
 import { at, crossing, fitTable, mdTable, num, pivot, x } from "./markdown";
 import { ReportSection } from "./section";
 import { fmtNs } from "./table";
 
-const IMPLS = ["chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab", "roofline"];
+const IMPLS: LookupImpl[] = ["chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab", "roofline"];
 
 export const lookupSection: ReportSection = {
   suite: "lookup",
   title: "Per packet: finding the Service (lookup)",
 
   findings(all) {
-    const cases = all.filter((c) => c.scenario === undefined);
+    const lookup = casesOf(all, "lookup"), cases = lookup.filter((c) => c.scenario === undefined);
     const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
     if (sizes.length === 0) return [];
     // "flat" is judged from 100 Services up, where the tables have left their smallest sizes.
     const big = sizes[sizes.length - 1], small = sizes.includes(100) ? 100 : sizes[0];
     const out: string[] = [];
-    const ratio = (a: string, b: string, n: number) => {
+    const ratio = (a: LookupImpl, b: LookupImpl, n: number) => {
       const ta = at(cases, a, n), tb = at(cases, b, n);
       return ta !== undefined && tb !== undefined ? ta / tb : undefined;
     };
@@ -36,9 +37,9 @@ export const lookupSection: ReportSection = {
     const fixed = cases.find((c) => c.impl === "svctable-fixed" && c.n === big);
     const fr = ratio("svctable-fixed", "svctable-resizable", big);
     if (fixed && fr !== undefined) {
-      out.push(`The kernel's fixed IPVS service table (256 buckets) holds ${Number(fixed.mean_chain ?? big / 256).toFixed(0)} services per bucket at ${num(big)}; a lookup there costs ${fmtNs(fixed.median_ns)} ns, ${x(fr)} the resizable table's.`);
+      out.push(`The kernel's fixed IPVS service table (256 buckets) holds ${(fixed.mean_chain ?? big / 256).toFixed(0)} services per bucket at ${num(big)}; a lookup there costs ${fmtNs(fixed.median_ns)} ns, ${x(fr)} the resizable table's.`);
     }
-    const flat = ["svctable-resizable", "vmap", "ebpf-htab"].map((i) => {
+    const flat = (["svctable-resizable", "vmap", "ebpf-htab"] as const).map((i) => {
       const a = at(cases, i, big), b = at(cases, i, small);
       return a !== undefined && b !== undefined ? `${i} ${(a / b).toFixed(2)}` : undefined;
     }).filter(Boolean);
@@ -47,7 +48,7 @@ export const lookupSection: ReportSection = {
     if (bv !== undefined) {
       out.push(`The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short probe, whatever N.`);
     }
-    const sweep = all.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");
+    const sweep = lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");
     const sweepN = Math.min(...sweep.map((c) => c.n));
     const b = (size: number) => sweep.find((c) => c.batch === size && c.n === sweepN);
     const b1 = b(1), b1024 = b(1024), b4096 = b(4096);
@@ -58,14 +59,14 @@ export const lookupSection: ReportSection = {
   },
 
   body(all, fits) {
-    const cases = all.filter((c) => c.scenario === undefined);
-    const sweep = all.filter((c) => c.scenario === "batch-sweep");
+    const lookup = casesOf(all, "lookup"), cases = lookup.filter((c) => c.scenario === undefined);
+    const sweep = lookup.filter((c) => c.scenario === "batch-sweep");
     const parts = [
       "Median ns per lookup, batch 1024 (p99, rme and samples are in `lookup.json`):",
       pivot(cases, IMPLS.filter((i) => cases.some((c) => c.impl === i))),
     ];
     if (sweep.length > 0) {
-      const batches = [...new Set(sweep.map((c) => c.batch!))].sort((a, b) => a - b);
+      const batches = [...new Set(sweep.map((c) => c.batch))].sort((a, b) => a - b);
       const rows = [...new Set(sweep.map((c) => `${c.impl}|${c.n}`))].map((key) => {
         const row = sweep.filter((c) => `${c.impl}|${c.n}` === key);
         return [row[0].impl, num(row[0].n), ...batches.map((size) => fmtNs(row.find((c) => c.batch === size)?.median_ns))];

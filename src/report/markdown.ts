@@ -13,7 +13,7 @@ export function mdTable(headers: string[], rows: (string | number)[][]): string 
 }
 
 /** N down, one column per impl: median ns (p99 in the JSON). */
-export function pivot(cases: CaseResult[], impls: string[], fmt: (c: CaseResult | undefined) => string = (c) => fmtNs(c?.median_ns)): string {
+export function pivot<C extends CaseResult>(cases: readonly C[], impls: readonly string[], fmt: (c: C | undefined) => string = (c) => fmtNs(c?.median_ns)): string {
   const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
   return mdTable(["N", ...impls], sizes.map((n) => [n.toLocaleString("en-US"), ...impls.map((i) => fmt(cases.find((c) => c.impl === i && c.n === n)))]));
 }
@@ -29,7 +29,7 @@ export function fitTable(fits: Fit[]): string {
 }
 
 /** Time at n for impl, if measured. */
-export function at(cases: CaseResult[], impl: string, n: number, scenario?: string): number | undefined {
+export function at(cases: readonly CaseResult[], impl: string, n: number, scenario?: string): number | undefined {
   return cases.find((c) => c.impl === impl && c.n === n && c.scenario === scenario)?.median_ns;
 }
 

@@ -8,26 +8,31 @@ import { Profile } from "../calibrate/schema";
 import { calibration } from "./calibration-source";
 import { mdTable, num } from "./markdown";
 import { publishedRows } from "./published-predictions";
-import { CaseResult } from "./results";
+import { changesOf } from "./sync-targets";
+import { CaseResult, casesOf, LookupCase, LookupImpl } from "./cases";
 import { ReportSection } from "./section";
 import { fmtNs, fmtTime } from "./table";
 
 const E = 2;
 const FIRST_PACKET_SIZES = [1000, 5000, 10000, 30000, 100000];
-const LOOKUP_IMPL: Record<string, string> = { "iptables (legacy)": "chain-simd", "iptables (nft backend)": "chain-simd", nftables: "vmap", ipvs: "svctable-fixed" };
+const LOOKUP_IMPL: Record<string, LookupImpl> = { "iptables (legacy)": "chain-simd", "iptables (nft backend)": "chain-simd", nftables: "vmap", ipvs: "svctable-fixed" };
 
-const sizes = (sync: CaseResult[]) => [...new Set(sync.filter((c) => c.suite === "sync" && c.endpoints === E).map((c) => c.n))].sort((a, b) => a - b);
+const sizes = (sync: CaseResult[]) => [...new Set(casesOf(sync, "sync").filter((c) => c.endpoints === E).map((c) => c.n))].sort((a, b) => a - b);
 const mark = (s: NodeSync | undefined) => (s?.tool?.extrapolated ? " †" : "");
 /** fmtTime, in minutes past 100 s. */
 const t = (ns: number | undefined) => (ns !== undefined && ns >= 100e9 ? `${(ns / 60e9).toPrecision(3)} min` : fmtTime(ns));
 
 const WORK_NAMES: Record<keyof Work, string> = { svc_ports_visited: "ports visited", endpoints_categorized: "endpoints categorized", objects_compared: "objects compared", netlink_calls: "netlink calls" };
 const workCell = (w: Work | undefined) => (w ? (Object.entries(w) as [keyof Work, number][]).map(([k, v]) => `${num(v)} ${WORK_NAMES[k]}`).join(", ") : "-");
-/** Without the per-sync counts, the model's nftables and IPVS syncs visit only the changed Services: the loop is a lower bound. */
+/**
+ * Without the per-sync counts, the model's nftables and IPVS syncs visit only the changed Services: the loop
+ * is a lower bound.
+ */
 const lowerBound = (m: ModeSpec, kind: "partial" | "full", s: NodeSync | undefined) =>
   kind === "partial" && (m.label === "nftables" || m.label === "ipvs") && s?.work?.svc_ports_visited === undefined ? " ‡" : "";
 
-const uncounted = (sync: CaseResult[]) => sync.some((c) => (c.impl === "nftables" || c.impl === "ipvs") && c.scenario === "add-pod" && c.svc_ports_visited === undefined);
+const uncounted = (sync: CaseResult[]) =>
+  changesOf(sync).some((c) => (c.impl === "nftables" || c.impl === "ipvs") && c.scenario === "add-pod" && c.svc_ports_visited === undefined);
 
 function syncTable(p: Profile, sync: CaseResult[], kind: "partial" | "full"): string {
   const rows = sizes(sync).flatMap((n) => MODES.map((m) => {
@@ -38,10 +43,10 @@ function syncTable(p: Profile, sync: CaseResult[], kind: "partial" | "full"): st
   return mdTable(["N", "mode", "kube-proxy loop (est.)", "tool + kernel", "node pays", "simulator time (model, not node time)", ...(kind === "partial" ? ["the loop's work (sync suite)"] : [])], rows);
 }
 
-function firstPacketTable(p: Profile, lookup: CaseResult[]): string {
+function firstPacketTable(p: Profile, lookup: LookupCase[]): string {
   const rows = FIRST_PACKET_SIZES.flatMap((n) => MODES.map((m) => {
     const f = m.backend ? firstPacket(p, m.backend, n) : undefined;
-    const sim = lookup.find((c) => c.suite === "lookup" && c.impl === LOOKUP_IMPL[m.label] && c.n === n && c.scenario === undefined)?.median_ns;
+    const sim = lookup.find((c) => c.impl === LOOKUP_IMPL[m.label] && c.n === n && c.scenario === undefined)?.median_ns;
     const ex = f?.extrapolated ? " †" : "";
     const added = (ns: number) => (f && f.per_rule_ns === 0 ? "0 (no rules walked)" : `${t(ns)}${ex}`);
     return [num(n), m.label, f ? `**${added(f.mean_added_ns)}**` : "not measured", f ? added(f.worst_added_ns) : "-", f && f.per_rule_ns > 0 ? `${f.per_rule_ns.toFixed(1)} ns` : "-", sim !== undefined ? `${fmtNs(sim)} ns` : "-"];
@@ -64,7 +69,7 @@ export const nodeSection: ReportSection = {
   findings(all) {
     const c = calibration(all);
     if (!c.profile) return [];
-    const p = c.profile, sync = all.filter((x) => x.suite === "sync");
+    const p = c.profile, sync = casesOf(all, "sync");
     const out: string[] = [];
     const n = sizes(sync).filter((s) => s <= 10000).pop();
     const h = n !== undefined ? headline(p, sync, n) : undefined;
@@ -78,7 +83,7 @@ export const nodeSection: ReportSection = {
   body(all) {
     const c = calibration(all);
     if (!c.profile) return `No calibration profile: ${c.problem}.`;
-    const p = c.profile, sync = all.filter((x) => x.suite === "sync"), lookup = all.filter((x) => x.suite === "lookup");
+    const p = c.profile, sync = casesOf(all, "sync"), lookup = casesOf(all, "lookup");
     const out = [
       `Predictions use ${c.from}. A prediction is kube-proxy's own loop plus the tool and the kernel; the model's own time stays beside it, labelled simulator time, and is never what the node pays. † marks a prediction beyond the measured sizes (the fitted power carries on).`,
       "",

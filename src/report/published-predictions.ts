@@ -7,7 +7,7 @@ import { Profile } from "../calibrate/schema";
 import { CaseResult } from "./results";
 import { fmtTime } from "./table";
 
-export interface PublishedRow { source: string; short: string; setting: string; published: string; published_ns?: number; predicted_ns?: number; how: string; extrapolated?: boolean }
+interface PublishedRow { source: string; short: string; setting: string; published: string; published_ns?: number; predicted_ns?: number; how: string; extrapolated?: boolean }
 
 const mode = (label: string) => MODES.find((m) => m.label === label)!;
 const E = 2;

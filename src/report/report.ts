@@ -13,7 +13,7 @@ import { ReportSection } from "./section";
 import { SECTIONS } from "./sections";
 import { fmtNs } from "./table";
 
-export interface Report {
+interface Report {
   env: RunEnv;
   /** The run each suite's cases came from (this run, or an earlier one kept in the folder). */
   runs: Record<string, RunEnv>;
@@ -47,7 +47,7 @@ function envLine(e: RunEnv): string {
   return `${e.date.slice(0, 10)}, commit ${e.commit}, Node ${e.node} (V8 ${e.v8}), ${e.cpu} × ${e.cores}, seed ${e.seed}`;
 }
 
-export function reportMarkdown(r: Report): string {
+function reportMarkdown(r: Report): string {
   const out = [
     "# svcbench report",
     "",

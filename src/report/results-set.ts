@@ -71,7 +71,10 @@ export function prepareOut(dir: string, flag = "--out"): string {
   return abs;
 }
 
-/** Refuses, before measuring, a set entry that a folder or file of the wrong kind blocks (folders: names that end in /). */
+/**
+ * Refuses, before measuring, a set entry that a folder or file of the wrong kind blocks (folders: names that
+ * end in /).
+ */
 export function checkEntries(dir: string, entries: readonly string[]): void {
   for (const entry of entries) {
     const wantDir = entry.endsWith("/"), name = entry.replace(/\/$/, "");
@@ -88,7 +91,7 @@ export function checkEntries(dir: string, entries: readonly string[]): void {
 }
 
 /** Top-level entries of a set: a file, or the first folder of a nested path with its "/" (charts/). */
-export const topEntries = (files: Iterable<string>) => [...new Set([...files].map((rel) => rel.replace(/[\\/].*$/, "/")))];
+const topEntries = (files: Iterable<string>) => [...new Set([...files].map((rel) => rel.replace(/[\\/].*$/, "/")))];
 
 /**
  * What a dead earlier run left in dir: a new folder marked complete finishes its swap; any other
@@ -131,7 +134,7 @@ function moveIn(dir: string, fresh: string, old: string, e: string): void {
   fs.renameSync(path.join(fresh, e), target);
 }
 
-export interface WriteSetHooks {
+interface WriteSetHooks {
   /** Called before each entry's swap (tests: a signal or a failure in the middle). */
   beforeSwap?: (entry: string, index: number) => void;
   /** How a caught signal ends the process once the set is whole (default process.exit). */

@@ -1,25 +1,14 @@
-// The one shape of every results file (DESIGN.md §5), the run's environment, and atomic writes.
+// The one shape of every results file ({env, cases}), the run's environment, and atomic writes.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../util/root";
+import { CaseResult } from "./cases";
 
-/** One measured case: times in ns per operation (per lookup, per pick, per sync). */
-export interface CaseResult {
-  suite: string;
-  impl: string;
-  n: number;
-  batch?: number;
-  scenario?: string;
-  median_ns: number;
-  p99_ns: number;
-  rme: number;      // relative margin of error of the mean, percent
-  samples: number;
-  [extra: string]: unknown;
-}
+export type { CaseResult } from "./cases";
 
-export interface RunEnv {
+export interface RunEnv extends Partial<BenchEnv>, Partial<KernelEnv> {
   node: string;
   v8: string;
   cpu: string;
@@ -28,7 +17,30 @@ export interface RunEnv {
   seed: number;
   date: string;
   versions: Record<string, string>;
-  [extra: string]: unknown;
+}
+
+/** What `npm run bench` adds: the traffic, the sampling time per case, --full and --filter. */
+interface BenchEnv {
+  traffic: { distribution: string; zipfS?: number; missRatio: number };
+  time_ms: number;
+  full: boolean;
+  filter: string;
+}
+
+/** What `npm run bench:kernel` adds: the kernel and tools, the sweep, the sampling, and the load around it. */
+interface KernelEnv {
+  kernel: string;
+  tools: Record<string, string>;
+  sizes: number[];
+  endpoints: number;
+  samples: number;
+  time_ms: number;
+  timeout_s: number;
+  connects: number;
+  /** The fixed cost of `ip netns exec` around each timed command. */
+  exec_overhead_ns: number;
+  loadavg_start: number[];
+  loadavg_end: number[];
 }
 
 export interface ResultsFile {
@@ -58,7 +70,7 @@ function gitCommit(): string {
 }
 
 /** What a reader needs to know to compare this run with another. */
-export function runEnv(seed: number, extra: Record<string, unknown> = {}): RunEnv {
+export function runEnv(seed: number, extra: Partial<BenchEnv> | Partial<KernelEnv> = {}): RunEnv {
   return {
     node: process.version,
     v8: process.versions.v8,

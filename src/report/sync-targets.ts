@@ -1,11 +1,12 @@
-// Issue 5's targets for the sync suite, judged from what a run measured: IPVS and nftables spend at
+// The sync suite's targets, judged from what a run measured: IPVS and nftables spend at
 // most 1 µs of model work (proxier.sync alone: sync_ns) per endpoint change at 100k Services; an
 // iptables partial sync is measurably cheaper than a full one from 10k Services on; a full sync grows
 // about as O(N); and the nftables and ipvs syncs grow about as O(N) from 1k to 100k Services, as
 // kube-proxy's per-sync loop over every service port does (the first target cannot hold once the model
 // does that loop: it is kept to show how far the per-change work now is from it).
+import { ProxyMode } from "../modes";
+import { CaseResult, casesOf, SyncChangeCase, SyncScenario } from "./cases";
 import { fitPoints } from "./fit";
-import { CaseResult } from "./results";
 import { fmtTime } from "./table";
 
 export interface TargetCheck {
@@ -15,34 +16,39 @@ export interface TargetCheck {
   readonly met?: boolean;
 }
 
-export const INCREMENTAL_N = 100_000;
-export const INCREMENTAL_NS_PER_CHANGE = 1000;
-export const PARTIAL_FROM_N = 10_000;
+const INCREMENTAL_N = 100_000;
+const INCREMENTAL_NS_PER_CHANGE = 1000;
+const PARTIAL_FROM_N = 10_000;
 /** A log-log slope this close to 1 is "about O(N)". */
-export const LINEAR_SLOPE = [0.8, 1.2] as const;
-const SCENARIOS = ["add-pod", "burst-100", "create-service"];
+const LINEAR_SLOPE = [0.8, 1.2] as const;
+const SCENARIOS: readonly SyncScenario[] = ["add-pod", "burst-100", "create-service"];
 
-const es = (cases: CaseResult[]) => [...new Set(cases.map((c) => Number(c.endpoints)))].sort((a, b) => a - b);
-const syncNs = (c: CaseResult | undefined) => (typeof c?.sync_ns === "number" ? c.sync_ns : undefined);
+/** The sync suite's change cases (all but the userspace dials). */
+export const changesOf = (all: readonly CaseResult[]) => casesOf(all, "sync").filter((c) => c.scenario !== "dial-retries");
+/** The endpoints per Service the cases were measured at, ascending. */
+export const endpointCounts = (cases: readonly SyncChangeCase[]) => [...new Set(cases.map((c) => c.endpoints))].sort((a, b) => a - b);
+/** The case of one mode, change, N and E. */
+export const findChange = (cases: readonly SyncChangeCase[], impl: ProxyMode, sc: SyncScenario, n: number, e: number) =>
+  cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
 const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 /** Model work per endpoint change: the sync alone over the endpoints that came with the change. */
-export function perEndpointChange(c: CaseResult): number | undefined {
-  const t = syncNs(c), n = Number(c.endpoint_changes ?? c.changes ?? 1);
+export function perEndpointChange(c: SyncChangeCase): number | undefined {
+  const t = c.sync_ns, n = c.endpoint_changes;
   return t === undefined || !(n > 0) ? undefined : t / n;
 }
 
 export function syncTargets(all: CaseResult[]): TargetCheck[] {
-  const cases = all.filter((c) => c.suite === "sync" && c.scenario !== "dial-retries");
-  const find = (impl: string, sc: string, n: number, e: number) => cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
+  const cases = changesOf(all);
+  const find = (impl: ProxyMode, sc: SyncScenario, n: number, e: number) => findChange(cases, impl, sc, n, e);
   const out: TargetCheck[] = [];
-  for (const impl of ["ipvs", "nftables"]) {
+  for (const impl of ["ipvs", "nftables"] as const) {
     const target = `${impl}: ≤ ${fmtTime(INCREMENTAL_NS_PER_CHANGE)} of model work per endpoint change at ${k(INCREMENTAL_N)} Services`;
     const at = cases.filter((c) => c.impl === impl && c.n === INCREMENTAL_N);
     if (at.length === 0) { out.push({ target, measured: `not measured at N=${k(INCREMENTAL_N)}` }); continue; }
     const parts: string[] = [];
     let met = true;
-    for (const e of es(at)) {
+    for (const e of endpointCounts(at)) {
       const per = SCENARIOS.map((sc) => [sc, find(impl, sc, INCREMENTAL_N, e)] as const).filter(([, c]) => c).map(([sc, c]) => [sc, perEndpointChange(c!)] as const);
       met &&= per.every(([, v]) => v !== undefined && v <= INCREMENTAL_NS_PER_CHANGE);
       parts.push(`E=${e}: ${per.map(([sc, v]) => `${fmtTime(v)} (${sc})`).join(", ")}`);
@@ -54,10 +60,10 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
     const parts: string[] = [];
     let met: boolean | undefined;
     for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
-      for (const e of es(cases.filter((c) => c.n === n))) {
+      for (const e of endpointCounts(cases.filter((c) => c.n === n))) {
         const ratios = SCENARIOS.map((sc) => {
           const f = find("iptables-full", sc, n, e), p = find("iptables-partial", sc, n, e);
-          const tf = syncNs(f), tp = syncNs(p);
+          const tf = f?.sync_ns, tp = p?.sync_ns;
           if (tf === undefined || tp === undefined) return undefined;
           // Beyond the noise: the ratio clears both cases' margins of error.
           const measurable = tf / tp > 1 + (f!.rme + p!.rme) / 100;
@@ -73,9 +79,9 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
     const target = `iptables full sync grows ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]})`;
     const parts: string[] = [];
     let met: boolean | undefined;
-    for (const e of es(cases)) {
-      const pts = cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e && syncNs(c) !== undefined);
-      const fit = fitPoints(pts.map((c) => ({ n: c.n, t: syncNs(c)! })));
+    for (const e of endpointCounts(cases)) {
+      const pts = timedSyncs(cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e));
+      const fit = fitPoints(pts);
       if (!fit) continue;
       met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
       const ns = pts.map((c) => c.n).sort((a, b) => a - b);
@@ -83,22 +89,28 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
     }
     out.push({ target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met });
   }
-  for (const impl of ["nftables", "ipvs"]) out.push(slopeTarget(cases, impl));
+  for (const impl of ["nftables", "ipvs"] as const) out.push(slopeTarget(cases, impl));
   return out;
 }
 
-/** kube-proxy's loop visits every service port each sync: the sync alone grows ~O(N) from 1k to 100k Services at E = 2. */
-export const SLOPE_RANGE = [1000, 100_000] as const;
+/**
+ * kube-proxy's loop visits every service port each sync: the sync alone grows ~O(N) from 1k to 100k Services
+ * at E = 2.
+ */
+const SLOPE_RANGE = [1000, 100_000] as const;
 
-function slopeTarget(cases: CaseResult[], impl: string): TargetCheck {
+/** The cases with a sync time, as points of N and that time. */
+const timedSyncs = (cases: SyncChangeCase[]) => cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));
+
+function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
   const target = `${impl} sync grows as kube-proxy's per-sync loop, ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]} of sync_ns over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}, E=2)`;
   const parts: string[] = [];
   let met: boolean | undefined;
   for (const sc of SCENARIOS) {
-    const pts = cases.filter((c) => c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1] && syncNs(c) !== undefined);
+    const pts = timedSyncs(cases.filter((c) => c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1]));
     const ns = pts.map((c) => c.n).sort((a, b) => a - b);
     if (ns.length < 2 || ns[0] !== SLOPE_RANGE[0] || ns[ns.length - 1] !== SLOPE_RANGE[1]) continue;
-    const fit = fitPoints(pts.map((c) => ({ n: c.n, t: syncNs(c)! })));
+    const fit = fitPoints(pts);
     if (!fit) continue;
     // burst-100 writes 100 Services whatever N is, a tenth of the cluster at 1k: shown, not judged.
     const judged = sc !== "burst-100";

@@ -23,7 +23,12 @@ export function jain(xs: ArrayLike<number>): number {
 
 /** The p-quantile (0..1) by the nearest-rank method; NaN for no values. */
 export function percentile(xs: ArrayLike<number>, p: number): number {
-  if (xs.length === 0) return NaN;
+  return percentiles(xs, [p])[0];
+}
+
+/** Several p-quantiles of the same values, sorted once. */
+export function percentiles(xs: ArrayLike<number>, ps: readonly number[]): number[] {
+  if (xs.length === 0) return ps.map(() => NaN);
   const sorted = Float64Array.from(xs).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]);
 }

@@ -4,7 +4,7 @@ import { batchPtr } from "./batch";
 import { WasmHandle } from "./handle";
 import { wasm, Words } from "./module";
 
-export type ChainScan = "scalar" | "simd";
+type ChainScan = "scalar" | "simd";
 
 export class WasmChain extends WasmHandle implements RuleChain {
   readonly impl: string;

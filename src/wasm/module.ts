@@ -102,7 +102,7 @@ export interface SvcbenchExports {
   maglev_name_hash(addr: number, port: number, seed: number, out: Ptr): number;
 }
 
-export const WASM_PATH = path.join(PACKAGE_ROOT, "build", "svcbench.wasm");
+const WASM_PATH = path.join(PACKAGE_ROOT, "build", "svcbench.wasm");
 
 let instance: SvcbenchExports | undefined;
 

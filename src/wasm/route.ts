@@ -76,7 +76,10 @@ export class WasmRoute extends WasmHandle implements IpvsRoute {
     return wasm().conntrack_flush(this.ct);
   }
 
-  /** On dispose, every connection goes (its dests' counters with it); the services and table stay the caller's, free to go. */
+  /**
+   * On dispose, every connection goes (its dests' counters with it); the services and table stay the
+   * caller's, free to go.
+   */
   protected free(ptr: number): void {
     const w = wasm();
     w.conntrack_flush(this.conntrack);

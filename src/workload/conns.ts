@@ -8,7 +8,7 @@ import { DROP, IpvsRoute, NO_DEST } from "../ipvs";
 import { jain, maxOverMean, percentile } from "../util/stats";
 import { Rng } from "../util/rng";
 
-export interface ConnTraffic {
+interface ConnTraffic {
   /** Work per ms each pod does; pod i is dest id i. */
   speeds: number[];
   /** Offered work over the pods' total speed (0.8: 80% busy if perfectly spread). */

@@ -9,7 +9,7 @@ import { SvcbenchError } from "../core";
 import { makeServicePorts, SERVICE_CIDR_BASE, SERVICE_CIDR_SIZE } from "./cluster";
 import { Rng } from "../util/rng";
 
-export interface ClusterShape {
+interface ClusterShape {
   readonly services: number;
   readonly endpoints: number;
   readonly seed: number;
@@ -23,7 +23,7 @@ const PROTOCOL: Record<number, Protocol> = { 6: "TCP", 17: "UDP", 132: "SCTP" };
 const MAX_EXTERNAL = NODE_PORT_RANGE.max - NODE_PORT_RANGE.min; // leaves room for the benchmark's own
 
 /** Pod IPs: the cluster CIDR in order (skipping .0 and .255 is not needed for /9 pod ranges). */
-export class PodIPs {
+class PodIPs {
   private next = 2;
   take(): number {
     if (this.next >= 2 ** (32 - CLUSTER_CIDR.bits) - 1) throw new SvcbenchError("the cluster CIDR has no pod IPs left");

@@ -5,7 +5,7 @@ import { PacketColumns, ServiceEntry, SvcbenchError } from "../core";
 import { POD_CIDR_BASE } from "./cluster";
 import { Rng } from "../util/rng";
 
-export type Distribution = "uniform" | "zipf";
+type Distribution = "uniform" | "zipf";
 
 export interface TrafficOptions {
   distribution: Distribution;

@@ -10,8 +10,8 @@ import { SvcbenchError } from "../../core";
 import { Key, Value } from "../../ebpf/htab";
 import { WasmHtab } from "../../wasm/ebpf";
 
-export const SERVICES_MAP = "lb4_services";
-export const BACKENDS_MAP = "lb4_backends";
+const SERVICES_MAP = "lb4_services";
+const BACKENDS_MAP = "lb4_backends";
 export const MAPS_DIR = "@MAPS@";
 
 const hex = (bytes: number[]) => bytes.map((b) => (b & 0xff).toString(16).padStart(2, "0")).join(" ");
@@ -27,7 +27,7 @@ const lb4ServiceBytes = (v: Value) => [...le32(v[0]), ...le16(v[1] & 0xffff), ..
 /** struct lb4_backend bytes: address, port (network order), proto, flags, cluster_id, zone, pad. */
 const lb4BackendBytes = (v: Value) => [...be32(v[0]), ...be16(v[1] & 0xffff), (v[1] >>> 16) & 0xff, 0, 0, 0, 0, 0];
 
-export interface MapWrites {
+interface MapWrites {
   ops: number;
   bytes: number;
 }
@@ -85,7 +85,10 @@ export class LbMaps {
     this.lines?.push(`map delete pinned ${MAPS_DIR}/${BACKENDS_MAP} key hex ${hex(le32(id))}`);
   }
 
-  /** updateMaglevTable: the inner array's one value, all M ids (no bpftool line: the socket-LB program has no Maglev map). */
+  /**
+   * updateMaglevTable: the inner array's one value, all M ids (no bpftool line: the socket-LB program has no
+   * Maglev map).
+   */
   updateMaglev(revNat: number, ids: Uint32Array): void {
     this.maglev.set(revNat, ids);
     this.count(4 + 4 * ids.length);

@@ -1,4 +1,5 @@
-// Source: cilium pkg/option/config.go (bpf-lb-map-max, default 65536); entries as linux kernel/bpf/hashtab.c sizes them.
+// Source: cilium pkg/option/config.go (bpf-lb-map-max, default 65536); entries as linux kernel/bpf/hashtab.c
+// sizes them.
 // --bpf-lb-map-max for a cluster: Cilium's default (65536) or, when its Services need more, what an
 // operator sets so that they fit, with room to double: each service port has up to three frontends
 // (ClusterIP, LoadBalancer IP, NodePort), each a slot 0 and one slot per endpoint.

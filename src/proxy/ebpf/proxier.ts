@@ -26,13 +26,13 @@ import { Packet, Route, SyncStats } from "../types";
 import { LbMaps } from "./lbmap";
 
 /** maxSetOfServiceID (cilium pkg/loadbalancer): the exclusive upper bound of service (frontend) IDs. */
-const MAX_SERVICE_ID = 0xffff;
+export const MAX_SERVICE_ID = 0xffff;
 /** SVC_FLAG_AFFINITY (bpf/lib/common.h). */
 const SVC_FLAG_AFFINITY = 1 << 4;
 /** Most bytes of Maglev tables the model holds (Cilium's maps hold frontends × M × 4 bytes). */
 const MAGLEV_BUDGET_BYTES = 2 ** 30;
 
-export interface EbpfOptions {
+interface EbpfOptions {
   node?: NodeConfig;
   /** Keep each sync's map writes as `bpftool batch` lines (lastText). */
   keepText?: boolean;

@@ -12,14 +12,15 @@ import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { Rng } from "../../util/rng";
 import { SvcbenchError } from "../../core";
-import { IptablesOptions, IptablesRenderer, LARGE_CLUSTER_ENDPOINTS, Rendered } from "./render";
+import { IptablesOptions, LARGE_CLUSTER_ENDPOINTS, Rendered } from "./options";
+import { IptablesRenderer } from "./render";
 import { IptablesTables } from "./tables";
 import { IptablesWalker, MASQUERADE_MARK } from "./walk";
 
 /** kube-proxy --iptables-sync-period default. */
 export const SYNC_PERIOD_MS = DEFAULT_SYNC_PERIOD_MS;
 
-export interface IptablesProxierOptions {
+interface IptablesProxierOptions {
   /** The MinimizeIPTablesRestore feature: partial syncs. */
   readonly partial: boolean;
   readonly node?: NodeConfig;

@@ -7,57 +7,42 @@
 // (KUBE-FW- first with source ranges); NodePort rules (a 127.0.0.0/8 one counted by nfacct when the
 // counters exist); "has no endpoints" REJECT or "has no local endpoints" DROP; the health-check NodePort;
 // then KUBE-EXT- (Local policy: pod and node traffic short-circuited), KUBE-FW-, KUBE-SVC-, KUBE-SVL-, KUBE-SEP-.
-import { Cidr, cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/ip";
+import { cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/ip";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { ChainNameCache } from "../chain-cache";
 import { endpointChainName, serviceChainName } from "../chain-names";
 import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from "../categorize";
+import { CT_INVALID_NFACCT, IptablesOptions, LOCALHOST_NODEPORT_NFACCT, Rendered, RenderInput } from "./options";
 
-export interface IptablesOptions {
-  /** localDetector (--cluster-cidr): traffic from outside it to a ClusterIP is masqueraded. */
-  readonly clusterCIDR: Cidr;
-  /** 1 << --iptables-masquerade-bit (14). */
-  readonly masqueradeMark: number;
-  /** --iptables-localhost-nodeports (default true): NodePorts on 127.0.0.1 too, guarded by KUBE-FIREWALL. */
-  readonly localhostNodePorts: boolean;
-  /** The node's IP: a source range holding it also admits the LoadBalancer IPs (allowFromNode). */
-  readonly nodeIP: number;
-  /** --masquerade-all: every ClusterIP connection is marked for masquerade. */
-  readonly masqueradeAll?: boolean;
-  /** iptables has MASQUERADE --random-fully (HasRandomFully). */
-  readonly randomFully: boolean;
-  /** The nfacct counters exist (kube-proxy's nfacct runner ensured them): the rules count into them. */
-  readonly nfacct: boolean;
-  /** --nodeport-addresses: the node's addresses within those CIDRs; undefined: every local address. */
-  readonly nodePortIPs?: readonly number[];
-}
+/** The four parts of one restore text, as syncProxyRules keeps them. */
+interface Buffers { filterChains: string[]; filterRules: string[]; natChains: string[]; natRules: string[] }
+/** A buffer, or the discard buffer of a Service this partial sync does not write. */
+type LineSink = Pick<string[], "push">;
 
-/** metrics.LocalhostNodePortAcceptedNFAcctCounter, metrics.IPTablesCTStateInvalidDroppedNFAcctCounter. */
-export const LOCALHOST_NODEPORT_NFACCT = "localhost_nps_accepted_pkts";
-export const CT_INVALID_NFACCT = "ct_state_invalid_dropped_pkts";
-
-/** largeClusterEndpointsThreshold: above it, per-endpoint rules go without comments. */
-export const LARGE_CLUSTER_ENDPOINTS = 1000;
-
-export interface RenderInput {
-  readonly services: Iterable<ServicePortInfo>;
-  /** proxy.CategorizeEndpoints for a service port (every port is visited, in full and partial syncs). */
-  readonly categorize: (p: ServicePortInfo) => Categorized;
-  /** Full sync: every Service's chains; else only those of changed Services (namespace/name). */
-  readonly full: boolean;
-  readonly changed: ReadonlySet<string>;
-  /** iptables-save's nat chains, when this sync cleans up stale chains; undefined: no cleanup. */
-  readonly existingNatChains?: Iterable<string>;
-  /** More than LARGE_CLUSTER_ENDPOINTS endpoints: no comments on per-endpoint rules. */
-  readonly largeClusterMode: boolean;
-}
-
-export interface Rendered {
-  readonly text: string;
-  /** "-A" lines in the text. */
-  readonly rules: number;
-  /** Listed nat chains compared with the active ones (stale-chain cleanup). */
-  readonly chainsCompared: number;
+/** One service port as the loop sees it before writing: its chain names and which of them carry traffic. */
+interface PortPlan {
+  readonly p: ServicePortInfo;
+  readonly c: Categorized;
+  /** KUBE-SVC-, KUBE-EXT-, KUBE-SVL- ("" without Local policy), KUBE-FW- ("" without source ranges). */
+  readonly svc: string;
+  readonly ext: string;
+  readonly svl: string;
+  readonly fw: string;
+  readonly hasEndpoints: boolean;
+  readonly usesCluster: boolean;
+  readonly usesLocal: boolean;
+  readonly internalChain: string;
+  readonly hasInternal: boolean;
+  readonly externalPolicyChain: string;
+  readonly hasExternal: boolean;
+  readonly usesExt: boolean;
+  /**
+   * The filter verdict and comment without (local) endpoints: REJECT "has no endpoints" or DROP "has no local
+   * endpoints".
+   */
+  readonly filter: readonly [string, string];
+  readonly match: string;
+  readonly dport: string;
 }
 
 export class IptablesRenderer {
@@ -68,9 +53,14 @@ export class IptablesRenderer {
     (p, e) => endpointChainName(p.name, lproto(p), e.str),
   );
   private readonly mark: string;
+  /** Source matches of the cluster CIDR: traffic from outside it, and pod traffic. */
+  private readonly notLocal: string;
+  private readonly isLocalSrc: string;
 
   constructor(readonly opts: IptablesOptions) {
     this.mark = `0x${opts.masqueradeMark.toString(16)}`;
+    this.isLocalSrc = `-s ${formatCidr(opts.clusterCIDR)}`;
+    this.notLocal = `! ${this.isLocalSrc}`;
   }
 
   /** KUBE-SVL-… (Local policy) and KUBE-FW-… (source ranges): few Services have them, computed when used. */
@@ -104,159 +94,223 @@ export class IptablesRenderer {
     return (this.probabilities[n] ??= (1 / n).toFixed(10));
   }
 
+  /** syncProxyRules, section by section in its order: the base chains, then per service port its
+   * KUBE-SERVICES and filter rules and its own chains, then stale chains, the NodePorts jump, KUBE-FORWARD. */
   render(input: RenderInput): Rendered {
-    const o = this.opts, mark = this.mark;
-    const filterChains = [":KUBE-SERVICES - [0:0]", ":KUBE-EXTERNAL-SERVICES - [0:0]", ":KUBE-FORWARD - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-PROXY-FIREWALL - [0:0]"];
-    const filterRules: string[] = [];
-    const natChains = [":KUBE-SERVICES - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-POSTROUTING - [0:0]", ":KUBE-MARK-MASQ - [0:0]"];
-    const natRules = [
-      `-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`,
-      `-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`,
-      `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ? " --random-fully" : ""}`,
-      `-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`,
-    ];
-    if (o.localhostNodePorts) {
-      filterChains.push(":KUBE-FIREWALL - [0:0]");
-      filterRules.push(`-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
-    }
-    const large = input.largeClusterMode;
+    const b = this.baseChains();
     const active = input.existingNatChains ? new Set<string>() : undefined;
-    const notLocal = `! -s ${formatCidr(o.clusterCIDR)}`, isLocalSrc = `-s ${formatCidr(o.clusterCIDR)}`;
     // A Service that did not change still has its KUBE-SERVICES, KUBE-NODEPORTS and filter rules written;
     // its own chains and rules are built as well but go to a discard buffer that only counts them
     // (skippedNatChains / skippedNatRules, a DiscardLineBuffer).
     const skipped = { lines: 0, push(...l: string[]) { return (this.lines += l.length); } };
-
     for (const p of input.services) {
-      const c = input.categorize(p);
-      const name = p.name;
-      const { service: svc, external: ext } = this.names.of(p);
-      const svl = p.externalPolicyLocal || p.internalPolicyLocal ? this.policyLocalChain(p) : "";
-      const hasEndpoints = c.hasAny;
-      const usesCluster = c.cluster.length > 0 && usesClusterEndpoints(p);
-      const usesLocal = c.local.length > 0 && usesLocalEndpoints(p);
-      const internalChain = p.internalPolicyLocal ? svl : svc;
-      const hasInternal = hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0);
-      const externalPolicyChain = p.externalPolicyLocal ? svl : svc;
-      const hasExternal = hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0);
-      const usesExt = hasEndpoints && externallyAccessible(p);
-      const fw = hasEndpoints && p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0 ? this.firewallChain(p) : "";
-      const lbChain = fw || ext;
-      const noEp = `"${name} has no endpoints"`, noLocal = `"${name} has no local endpoints"`;
-      const internalFilter = !hasEndpoints ? ["REJECT", noEp] : ["DROP", noLocal];
-      const externalFilter = internalFilter;
-      const match = `-m ${lproto(p)} -p ${lproto(p)}`;
-      const dport = `--dport ${p.port}`;
+      const plan = this.plan(p, input.categorize(p));
+      this.serviceRules(b, plan);
+      const write = input.full || input.changed.has(p.service);
+      this.serviceChains(write ? b.natChains : skipped, write ? b.natRules : skipped, plan, write, active, input.largeClusterMode);
+    }
+    const { deleted, compared } = this.deleteStaleChains(b, input.existingNatChains, active);
+    this.nodePortsJump(b.natRules);
+    this.forwardRules(b.filterRules);
+    const text = "*filter\n" + b.filterChains.join("\n") + "\n" + b.filterRules.join("\n") + "\nCOMMIT\n*nat\n" +
+      b.natChains.join("\n") + "\n" + b.natRules.join("\n") + "\nCOMMIT\n";
+    return { text, rules: b.filterRules.length + b.natRules.length - deleted, chainsCompared: compared };
+  }
 
-      if (hasInternal) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport} -j ${internalChain}`);
-      else filterRules.push(`-A KUBE-SERVICES -m comment --comment ${internalFilter[1]} ${match} -d ${p.clusterIPStr} ${dport} -j ${internalFilter[0]}`);
-      for (const ip of p.externalIPStrs) {
-        if (hasEndpoints) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} external IP" ${match} -d ${ip} ${dport} -j ${ext}`);
-        if (!hasExternal) filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalFilter[1]} ${match} -d ${ip} ${dport} -j ${externalFilter[0]}`);
-      }
-      for (const ip of p.loadBalancerIPStrs) {
-        if (hasEndpoints) natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${ip} ${dport} -j ${lbChain}`);
-        if (fw) filterRules.push(`-A KUBE-PROXY-FIREWALL -m comment --comment "${name} traffic not accepted by ${fw}" ${match} -d ${ip} ${dport} -j DROP`);
+  /** The chains every sync declares, KUBE-POSTROUTING's masquerade, KUBE-MARK-MASQ, KUBE-FIREWALL's localnet guard. */
+  private baseChains(): Buffers {
+    const o = this.opts, mark = this.mark;
+    const b: Buffers = {
+      filterChains: [":KUBE-SERVICES - [0:0]", ":KUBE-EXTERNAL-SERVICES - [0:0]", ":KUBE-FORWARD - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-PROXY-FIREWALL - [0:0]"],
+      filterRules: [],
+      natChains: [":KUBE-SERVICES - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-POSTROUTING - [0:0]", ":KUBE-MARK-MASQ - [0:0]"],
+      natRules: [
+        `-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`,
+        `-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`,
+        `-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ? " --random-fully" : ""}`,
+        `-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`,
+      ],
+    };
+    if (o.localhostNodePorts) {
+      b.filterChains.push(":KUBE-FIREWALL - [0:0]");
+      b.filterRules.push(`-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 ` +
+        "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
+    }
+    return b;
+  }
+
+  /** What the loop works out for a service port before it writes: its chains and which of them it uses. */
+  private plan(p: ServicePortInfo, c: Categorized): PortPlan {
+    const { service: svc, external: ext } = this.names.of(p);
+    const svl = p.externalPolicyLocal || p.internalPolicyLocal ? this.policyLocalChain(p) : "";
+    const hasEndpoints = c.hasAny;
+    const fw = hasEndpoints && p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0 ? this.firewallChain(p) : "";
+    return {
+      p, c, svc, ext, svl, fw, hasEndpoints,
+      usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
+      usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
+      internalChain: p.internalPolicyLocal ? svl : svc,
+      hasInternal: hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0),
+      externalPolicyChain: p.externalPolicyLocal ? svl : svc,
+      hasExternal: hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0),
+      usesExt: hasEndpoints && externallyAccessible(p),
+      filter: !hasEndpoints ? ["REJECT", `"${p.name} has no endpoints"`] : ["DROP", `"${p.name} has no local endpoints"`],
+      match: `-m ${lproto(p)} -p ${lproto(p)}`,
+      dport: `--dport ${p.port}`,
+    };
+  }
+
+  /**
+   * The port's rules in KUBE-SERVICES, KUBE-NODEPORTS and the filter table: ClusterIP, external IPs,
+   * LoadBalancer IPs, NodePort, health check.
+   */
+  private serviceRules(b: Buffers, v: PortPlan): void {
+    const { p, match, dport, ext, fw, filter, hasEndpoints, hasExternal } = v, name = p.name, o = this.opts;
+    const lbChain = fw || ext;
+    if (v.hasInternal) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport} -j ${v.internalChain}`);
+    else b.filterRules.push(`-A KUBE-SERVICES -m comment --comment ${filter[1]} ${match} -d ${p.clusterIPStr} ${dport} -j ${filter[0]}`);
+    for (const ip of p.externalIPStrs) {
+      if (hasEndpoints) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} external IP" ${match} -d ${ip} ${dport} -j ${ext}`);
+      if (!hasExternal) b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`);
+    }
+    for (const ip of p.loadBalancerIPStrs) {
+      if (hasEndpoints) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${ip} ${dport} -j ${lbChain}`);
+      if (fw) b.filterRules.push(`-A KUBE-PROXY-FIREWALL -m comment --comment "${name} traffic not accepted by ${fw}" ${match} -d ${ip} ${dport} -j DROP`);
+    }
+    if (!hasExternal) {
+      for (const ip of p.loadBalancerIPStrs) b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`);
+    }
+    if (p.nodePort !== 0) {
+      if (hasEndpoints) {
+        if (o.localhostNodePorts && o.nfacct) {
+          b.natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} -d 127.0.0.0/8 --dport ${p.nodePort} ` +
+            `-m nfacct --nfacct-name ${LOCALHOST_NODEPORT_NFACCT} -j ${ext}`);
+        }
+        b.natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${p.nodePort} -j ${ext}`);
       }
       if (!hasExternal) {
-        for (const ip of p.loadBalancerIPStrs) filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalFilter[1]} ${match} -d ${ip} ${dport} -j ${externalFilter[0]}`);
-      }
-      if (p.nodePort !== 0) {
-        if (hasEndpoints) {
-          if (o.localhostNodePorts && o.nfacct) natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} -d 127.0.0.0/8 --dport ${p.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NODEPORT_NFACCT} -j ${ext}`);
-          natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${p.nodePort} -j ${ext}`);
-        }
-        if (!hasExternal) filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${externalFilter[1]} -m addrtype --dst-type LOCAL ${match} --dport ${p.nodePort} -j ${externalFilter[0]}`);
-      }
-      if (p.healthCheckNodePort !== 0) {
-        filterRules.push(`-A KUBE-NODEPORTS -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${p.healthCheckNodePort} -j ACCEPT`);
-      }
-
-      const write = input.full || input.changed.has(p.service);
-      const chains = write ? natChains : skipped, rules = write ? natRules : skipped;
-      const eps = c.allReachable;
-      const seps = this.names.endpointsOf(p, eps, write);
-      const sepOf = new Map(eps.map((e, i) => [e.str, seps[i]]));
-      if (active) {
-        if (usesExt) active.add(ext);
-        if (fw) active.add(fw);
-        if (usesCluster) active.add(svc);
-        if (usesLocal) active.add(svl);
-        for (const sep of seps) active.add(sep);
-      }
-      if (hasInternal) {
-        const args = `-m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport}`;
-        if (o.masqueradeAll) rules.push(`-A ${internalChain} ${args} -j KUBE-MARK-MASQ`);
-        else rules.push(`-A ${internalChain} ${args} ${notLocal} -j KUBE-MARK-MASQ`);
-      }
-      if (usesExt) {
-        chains.push(`:${ext} - [0:0]`);
-        if (!p.externalPolicyLocal) {
-          rules.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
-        } else {
-          rules.push(
-            `-A ${ext} -m comment --comment "pod traffic for ${name} external destinations" ${isLocalSrc} -j ${svc}`,
-            `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
-            `-A ${ext} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svc}`,
-          );
-        }
-        if (hasExternal) rules.push(`-A ${ext} -j ${externalPolicyChain}`);
-      }
-      if (fw) {
-        chains.push(`:${fw} - [0:0]`);
-        const args = `-A ${fw} -m comment --comment "${name} loadbalancer IP"`;
-        let allowFromNode = false;
-        for (const r of p.loadBalancerSourceRanges) {
-          rules.push(`${args} -s ${r} -j ${ext}`);
-          if (cidrContains(parseCidr(r), o.nodeIP)) allowFromNode = true;
-        }
-        if (allowFromNode) for (const ip of p.loadBalancerIPStrs) rules.push(`${args} -s ${ip} -j ${ext}`);
-        rules.push(`-A ${fw} -m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
-      }
-      if (usesCluster) {
-        chains.push(`:${svc} - [0:0]`);
-        this.serviceToEndpointRules(rules, p, svc, c.cluster, sepOf, large);
-      }
-      if (usesLocal) {
-        chains.push(`:${svl} - [0:0]`);
-        this.serviceToEndpointRules(rules, p, svl, c.local, sepOf, large);
-      }
-      const cm = large ? "" : ` -m comment --comment ${name}`;
-      for (let i = 0; i < eps.length; i++) {
-        const sep = seps[i], e = eps[i];
-        chains.push(`:${sep} - [0:0]`);
-        const recent = p.affinity ? ` -m recent --name ${sep} --set` : "";
-        rules.push(`-A ${sep}${cm} -s ${e.ipStr} -j KUBE-MARK-MASQ`, `-A ${sep}${cm}${recent} ${match} -j DNAT --to-destination ${e.str}`);
+        b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} -m addrtype --dst-type LOCAL ${match} --dport ${p.nodePort} -j ${filter[0]}`);
       }
     }
+    if (p.healthCheckNodePort !== 0) {
+      b.filterRules.push(`-A KUBE-NODEPORTS -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${p.healthCheckNodePort} -j ACCEPT`);
+    }
+  }
 
+  /**
+   * The port's own nat chains in the loop's order: internal masquerade, KUBE-EXT-, KUBE-FW-, KUBE-SVC-,
+   * KUBE-SVL-, KUBE-SEP-.
+   */
+  private serviceChains(chains: LineSink, rules: LineSink, v: PortPlan, write: boolean, active: Set<string> | undefined, large: boolean): void {
+    const { p, c } = v;
+    const eps = c.allReachable;
+    const seps = this.names.endpointsOf(p, eps, write);
+    const sepOf = new Map(eps.map((e, i) => [e.str, seps[i]]));
+    if (active) {
+      if (v.usesExt) active.add(v.ext);
+      if (v.fw) active.add(v.fw);
+      if (v.usesCluster) active.add(v.svc);
+      if (v.usesLocal) active.add(v.svl);
+      for (const sep of seps) active.add(sep);
+    }
+    if (v.hasInternal) {
+      const args = `-m comment --comment "${p.name} cluster IP" ${v.match} -d ${p.clusterIPStr} ${v.dport}`;
+      rules.push(`-A ${v.internalChain} ${args}${this.opts.masqueradeAll ? "" : ` ${this.notLocal}`} -j KUBE-MARK-MASQ`);
+    }
+    if (v.usesExt) this.externalChain(chains, rules, v);
+    if (v.fw) this.firewallRules(chains, rules, v);
+    if (v.usesCluster) {
+      chains.push(`:${v.svc} - [0:0]`);
+      this.serviceToEndpointRules(rules, p, v.svc, c.cluster, sepOf, large);
+    }
+    if (v.usesLocal) {
+      chains.push(`:${v.svl} - [0:0]`);
+      this.serviceToEndpointRules(rules, p, v.svl, c.local, sepOf, large);
+    }
+    const cm = large ? "" : ` -m comment --comment ${p.name}`;
+    for (let i = 0; i < eps.length; i++) {
+      const sep = seps[i], e = eps[i];
+      chains.push(`:${sep} - [0:0]`);
+      const recent = p.affinity ? ` -m recent --name ${sep} --set` : "";
+      rules.push(`-A ${sep}${cm} -s ${e.ipStr} -j KUBE-MARK-MASQ`, `-A ${sep}${cm}${recent} ${v.match} -j DNAT --to-destination ${e.str}`);
+    }
+  }
+
+  /**
+   * KUBE-EXT-: masquerade, or under Local policy pod and node traffic short-circuited to KUBE-SVC-; then the
+   * policy chain.
+   */
+  private externalChain(chains: LineSink, rules: LineSink, v: PortPlan): void {
+    const { ext, svc, p } = v, name = p.name;
+    chains.push(`:${ext} - [0:0]`);
+    if (!p.externalPolicyLocal) {
+      rules.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
+    } else {
+      rules.push(
+        `-A ${ext} -m comment --comment "pod traffic for ${name} external destinations" ${this.isLocalSrc} -j ${svc}`,
+        `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+        `-A ${ext} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svc}`,
+      );
+    }
+    if (v.hasExternal) rules.push(`-A ${ext} -j ${v.externalPolicyChain}`);
+  }
+
+  /**
+   * KUBE-FW-: the source ranges (and the LoadBalancer IPs when a range holds the node), the rest left to
+   * KUBE-PROXY-FIREWALL.
+   */
+  private firewallRules(chains: LineSink, rules: LineSink, v: PortPlan): void {
+    const { fw, ext, p } = v;
+    chains.push(`:${fw} - [0:0]`);
+    const args = `-A ${fw} -m comment --comment "${p.name} loadbalancer IP"`;
+    let allowFromNode = false;
+    for (const r of p.loadBalancerSourceRanges) {
+      rules.push(`${args} -s ${r} -j ${ext}`);
+      if (cidrContains(parseCidr(r), this.opts.nodeIP)) allowFromNode = true;
+    }
+    if (allowFromNode) for (const ip of p.loadBalancerIPStrs) rules.push(`${args} -s ${ip} -j ${ext}`);
+    rules.push(`-A ${fw} -m comment --comment "other traffic to ${p.name} will be dropped by KUBE-PROXY-FIREWALL"`);
+  }
+
+  /** Stale service chains iptables-save listed: declared and deleted (-X); how many were compared. */
+  private deleteStaleChains(b: Buffers, existing: Iterable<string> | undefined, active: Set<string> | undefined): { deleted: number; compared: number } {
     let deleted = 0, compared = 0;
-    if (input.existingNatChains && active) {
-      for (const chain of input.existingNatChains) {
-        compared++;
-        if (active.has(chain) || !/^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain)) continue;
-        natChains.push(`:${chain} - [0:0]`);
-        natRules.push(`-X ${chain}`);
-        deleted++;
-      }
+    if (!existing || !active) return { deleted, compared };
+    for (const chain of existing) {
+      compared++;
+      if (active.has(chain) || !/^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain)) continue;
+      b.natChains.push(`:${chain} - [0:0]`);
+      b.natRules.push(`-X ${chain}`);
+      deleted++;
     }
+    return { deleted, compared };
+  }
+
+  /**
+   * The last rule of KUBE-SERVICES: local destinations (or each --nodeport-addresses address) jump to
+   * KUBE-NODEPORTS.
+   */
+  private nodePortsJump(natRules: string[]): void {
+    const o = this.opts;
     const last = `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"`;
     if (o.nodePortIPs === undefined) {
       const dst = o.localhostNodePorts ? "" : " ! -d 127.0.0.0/8";
       natRules.push(`${last} -m addrtype --dst-type LOCAL${dst} -j KUBE-NODEPORTS`);
-    } else {
-      for (const ip of o.nodePortIPs) {
-        if (ip >>> 24 === 127 && !o.localhostNodePorts) continue;
-        natRules.push(`${last} -d ${formatIPv4(ip)} -j KUBE-NODEPORTS`);
-      }
+      return;
     }
+    for (const ip of o.nodePortIPs) {
+      if (ip >>> 24 === 127 && !o.localhostNodePorts) continue;
+      natRules.push(`${last} -d ${formatIPv4(ip)} -j KUBE-NODEPORTS`);
+    }
+  }
+
+  /** KUBE-FORWARD: drop INVALID, accept marked traffic and established flows. */
+  private forwardRules(filterRules: string[]): void {
+    const mark = this.mark;
     filterRules.push(
-      `-A KUBE-FORWARD -m conntrack --ctstate INVALID${o.nfacct ? ` -m nfacct --nfacct-name ${CT_INVALID_NFACCT}` : ""} -j DROP`,
+      `-A KUBE-FORWARD -m conntrack --ctstate INVALID${this.opts.nfacct ? ` -m nfacct --nfacct-name ${CT_INVALID_NFACCT}` : ""} -j DROP`,
       `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
       `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     );
-    const text = "*filter\n" + filterChains.join("\n") + "\n" + filterRules.join("\n") + "\nCOMMIT\n*nat\n" +
-      natChains.join("\n") + "\n" + natRules.join("\n") + "\nCOMMIT\n";
-    return { text, rules: filterRules.length + natRules.length - deleted, chainsCompared: compared };
   }
 }

@@ -25,7 +25,10 @@ export interface IptRule {
   dport?: number;
   dstLocal?: boolean;
   srcLocal?: boolean;
-  /** -m statistic --mode random: matches when (random & 0x7fffffff) < probability (libxt_statistic: lround(0x80000000 * p)). */
+  /**
+   * -m statistic --mode random: matches when (random & 0x7fffffff) < probability (libxt_statistic:
+   * lround(0x80000000 * p)).
+   */
   probability?: number;
   recent?: { name: string; set: boolean; seconds?: number };
   mark?: { value: number; mask: number; neg: boolean };

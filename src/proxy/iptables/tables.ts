@@ -14,7 +14,7 @@ const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
 };
 const MAX_CHAIN_NAME = 28; // XT_EXTENSION_MAXNAMELEN - 1
 
-export interface RestoreResult {
+interface RestoreResult {
   /** "-A" lines applied. */
   rules: number;
   bytes: number;

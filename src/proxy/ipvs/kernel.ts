@@ -24,7 +24,7 @@ export interface VirtualServer {
   readonly owner: string;
 }
 
-export interface IpvsPick {
+interface IpvsPick {
   readonly vs: VirtualServer;
   /** undefined: the virtual service has no real server to take it. */
   readonly dest?: { addr: number; port: number };

@@ -1,4 +1,5 @@
-// The ipvs proxier (kubernetes pkg/proxy/ipvs/proxier.go, graceful_termination.go; kube-proxy v1.35.0): per service port a
+// The ipvs proxier (kubernetes pkg/proxy/ipvs/proxier.go, graceful_termination.go; kube-proxy v1.35.0): per
+// service port a
 // virtual server for the ClusterIP, the LoadBalancer IP and node IP:NodePort, real servers = ready
 // endpoints at weight 1, the addresses bound to kube-ipvs0 and listed in ipsets. Changes are
 // incremental: add or delete a virtual server, add a real server, and a real server that goes away
@@ -22,7 +23,7 @@ import { Packet, Route, SyncStats } from "../types";
 import { IpvsKernel, VirtualServer } from "./kernel";
 
 /** rsCheckDeleteInterval. */
-export const GRACE_CHECK_MS = 60_000;
+const GRACE_CHECK_MS = 60_000;
 
 interface Want {
   addr: number;

@@ -1,4 +1,5 @@
-// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per sync. The first
+// The nftables proxier (kubernetes pkg/proxy/nftables/proxier.go, kube-proxy v1.35.0): one transaction per
+// sync. The first
 // (full) sync sets up the table and writes every Service; later syncs write only changed Services:
 // their chains are re-added and flushed and their rules rewritten, their map and set elements diffed
 // (nftElementStorage: delete what went away or changed, add what is new). Chains no longer used are
@@ -35,6 +36,20 @@ interface Remembered {
 /** The element's identity: container and key (its value may change). */
 const NO_ELEMENTS: ReadonlyMap<string, string> = new Map();
 
+/** One sync's transaction as it is built, in nft's order, and what to remember once it applies. */
+interface Transaction {
+  chainOps: string[];
+  delElems: string[];
+  addElems: string[];
+  rules: string[];
+  /** Chains flushed and affinity sets deleted: what the changed Services no longer use. */
+  tail: string[];
+  /** What the kernel will hold once the transaction applies; remembered only if it does. */
+  next: Remembered[];
+  flushed: string[];
+  used: string[];
+}
+
 export class NftablesProxier extends ProxierBase {
   readonly mode = "nftables";
   readonly ruleset = new NftRuleset();
@@ -63,78 +78,86 @@ export class NftablesProxier extends ProxierBase {
   }
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
-    let commands = 0, bytes = 0, pre = "";
-    const stale = [...this.staleChains].filter(([, t]) => t <= nowMs - STALE_CHAIN_DELAY_MS).map(([c]) => c);
-    if (stale.length > 0) {
-      for (const c of stale) this.staleChains.delete(c);
-      const tx = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
-      try {
-        commands += this.ruleset.apply(tx);
-        bytes += tx.length;
-        pre = tx;
-      } catch (err) {
-        if (!(err instanceof SvcbenchError)) throw err;
-        // "Unable to delete stale chains; will retry later": they still exist, so they are stale again.
-        this.cleanupFailures++;
-        for (const c of stale) this.staleChains.set(c, nowMs);
-      }
-    }
-    const t = TABLE;
+    const pre = this.deleteStaleChains(nowMs);
     const head: string[] = full ? this.renderer.setup() : [];
-    const chainOps: string[] = [], delElems: string[] = [], addElems: string[] = [], rules: string[] = [], tail: string[] = [];
-    // What the kernel will hold once the transaction applies; remembered only if it does.
-    const next: Remembered[] = [], flushed: string[] = [], used: string[] = [];
+    const tx: Transaction = { chainOps: [], delElems: [], addElems: [], rules: [], tail: [], next: [], flushed: [], used: [] };
     // Every Service is visited (kube-proxy's loop over svcPortMap); one that changed, or every one in a
     // full sync, has its chains added and flushed and its rules written (skipServiceUpdate skips the rest).
     // Elements are compared for all (nftElementStorage.ensureElem), so an unchanged Service writes nothing.
     const services = new Set([...this.portsByService.keys(), ...this.chains.keys(), ...this.elements.keys()]);
     let written = 0;
     for (const svc of services) {
-      const write = full || u.changed.has(svc) || !this.unchanged(svc);
-      if (write) written++;
-      else continue;
-      const ports = this.portsByService.get(svc) ?? [];
-      const wantElems = new Map<string, string>();
-      const wantChains = new Set<string>(), wantSets = new Set<string>();
-      for (const p of ports) {
-        const plan = this.renderer.plan(p, this.visit(p));
-        const eps = plan.c.allReachable;
-        for (const [k, e] of this.renderer.elements(p, plan)) wantElems.set(k, e);
-        const bases = this.renderer.names.endpointsOf(p, eps);
-        for (const c of this.renderer.chains(plan, bases)) wantChains.add(c);
-        if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
-        rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
-      }
-      this.work.objectsCompared += wantElems.size + wantChains.size;
-      for (const c of wantChains) {
-        chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
-        used.push(c);
-      }
-      // setup flushed every map and set: a full sync adds every element again.
-      const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
-      for (const [k, e] of had) if (wantElems.get(k) !== e) delElems.push(`delete element ${k} }`);
-      for (const [k, e] of wantElems) if (had.get(k) !== e) addElems.push(`add element ${e}`);
-      for (const c of this.chains.get(svc) ?? []) {
-        if (wantChains.has(c)) continue;
-        tail.push(`flush chain ${t} ${c}`);
-        flushed.push(c);
-      }
-      for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tail.push(`delete set ${t} ${s}`);
-      next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
+      if (!full && !u.changed.has(svc) && this.unchanged(svc)) continue;
+      written++;
+      this.writeService(svc, full, tx);
     }
     // nftables.List("chains") and List("sets"): every listed chain and set is compared with the active ones.
     this.work.objectsCompared += this.ruleset.chains.size + this.ruleset.sets.size;
     // One transaction; its lines are handed over as a list (a first sync of a million endpoints is
     // longer than one JavaScript string may be), the bytes counted as the text nft -f would read.
-    const lines = [...head, ...chainOps, ...delElems, ...addElems, ...rules, ...tail];
-    commands += this.ruleset.apply(lines);
+    const lines = [...head, ...tx.chainOps, ...tx.delElems, ...tx.addElems, ...tx.rules, ...tx.tail];
+    const commands = pre.commands + this.ruleset.apply(lines);
     if (full) this.elements.clear();
-    for (const r of next) this.remember(r);
-    for (const c of used) this.staleChains.delete(c);
-    for (const c of flushed) this.staleChains.set(c, nowMs);
+    for (const r of tx.next) this.remember(r);
+    for (const c of tx.used) this.staleChains.delete(c);
+    for (const c of tx.flushed) this.staleChains.set(c, nowMs);
+    let bytes = pre.text.length;
     for (const l of lines) bytes += l.length + 1;
-    if (this.opts.keepText) this.lastText = pre + lines.join("\n") + "\n";
+    if (this.opts.keepText) this.lastText = pre.text + lines.join("\n") + "\n";
     return { full, services: written, rulesWritten: commands, bytesWritten: bytes };
+  }
+
+  /** The chains flushed at least STALE_CHAIN_DELAY_MS ago, deleted in a transaction of their own. */
+  private deleteStaleChains(nowMs: number): { commands: number; text: string } {
+    const stale = [...this.staleChains].filter(([, t]) => t <= nowMs - STALE_CHAIN_DELAY_MS).map(([c]) => c);
+    if (stale.length === 0) return { commands: 0, text: "" };
+    for (const c of stale) this.staleChains.delete(c);
+    const text = stale.map((c) => `delete chain ${TABLE} ${c}`).join("\n") + "\n";
+    try {
+      return { commands: this.ruleset.apply(text), text };
+    } catch (err) {
+      if (!(err instanceof SvcbenchError)) throw err;
+      // "Unable to delete stale chains; will retry later": they still exist, so they are stale again.
+      this.cleanupFailures++;
+      for (const c of stale) this.staleChains.set(c, nowMs);
+      return { commands: 0, text: "" };
+    }
+  }
+
+  /**
+   * One Service's part of the transaction: its chains added and flushed, its elements' changes, its rules,
+   * what goes.
+   */
+  private writeService(svc: string, full: boolean, tx: Transaction): void {
+    const t = TABLE;
+    const ports = this.portsByService.get(svc) ?? [];
+    const wantElems = new Map<string, string>();
+    const wantChains = new Set<string>(), wantSets = new Set<string>();
+    for (const p of ports) {
+      const plan = this.renderer.plan(p, this.visit(p));
+      const eps = plan.c.allReachable;
+      for (const [k, e] of this.renderer.elements(p, plan)) wantElems.set(k, e);
+      const bases = this.renderer.names.endpointsOf(p, eps);
+      for (const c of this.renderer.chains(plan, bases)) wantChains.add(c);
+      if (p.affinity) for (const b of bases) wantSets.add(`affinity-${b}`);
+      tx.rules.push(...this.renderer.rules(p, plan, new Map(eps.map((e, i) => [e.str, `endpoint-${bases[i]}`]))));
+    }
+    this.work.objectsCompared += wantElems.size + wantChains.size;
+    for (const c of wantChains) {
+      tx.chainOps.push(`add chain ${t} ${c}`, `flush chain ${t} ${c}`);
+      tx.used.push(c);
+    }
+    // setup flushed every map and set: a full sync adds every element again.
+    const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
+    for (const [k, e] of had) if (wantElems.get(k) !== e) tx.delElems.push(`delete element ${k} }`);
+    for (const [k, e] of wantElems) if (had.get(k) !== e) tx.addElems.push(`add element ${e}`);
+    for (const c of this.chains.get(svc) ?? []) {
+      if (wantChains.has(c)) continue;
+      tx.tail.push(`flush chain ${t} ${c}`);
+      tx.flushed.push(c);
+    }
+    for (const s of this.affinitySets.get(svc) ?? []) if (!wantSets.has(s)) tx.tail.push(`delete set ${t} ${s}`);
+    tx.next.push({ svc, elems: wantElems, chains: wantChains, sets: wantSets, ports: ports.map((p) => p.name) });
   }
 
   /**

@@ -11,7 +11,7 @@ import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { TABLE } from "./ruleset";
 import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from "../categorize";
 
-export interface NftOptions {
+interface NftOptions {
   readonly clusterCIDR: Cidr;
   /** --service-cluster-ip-range: unallocated ClusterIPs are dropped. */
   readonly serviceCIDR: Cidr;

@@ -49,11 +49,19 @@ export function nftWords(text: string): string[] {
   return out;
 }
 
-function parseCidr(s: string, fail: (m: string) => never): Cidr {
+/** A command nft refuses; the ruleset adds the line number. */
+export class NftError extends Error {}
+
+/** Refuses the command being parsed. */
+export function fail(m: string): never {
+  throw new NftError(m);
+}
+
+function parseCidr(s: string): Cidr {
   return tryParseCidr(s) ?? fail(`syntax error, unexpected "${s}"`);
 }
 
-function verdictAt(w: readonly string[], i: number, fail: (m: string) => never): [Verdict, number] {
+function verdictAt(w: readonly string[], i: number): [Verdict, number] {
   const kind = w[i];
   if (kind === "jump" || kind === "goto") {
     if (w[i + 1] === undefined) fail(`${kind} needs a chain`);
@@ -63,122 +71,154 @@ function verdictAt(w: readonly string[], i: number, fail: (m: string) => never):
   return fail(`syntax error, unexpected "${kind}"`);
 }
 
-/** Parses the statements of one rule. */
-export function parseRuleExprs(w: readonly string[], fail: (m: string) => never): Expr[] {
-  const out: Expr[] = [];
-  const expect = (i: number, s: string) => { if (w[i] !== s) fail(`syntax error, expected "${s}" at "${w[i] ?? "end of line"}"`); };
-  const num = (s: string | undefined) => {
-    const n = s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : NaN;
-    return Number.isFinite(n) ? n : fail(`syntax error, unexpected "${s}"`);
-  };
-  let i = 0;
-  while (i < w.length) {
-    const t = w[i];
-    if (t === "ip") {
-      const field = w[i + 1];
-      if (field !== "saddr" && field !== "daddr") fail(`syntax error, unexpected "${field}"`);
-      i += 2;
-      if (w[i] === ".") { // ip daddr . meta l4proto . th dport vmap @map
-        ["." , "meta", "l4proto", ".", "th", "dport", "vmap"].forEach((s, k) => expect(i + k, s));
-        i += 7;
-        if (!w[i]?.startsWith("@")) fail("vmap needs @map");
-        out.push({ k: "vmap", withAddr: true, map: w[i++].slice(1) });
-      } else if (w[i]?.startsWith("@")) {
-        out.push({ k: "inset", field, set: w[i++].slice(1) });
-      } else {
-        const neg = w[i] === "!=";
-        if (neg) i++;
-        const cidrs: Cidr[] = [];
-        if (w[i] === "{") {
-          i++;
-          while (w[i] !== "}") {
-            if (w[i] === undefined) fail("unterminated set");
-            if (w[i] !== ",") cidrs.push(parseCidr(w[i].replace(/,$/, ""), fail));
-            i++;
-          }
-          i++;
-        } else cidrs.push(parseCidr(w[i++], fail));
-        out.push({ k: "addr", field, neg, cidrs });
-      }
-    } else if (t === "meta") {
-      expect(i + 1, "l4proto");
-      if (w[i + 2] === ".") {
-        [".", "th", "dport", "vmap"].forEach((s, k) => expect(i + 2 + k, s));
-        i += 6;
-        if (!w[i]?.startsWith("@")) fail("vmap needs @map");
-        out.push({ k: "vmap", withAddr: false, map: w[i++].slice(1) });
-      } else {
-        out.push({ k: "l4proto", proto: NFT_PROTOS[w[i + 2]] ?? fail(`unknown protocol "${w[i + 2]}"`) });
-        i += 3;
-      }
-    } else if (t in NFT_PROTOS) {
-      expect(i + 1, "dport");
-      out.push({ k: "dport", proto: NFT_PROTOS[t], port: num(w[i + 2]) });
-      i += 3;
-    } else if (t === "ct") {
-      expect(i + 1, "state"); expect(i + 2, "new");
-      out.push({ k: "ctnew" });
-      i += 3;
-    } else if (t === "mark") {
-      if (w[i + 1] === "and") {
-        expect(i + 3, "==");
-        out.push({ k: "markcmp", mask: num(w[i + 2]), value: num(w[i + 4]) });
-        i += 5;
-      } else {
-        expect(i + 1, "set"); expect(i + 2, "mark");
-        const op = w[i + 3];
-        if (op !== "or" && op !== "xor") fail(`syntax error, unexpected "${op}"`);
-        out.push({ k: "markset", op, value: num(w[i + 4]) });
-        i += 5;
-      }
-    } else if (t === "fib") {
-      const field = w[i + 1];
-      if (field !== "saddr" && field !== "daddr") fail(`syntax error, unexpected "${field}"`);
-      expect(i + 2, "type"); expect(i + 3, "local");
-      out.push({ k: "fiblocal", field });
-      i += 4;
-    } else if (t === "numgen") {
-      expect(i + 1, "random"); expect(i + 2, "mod");
-      const mod = num(w[i + 3]);
-      expect(i + 4, "vmap"); expect(i + 5, "{");
-      i += 6;
-      const targets: Verdict[] = [];
-      while (w[i] !== "}") {
-        if (w[i] === undefined) fail("unterminated vmap");
-        if (w[i] === ",") { i++; continue; }
-        const idx = num(w[i]);
-        expect(i + 1, ":");
-        const [v, next] = verdictAt(w, i + 2, fail);
-        if (idx !== targets.length) fail(`numgen vmap key ${idx} out of order`);
-        targets.push(v);
-        i = next;
-      }
+const expect = (w: readonly string[], i: number, s: string) => {
+  if (w[i] !== s) fail(`syntax error, expected "${s}" at "${w[i] ?? "end of line"}"`);
+};
+const expectAll = (w: readonly string[], i: number, words: readonly string[]) => words.forEach((s, k) => expect(w, i + k, s));
+const num = (s: string | undefined) => {
+  const n = s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : NaN;
+  return Number.isFinite(n) ? n : fail(`syntax error, unexpected "${s}"`);
+};
+const saddrOrDaddr = (field: string | undefined): "saddr" | "daddr" =>
+  field === "saddr" || field === "daddr" ? field : fail(`syntax error, unexpected "${field}"`);
+
+/** One statement starting at w[i]: its expression pushed onto out; answers where the next one starts. */
+type StatementParser = (w: readonly string[], i: number, out: Expr[]) => number;
+
+/** ip saddr|daddr: a verdict-map key (ip daddr . meta l4proto . th dport vmap @map), a set, or addresses. */
+function ipStatement(w: readonly string[], at: number, out: Expr[]): number {
+  const field = saddrOrDaddr(w[at + 1]);
+  let i = at + 2;
+  if (w[i] === ".") {
+    expectAll(w, i, [".", "meta", "l4proto", ".", "th", "dport", "vmap"]);
+    i += 7;
+    if (!w[i]?.startsWith("@")) fail("vmap needs @map");
+    out.push({ k: "vmap", withAddr: true, map: w[i++].slice(1) });
+    return i;
+  }
+  if (w[i]?.startsWith("@")) {
+    out.push({ k: "inset", field, set: w[i++].slice(1) });
+    return i;
+  }
+  const neg = w[i] === "!=";
+  if (neg) i++;
+  const cidrs: Cidr[] = [];
+  if (w[i] === "{") {
+    i++;
+    while (w[i] !== "}") {
+      if (w[i] === undefined) fail("unterminated set");
+      if (w[i] !== ",") cidrs.push(parseCidr(w[i].replace(/,$/, "")));
       i++;
-      if (mod < 1 || targets.length !== mod) fail(`numgen mod ${mod} with ${targets.length} vmap entries`);
-      out.push({ k: "numgen", mod, targets });
-    } else if (t === "update") {
-      if (!w[i + 1]?.startsWith("@")) fail("update needs @set");
-      ["{", "ip", "saddr", "}"].forEach((s, k) => expect(i + 2 + k, s));
-      out.push({ k: "update", set: w[i + 1].slice(1) });
-      i += 6;
-    } else if (t === "dnat") {
-      expect(i + 1, "to");
-      const [ip, port] = (w[i + 2] ?? "").split(":");
-      const a = tryParseIPv4(ip);
-      if (a < 0) fail(`syntax error, unexpected "${w[i + 2]}"`);
-      out.push({ k: "dnat", ip: a, port: num(port) });
-      i += 3;
-    } else if (t === "masquerade") {
-      out.push({ k: "masquerade" });
-      i += w[i + 1] === "fully-random" ? 2 : 1;
-    } else if (t === "comment") {
-      if (!w[i + 1]?.startsWith('"')) fail("comment needs a string");
-      i += 2;
-    } else {
-      const [v, next] = verdictAt(w, i, fail);
-      out.push({ k: "verdict", v });
-      i = next;
     }
+    i++;
+  } else cidrs.push(parseCidr(w[i++]));
+  out.push({ k: "addr", field, neg, cidrs });
+  return i;
+}
+
+/** meta l4proto: a verdict-map key (meta l4proto . th dport vmap @map) or one protocol. */
+function metaStatement(w: readonly string[], i: number, out: Expr[]): number {
+  expect(w, i + 1, "l4proto");
+  if (w[i + 2] !== ".") {
+    out.push({ k: "l4proto", proto: NFT_PROTOS[w[i + 2]] ?? fail(`unknown protocol "${w[i + 2]}"`) });
+    return i + 3;
+  }
+  expectAll(w, i + 2, [".", "th", "dport", "vmap"]);
+  if (!w[i + 6]?.startsWith("@")) fail("vmap needs @map");
+  out.push({ k: "vmap", withAddr: false, map: w[i + 6].slice(1) });
+  return i + 7;
+}
+
+/** mark and MASK == VALUE, or mark set mark or|xor VALUE. */
+function markStatement(w: readonly string[], i: number, out: Expr[]): number {
+  if (w[i + 1] === "and") {
+    expect(w, i + 3, "==");
+    out.push({ k: "markcmp", mask: num(w[i + 2]), value: num(w[i + 4]) });
+    return i + 5;
+  }
+  expectAll(w, i + 1, ["set", "mark"]);
+  const op = w[i + 3];
+  if (op !== "or" && op !== "xor") fail(`syntax error, unexpected "${op}"`);
+  out.push({ k: "markset", op, value: num(w[i + 4]) });
+  return i + 5;
+}
+
+/** numgen random mod N vmap { 0 : goto … , 1 : goto … }: the keys in order, N of them. */
+function numgenStatement(w: readonly string[], at: number, out: Expr[]): number {
+  expectAll(w, at + 1, ["random", "mod"]);
+  const mod = num(w[at + 3]);
+  expectAll(w, at + 4, ["vmap", "{"]);
+  let i = at + 6;
+  const targets: Verdict[] = [];
+  while (w[i] !== "}") {
+    if (w[i] === undefined) fail("unterminated vmap");
+    if (w[i] === ",") { i++; continue; }
+    const idx = num(w[i]);
+    expect(w, i + 1, ":");
+    const [v, next] = verdictAt(w, i + 2);
+    if (idx !== targets.length) fail(`numgen vmap key ${idx} out of order`);
+    targets.push(v);
+    i = next;
+  }
+  if (mod < 1 || targets.length !== mod) fail(`numgen mod ${mod} with ${targets.length} vmap entries`);
+  out.push({ k: "numgen", mod, targets });
+  return i + 1;
+}
+
+/** dnat to IP:PORT. */
+function dnatStatement(w: readonly string[], i: number, out: Expr[]): number {
+  expect(w, i + 1, "to");
+  const [ip, port] = (w[i + 2] ?? "").split(":");
+  const a = tryParseIPv4(ip);
+  if (a < 0) fail(`syntax error, unexpected "${w[i + 2]}"`);
+  out.push({ k: "dnat", ip: a, port: num(port) });
+  return i + 3;
+}
+
+const STATEMENTS: Record<string, StatementParser> = {
+  ip: ipStatement,
+  meta: metaStatement,
+  ct: (w, i, out) => { expectAll(w, i + 1, ["state", "new"]); out.push({ k: "ctnew" }); return i + 3; },
+  mark: markStatement,
+  fib: (w, i, out) => {
+    const field = saddrOrDaddr(w[i + 1]);
+    expectAll(w, i + 2, ["type", "local"]);
+    out.push({ k: "fiblocal", field });
+    return i + 4;
+  },
+  numgen: numgenStatement,
+  update: (w, i, out) => {
+    if (!w[i + 1]?.startsWith("@")) fail("update needs @set");
+    expectAll(w, i + 2, ["{", "ip", "saddr", "}"]);
+    out.push({ k: "update", set: w[i + 1].slice(1) });
+    return i + 6;
+  },
+  dnat: dnatStatement,
+  masquerade: (w, i, out) => { out.push({ k: "masquerade" }); return i + (w[i + 1] === "fully-random" ? 2 : 1); },
+  comment: (w, i) => { if (!w[i + 1]?.startsWith('"')) fail("comment needs a string"); return i + 2; },
+};
+
+/** tcp|udp|sctp dport PORT. */
+const dportStatement: StatementParser = (w, i, out) => {
+  expect(w, i + 1, "dport");
+  out.push({ k: "dport", proto: NFT_PROTOS[w[i]], port: num(w[i + 2]) });
+  return i + 3;
+};
+
+/** A rule's closing verdict (or one in its middle). */
+const verdictStatement: StatementParser = (w, i, out) => {
+  const [v, next] = verdictAt(w, i);
+  out.push({ k: "verdict", v });
+  return next;
+};
+
+/** Parses the statements of one rule. */
+export function parseRuleExprs(w: readonly string[]): Expr[] {
+  const out: Expr[] = [];
+  for (let i = 0; i < w.length;) {
+    const t = w[i];
+    const parse = Object.hasOwn(STATEMENTS, t) ? STATEMENTS[t] : t in NFT_PROTOS ? dportStatement : verdictStatement;
+    i = parse(w, i, out);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { SvcbenchError } from "../../core";
 import { WasmKeyedTable } from "../../wasm/keyed";
 import { tryParseIPv4 } from "../../cluster/ip";
 import { ElementTable } from "./element-table";
-import { Expr, exprTargets, NFT_PROTOS, nftWords, parseRuleExprs, Verdict } from "./rule";
+import { Expr, exprTargets, fail, NFT_PROTOS, NftError, nftWords, parseRuleExprs, Verdict } from "./rule";
 
 export const TABLE = "ip kube-proxy";
 
@@ -19,7 +19,7 @@ export interface NftChain {
   hook?: string;
 }
 
-export interface NftSet {
+interface NftSet {
   readonly name: string;
   /** ms an added element lives (dynamic sets), or 0. */
   readonly timeoutMs: number;
@@ -27,7 +27,7 @@ export interface NftSet {
   elements: Map<number, number>;
 }
 
-export interface NftMap {
+interface NftMap {
   readonly name: string;
   readonly withAddr: boolean;
   /** The kernel's hash: key → verdict id. */
@@ -59,17 +59,19 @@ export class NftRuleset {
     return id;
   }
 
-  /** nft -f: every command or none; answers the commands applied. Text, or its lines (a first sync can pass what one string holds). */
+  /**
+   * nft -f: every command or none; answers the commands applied. Text, or its lines (a first sync can pass
+   * what one string holds).
+   */
   apply(input: string | readonly string[]): number {
     this.undo = [];
     this.dead = [];
     let n = 0, lineNo = 0;
-    const fail = (m: string): never => { throw new SvcbenchError(`nft: line ${lineNo}: ${m}`); };
     const one = (raw: string) => {
       lineNo++;
       const line = raw.trim();
       if (line === "" || line.startsWith("#")) return;
-      this.command(line, fail);
+      this.command(line);
       n++;
     };
     try {
@@ -87,14 +89,14 @@ export class NftRuleset {
     } catch (err) {
       for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
       for (const t of this.dead.splice(0)) if (![...this.maps.values()].some((m) => m.table === t)) t.dispose();
-      throw err;
+      throw err instanceof NftError ? new SvcbenchError(`nft: line ${lineNo}: ${err.message}`) : err;
     }
     for (const t of this.dead) t.dispose();
     this.undo = [];
     return n;
   }
 
-  private command(line: string, fail: (m: string) => never): void {
+  private command(line: string): void {
     const sp1 = line.indexOf(" "), sp2 = line.indexOf(" ", sp1 + 1);
     const verb = line.slice(0, sp1), what = line.slice(sp1 + 1, sp2);
     const rest = line.slice(sp2 + 1);
@@ -105,34 +107,34 @@ export class NftRuleset {
       if (!this.tableExists) { this.tableExists = true; this.undo.push(() => { this.tableExists = false; }); }
       return;
     }
-    if (!this.tableExists) fail(`Could not process rule: No such file or directory (table ${TABLE})`);
+    if (!this.tableExists) notFound(`table ${TABLE}`);
     const sp = body.indexOf(" ");
     const name = sp < 0 ? body : body.slice(0, sp);
     const tail = sp < 0 ? "" : body.slice(sp + 1);
     switch (`${verb} ${what}`) {
       case "add chain": return this.addChain(name, tail);
-      case "flush chain": return this.flushChain(this.chain(name, fail));
-      case "delete chain": return this.deleteChain(this.chain(name, fail), fail);
-      case "add rule": return this.addRule(this.chain(name, fail), tail, fail);
-      case "add set": return this.addSet(name, tail, fail);
-      case "add map": return this.addMap(name, tail, fail);
-      case "flush set": return this.flushSet(this.set(name, fail));
-      case "flush map": return this.flushMap(this.map(name, fail));
-      case "delete set": return this.deleteSet(this.set(name, fail));
-      case "add element": return this.elements(name, tail, true, fail);
-      case "delete element": return this.elements(name, tail, false, fail);
+      case "flush chain": return this.flushChain(this.chain(name));
+      case "delete chain": return this.deleteChain(this.chain(name));
+      case "add rule": return this.addRule(this.chain(name), tail);
+      case "add set": return this.addSet(name, tail);
+      case "add map": return this.addMap(name, tail);
+      case "flush set": return this.flushSet(this.set(name));
+      case "flush map": return this.flushMap(this.map(name));
+      case "delete set": return this.deleteSet(this.set(name));
+      case "add element": return this.elements(name, tail, true);
+      case "delete element": return this.elements(name, tail, false);
       default: fail(`syntax error: "${verb} ${what}" is not modelled`);
     }
   }
 
-  private chain(name: string, fail: (m: string) => never): NftChain {
-    return this.chains.get(name) ?? fail(`Could not process rule: No such file or directory (chain ${name})`);
+  private chain(name: string): NftChain {
+    return this.chains.get(name) ?? notFound(`chain ${name}`);
   }
-  private set(name: string, fail: (m: string) => never): NftSet {
-    return this.sets.get(name) ?? fail(`Could not process rule: No such file or directory (set ${name})`);
+  private set(name: string): NftSet {
+    return this.sets.get(name) ?? notFound(`set ${name}`);
   }
-  private map(name: string, fail: (m: string) => never): NftMap {
-    return this.maps.get(name) ?? fail(`Could not process rule: No such file or directory (map ${name})`);
+  private map(name: string): NftMap {
+    return this.maps.get(name) ?? notFound(`map ${name}`);
   }
 
   private addChain(name: string, tail: string): void {
@@ -154,26 +156,26 @@ export class NftRuleset {
     this.undo.push(() => { c.rules = old; for (const r of old) this.refer(r, +1); });
   }
 
-  private deleteChain(c: NftChain, fail: (m: string) => never): void {
+  private deleteChain(c: NftChain): void {
     if (c.rules.length > 0 || c.refs > 0) fail(`Could not process rule: Device or resource busy (chain ${c.name})`);
     this.chains.delete(c.name);
     if (c.hook) this.baseChainsVersion++;
     this.undo.push(() => { this.chains.set(c.name, c); if (c.hook) this.baseChainsVersion++; });
   }
 
-  private addRule(c: NftChain, tail: string, fail: (m: string) => never): void {
-    const exprs = parseRuleExprs(nftWords(tail), fail);
-    for (const t of exprTargets(exprs)) if (!this.chains.has(t)) fail(`Could not process rule: No such file or directory (chain ${t})`);
+  private addRule(c: NftChain, tail: string): void {
+    const exprs = parseRuleExprs(nftWords(tail));
+    for (const t of exprTargets(exprs)) if (!this.chains.has(t)) notFound(`chain ${t}`);
     for (const e of exprs) {
-      if ((e.k === "inset" || e.k === "update") && !this.sets.has(e.set)) fail(`Could not process rule: No such file or directory (set ${e.set})`);
-      if (e.k === "vmap" && !this.maps.has(e.map)) fail(`Could not process rule: No such file or directory (map ${e.map})`);
+      if ((e.k === "inset" || e.k === "update") && !this.sets.has(e.set)) notFound(`set ${e.set}`);
+      if (e.k === "vmap" && !this.maps.has(e.map)) notFound(`map ${e.map}`);
     }
     this.refer(exprs, +1);
     c.rules.push(exprs);
     this.undo.push(() => { c.rules.pop(); this.refer(exprs, -1); });
   }
 
-  private addSet(name: string, tail: string, fail: (m: string) => never): void {
+  private addSet(name: string, tail: string): void {
     if (!/type ipv4_addr/.test(tail)) fail(`set ${name}: only type ipv4_addr is modelled`);
     if (this.sets.has(name)) return;
     const t = /timeout (\d+)s/.exec(tail);
@@ -181,7 +183,7 @@ export class NftRuleset {
     this.undo.push(() => this.sets.delete(name));
   }
 
-  private addMap(name: string, tail: string, fail: (m: string) => never): void {
+  private addMap(name: string, tail: string): void {
     const withAddr = /type ipv4_addr \. inet_proto \. inet_service : verdict/.test(tail);
     if (!withAddr && !/type inet_proto \. inet_service : verdict/.test(tail)) fail(`map ${name}: key type not modelled`);
     if (this.maps.has(name)) return;
@@ -217,7 +219,7 @@ export class NftRuleset {
   }
 
   /** "{ key [comment "…"] [: verdict] [, …] }" of add / delete element. */
-  private elements(name: string, tail: string, add: boolean, fail: (m: string) => never): void {
+  private elements(name: string, tail: string, add: boolean): void {
     const body = /^\{ (.*) \}$/.exec(tail)?.[1] ?? fail(`syntax error in element list: ${tail}`);
     for (const item of body.split(" , ")) {
       const colon = item.lastIndexOf(" : ");
@@ -227,30 +229,30 @@ export class NftRuleset {
       if (set) {
         const a = tryParseIPv4(keyPart);
         if (a < 0 || value !== undefined) fail(`bad element "${item}" for set ${name}`);
-        this.setElement(set, a, add, fail);
+        this.setElement(set, a, add);
         continue;
       }
-      const m = this.map(name, fail);
+      const m = this.map(name);
       const parts = keyPart.split(" . ");
       const [a, proto, port] = m.withAddr ? [tryParseIPv4(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])] : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
       if (parts.length !== (m.withAddr ? 3 : 2) || a < 0 || proto === undefined || !(port >= 0 && port <= 65535)) fail(`bad key "${keyPart}" for map ${name}`);
-      this.mapElement(m, a, proto, port, add ? value ?? fail(`element of map ${name} needs a verdict`) : undefined, fail);
+      this.mapElement(m, a, proto, port, add ? value ?? fail(`element of map ${name} needs a verdict`) : undefined);
     }
   }
 
-  private setElement(s: NftSet, a: number, add: boolean, fail: (m: string) => never): void {
+  private setElement(s: NftSet, a: number, add: boolean): void {
     const old = s.elements.get(a);
     if (add) s.elements.set(a, Infinity);
-    else if (old === undefined) fail(`Could not process rule: No such file or directory (element of ${s.name})`);
+    else if (old === undefined) notFound(`element of ${s.name}`);
     else s.elements.delete(a);
     this.undo.push(() => { if (old === undefined) s.elements.delete(a); else s.elements.set(a, old); });
   }
 
-  private mapElement(m: NftMap, addr: number, proto: number, port: number, value: string | undefined, fail: (m: string) => never): void {
+  private mapElement(m: NftMap, addr: number, proto: number, port: number, value: string | undefined): void {
     const old = m.shadow.get(addr, proto, port);
     if (value !== undefined) {
-      const [v] = parseVerdict(value, fail);
-      if (v.chain && !this.chains.has(v.chain)) fail(`Could not process rule: No such file or directory (chain ${v.chain})`);
+      const [v] = parseVerdict(value);
+      if (v.chain && !this.chains.has(v.chain)) notFound(`chain ${v.chain}`);
       const id = this.verdictId(v);
       if (old !== undefined) {
         if (old !== id) fail(`Could not process rule: File exists (element of ${m.name} with another verdict)`);
@@ -261,7 +263,7 @@ export class NftRuleset {
       if (v.chain) this.chains.get(v.chain)!.refs++;
       this.undo.push(() => { m.table.delete({ addr, port, proto }); m.shadow.delete(addr, proto, port); if (v.chain) this.chains.get(v.chain)!.refs--; });
     } else {
-      if (old === undefined) fail(`Could not process rule: No such file or directory (element of ${m.name})`);
+      if (old === undefined) notFound(`element of ${m.name}`);
       const v = this.verdicts[old!];
       m.table.delete({ addr, port, proto });
       m.shadow.delete(addr, proto, port);
@@ -276,7 +278,12 @@ export class NftRuleset {
   }
 }
 
-function parseVerdict(s: string, fail: (m: string) => never): [Verdict] {
+/** The kernel's ENOENT for a table, chain, set, map or element a command names. */
+function notFound(what: string): never {
+  return fail(`Could not process rule: No such file or directory (${what})`);
+}
+
+function parseVerdict(s: string): [Verdict] {
   const [kind, chain, extra] = s.split(" ");
   if (extra !== undefined) fail(`syntax error in verdict "${s}"`);
   if ((kind === "goto" || kind === "jump") && chain) return [{ kind, chain }];

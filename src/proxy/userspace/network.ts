@@ -4,7 +4,7 @@
 import { ClusterStore } from "../../cluster/store";
 import { parseIPv4 } from "../../cluster/ip";
 
-export interface DialResult {
+interface DialResult {
   readonly ok: boolean;
   /** Simulated time the attempt took (ms). */
   readonly ms: number;

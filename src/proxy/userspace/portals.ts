@@ -9,8 +9,8 @@ import { MISS, ServiceEntry } from "../../core";
 import { WasmBatch } from "../../wasm/batch";
 import { WasmChain } from "../../wasm/chain";
 
-export const PORTAL_CHAINS = ["KUBE-PORTALS-CONTAINER", "KUBE-PORTALS-HOST", "KUBE-NODEPORT-CONTAINER", "KUBE-NODEPORT-HOST", "KUBE-NODEPORT-NON-LOCAL"] as const;
-export type PortalChain = (typeof PORTAL_CHAINS)[number];
+const PORTAL_CHAINS = ["KUBE-PORTALS-CONTAINER", "KUBE-PORTALS-HOST", "KUBE-NODEPORT-CONTAINER", "KUBE-NODEPORT-HOST", "KUBE-NODEPORT-NON-LOCAL"] as const;
+type PortalChain = (typeof PORTAL_CHAINS)[number];
 
 export interface PortalRule {
   readonly chain: PortalChain;

@@ -6,7 +6,7 @@ import { jhash2 } from "./jhash";
 import { hash128 } from "./murmur3";
 
 /** getOffsetAndSkip: offset = h1 % M, skip = h2 % (M - 1) + 1. */
-export function offsetAndSkip(b: Backend, m: number, seed: number): [number, number] {
+function offsetAndSkip(b: Backend, m: number, seed: number): [number, number] {
   const [h1, h2] = hash128(Buffer.from(backendName(b)), seed);
   return [Number(h1 % BigInt(m)), Number(h2 % BigInt(m - 1)) + 1];
 }

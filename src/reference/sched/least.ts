@@ -5,9 +5,9 @@ import { NIL, TsDests } from "../dest";
 import { SvcView, TsScheduler } from "./scheduler";
 
 /** ip_vs_dest_conn_overhead: (activeconns << 8) + inactconns, exact (< 2^41). */
-export const connOverhead = (d: TsDests, id: number): number => d.activeconns[id] * 256 + d.inactconns[id];
+const connOverhead = (d: TsDests, id: number): number => d.activeconns[id] * 256 + d.inactconns[id];
 /** The sed / nq overhead: activeconns + 1. */
-export const sedOverhead = (d: TsDests, id: number): number => d.activeconns[id] + 1;
+const sedOverhead = (d: TsDests, id: number): number => d.activeconns[id] + 1;
 
 const SPLIT = 2 ** 24;
 
