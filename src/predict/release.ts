@@ -3,7 +3,7 @@
 // (a token bucket: one run per minInterval with a burst of 2, proxiers' burstSyncs) and its successor
 // pkg/proxy/runner/bounded_frequency_runner.go (no burst: minInterval counts from the end of a run,
 // retryInterval = syncPeriod, maxInterval = FullSyncPeriod), which the pinned v1.35.0 proxiers use.
-import { LARGE_CLUSTER_ENDPOINTS } from "../proxy/iptables/render";
+import { LARGE_CLUSTER_ENDPOINTS } from "../proxy/iptables/options";
 
 export type RunnerKind = "token-bucket" | "cooldown";
 

@@ -1,7 +1,7 @@
 // SVG charts rendered headless with vega-lite + vega: a declarative spec per chart, no hand-drawn SVG.
 // vega and vega-lite are ES modules; they are loaded with import() from this CommonJS package.
 
-type Row = Record<string, string | number>;
+export type Row = Record<string, string | number>;
 
 export interface ChartSpec {
   /** File name under charts/, e.g. lookup.svg. */
