@@ -120,7 +120,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   progress.done();
 
   const current: ResultsFile = { env, cases: [...fresh.values()].flatMap((x) => x.results.cases) };
-  let comparison;
+  let comparison: Parameters<typeof buildReport>[2];
   if (baseline && baselineFile) {
     checkComparable(baseline, current, baselineFile);
     comparison = { baseline: baselineFile, threshold_pct: threshold, cases: compare(baseline, current, threshold) };

@@ -4,7 +4,8 @@
 // model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
 // into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
 // portals and its balancer); sync_ns is the sync alone, the model work. Each change is undone, untimed,
-// before the next sample; every case has a warmup sample and at least MIN_SYNC_SAMPLES timed ones.
+// before the next sample; every case has at least MIN_SYNC_SAMPLES timed samples, after a warmup sample
+// below NO_WARMUP_FROM_N Services.
 import { getHeapStatistics } from "node:v8";
 import { Bench } from "tinybench";
 import { SvcbenchError } from "../src/core";
@@ -31,14 +32,25 @@ const SYNC_ENDPOINTS = [2, 10];
  * per full sync.
  */
 const LARGE_E_MAX_N = 10000;
+/**
+ * Without --full, ebpf-maglev takes E = 10 only up to here: its first sync builds a Maglev table of
+ * 16381 ids per frontend (seconds at 10k), and a change costs one table whatever N is.
+ */
+const MAGLEV_LARGE_E_MAX_N = 1000;
 const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
 export type SyncScenario = (typeof SYNC_SCENARIOS)[number];
 const BURST = 100;
 /**
- * Fewest timed samples per case, after one warmup sample: the slowest cases (an iptables full sync of
+ * Fewest timed samples per case: the slowest cases (an iptables full sync of
  * 100k Services takes seconds) get no more than these, so their median and p99 rest on three samples.
  */
 export const MIN_SYNC_SAMPLES = 3;
+/**
+ * From this many Services on, a case takes no warmup sample. Its sync already ran the same code over
+ * every service port in the initial sync and, within each sample, over thousands of ports (V8 optimizes
+ * such loops within the first sample); a warmup would cost as much as a timed sample (seconds at 100k).
+ */
+const NO_WARMUP_FROM_N = 10000;
 /** The share of --time each sync case samples for (120 cases in a default run). */
 const SYNC_TIME_SHARE = 0.25;
 
@@ -47,6 +59,8 @@ interface SyncOptions {
   endpoints: number[];
   /** Largest N measured with more than 2 endpoints per Service. */
   largeEMaxN: number;
+  /** The same for ebpf-maglev (default: largeEMaxN). */
+  maglevLargeEMaxN?: number;
   seed: number;
   budget: Budget;
   impls: ProxyMode[];
@@ -63,6 +77,7 @@ function syncOptions(o: SuiteOptions): SyncOptions {
     sizes: o.sizes ?? SYNC_SIZES,
     endpoints: SYNC_ENDPOINTS,
     largeEMaxN: o.full ? Infinity : LARGE_E_MAX_N,
+    maglevLargeEMaxN: o.full ? Infinity : MAGLEV_LARGE_E_MAX_N,
     seed: o.seed,
     budget: { ...o.budget, time: o.budget.time * SYNC_TIME_SHARE },
     impls: PROXY_MODES.filter((m) => wanted(o, "sync", m)),
@@ -81,8 +96,14 @@ function shapes(o: SyncOptions): [number, number][] {
   return o.sizes.flatMap((n) => o.endpoints.filter((e) => e <= 2 || n <= o.largeEMaxN).map((e): [number, number] => [n, e]));
 }
 
+/** The modes measured at one shape. */
+function implsAt(o: SyncOptions, n: number, e: number): ProxyMode[] {
+  return o.impls.filter((m) => m !== "ebpf-maglev" || e <= 2 || n <= (o.maglevLargeEMaxN ?? o.largeEMaxN));
+}
+
 export function syncCaseCount(o: SyncOptions): number {
-  return shapes(o).length * o.impls.length * (o.scenarios ?? SYNC_SCENARIOS).length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0);
+  const perShape = shapes(o).reduce((sum, [n, e]) => sum + implsAt(o, n, e).length, 0);
+  return perShape * (o.scenarios ?? SYNC_SCENARIOS).length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0);
 }
 
 /** One sample = prepare (untimed), act (timed), undo (untimed); the act's last sync is kept. */
@@ -156,10 +177,10 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
 }
 
 /** End to end (the event, the controller, the trackers and the sync) and the sync alone (sync_ns, median). */
-function measureScenario(label: string, s: Scenario, budget: Budget): Measured & { sync_ns?: number } {
+function measureScenario(label: string, s: Scenario, budget: Budget, warmup: boolean): Measured & { sync_ns?: number } {
   const bench = new Bench({
     name: label, time: budget.time, iterations: MIN_SYNC_SAMPLES, throws: true,
-    warmup: true, warmupIterations: 1, warmupTime: 0,
+    warmup, warmupIterations: 1, warmupTime: 0,
     setup: (_task, mode) => { s.timed = mode === "run"; },
   });
   // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a
@@ -197,7 +218,7 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> 
   for (const [n, e] of shapes(o)) {
     {
       const c = buildCluster(n, e, o.seed);
-      for (const group of groups(o.impls)) {
+      for (const group of groups(implsAt(o, n, e))) {
         const proxier = newProxier(group[0], c.store);
         const kp = new KubeProxy(c.store, proxier);
         try {
@@ -218,7 +239,7 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> 
             for (const name of o.scenarios ?? SYNC_SCENARIOS) {
               progress.step(`sync ${impl} ${name} N=${n} E=${e}`);
               const s = scenario(name, c, kp, e, impl === "iptables-full", `${o.seed}/${impl}/${name}/${n}/${e}`);
-              const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget);
+              const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget, n < NO_WARMUP_FROM_N);
               cases.push({
                 suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
                 changes: name === "burst-100" ? BURST : 1, endpoint_changes: endpointChanges(name, e),

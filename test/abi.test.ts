@@ -2,11 +2,14 @@
 // the same value in the built module's exports (u32 globals read back as unsigned).
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import * as abi from "../src/abi";
 import { DEST_FIELDS, SCHEDULERS } from "../src/ipvs";
+import { PACKAGE_ROOT } from "../src/util/root";
 import { wasm } from "../src/wasm/module";
-const generator = require("../scripts/abi.js") as { render(): string; OUT: string };
+
+const generator = require(path.join(PACKAGE_ROOT, "scripts", "abi.js")) as { render(): string; OUT: string };
 
 test("src/abi.ts is current with assembly/ (npm run build regenerates it)", () => {
   assert.equal(fs.readFileSync(generator.OUT, "utf8"), generator.render());

@@ -13,6 +13,7 @@ import { MODES, nodeSync, syncShape } from "../src/calibrate/node-cost";
 import { buildProfile } from "../src/calibrate/profile";
 import { CALIBRATION_SCHEMA, KNOWN_BACKENDS, STEPS } from "../src/calibrate/schema";
 import { SvcbenchError } from "../src/core";
+import { nodeArgs } from "../src/util/root";
 import { kernelResults, syncCases, TRUE } from "./calibrate-fixture";
 
 const profile = () => buildProfile(kernelResults(), "test machine");
@@ -94,7 +95,7 @@ test("what a node pays: the loop plus the tool, the simulator time kept apart; t
 
 test("npm run calibrate rebuilds calibration.json from a kernel.json, and refuses a bad one in one line", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-cal-"));
-  const run = (args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "src", "calibrate", "cli.ts"), ...args], { encoding: "utf8" });
+  const run = (args: string[]) => spawnSync(process.execPath, [...nodeArgs("src/calibrate/cli"), ...args], { encoding: "utf8" });
   fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelResults()));
   const ok = run(["--from", path.join(dir, "kernel.json")]);
   assert.equal(ok.status, 0, ok.stderr);

@@ -9,9 +9,10 @@ import { main } from "../bench/cli";
 import { CORE_IMPLS } from "../src/cores";
 import { casesOf } from "../src/report/cases";
 import { ResultsFile } from "../src/report/results";
+import { nodeArgs, PACKAGE_ROOT } from "../src/util/root";
 import { runCommand } from "./run-command";
 
-const BIN = path.join(__dirname, "..", "bin", "svcbench");
+const BIN = path.join(PACKAGE_ROOT, "bin", "svcbench");
 const run = (args: string[]) => runCommand(main, args);
 
 test("bin/svcbench runs the command: a bad flag is one line and exit 2", () => {
@@ -121,7 +122,7 @@ test("Ctrl-C during a run leaves the previous results as they were", async () =>
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   fs.writeFileSync(path.join(out, "lookup.json"), "previous");
   fs.writeFileSync(path.join(out, "REPORT.md"), "previous report");
-  const child = spawn(process.execPath, [BIN, "--sizes", "100000", "--time", "20000", "--out", out], { stdio: "ignore" });
+  const child = spawn(process.execPath, [...nodeArgs("bench/cli"), "--sizes", "100000", "--time", "20000", "--out", out], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 2500));
   child.kill("SIGINT");
   const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on("exit", (c, s) => r([c, s])));

@@ -1,9 +1,13 @@
 // The ebpf proxier (src/proxy/ebpf/, after Cilium's service manager): a sync per change with no
 // min-sync-period; what one Service's creation, one more pod and the deletion write to the lb4 maps; the
-// Maglev table written whole; the bpftool lines in the kernel's byte order; a deleted Service leaves nothing.
+// Maglev table written whole; the bpftool lines in the kernel's byte order; a deleted Service leaves nothing;
+// a full sync that cannot fit is refused before it writes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { buildCluster } from "../bench/sync-cluster";
+import { SvcbenchError } from "../src/core";
 import { EbpfProxier } from "../src/proxy/ebpf/proxier";
+import { KubeProxy } from "../src/proxy/kube-proxy";
 import { Fixture, POD_IP, SERVICE_IP, service } from "./proxy-fixture";
 
 const pod = (j: number, app: string) => ({ namespace: "ns", name: `pod${j}`, labels: { app }, ip: POD_IP(j), ready: true });
@@ -41,5 +45,23 @@ test("one Service with two pods, one more pod, then its deletion: the map writes
     assert.equal(f.node("ebpf").kp.lastSync!.rulesWritten, 7, "three slots, the frontend, three backends deleted");
   } finally {
     f.dispose();
+  }
+});
+
+test("a full sync past the Maglev budget is refused before any table is built", () => {
+  // 3000 Services with a pod each: over 2049 frontends, whose tables of 131071 ids would pass 1 GiB.
+  const c = buildCluster(3000, 1, 1);
+  const proxier = new EbpfProxier({ algorithm: "maglev", maglevM: 131071 });
+  const kp = new KubeProxy(c.store, proxier);
+  try {
+    const t0 = performance.now();
+    assert.throws(() => kp.flush(), (e: unknown) => e instanceof SvcbenchError && /^ebpf-maglev: Maglev tables of 131071 entries for over \d+ frontends pass 1 GiB$/.test(e.message));
+    assert.equal(proxier.maps.maglev.size, 0, "no table built");
+    assert.equal(proxier.maps.services.count, 0, "nothing written");
+    assert.ok(performance.now() - t0 < 5000, "refused up front, not after building 2049 tables");
+  } finally {
+    kp.stop();
+    proxier.dispose();
+    c.controller.stop();
   }
 });

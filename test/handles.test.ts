@@ -249,7 +249,7 @@ test("the probes: a double dispose leaves the allocator whole, and a stale handl
 test("every exported class of src/wasm with a dispose() is a WasmHandle (new handles get the guard)", () => {
   const dir = path.join(__dirname, "..", "src", "wasm");
   let seen = 0;
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
+  for (const f of fs.readdirSync(dir).filter((x) => path.extname(x) === path.extname(__filename))) {
     const mod = require(path.join(dir, f)) as Record<string, unknown>;
     for (const [name, v] of Object.entries(mod)) {
       if (typeof v !== "function" || typeof (v.prototype as { dispose?: unknown })?.dispose !== "function") continue;

@@ -13,6 +13,7 @@ import { liveNamespaces } from "../bench/kernel/netns";
 import { runKernel } from "../bench/kernel/run";
 import { TOOLS } from "../bench/kernel/tools";
 import { SvcbenchError } from "../src/core";
+import { moduleFile, tsNodeArgs } from "../src/util/root";
 
 const have = (cmd: string) => (cmd.startsWith("/") ? fs.existsSync(cmd) : spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0);
 const skip = process.getuid?.() !== 0 ? "needs root for BPF, cgroups and network namespaces"
@@ -52,8 +53,8 @@ test("a BPF run that fails midway removes its program, pins, cgroup and namespac
 
 test("SIGTERM while the program is attached removes it all", { skip }, async () => {
   const root = path.join(__dirname, "..");
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e",
-    `require("./bench/kernel/bpf").loadSockLb(65536).then((lb) => { console.log("loaded " + lb.cgroup); setInterval(() => {}, 1000); }, (e) => { console.error(e.message); process.exit(1); });`],
+  const child = spawn(process.execPath, [...tsNodeArgs(), "-e",
+    `require(${JSON.stringify(moduleFile("bench/kernel/bpf"))}).loadSockLb(65536).then((lb) => { console.log("loaded " + lb.cgroup); setInterval(() => {}, 1000); }, (e) => { console.error(e.message); process.exit(1); });`],
   { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr.on("data", (d) => { err += d; });

@@ -10,8 +10,8 @@ import path from "node:path";
 import { test } from "node:test";
 import { cleanDeadRuns } from "../bench/kernel/resources";
 import { TOOLS } from "../bench/kernel/tools";
+import { nodeArgs } from "../src/util/root";
 
-const MAIN = path.join(__dirname, "..", "bench", "kernel", "main.ts");
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const skip = process.getuid?.() !== 0 ? "needs root for private network namespaces"
   : TOOLS.filter((t) => !have(t.cmd)).map((t) => `${t.cmd} is not installed (apt-get install ${t.pkg})`)[0];
@@ -20,7 +20,7 @@ const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-run-"));
 
 /** A small kernel run whose step matching slow starts 2 s late; resolves once that step has begun. */
 function slowRun(slow: string, out: string) {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, "--sizes", "10", "--samples", "1", "--connects", "1", "--skip-model", "--out", out],
+  const child = spawn(process.execPath, [...nodeArgs("bench/kernel/main"), "--sizes", "10", "--samples", "1", "--connects", "1", "--skip-model", "--out", out],
     { cwd: path.join(__dirname, ".."), env: { ...process.env, SVCBENCH_KERNEL_SLOW: slow, SVCBENCH_RUN_DIR: runDir }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));

@@ -16,9 +16,9 @@ import { liveBpf } from "../bench/kernel/bpf-resources";
 import { runKernel } from "../bench/kernel/run";
 import { preflight, TOOLS } from "../bench/kernel/tools";
 import { SvcbenchError } from "../src/core";
+import { nodeArgs } from "../src/util/root";
 import { runCommand } from "./run-command";
 
-const MAIN = path.join(__dirname, "..", "bench", "kernel", "main.ts");
 const kernelCli = (args: string[]) => runCommand(main, args);
 const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const skip = process.getuid?.() !== 0 ? "needs root for private network namespaces"
@@ -46,7 +46,7 @@ test("bench:kernel refuses bad flags (exit 2) and a machine without the tools (e
   // A PATH with a shell and nothing else: every tool is missing.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-bin-"));
   fs.symlinkSync("/bin/sh", path.join(bin, "sh"));
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, "--sizes", "10", "--out", out],
+  const r = spawnSync(process.execPath, [...nodeArgs("bench/kernel/main"), "--sizes", "10", "--out", out],
     { encoding: "utf8", env: { ...process.env, PATH: bin }, cwd: path.join(__dirname, "..") });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^svcbench: the kernel suite cannot run: .*missing ip, iptables-legacy-restore, iptables-nft-restore, nft, clang, gcc, bpftool: install with "apt-get install iproute2 iptables nftables clang gcc bpftool"\n$/);

@@ -21,9 +21,10 @@ import { DEFAULT_PROXY_CONFIG } from "../src/snapshot/proxy-config";
 import { shapeSnapshot } from "../src/snapshot/shape";
 import { UsageError } from "../src/cli/flags";
 import { main } from "../bench/cli";
+import { nodeArgs, PACKAGE_ROOT } from "../src/util/root";
 
-const ROOT = path.join(__dirname, "..");
-const FIX = path.join(__dirname, "fixtures/predict");
+const ROOT = PACKAGE_ROOT;
+const FIX = path.join(PACKAGE_ROOT, "test", "fixtures", "predict");
 const model = new SyncCost(readProfile(REFERENCE_PROFILE), "calibration/reference.json");
 /** The modes the reference profile costs (ebpf only once its kernel run has the BPF case). */
 const COSTED = PREDICT_MODES.filter((m) => model.source[m] !== "not calibrated");
@@ -161,8 +162,8 @@ test("CLI: each refused input is one line, exit 2, and nothing is written", asyn
 });
 
 test("the svcbench command: a snapshot on stdin (-), --json, and a refused input's exit code 2", () => {
-  const bin = path.join(ROOT, "bin/svcbench");
-  const ok = spawnSync(process.execPath, [bin, "predict", "--cluster", "-", "--churn", "2", "--duration", "60s", "--modes", "nftables,iptables-legacy", "--json"],
+  const bin = nodeArgs("bench/cli");
+  const ok = spawnSync(process.execPath, [...bin, "predict", "--cluster", "-", "--churn", "2", "--duration", "60s", "--modes", "nftables,iptables-legacy", "--json"],
     { input: fs.readFileSync(path.join(ROOT, "examples/predict/cluster.yaml")), encoding: "utf8" });
   assert.equal(ok.status, 0, ok.stderr);
   const pr = JSON.parse(ok.stdout);
@@ -170,7 +171,7 @@ test("the svcbench command: a snapshot on stdin (-), --json, and a refused input
   assert.deepEqual(pr.modes.map((m: ModePrediction) => m.mode), ["nftables", "iptables-legacy"]);
   assert.equal(pr.snapshot.counts.services, 5);
   assert.match(pr.recommendation, /^(Recommended|No kube-proxy mode)/);
-  const bad = spawnSync(process.execPath, [bin, "predict", "--cluster", "-"], { input: "{", encoding: "utf8" });
+  const bad = spawnSync(process.execPath, [...bin, "predict", "--cluster", "-"], { input: "{", encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.match(bad.stderr, /^svcbench: -: malformed JSON/);

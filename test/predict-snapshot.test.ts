@@ -10,8 +10,9 @@ import { readSnapshot } from "../src/snapshot/load";
 import { DEFAULT_PROXY_CONFIG, parseGoDuration, readProxyConfig } from "../src/snapshot/proxy-config";
 import { parseEndpointsFlag, shapeSnapshot, toKubeList } from "../src/snapshot/shape";
 import YAML from "yaml";
+import { PACKAGE_ROOT } from "../src/util/root";
 
-const FIX = path.join(__dirname, "fixtures/predict");
+const FIX = path.join(PACKAGE_ROOT, "test", "fixtures", "predict");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-snap-"));
 function write(name: string, text: string): string {
   const f = path.join(tmp, name);

@@ -56,7 +56,10 @@ test("the maxInterval timer runs a sync without changes; FullSyncPeriod makes on
 test("a change's sync carries every change to the same Service once", () => {
   const r: RunnerParams = { kind: "cooldown", minIntervalMs: 1000, maxIntervalMs: HOUR, burst: 1 };
   const seen: SyncWork[] = [];
-  run(r, churnAt([0, 0.1, 0.2, 0.3], [0, 1, 1, 2]), (w) => (seen.push(w), 10));
+  run(r, churnAt([0, 0.1, 0.2, 0.3], [0, 1, 1, 2]), (w) => {
+    seen.push(w);
+    return 10;
+  });
   assert.deepEqual(seen.map((w) => w.changedServices), [1, 2]);
 });
 

@@ -13,6 +13,7 @@ import { SUITES } from "../bench/suites";
 import { UsageError } from "../src/cli/flags";
 import { readBaseline, RunPlan } from "../src/report/compare";
 import { CaseResult, runEnv } from "../src/report/results";
+import { nodeArgs } from "../src/util/root";
 import { DEFAULT_TRAFFIC } from "../src/workload/traffic";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-refuse-"));
@@ -66,7 +67,7 @@ test("a baseline of another seed, other sizes, a missing suite, or a median that
 
 /** The svcbench command: its exit code and what it said on stderr. */
 function cli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(__dirname, "..", "bin", "svcbench"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs("bench/cli"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
   return new Promise((r) => child.on("close", (code) => r({ code, stderr })));

@@ -11,6 +11,7 @@ import { UsageError } from "../src/cli/flags";
 import { SvcbenchError } from "../src/core";
 import { setEntries } from "../src/report/report";
 import { checkEntries, cleanLeftovers, prepareOut, writeSet } from "../src/report/results-set";
+import { moduleFile, tsNodeArgs } from "../src/util/root";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-set-"));
 const OLD = new Map([["lookup.json", "old lookup\n"], ["report.json", "old report\n"], ["REPORT.md", "old md\n"], ["charts/lookup.svg", "<svg>old</svg>"]]);
@@ -87,11 +88,11 @@ test("a real process signalled during the swap writes the whole set and exits 12
   await Promise.all(([["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const).map(async ([sig, want]) => {
     const dir = oldSet();
     const script = `
-      const { writeSet } = require(${JSON.stringify(path.join(__dirname, "..", "src", "report", "results-set.ts"))});
+      const { writeSet } = require(${JSON.stringify(moduleFile("src/report/results-set"))});
       const files = new Map(${JSON.stringify([...NEW])});
       writeSet(${JSON.stringify(dir)}, files, { beforeSwap: (e, i) => { if (i === 2) process.kill(process.pid, "${sig}"); } })
         .then(() => { process.stdout.write("returned"); });`;
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...tsNodeArgs(), "-e", script], { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     child.stdout.on("data", (d) => { stdout += d; });
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));

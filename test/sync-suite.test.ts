@@ -50,6 +50,8 @@ test("a small sync run gives every case, in the shared shape, with rules and byt
   assert.equal(at("userspace", "create-service", 400).rules_written, 2, "two portal rules for a ClusterIP");
   assert.equal(at("ipvs", "burst-100", 400).synced_services, 100);
   assert.equal(cases.filter((c) => c.endpoints === 3).length, 3 * PROXY_MODES.length, "E=3 only up to largeEMaxN");
+  const maglevTrimmed = { ...o, largeEMaxN: 400, maglevLargeEMaxN: 50 };
+  assert.equal(syncCaseCount(maglevTrimmed), (4 * PROXY_MODES.length - 1) * 3 + 1, "ebpf-maglev takes E=3 only up to maglevLargeEMaxN");
   // ebpf: the changed Service's map entries only; with Maglev its table of 16381 ids is written whole.
   assert.ok(Number(at("ebpf", "add-pod", 400).bytes_written) < 1000, JSON.stringify(at("ebpf", "add-pod", 400)));
   assert.ok(Number(at("ebpf-maglev", "add-pod", 400).bytes_written) >= 16381 * 4);

@@ -10,6 +10,7 @@
 // NodePort and XDP, reverse NAT for UDP, session affinity, health checking, Maglev.
 import path from "node:path";
 import { SvcbenchError } from "../../src/core";
+import { PACKAGE_ROOT } from "../../src/util/root";
 import { Backend, begin, KernelCase, KernelContext, timedCase } from "./cases";
 import { WARMUP } from "./datapath";
 import { BpfTexts, pinnedAt, renderBpfTexts } from "./bpf-texts";
@@ -20,7 +21,7 @@ import { run } from "./netns";
 import { Rulesets } from "./rulesets";
 import { summarize } from "./sampler";
 
-const BPF_SOURCE = path.join(__dirname, "bpf", "sock_lb.c");
+const BPF_SOURCE = path.join(PACKAGE_ROOT, "bench", "kernel", "bpf", "sock_lb.c");
 
 /** clang -target bpf with the multiarch include folder (asm/types.h), the maps sized to mapMax. */
 async function compile(dir: string, mapMax: number): Promise<string> {

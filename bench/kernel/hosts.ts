@@ -1,10 +1,10 @@
 // Two hosts in private namespaces joined by a veth pair: the "node" (client, where the Service
 // rules live and the OUTPUT hook sees the first packet) and the "pods" host holding the pod IPs.
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { CLUSTER_CIDR, formatCidr, formatIPv4, NODE_IP } from "../../src/cluster/ip";
 import { SvcbenchError } from "../../src/core";
 import { SERVICE_CIDR_BASE } from "../../src/workload/cluster";
+import { nodeArgs } from "../../src/util/root";
 import { Netns } from "./netns";
 import { record } from "./resources";
 
@@ -13,8 +13,7 @@ const NODE_ADDR = formatIPv4(NODE_IP);
 const PODS_ADDR = formatIPv4(NODE_IP + 1);
 /** ClusterIPs (--service-cluster-ip-range) and pod IPs (--cluster-cidr) route over the veth. */
 const ROUTED = [`${formatIPv4(SERVICE_CIDR_BASE)}/12`, formatCidr(CLUSTER_CIDR)];
-const PROBE = path.join(__dirname, "probe.ts");
-export const PROBE_ARGS = ["-r", require.resolve("ts-node/register/transpile-only"), PROBE];
+export const PROBE_ARGS = nodeArgs("bench/kernel/probe");
 
 export interface Hosts {
   node: Netns;

@@ -77,7 +77,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   const tty = io.stderr.isTTY === true;
   const progress = new Progress(kernelStepCount(opts), tty);
   const loadavg_start = os.loadavg();
-  let run;
+  let run: Awaited<ReturnType<typeof runKernel>>;
   try {
     run = await runKernel({ ...opts, log: tty ? undefined : (l) => io.stderr.write(`kernel: ${l}\n`) }, progress);
   } finally {

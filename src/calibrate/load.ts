@@ -4,10 +4,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { SvcbenchError } from "../core";
 import { writeAtomic } from "../report/results";
+import { PACKAGE_ROOT } from "../util/root";
 import { CALIBRATION_SCHEMA, FORM, Profile, STEPS } from "./schema";
 
 /** The checked-in profile of svcbench's reference machine, so prediction works without root. */
-export const REFERENCE_PROFILE = path.join(__dirname, "..", "..", "calibration", "reference.json");
+export const REFERENCE_PROFILE = path.join(PACKAGE_ROOT, "calibration", "reference.json");
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);

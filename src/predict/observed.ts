@@ -53,7 +53,7 @@ export function readObserved(file: string): Observed {
   for (const [name, fields, qs, scale] of HISTOGRAMS) {
     const f = by.get(name);
     const buckets = f?.metrics[0]?.buckets;
-    if (!f || f.type !== "HISTOGRAM" || !buckets) continue;
+    if (f?.type !== "HISTOGRAM" || !buckets) continue;
     qs.forEach((q, i) => {
       const v = histogramQuantile(q, buckets);
       if (Number.isFinite(v)) values[fields[i]] = v * scale;

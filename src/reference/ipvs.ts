@@ -116,7 +116,7 @@ export class TsService implements IpvsService, SvcView {
 
   table(): Uint32Array | undefined {
     const t = this.sched.table?.();
-    return t && t.map((p) => (p === NIL ? NIL : this.dests.order[p]));
+    return t?.map((p) => (p === NIL ? NIL : this.dests.order[p]));
   }
 
   dispose(): void {}

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PACKAGE_ROOT } from "../util/root";
 import { CaseResult } from "./cases";
 
 export type { CaseResult } from "./cases";
@@ -49,7 +50,7 @@ export interface ResultsFile {
 
 /** The installed version of a package (its exports may hide package.json from require.resolve). */
 function packageVersion(name: string): string {
-  const dir = path.join(__dirname, "..", "..", "node_modules", ...name.split("/"));
+  const dir = path.join(PACKAGE_ROOT, "node_modules", ...name.split("/"));
   try {
     return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
   } catch {
@@ -59,7 +60,7 @@ function packageVersion(name: string): string {
 
 function gitCommit(): string {
   try {
-    const cwd = path.join(__dirname, "..", "..");
+    const cwd = PACKAGE_ROOT;
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
     const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
     return head.toString().trim() + (dirty.length > 0 ? "-dirty" : "");

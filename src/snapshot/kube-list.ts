@@ -149,7 +149,7 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       loadBalancerIPs: s.spec.type === "LoadBalancer" ? ingress : 0,
       loadBalancerSourceRanges: s.spec.type === "LoadBalancer" ? s.spec.loadBalancerSourceRanges?.length ?? 0 : 0,
     };
-    if (s.spec.trafficDistribution !== undefined) notModelled["trafficDistribution"] = (notModelled["trafficDistribution"] ?? 0) + 1;
+    if (s.spec.trafficDistribution !== undefined) notModelled.trafficDistribution = (notModelled.trafficDistribution ?? 0) + 1;
     out.push(svc);
     counts.servicePorts += svc.ports;
     counts.endpoints += svc.endpoints;

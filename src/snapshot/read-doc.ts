@@ -23,7 +23,7 @@ export function parseDoc(file: string, text: string): unknown {
       throw new InputError(file, undefined, undefined, `malformed JSON: ${(err as Error).message.split("\n")[0]}`);
     }
   }
-  let docs;
+  let docs: ReturnType<typeof YAML.parseAllDocuments>;
   try {
     docs = YAML.parseAllDocuments(text);
   } catch (err) {

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import loader from "@assemblyscript/loader";
 import { SvcbenchError } from "../core";
+import { PACKAGE_ROOT } from "../util/root";
 import { WasmHandle } from "./handle";
 
 type Ptr = number;
@@ -101,7 +102,7 @@ export interface SvcbenchExports {
   maglev_name_hash(addr: number, port: number, seed: number, out: Ptr): number;
 }
 
-const WASM_PATH = path.join(__dirname, "..", "..", "build", "svcbench.wasm");
+const WASM_PATH = path.join(PACKAGE_ROOT, "build", "svcbench.wasm");
 
 let instance: SvcbenchExports | undefined;
 

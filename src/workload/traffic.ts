@@ -23,7 +23,7 @@ function serviceSampler(n: number, opts: TrafficOptions, rng: Rng): () => number
   const s = opts.zipfS ?? 1.0;
   const cdf = new Float64Array(n);
   let sum = 0;
-  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / Math.pow(r + 1, s);
+  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / (r + 1) ** s;
   const rankToService = new Uint32Array(n);
   for (let i = 0; i < n; i++) rankToService[i] = i;
   for (let i = n - 1; i > 0; i--) {

@@ -19,6 +19,7 @@ import { maglevPick } from "../../reference/ebpf/maglev";
 import { WasmMaglev } from "../../wasm/ebpf";
 import { Rng } from "../../util/rng";
 import { ProxierBase, UpdateResult } from "../base";
+import { Categorized, categorizeEndpoints } from "../categorize";
 import { DEFAULT_NODE, NodeConfig } from "../node";
 import { EndpointInfo, ServicePortInfo } from "../service-port";
 import { Packet, Route, SyncStats } from "../types";
@@ -52,6 +53,9 @@ interface Frontend {
 }
 
 const frontendId = (k: Key) => k.join(":");
+/** The endpoints a frontend's backends come from: cluster-wide, ready ones first, terminating ones only when none is ready. */
+const backendEndpoints = (c: Categorized) => (c.cluster.length > 0 ? c.cluster : c.allReachable);
+const tooManyFrontends = () => new SvcbenchError(`ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`);
 
 export class EbpfProxier extends ProxierBase {
   readonly mode: "ebpf" | "ebpf-maglev";
@@ -94,6 +98,7 @@ export class EbpfProxier extends ProxierBase {
 
   protected syncRules(u: UpdateResult, full: boolean): SyncStats {
     const services = full ? new Set([...this.portsByService.keys(), ...this.applied.keys()]) : u.changed;
+    if (full) this.checkCapacity();
     try {
       for (const svc of services) {
         const want = new Map<string, { key: Key; port: ServicePortInfo }>();
@@ -112,6 +117,33 @@ export class EbpfProxier extends ProxierBase {
     return this.lastWrites;
   }
 
+  /**
+   * A full sync that cannot fit is refused before it writes anything: more frontends than service IDs,
+   * or Maglev tables past the budget. upsertFrontend and maglevIds check the same limits as the maps
+   * fill, but would reach them only after building every table below the limit.
+   */
+  private checkCapacity(): void {
+    let frontends = 0, tables = 0;
+    for (const ports of this.portsByService.values()) {
+      for (const p of ports) {
+        const n = this.wants(p).length;
+        frontends += n;
+        if (this.mode === "ebpf-maglev" && backendEndpoints(categorizeEndpoints(this.endpointsOf(p), p)).length > 0) tables += n;
+      }
+    }
+    if (frontends >= MAX_SERVICE_ID) throw tooManyFrontends();
+    // The last table is built while the others are held.
+    if (this.maglevPastBudget(tables - 1)) throw this.maglevBudgetError(tables - 1);
+  }
+
+  private maglevPastBudget(held: number): boolean {
+    return held * this.maglevM * 4 > MAGLEV_BUDGET_BYTES;
+  }
+
+  private maglevBudgetError(held: number): SvcbenchError {
+    return new SvcbenchError(`ebpf-maglev: Maglev tables of ${this.maglevM} entries for over ${held} frontends pass ${MAGLEV_BUDGET_BYTES / 2 ** 30} GiB`);
+  }
+
   private acquireBackend(e: EndpointInfo, proto: number): number {
     const k = `${e.str}/${proto}`, b = this.backendIds.get(k);
     if (b) { b.refs++; return b.id; }
@@ -125,10 +157,8 @@ export class EbpfProxier extends ProxierBase {
   private upsertFrontend(old: Frontend | undefined, key: Key, p: ServicePortInfo): Frontend {
     const revNat = old?.revNat ?? (this.freeRevNat.pop() ?? this.nextRevNat++);
     // The service ID allocator hands out 1 .. maxSetOfServiceID - 1 (0xFFFF, exclusive): rev_nat_index is 16 bits.
-    if (revNat >= MAX_SERVICE_ID) throw new SvcbenchError(`ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`);
-    // Cluster-wide endpoints, ready ones first and terminating ones only when none is ready (categorize.ts).
-    const c = this.visit(p);
-    const eps = c.cluster.length > 0 ? c.cluster : c.allReachable;
+    if (revNat >= MAX_SERVICE_ID) throw tooManyFrontends();
+    const eps = backendEndpoints(this.visit(p));
     const slots = eps.map((e) => this.acquireBackend(e, p.proto));
     if (this.mode === "ebpf-maglev") {
       if (eps.length > 0) this.maps.updateMaglev(revNat, this.maglevIds(eps, slots));
@@ -156,9 +186,7 @@ export class EbpfProxier extends ProxierBase {
 
   private maglevIds(eps: readonly EndpointInfo[], slots: number[]): Uint32Array {
     const sorted = maglevOrder(eps.map((e, i) => ({ addr: e.ip, port: e.port, id: slots[i] })));
-    if (this.maps.maglev.size * this.maglevM * 4 > MAGLEV_BUDGET_BYTES) {
-      throw new SvcbenchError(`ebpf-maglev: Maglev tables of ${this.maglevM} entries for over ${this.maps.maglev.size} frontends pass ${MAGLEV_BUDGET_BYTES / 2 ** 30} GiB`);
-    }
+    if (this.maglevPastBudget(this.maps.maglev.size)) throw this.maglevBudgetError(this.maps.maglev.size);
     if (this.maglev) this.maglev.rebuild(sorted);
     else this.maglev = new WasmMaglev(this.maglevM, sorted, this.seeds);
     const pos = this.maglev.entries();

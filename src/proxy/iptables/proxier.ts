@@ -12,7 +12,7 @@ import { Packet, Route, SyncStats } from "../types";
 import { walkRoute } from "../walk-route";
 import { Rng } from "../../util/rng";
 import { SvcbenchError } from "../../core";
-import { IptablesOptions, LARGE_CLUSTER_ENDPOINTS } from "./options";
+import { IptablesOptions, LARGE_CLUSTER_ENDPOINTS, Rendered } from "./options";
 import { IptablesRenderer } from "./render";
 import { IptablesTables } from "./tables";
 import { IptablesWalker, MASQUERADE_MARK } from "./walk";
@@ -68,7 +68,7 @@ export class IptablesProxier extends ProxierBase {
     for (const eps of this.endpointsMap.values()) totalEndpoints += eps.length;
     const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS;
     const cleanup = !largeClusterMode || nowMs - this.lastCleanupMs > SYNC_PERIOD_MS;
-    let r;
+    let r: Rendered;
     try {
       r = this.renderer.render({
         services: this.svcPortMap.values(),

@@ -24,7 +24,7 @@ export class ElementTable {
 
   delete(addr: number, proto: number, port: number): boolean {
     const m = this.byAddr.get(addr);
-    if (!m || !m.delete(protoPort(proto, port))) return false;
+    if (!m?.delete(protoPort(proto, port))) return false;
     if (m.size === 0) this.byAddr.delete(addr);
     this.count--;
     return true;

@@ -175,7 +175,7 @@ export class NftablesProxier extends ProxierBase {
       for (const [k, e] of this.renderer.elements(p, plan)) {
         this.work.objectsCompared++;
         if (had.get(k) !== e) same = false;
-        else if (!seen || !seen.has(k)) { matched++; seen?.add(k); }
+        else if (!seen?.has(k)) { matched++; seen?.add(k); }
       }
       for (const c of this.renderer.chains(plan, this.renderer.names.endpointsOf(p, plan.c.allReachable, false))) {
         this.work.objectsCompared++;

@@ -57,7 +57,7 @@ export class Dh extends TableScheduler {
   protected hashkey(addr: number): number {
     return hash_32(addr, IP_VS_DH_TAB_BITS);
   }
-  schedule(saddr: number, sport: number, daddr: number): number {
+  schedule(_saddr: number, _sport: number, daddr: number): number {
     const d = this.svc.dests, p = this.tbl[this.hashkey(daddr)];
     return p !== NIL && d.available(d.order[p]) ? p : NIL;
   }
