@@ -14,7 +14,12 @@ import { PredictMode } from "../src/predict/modes";
 import { ProxyMode } from "../src/proxy/types";
 import { IptablesProxier } from "../src/proxy/iptables/proxier";
 
-const CASES: [PredictMode, ProxyMode][] = [["iptables-legacy", "iptables-partial"], ["nftables", "nftables"], ["ipvs", "ipvs"], ["ebpf", "ebpf"]];
+const CASES: [PredictMode, ProxyMode][] = [
+  ["iptables-legacy", "iptables-partial"],
+  ["nftables", "nftables"],
+  ["ipvs", "ipvs"],
+  ["ebpf", "ebpf"],
+];
 
 /** Traffic policies, external IPs, several ingress IPs and source ranges on some of the Services. */
 function withFeatures(c: Cluster): void {
@@ -25,13 +30,21 @@ function withFeatures(c: Cluster): void {
       ...(external && i % 3 === 0 && { externalTrafficPolicy: "Local" as const }),
       ...(i % 7 === 0 && { internalTrafficPolicy: "Local" as const }),
       ...(i % 5 === 0 && { externalIPs: [0xc6130000 + i] }),
-      ...(s.type === "LoadBalancer" && { loadBalancerIngress: [0xc6140000 + i], loadBalancerSourceRanges: [parseCidr("203.0.113.0/24")] }),
+      ...(s.type === "LoadBalancer" && {
+        loadBalancerIngress: [0xc6140000 + i],
+        loadBalancerSourceRanges: [parseCidr("203.0.113.0/24")],
+      }),
     });
   });
 }
 
 /** The node settings a KubeProxyConfiguration passes on: masqueradeAll, nodePortAddresses (the node's IP and loopback). */
-const NODE_SETTINGS: NodeConfig = { ...PREDICT_NODE, nodeName: DEFAULT_NODE.nodeName, masqueradeAll: true, nodePortAddresses: [parseCidr("192.168.0.0/16"), parseCidr("127.0.0.0/8")] };
+const NODE_SETTINGS: NodeConfig = {
+  ...PREDICT_NODE,
+  nodeName: DEFAULT_NODE.nodeName,
+  masqueradeAll: true,
+  nodePortAddresses: [parseCidr("192.168.0.0/16"), parseCidr("127.0.0.0/8")],
+};
 
 const VARIANTS: [string, boolean, NodeConfig | undefined][] = [
   ["", false, undefined],
@@ -49,7 +62,9 @@ for (const [name, features, node] of VARIANTS) {
       const snap = snapshotFromStore(c.store);
       const counts = countCluster(mode, snap.services, 1000, snap.services.length, node);
       const index = new Map(snap.services.map((s, i) => [`${s.namespace}/${s.name}`, i]));
-      const kp = new KubeProxy(c.store, newProxier(proxyMode, c.store, { keepText: true, ...(node && { node }) }), { minSyncPeriodMs: 1000 });
+      const kp = new KubeProxy(c.store, newProxier(proxyMode, c.store, { keepText: true, ...(node && { node }) }), {
+        minSyncPeriodMs: 1000,
+      });
       try {
         const first = kp.flush()!;
         assert.ok(first.full);
@@ -62,10 +77,17 @@ for (const [name, features, node] of VARIANTS) {
         if (mode === "iptables-legacy") {
           // The rules a first packet may walk: the nat table's KUBE-SERVICES, exactly.
           const text = (kp.proxier as IptablesProxier).lastText!;
-          assert.equal(counts.kubeServicesRules, (text.slice(text.indexOf("*nat")).match(/^-A KUBE-SERVICES /gm) ?? []).length);
+          assert.equal(
+            counts.kubeServicesRules,
+            (text.slice(text.indexOf("*nat")).match(/^-A KUBE-SERVICES /gm) ?? []).length,
+          );
         }
         const rng = new Rng(5);
-        let pod = 0, predicted = 0, rendered = 0, predictedBytes = 0, renderedBytes = 0;
+        let pod = 0,
+          predicted = 0,
+          rendered = 0,
+          predictedBytes = 0,
+          renderedBytes = 0;
         for (let sync = 0; sync < 12; sync++) {
           // 1..4 endpoint replacements on Services drawn at random, then one sync.
           const changed = new Set<number>();
@@ -80,7 +102,8 @@ for (const [name, features, node] of VARIANTS) {
           kp.now += 2000;
           const st = kp.flush()!;
           assert.equal(st.full, false);
-          let rules = counts.partialBase.rules, bytes = counts.partialBase.bytes;
+          let rules = counts.partialBase.rules,
+            bytes = counts.partialBase.bytes;
           for (const i of changed) {
             rules += counts.perService[1][i];
             bytes += counts.perService[2][i];

@@ -24,9 +24,11 @@ const LINEAR_SLOPE = [0.8, 1.2] as const;
 const SCENARIOS: readonly SyncScenario[] = ["add-pod", "burst-100", "create-service"];
 
 /** The sync suite's change cases (all but the userspace dials). */
-export const changesOf = (all: readonly CaseResult[]) => casesOf(all, "sync").filter((c) => c.scenario !== "dial-retries");
+export const changesOf = (all: readonly CaseResult[]) =>
+  casesOf(all, "sync").filter((c) => c.scenario !== "dial-retries");
 /** The endpoints per Service the cases were measured at, ascending. */
-export const endpointCounts = (cases: readonly SyncChangeCase[]) => [...new Set(cases.map((c) => c.endpoints))].sort((a, b) => a - b);
+export const endpointCounts = (cases: readonly SyncChangeCase[]) =>
+  [...new Set(cases.map((c) => c.endpoints))].sort((a, b) => a - b);
 /** The case of one mode, change, N and E. */
 export const findChange = (cases: readonly SyncChangeCase[], impl: ProxyMode, sc: SyncScenario, n: number, e: number) =>
   cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
@@ -34,14 +36,17 @@ const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 /** Model work per endpoint change: the sync alone over the endpoints that came with the change. */
 export function perEndpointChange(c: SyncChangeCase): number | undefined {
-  const t = c.sync_ns, n = c.endpoint_changes;
+  const t = c.sync_ns,
+    n = c.endpoint_changes;
   return t === undefined || !(n > 0) ? undefined : t / n;
 }
 
 export function syncTargets(all: CaseResult[]): TargetCheck[] {
   const cases = changesOf(all);
   return [
-    ...(["ipvs", "nftables"] as const).map((impl) => perChange(cases, impl)), partialCheaper(cases), fullLinear(cases),
+    ...(["ipvs", "nftables"] as const).map((impl) => perChange(cases, impl)),
+    partialCheaper(cases),
+    fullLinear(cases),
     ...(["nftables", "ipvs"] as const).map((impl) => slopeTarget(cases, impl)),
   ];
 }
@@ -72,7 +77,8 @@ function partialCheaper(cases: SyncChangeCase[]): TargetCheck {
   for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
     for (const e of endpointCounts(cases.filter((c) => c.n === n))) {
       const ratios = SCENARIOS.map((sc) => {
-        const f = findChange(cases, "iptables-full", sc, n, e), p = findChange(cases, "iptables-partial", sc, n, e);
+        const f = findChange(cases, "iptables-full", sc, n, e),
+          p = findChange(cases, "iptables-partial", sc, n, e);
         if (f?.sync_ns === undefined || p?.sync_ns === undefined) return undefined;
         const r = f.sync_ns / p.sync_ns;
         // Beyond the noise: the ratio clears both cases' margins of error.
@@ -91,12 +97,16 @@ function fullLinear(cases: SyncChangeCase[]): TargetCheck {
   const parts: string[] = [];
   let met: boolean | undefined;
   for (const e of endpointCounts(cases)) {
-    const pts = timedSyncs(cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e));
+    const pts = timedSyncs(
+      cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e),
+    );
     const fit = fitPoints(pts);
     if (!fit) continue;
     met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
     const ns = pts.map((c) => c.n).sort((a, b) => a - b);
-    parts.push(`add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`);
+    parts.push(
+      `add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`,
+    );
   }
   return { target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met };
 }
@@ -108,14 +118,20 @@ function fullLinear(cases: SyncChangeCase[]): TargetCheck {
 const SLOPE_RANGE = [1000, 100_000] as const;
 
 /** The cases with a sync time, as points of N and that time. */
-const timedSyncs = (cases: SyncChangeCase[]) => cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));
+const timedSyncs = (cases: SyncChangeCase[]) =>
+  cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));
 
 function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
   const target = `${impl} sync grows as kube-proxy's per-sync loop, ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]} of sync_ns over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}, E=2)`;
   const parts: string[] = [];
   let met: boolean | undefined;
   for (const sc of SCENARIOS) {
-    const pts = timedSyncs(cases.filter((c) => c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1]));
+    const pts = timedSyncs(
+      cases.filter(
+        (c) =>
+          c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1],
+      ),
+    );
     const ns = pts.map((c) => c.n).sort((a, b) => a - b);
     if (ns.length < 2 || ns[0] !== SLOPE_RANGE[0] || ns[ns.length - 1] !== SLOPE_RANGE[1]) continue;
     const fit = fitPoints(pts);
@@ -123,9 +139,15 @@ function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
     // burst-100 writes 100 Services whatever N is, a tenth of the cluster at 1k: shown, not judged.
     const judged = sc !== "burst-100";
     if (judged) met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
-    parts.push(`${sc}: slope ${fit.loglog_slope.toFixed(2)}${judged ? "" : " (not judged: its 100 written Services are a tenth of N=1k)"}`);
+    parts.push(
+      `${sc}: slope ${fit.loglog_slope.toFixed(2)}${judged ? "" : " (not judged: its 100 written Services are a tenth of N=1k)"}`,
+    );
   }
-  return { target, measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`, met };
+  return {
+    target,
+    measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`,
+    met,
+  };
 }
 
 /** A finding that counts the targets a run judged; each one, with its figures, is listed in the section named. */
