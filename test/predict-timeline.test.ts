@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { Churn, endpointWeights, poissonChurn } from "../src/predict/churn";
-import { RunnerParams } from "../src/predict/runner";
+import { RunnerParams } from "../src/proxy/sync-runner";
 import { simulate, SyncWork } from "../src/predict/timeline";
 
 const churnAt = (secs: number[], service: number[] = secs.map(() => 0)): Churn => ({

@@ -8,7 +8,7 @@
 // one, so a 1 h period holds one forced full sync.
 // Changes still waiting when the period ends are run to their sync (no new changes come) so each gets a latency.
 import { Churn } from "./churn";
-import { RunnerParams, SyncRunnerClock } from "./runner";
+import { RunnerParams, SyncRunnerClock } from "../proxy/sync-runner";
 
 export interface SyncWork {
   readonly full: boolean;
