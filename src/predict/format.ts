@@ -241,6 +241,7 @@ export function markdown(pr: Prediction, command: string, observed?: { mode: Mod
           }`,
       )
       .join("; ")}. ${pr.profile.loop.charAt(0).toUpperCase()}${pr.profile.loop.slice(1)}`,
+    "",
     `## Predictions at ${s.counts.services.toLocaleString("en-US")} Services over ${pr.duration_s} s`,
     "",
     mdTable(MODE_HEADERS, pr.modes.map(modeRow)),
