@@ -5,7 +5,7 @@ import path from "node:path";
 import { SvcbenchError } from "../core";
 import { writeAtomic } from "../report/results";
 import { PACKAGE_ROOT } from "../util/root";
-import { CALIBRATION_SCHEMA, FORM, Profile, STEPS } from "./schema";
+import { CALIBRATION_SCHEMA, FORM, LOOP_MODES, Profile, STEPS } from "./schema";
 
 /** The checked-in profile of svcbench's reference machine, so prediction works without root. */
 export const REFERENCE_PROFILE = path.join(PACKAGE_ROOT, "calibration", "reference.json");
@@ -37,6 +37,20 @@ function profileProblem(v: unknown): string | undefined {
       if (!finite(f[key]) || (f[key] as number) < 0) return `${where}.${key} is not a number ≥ 0`;
     if (!Array.isArray(f.points) || f.points.some((p) => !isObj(p) || !finite(p.x) || !finite(p.t_ns)))
       return `${where}.points is not a list of {x, t_ns}`;
+  }
+  return loopProblem(v.loop);
+}
+
+/** The loop part is optional (profiles fitted without a sync.json); when present it must be whole. */
+function loopProblem(l: unknown): string | undefined {
+  if (l === undefined) return undefined;
+  if (!isObj(l) || !Array.isArray(l.fits)) return `"loop" lacks its list of fits`;
+  for (const [i, f] of l.fits.entries()) {
+    const where = `loop.fits[${i}]`;
+    if (!isObj(f) || !Object.hasOwn(LOOP_MODES, String(f.mode)))
+      return `${where}.mode is not one of ${Object.keys(LOOP_MODES).join(", ")}`;
+    for (const key of ["per_port_ns", "per_endpoint_ns", "per_byte_ns"] as const)
+      if (!finite(f[key]) || (f[key] as number) < 0) return `${where}.${key} is not a number ≥ 0`;
   }
   return undefined;
 }

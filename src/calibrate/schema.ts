@@ -96,4 +96,49 @@ export interface Profile {
   iptables_bytes_per_line?: number;
   functions: CostFunction[];
   connect: ConnectCost[];
+  /** kube-proxy's loop per mode, from the sync suite (absent from profiles fitted without a sync.json). */
+  loop?: LoopCost;
+}
+
+/** The kube-proxy modes whose loop the sync suite times, and the sync suite's proxiers that run each. */
+export const LOOP_MODES = {
+  iptables: ["iptables-partial", "iptables-full"],
+  nftables: ["nftables"],
+  ipvs: ["ipvs"],
+  ebpf: ["ebpf"],
+} as const;
+export type LoopMode = keyof typeof LOOP_MODES;
+
+/** A size's cases left out of the loop fit and predicted from the other sizes' fit: relative errors. */
+export interface LoopHeldOut {
+  n: number;
+  cases: number;
+  rms_pct: number;
+  max_pct: number;
+}
+
+/**
+ * One mode's loop: sync time = per_port_ns · Service ports visited + per_endpoint_ns · endpoints
+ * categorized + per_byte_ns · bytes written, least squares with every cost ≥ 0.
+ */
+export interface LoopFit {
+  mode: LoopMode;
+  impls: string[];
+  per_port_ns: number;
+  per_endpoint_ns: number;
+  per_byte_ns: number;
+  /** Cases fitted (every scenario and endpoint count of the mode's proxiers that counts its work). */
+  cases: number;
+  sizes: number[];
+  fit_error: { rms_pct: number; max_pct: number };
+  held_out: LoopHeldOut[];
+}
+
+/**
+ * kube-proxy's loop, fitted from the sync suite's V8 time of the model's proxiers: simulator time as an
+ * estimate of kube-proxy's Go loop, which is not measured.
+ */
+export interface LoopCost {
+  source: { file: string; date: string; commit: string };
+  fits: LoopFit[];
 }

@@ -4,7 +4,6 @@ import { BreakPoint } from "./breaking";
 import { ModePrediction } from "./evaluate";
 import { Observed } from "./observed";
 import { Prediction } from "./predict";
-import { LOOP_NS } from "./sync-cost";
 
 const sig = (v: number | null | undefined, d = 3) =>
   v === null || v === undefined || !Number.isFinite(v)
@@ -142,6 +141,7 @@ export function summaryLines(pr: Prediction): string[] {
     ...notFollowed(pr),
     `churn: ${pr.churn.source}: ${pr.churn.changes} changes in ${pr.duration_s} s${pr.churn.unknown_services ? ` (${pr.churn.unknown_services} trace lines named no Service of the snapshot)` : ""}`,
     `profile: ${pr.profile.name}; sync loop of kube-proxy ${pr.release.tag}`,
+    pr.profile.loop,
   ];
 }
 
@@ -240,9 +240,8 @@ export function markdown(pr: Prediction, command: string, observed?: { mode: Mod
               .join(", ") || "none"
           }`,
       )
-      .join(
-        "; ",
-      )}. kube-proxy's own loop is assumed (${LOOP_NS.perServicePort / 1000} µs per service port, ${LOOP_NS.perEndpoint / 1000} µs per endpoint, ${LOOP_NS.perLine / 1000} µs per line written).`,
+      .join("; ")}. ${pr.profile.loop.charAt(0).toUpperCase()}${pr.profile.loop.slice(1)}`,
+    "",
     `## Predictions at ${s.counts.services.toLocaleString("en-US")} Services over ${pr.duration_s} s`,
     "",
     mdTable(MODE_HEADERS, pr.modes.map(modeRow)),

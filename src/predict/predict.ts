@@ -41,7 +41,15 @@ export interface Prediction {
     endpoints_per_service: ReturnType<typeof endpointSpread>;
   };
   readonly config: ProxyConfig;
-  readonly profile: { name: string; machine: string; date: string; cost: Record<string, string> };
+  readonly profile: {
+    name: string;
+    machine: string;
+    date: string;
+    cost: Record<string, string>;
+    /** How each mode's kube-proxy loop is costed (fitted from the sync suite, or assumed), and the costs. */
+    loop_cost: Record<string, string>;
+    loop: string;
+  };
   readonly release: { tag: string; runner: string; burst_syncs: number; full_sync_period_s: number };
   readonly churn: { source: string; changes: number; per_second: number; unknown_services: number };
   readonly duration_s: number;
@@ -154,7 +162,14 @@ export function predict(inp: PredictInput): Prediction {
       endpoints_per_service: endpointSpread(s.services),
     },
     config: inp.config,
-    profile: { name: inp.model.name, machine: inp.model.machine, date: inp.model.date, cost: { ...inp.model.source } },
+    profile: {
+      name: inp.model.name,
+      machine: inp.model.machine,
+      date: inp.model.date,
+      cost: { ...inp.model.source },
+      loop_cost: { ...inp.model.loopSource },
+      loop: inp.model.loopNote(),
+    },
     release: {
       tag: inp.release.tag,
       runner: inp.release.runner,

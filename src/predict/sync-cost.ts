@@ -11,14 +11,16 @@
 //   of the profile's own first loads); without one the mode is not calibrated and is not costed;
 // - ipvs: the kernel suite does not time netlink calls, so ipvs's tool part is assumed (IPVS_ASSUMED)
 //   and every ipvs figure that depends on it is flagged as assumed.
-// kube-proxy's loop is not in the profile either: LOOP_NS are assumed constants, shown as the loop's share.
+// kube-proxy's loop: the profile's per-mode costs fitted from the sync suite (simulator time as an estimate
+// of kube-proxy's Go loop, not measured); a profile without them falls back to the assumed LOOP_NS.
 // Every figure is node time on the profile's machine, never simulator time.
 import { costAt, functionOf, Predicted } from "../calibrate/cost";
 import { firstPacketAt } from "../calibrate/first-packet";
-import { Profile, Step } from "../calibrate/schema";
+import { loopNsOf } from "../calibrate/loop-fit";
+import { LoopFit, LoopMode, Profile, Step } from "../calibrate/schema";
 import { shapeSnapshot } from "../snapshot/shape";
 import { ClusterCounts } from "./counts";
-import { BACKEND, PredictMode, PREDICT_MODES } from "./modes";
+import { BACKEND, CONFIG_MODE, PredictMode, PREDICT_MODES } from "./modes";
 import { ebpfShape } from "./shape-objects";
 
 /** How a mode's tool cost is known: fitted from the kernel suite, assumed constants, or not at all. */
@@ -43,12 +45,18 @@ export interface SyncCounts {
   readonly netlinkWrites: number;
 }
 
+/** How kube-proxy's loop is costed: fitted from the sync suite (the profile's loop part), or assumed. */
+export type LoopSource = "fitted" | "assumed";
+
 /**
- * kube-proxy's loop per sync (every mode): each service port visited and its endpoints categorized
- * (proxy.CategorizeEndpoints), each line or command generated. Assumed constants of Go code of this
- * kind, in ns: the profile does not measure kube-proxy.
+ * kube-proxy's loop per sync when the profile has no fit for the mode: each service port visited and
+ * its endpoints categorized (proxy.CategorizeEndpoints), each line or command generated. Assumed
+ * constants of Go code of this kind, in ns.
  */
 export const LOOP_NS = { perServicePort: 1000, perEndpoint: 200, perLine: 300 } as const;
+
+/** The sync suite's loop mode a prediction's mode runs (both iptables backends share kube-proxy's loop). */
+const loopModeOf = (m: PredictMode): LoopMode => CONFIG_MODE[m] ?? "ebpf";
 
 /** Assumed ipvs costs (ns): a netlink call, a real server listed, a service-table bucket entry walked. */
 export const IPVS_ASSUMED = { perNetlinkCall: 5000, perRealServerListed: 200, perBucketEntry: 5 } as const;
@@ -66,6 +74,8 @@ export class SyncCost {
   readonly machine: string;
   readonly date: string;
   readonly source: Readonly<Record<PredictMode, CostSource>>;
+  readonly loopSource: Readonly<Record<PredictMode, LoopSource>>;
+  private readonly loop = new Map<PredictMode, LoopFit>();
   private readonly steps = new Map<PredictMode, Steps>();
   /** ebpf: bytes of the bpf backend's text per map entry. */
   private bpfBytesPerEntry = NaN;
@@ -106,6 +116,35 @@ export class SyncCost {
       this.bpfBytesPerEntry = top.x / top.n / entries;
     }
     this.source = source;
+    const loopSource = {} as Record<PredictMode, LoopSource>;
+    for (const mode of PREDICT_MODES) {
+      const fit = profile.loop?.fits.find((f) => f.mode === loopModeOf(mode));
+      if (fit) this.loop.set(mode, fit);
+      loopSource[mode] = fit ? "fitted" : "assumed";
+    }
+    this.loopSource = loopSource;
+  }
+
+  /** The loop's costs for the output: per mode, fitted (with the sync results it came from) or assumed. */
+  loopNote(): string {
+    const fitted = PREDICT_MODES.filter((m) => this.loop.has(m));
+    const assumed = PREDICT_MODES.filter((m) => !this.loop.has(m));
+    const parts: string[] = [];
+    const fits = [...new Set(fitted.map((m) => this.loop.get(m)!))];
+    if (fits.length > 0)
+      parts.push(
+        `kube-proxy's own loop fitted from the sync suite (${this.profile.loop?.source.file}, ${this.profile.loop?.source.date.slice(0, 10)}): the model's V8 sync time as an estimate of kube-proxy's Go loop, which is not measured (${fits
+          .map(
+            (f) =>
+              `${f.mode}: ${f.per_port_ns.toFixed(0)} ns per service port, ${f.per_endpoint_ns.toFixed(0)} ns per endpoint, ${f.per_byte_ns.toFixed(1)} ns per byte written`,
+          )
+          .join("; ")})`,
+      );
+    if (assumed.length > 0)
+      parts.push(
+        `loop cost: assumed for ${assumed.join(", ")} (the profile has no fit from the sync suite: ${LOOP_NS.perServicePort / 1000} µs per service port, ${LOOP_NS.perEndpoint / 1000} µs per endpoint, ${LOOP_NS.perLine / 1000} µs per line written)`,
+      );
+    return `${parts.join("; ")}.`;
   }
 
   private at(mode: PredictMode, step: Step, x: number): Predicted {
@@ -117,7 +156,9 @@ export class SyncCost {
     return c.mode === "ebpf" ? c.held * this.bpfBytesPerEntry : c.full.bytes;
   }
 
-  loopNs(w: SyncCounts): number {
+  loopNs(mode: PredictMode, w: SyncCounts): number {
+    const fit = this.loop.get(mode);
+    if (fit) return loopNsOf(fit, { ports: w.portsVisited, endpoints: w.endpointsCategorized, bytes: w.bytesWritten });
     return (
       w.portsVisited * LOOP_NS.perServicePort +
       w.endpointsCategorized * LOOP_NS.perEndpoint +
@@ -127,7 +168,7 @@ export class SyncCost {
 
   /** NaN parts when the mode is not calibrated. */
   sync(c: ClusterCounts, w: SyncCounts, oneChangeBytes: number): SyncParts {
-    const loop = this.loopNs(w);
+    const loop = this.loopNs(c.mode, w);
     if (c.mode === "ipvs") {
       // netlink lists and writes, plus ipvs mode's small iptables-restore (fixed chains matching ipsets).
       const restore =
