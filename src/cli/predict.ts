@@ -19,7 +19,7 @@ import { terminalReport } from "../predict/format";
 import { writePredictOut } from "./predict-out";
 import { parseGoDuration } from "../snapshot/proxy-config";
 
-export const PREDICT_HELP = `svcbench predict — one node's kube-proxy cost per mode for your cluster, and where each mode breaks
+const PREDICT_HELP = `svcbench predict — one node's kube-proxy cost per mode for your cluster, and where each mode breaks
 
 Usage: svcbench predict (--cluster FILE | --services N --endpoints E) [flags]
 

@@ -25,7 +25,7 @@ export interface Churn {
 }
 
 /** Draws Service indices in proportion to their endpoints: u in [0, 1) → index. */
-export type Picker = (u: number) => number;
+type Picker = (u: number) => number;
 
 /**
  * Services of a cluster of `total` whose Service j has endpoints[j % endpoints.length] (the snapshot's

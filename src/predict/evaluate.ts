@@ -54,7 +54,7 @@ export interface ModePrediction {
   readonly not_modelled: Readonly<Record<string, number>>;
 }
 
-export interface EvalInput {
+interface EvalInput {
   readonly mode: PredictMode;
   readonly services: readonly SnapshotService[];
   /** Services after scaling (Service j is services[j % services.length]). */
@@ -66,9 +66,9 @@ export interface EvalInput {
   readonly durationMs: number;
 }
 
-export const BUSY_LIMIT = 0.95;
+const BUSY_LIMIT = 0.95;
 
-export function runnerFor(mode: PredictMode, config: ProxyConfig, release: Release): RunnerParams {
+function runnerFor(mode: PredictMode, config: ProxyConfig, release: Release): RunnerParams {
   const which = CONFIG_MODE[mode];
   // ebpf (Cilium's agent): every change programmed as it comes, no periodic resync of the maps.
   if (which === undefined) return { kind: "cooldown", minIntervalMs: 0, maxIntervalMs: Infinity, burst: 1 };
@@ -83,7 +83,7 @@ export function runnerFor(mode: PredictMode, config: ProxyConfig, release: Relea
   };
 }
 
-export function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
+function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
   // kube-proxy's loop visits every service port each sync; Cilium's agent only the changed Services'.
   const all = w.full || c.mode !== "ebpf";
   return {

@@ -18,7 +18,7 @@ const modeName = (p: ModePrediction) =>
 const NOTE =
   "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied (network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): the profile has no costs for it, so only what it holds is given; †: some sync cost outside the profile's measured sizes (its fitted power carried on).";
 
-export const MODE_HEADERS = [
+const MODE_HEADERS = [
   "mode",
   "NPL p50 (s)",
   "NPL p90 (s)",
@@ -36,7 +36,7 @@ export const MODE_HEADERS = [
   "memory (MiB)",
 ];
 
-export function modeRow(p: ModePrediction): string[] {
+function modeRow(p: ModePrediction): string[] {
   return [
     modeName(p),
     sig(p.npl_p50_s),
@@ -61,14 +61,14 @@ export function bp(b: BreakPoint): string {
   return b.bound === "at" ? `~${n}` : b.bound === "above" ? `> ${n}` : `≤ ${n}`;
 }
 
-export const BREAK_HEADERS = (pr: Prediction) => [
+const BREAK_HEADERS = (pr: Prediction) => [
   "mode",
   `NPL p99 > ${pr.slo_s} s at (Services)`,
   "syncs can't keep up at (Services)",
   `1st packet mean > ${pr.first_packet_slo_us} µs at (Services)`,
   "past a hard limit at (Services)",
 ];
-export const breakRows = (pr: Prediction) =>
+const breakRows = (pr: Prediction) =>
   pr.breaking.map((b) => [
     b.mode,
     bp(b.npl_slo),
@@ -77,7 +77,7 @@ export const breakRows = (pr: Prediction) =>
     b.mode === "ebpf" ? `${bp(b.capacity)} (65,535 service IDs)` : "-",
   ]);
 
-export const WHATIF_HEADERS = [
+const WHATIF_HEADERS = [
   "mode",
   "×",
   "Services",
@@ -88,7 +88,7 @@ export const WHATIF_HEADERS = [
   "1st packet mean (µs)",
   "keeps up",
 ];
-export const whatIfRows = (pr: Prediction) =>
+const whatIfRows = (pr: Prediction) =>
   pr.what_if.flatMap((w) =>
     w.modes.map((p) => [
       p.mode,
@@ -103,8 +103,8 @@ export const whatIfRows = (pr: Prediction) =>
     ]),
   );
 
-export const OBSERVED_HEADERS = ["metric", "predicted", "observed", "predicted / observed"];
-export function observedRows(p: ModePrediction, o: Observed): string[][] {
+const OBSERVED_HEADERS = ["metric", "predicted", "observed", "predicted / observed"];
+function observedRows(p: ModePrediction, o: Observed): string[][] {
   const unit: Record<string, string> = {
     npl_p50_s: "s",
     npl_p90_s: "s",
@@ -126,7 +126,7 @@ export function observedRows(p: ModePrediction, o: Observed): string[][] {
   });
 }
 
-export function summaryLines(pr: Prediction): string[] {
+function summaryLines(pr: Prediction): string[] {
   const c = pr.snapshot.counts;
   const unknown = Object.entries(c.unknownKinds)
     .map(([k, n]) => `${n} ${k}`)
@@ -146,7 +146,7 @@ export function summaryLines(pr: Prediction): string[] {
 }
 
 /** Per mode, the features of this snapshot and configuration its proxier does not follow (service ports using each). */
-export function notFollowed(pr: Prediction): string[] {
+function notFollowed(pr: Prediction): string[] {
   return pr.modes
     .filter((p) => Object.keys(p.not_modelled).length > 0)
     .map(

@@ -4,14 +4,6 @@
 export const PREDICT_MODES = ["iptables-legacy", "iptables-nft", "nftables", "ipvs", "ebpf"] as const;
 export type PredictMode = (typeof PREDICT_MODES)[number];
 
-export const MODE_NOTE: Readonly<Record<PredictMode, string>> = {
-  "iptables-legacy": "iptables mode, iptables-legacy-restore",
-  "iptables-nft": "iptables mode, iptables-nft-restore",
-  nftables: "nftables mode, nft -f",
-  ipvs: "ipvs mode (deprecated, KEP-5495)",
-  ebpf: "Cilium's socket LB in place of kube-proxy, its lb4 maps",
-};
-
 /** The kube-proxy mode a KubeProxyConfiguration names for it; ebpf is not a kube-proxy mode. */
 export const CONFIG_MODE: Readonly<Record<PredictMode, "iptables" | "nftables" | "ipvs" | undefined>> = {
   "iptables-legacy": "iptables",

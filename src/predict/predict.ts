@@ -9,14 +9,14 @@ import { PredictMode } from "./modes";
 import { Release } from "./release";
 import { SyncCost } from "./sync-cost";
 
-export const PREDICT_SCHEMA = "svcbench-predict/1";
+const PREDICT_SCHEMA = "svcbench-predict/1";
 /** The grid runs from 1/8 to 32 times the snapshot's Services, on while a limit is not reached, to at most this many. */
-export const MAX_SCALED_SERVICES = 2_000_000;
+const MAX_SCALED_SERVICES = 2_000_000;
 const GRID = [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32];
 
 export type ChurnSpec = { readonly rate: number } | { readonly trace: Churn };
 
-export interface PredictInput {
+interface PredictInput {
   readonly snapshot: Snapshot;
   readonly config: ProxyConfig;
   readonly model: SyncCost;
@@ -201,7 +201,7 @@ export function predict(inp: PredictInput): Prediction {
  * The kube-proxy mode that meets every limit at this size with the most room before its first break; ipvs
  * only if nothing else does. ebpf replaces kube-proxy (Cilium): named after it when it has more room.
  */
-export function recommend(modes: readonly ModePrediction[], breaking: Prediction["breaking"], l: Limits): string {
+function recommend(modes: readonly ModePrediction[], breaking: Prediction["breaking"], l: Limits): string {
   const costed = modes.filter((p) => p.cost !== "not calibrated");
   const ok = costed.filter((p) => CHECKS.every((c) => !broken(p, c, l)));
   const room = (m: PredictMode) => {

@@ -26,7 +26,7 @@ import { ebpfShape } from "./shape-objects";
 /** How a mode's tool cost is known: fitted from the kernel suite, assumed constants, or not at all. */
 export type CostSource = "measured" | "assumed" | "not calibrated";
 
-export interface SyncParts {
+interface SyncParts {
   readonly loopNs: number;
   readonly toolNs: number;
   /** The tool's cost lies beyond the profile's measured range (the fitted power carries on). */
@@ -46,20 +46,20 @@ export interface SyncCounts {
 }
 
 /** How kube-proxy's loop is costed: fitted from the sync suite (the profile's loop part), or assumed. */
-export type LoopSource = "fitted" | "assumed";
+type LoopSource = "fitted" | "assumed";
 
 /**
  * kube-proxy's loop per sync when the profile has no fit for the mode: each service port visited and
  * its endpoints categorized (proxy.CategorizeEndpoints), each line or command generated. Assumed
  * constants of Go code of this kind, in ns.
  */
-export const LOOP_NS = { perServicePort: 1000, perEndpoint: 200, perLine: 300 } as const;
+const LOOP_NS = { perServicePort: 1000, perEndpoint: 200, perLine: 300 } as const;
 
 /** The sync suite's loop mode a prediction's mode runs (both iptables backends share kube-proxy's loop). */
 const loopModeOf = (m: PredictMode): LoopMode => CONFIG_MODE[m] ?? "ebpf";
 
 /** Assumed ipvs costs (ns): a netlink call, a real server listed, a service-table bucket entry walked. */
-export const IPVS_ASSUMED = { perNetlinkCall: 5000, perRealServerListed: 200, perBucketEntry: 5 } as const;
+const IPVS_ASSUMED = { perNetlinkCall: 5000, perRealServerListed: 200, perBucketEntry: 5 } as const;
 /** ip_vs_svc_table buckets (IP_VS_SVC_TAB_BITS 8). */
 const IPVS_SVC_BUCKETS = 256;
 

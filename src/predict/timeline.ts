@@ -20,7 +20,7 @@ export interface SyncWork {
   readonly sums: ArrayLike<number>;
 }
 
-export interface TimelineInput {
+interface TimelineInput {
   readonly churn: Churn;
   /** Per Service of the snapshot: service ports and ready endpoints; the churn's Service j is j % length. */
   readonly ports: Int32Array;
@@ -37,7 +37,7 @@ export interface TimelineInput {
   readonly syncMs: (w: SyncWork) => number;
 }
 
-export interface Timeline {
+interface Timeline {
   /** Per sync: start, end (ms) and whether it was full. */
   readonly start: Float64Array;
   readonly end: Float64Array;

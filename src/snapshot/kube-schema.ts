@@ -91,7 +91,7 @@ export type KubeEndpointSlice = z.infer<typeof endpointSliceSchema>;
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 /** "spec.ports.0.port" → "spec.ports[0].port" */
-export function fieldPath(path: readonly PropertyKey[]): string {
+function fieldPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 

@@ -9,9 +9,9 @@ import { InputError } from "./input-error";
 import { firstIssue } from "./kube-schema";
 import { parseDoc, readText } from "./read-doc";
 
-export const PROXY_CONFIG_API = "kubeproxy.config.k8s.io/v1alpha1";
+const PROXY_CONFIG_API = "kubeproxy.config.k8s.io/v1alpha1";
 
-export interface SyncTiming {
+interface SyncTiming {
   readonly minSyncPeriodMs: number;
   readonly syncPeriodMs: number;
 }

@@ -7,9 +7,9 @@ import { UsageError } from "../cli/flags";
 import { MAX_ENDPOINTS_PER_SLICE } from "../cluster/endpointslice";
 import { emptyCounts, portNameLength, Snapshot, SnapshotService } from "./snapshot";
 
-export const SHAPE_NODES = 10;
+const SHAPE_NODES = 10;
 
-export interface EndpointShare {
+interface EndpointShare {
   readonly endpoints: number;
   readonly share: number;
 }

@@ -2,7 +2,7 @@
 // type, service ports, ready endpoints (and those on this node) and the features it uses. What kube-proxy
 // ignores (headless, ExternalName) and what svcbench does not model (IPv6 slices, trafficDistribution) is counted by name.
 
-export type ModelledType = "ClusterIP" | "NodePort" | "LoadBalancer";
+type ModelledType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 export interface SnapshotService {
   readonly namespace: string;
@@ -30,7 +30,7 @@ export interface SnapshotService {
   readonly loadBalancerSourceRanges: number;
 }
 
-export interface SnapshotCounts {
+interface SnapshotCounts {
   /** Services kube-proxy programs (IPv4 ClusterIP, NodePort, LoadBalancer). */
   services: number;
   servicePorts: number;
