@@ -19,7 +19,9 @@ import { terminalReport } from "../predict/format";
 import { writePredictOut } from "./predict-out";
 import { parseGoDuration } from "../snapshot/proxy-config";
 
-const PREDICT_HELP = `svcbench predict — one node's kube-proxy cost per mode for your cluster, and where each mode breaks
+const PREDICT_TITLE =
+  "svcbench predict — one node's kube-proxy cost per mode for your cluster, and where each mode breaks";
+const PREDICT_HELP = `${PREDICT_TITLE}
 
 Usage: svcbench predict (--cluster FILE | --services N --endpoints E) [flags]
 
@@ -153,7 +155,8 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   const pr = predict({ snapshot, config, model, release, churn, durationMs, seed, limits, modes, progress });
   if (tty && performance.now() - t0 >= 1000) io.stderr.write("\r\x1b[K");
 
-  // Observed metrics are kube-proxy's in the configured mode (iptables: the nft backend, as current distributions ship it).
+  // Observed metrics are kube-proxy's in the configured mode
+  // (iptables: the nft backend, as current distributions ship it).
   const obsMode: PredictMode = config.mode === "iptables" ? "iptables-nft" : config.mode;
   const obsPred = pr.modes.find((p) => p.mode === obsMode) ?? pr.modes[0];
   const obs = observed && { mode: obsPred, obs: observed };

@@ -33,9 +33,14 @@ export interface ClusterCounts {
   readonly full: Written;
   /** Written by every partial sync whatever changed (fixed chains, KUBE-SERVICES whole for iptables). */
   readonly partialBase: Written;
-  /** Per Service of the snapshot (Service j of the scaled cluster is j % length): what a partial sync writes when one of its endpoints was replaced (columns lines, rules, bytes). */
+  /**
+   * Per Service of the snapshot (Service j of the scaled cluster is j % length): what a partial sync writes when one of
+   * its endpoints was replaced (columns lines, rules, bytes).
+   */
   readonly perService: readonly [Float64Array, Float64Array, Float64Array];
-  /** iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last ones jump to KUBE-NODEPORTS). */
+  /**
+   * iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last ones jump to KUBE-NODEPORTS).
+   */
   readonly kubeServicesRules: number;
   /** ipvs: netlink calls every sync makes to list what the kernel holds (1 + one per virtual server). */
   readonly netlinkReads: number;
@@ -43,7 +48,10 @@ export interface ClusterCounts {
   readonly virtualServers: number;
   /** More than largeClusterEndpointsThreshold endpoints (iptables: no per-endpoint comments). */
   readonly largeClusterMode: boolean;
-  /** Features the mode's proxier does not follow (src/proxy/features.ts), by name: service ports (1 for a node setting) using each. */
+  /**
+   * Features the mode's proxier does not follow (src/proxy/features.ts), by name: service ports (1 for a node setting)
+   * using each.
+   */
   readonly notModelled: Record<string, number>;
 }
 
@@ -252,7 +260,9 @@ function perShapeOf(
   return per;
 }
 
-/** Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled). */
+/**
+ * Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled).
+ */
 export function countCluster(
   mode: PredictMode,
   services: readonly SnapshotService[],

@@ -16,7 +16,10 @@ const modeName = (p: ModePrediction) =>
   `${p.mode === "ipvs" ? "ipvs (deprecated)" : p.mode}${COST_MARK[p.cost]}${p.extrapolated ? " †" : ""}`;
 
 const NOTE =
-  "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied (network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): the profile has no costs for it, so only what it holds is given; †: some sync cost outside the profile's measured sizes (its fitted power carried on).";
+  "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied " +
+  "(network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): " +
+  "the profile has no costs for it, so only what it holds is given; " +
+  "†: some sync cost outside the profile's measured sizes (its fitted power carried on).";
 
 const MODE_HEADERS = [
   "mode",
@@ -134,12 +137,19 @@ function summaryLines(pr: Prediction): string[] {
   const nm = Object.entries(pr.snapshot.not_modelled)
     .map(([k, n]) => `${k}: ${n}`)
     .join("; ");
+  const node = pr.snapshot.node || "(none named)";
+  const unknownChurn = pr.churn.unknown_services
+    ? ` (${pr.churn.unknown_services} trace lines named no Service of the snapshot)`
+    : "";
   return [
-    `cluster: ${pr.snapshot.source}; node ${pr.snapshot.node || "(none named)"}: ${c.services} Services, ${c.servicePorts} service ports, ${c.endpoints} ready endpoints`,
-    `ignored as kube-proxy does: ${c.headless} headless, ${c.externalName} ExternalName; skipped: ${c.ipv6Slices} IPv6 slices, ${c.orphanSlices} slices without their Service${unknown ? `, ${unknown}` : ""}`,
+    `cluster: ${pr.snapshot.source}; node ${node}: ` +
+      `${c.services} Services, ${c.servicePorts} service ports, ${c.endpoints} ready endpoints`,
+    `ignored as kube-proxy does: ${c.headless} headless, ${c.externalName} ExternalName; ` +
+      `skipped: ${c.ipv6Slices} IPv6 slices, ${c.orphanSlices} slices without their Service` +
+      (unknown ? `, ${unknown}` : ""),
     ...(nm ? [`not modelled (counted): ${nm}`] : []),
     ...notFollowed(pr),
-    `churn: ${pr.churn.source}: ${pr.churn.changes} changes in ${pr.duration_s} s${pr.churn.unknown_services ? ` (${pr.churn.unknown_services} trace lines named no Service of the snapshot)` : ""}`,
+    `churn: ${pr.churn.source}: ${pr.churn.changes} changes in ${pr.duration_s} s${unknownChurn}`,
     `profile: ${pr.profile.name}; sync loop of kube-proxy ${pr.release.tag}`,
     pr.profile.loop,
   ];
@@ -200,7 +210,9 @@ export function markdown(pr: Prediction, command: string, observed?: { mode: Mod
     "",
     `\`${command}\``,
     "",
-    "Node-time predictions of one node's kube-proxy, per mode, from a cluster snapshot, its kube-proxy configuration and its churn, costed by a kernel calibration profile. The simulator's own time is reported apart and is not node time.",
+    "Node-time predictions of one node's kube-proxy, per mode, from a cluster snapshot, its kube-proxy configuration " +
+      "and its churn, costed by a kernel calibration profile. " +
+      "The simulator's own time is reported apart and is not node time.",
     "",
     "## The cluster",
     "",

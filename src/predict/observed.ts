@@ -83,7 +83,8 @@ export function readObserved(file: string): Observed {
       file,
       undefined,
       undefined,
-      "holds none of kube-proxy's kubeproxy_network_programming_duration_seconds, kubeproxy_sync_*_proxy_rules_duration_seconds or kubeproxy_sync_proxy_rules_iptables_total",
+      "holds none of kube-proxy's kubeproxy_network_programming_duration_seconds, " +
+        "kubeproxy_sync_*_proxy_rules_duration_seconds or kubeproxy_sync_proxy_rules_iptables_total",
     );
   }
   return { source: file, values };

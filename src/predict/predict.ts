@@ -10,7 +10,9 @@ import { Release } from "./release";
 import { SyncCost } from "./sync-cost";
 
 const PREDICT_SCHEMA = "svcbench-predict/1";
-/** The grid runs from 1/8 to 32 times the snapshot's Services, on while a limit is not reached, to at most this many. */
+/**
+ * The grid runs from 1/8 to 32 times the snapshot's Services, on while a limit is not reached, to at most this many.
+ */
 const MAX_SCALED_SERVICES = 2_000_000;
 const GRID = [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32];
 
@@ -146,7 +148,8 @@ export function predict(inp: PredictInput): Prediction {
     byPolicy: Record<string, number> = {};
   for (const x of s.services) {
     byType[x.type] = (byType[x.type] ?? 0) + 1;
-    const pol = `${x.externalTrafficPolicyLocal && x.type !== "ClusterIP" ? "external Local" : "external Cluster"}, ${x.internalTrafficPolicyLocal ? "internal Local" : "internal Cluster"}`;
+    const ext = x.externalTrafficPolicyLocal && x.type !== "ClusterIP" ? "external Local" : "external Cluster";
+    const pol = `${ext}, ${x.internalTrafficPolicyLocal ? "internal Local" : "internal Cluster"}`;
     byPolicy[pol] = (byPolicy[pol] ?? 0) + 1;
   }
   const base = churnAt(n);
@@ -218,19 +221,27 @@ function recommend(modes: readonly ModePrediction[], breaking: Prediction["break
       : `no limit is reached up to ${top.toLocaleString("en-US")} Services`;
   };
   const why = (p: ModePrediction) =>
-    `network-programming p99 ${p.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ${(p.cpu_share * 100).toPrecision(3)}% of a core syncing, first packet +${p.first_packet_mean_us.toPrecision(3)} µs on average`;
+    `network-programming p99 ${p.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ` +
+    `${(p.cpu_share * 100).toPrecision(3)}% of a core syncing, ` +
+    `first packet +${p.first_packet_mean_us.toPrecision(3)} µs on average`;
   const kubeProxy = ok.filter((p) => p.mode !== "ebpf").sort(rank);
   const ebpf = ok.find((p) => p.mode === "ebpf");
   const alt = (best?: ModePrediction) =>
     ebpf && (!best || room("ebpf") > room(best.mode))
-      ? ` Replacing kube-proxy with Cilium's eBPF load balancing (ebpf) gives more room: ${why(ebpf)}; ${limitAt("ebpf")}.`
+      ? ` Replacing kube-proxy with Cilium's eBPF load balancing (ebpf) gives more room: ` +
+        `${why(ebpf)}; ${limitAt("ebpf")}.`
       : "";
   if (kubeProxy.length === 0) {
     if (costed.length === 0) return "No mode could be costed: the profile calibrates none of the modes asked for.";
     const least =
       [...costed].filter((p) => p.mode !== "ebpf").sort((a, b) => a.npl_p99_s - b.npl_p99_s)[0] ?? costed[0];
-    return `No kube-proxy mode meets every limit at ${least.services} Services; the least bad is ${least.mode} (network-programming p99 ${least.npl_p99_s.toPrecision(3)} s against ${l.sloS} s).${alt()}`;
+    return (
+      `No kube-proxy mode meets every limit at ${least.services} Services; the least bad is ${least.mode} ` +
+      `(network-programming p99 ${least.npl_p99_s.toPrecision(3)} s against ${l.sloS} s).${alt()}`
+    );
   }
   const best = kubeProxy[0];
-  return `Recommended: ${best.mode}${best.mode === "ipvs" ? " (deprecated, KEP-5495; its tool costs assumed; only it meets every limit)" : ""}: ${why(best)}; ${limitAt(best.mode)}.${alt(best)}`;
+  const ipvsNote =
+    best.mode === "ipvs" ? " (deprecated, KEP-5495; its tool costs assumed; only it meets every limit)" : "";
+  return `Recommended: ${best.mode}${ipvsNote}: ${why(best)}; ${limitAt(best.mode)}.${alt(best)}`;
 }

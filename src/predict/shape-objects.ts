@@ -32,7 +32,9 @@ export interface PerShape {
 
 /** Bytes of one ipvsadm-style operation line (a virtual or real server, an ipset entry), for bytes per hour. */
 const IPVS_OP_BYTES = 40;
-/** struct lb4_key + struct lb4_service (12 + 12), lb4 backend id + struct lb4_backend (4 + 12), a backend id deleted. */
+/**
+ * struct lb4_key + struct lb4_service (12 + 12), lb4 backend id + struct lb4_backend (4 + 12), a backend id deleted.
+ */
 const LB4_SERVICE_ENTRY = 24,
   LB4_BACKEND_ENTRY = 16,
   LB4_BACKEND_DELETE = 4;

@@ -36,7 +36,10 @@ interface SyncParts {
 /** A sync: full, or partial carrying the changes summed into bytesWritten / linesWritten / netlinkWrites. */
 export interface SyncCounts {
   readonly full: boolean;
-  /** Service ports kube-proxy's loop visits and endpoints it categorizes (every one, but for ebpf: Cilium's agent visits the changed Services only). */
+  /**
+   * Service ports kube-proxy's loop visits and endpoints it categorizes (every one, but for ebpf: Cilium's agent visits
+   * the changed Services only).
+   */
   readonly portsVisited: number;
   readonly endpointsCategorized: number;
   readonly linesWritten: number;
@@ -86,7 +89,8 @@ export class SyncCost {
   ) {
     this.name = `${profile.name} (${file})`;
     const m = profile.machine;
-    this.machine = `${m.cpu} × ${m.cores}, kernel ${m.kernel}${Object.keys(m.tools).length ? `; ${Object.values(m.tools).join("; ")}` : ""}`;
+    const tools = Object.keys(m.tools).length ? `; ${Object.values(m.tools).join("; ")}` : "";
+    this.machine = `${m.cpu} × ${m.cores}, kernel ${m.kernel}${tools}`;
     this.date = profile.source.date;
     const source = {} as Record<PredictMode, CostSource>;
     for (const mode of PREDICT_MODES) {
@@ -109,7 +113,8 @@ export class SyncCost {
     }
     const bpf = this.steps.get("ebpf");
     if (bpf) {
-      // The kernel suite's cluster: E endpoints per Service; its first load's bytes per Service over the ebpf proxier's entries.
+      // The kernel suite's cluster: E endpoints per Service; its first load's bytes per Service over the ebpf proxier's
+      // entries.
       const f = functionOf(profile, bpf.backend, "first-load")!,
         top = [...f.points].sort((a, b) => b.n - a.n)[0];
       const entries = ebpfShape(shapeSnapshot(1, [{ endpoints: profile.source.endpoints, share: 1 }]).services[0]).held;
@@ -133,16 +138,21 @@ export class SyncCost {
     const fits = [...new Set(fitted.map((m) => this.loop.get(m)!))];
     if (fits.length > 0)
       parts.push(
-        `kube-proxy's own loop fitted from the sync suite (${this.profile.loop?.source.file}, ${this.profile.loop?.source.date.slice(0, 10)}): the model's V8 sync time as an estimate of kube-proxy's Go loop, which is not measured (${fits
-          .map(
-            (f) =>
-              `${f.mode}: ${f.per_port_ns.toFixed(0)} ns per service port, ${f.per_endpoint_ns.toFixed(0)} ns per endpoint, ${f.per_byte_ns.toFixed(1)} ns per byte written`,
-          )
-          .join("; ")})`,
+        `kube-proxy's own loop fitted from the sync suite ` +
+          `(${this.profile.loop?.source.file}, ${this.profile.loop?.source.date.slice(0, 10)}): ` +
+          `the model's V8 sync time as an estimate of kube-proxy's Go loop, which is not measured (${fits
+            .map(
+              (f) =>
+                `${f.mode}: ${f.per_port_ns.toFixed(0)} ns per service port, ` +
+                `${f.per_endpoint_ns.toFixed(0)} ns per endpoint, ${f.per_byte_ns.toFixed(1)} ns per byte written`,
+            )
+            .join("; ")})`,
       );
     if (assumed.length > 0)
       parts.push(
-        `loop cost: assumed for ${assumed.join(", ")} (the profile has no fit from the sync suite: ${LOOP_NS.perServicePort / 1000} µs per service port, ${LOOP_NS.perEndpoint / 1000} µs per endpoint, ${LOOP_NS.perLine / 1000} µs per line written)`,
+        `loop cost: assumed for ${assumed.join(", ")} (the profile has no fit from the sync suite: ` +
+          `${LOOP_NS.perServicePort / 1000} µs per service port, ${LOOP_NS.perEndpoint / 1000} µs per endpoint, ` +
+          `${LOOP_NS.perLine / 1000} µs per line written)`,
       );
     return `${parts.join("; ")}.`;
   }

@@ -16,7 +16,9 @@ export interface SyncWork {
   readonly changedServices: number;
   readonly changedServicePorts: number;
   readonly changedEndpoints: number;
-  /** Σ over the changed Services of each per-Service column (TimelineInput.columns); valid during the syncMs call only. */
+  /**
+   * Σ over the changed Services of each per-Service column (TimelineInput.columns); valid during the syncMs call only.
+   */
   readonly sums: ArrayLike<number>;
 }
 

@@ -39,8 +39,10 @@ function itemsOf(file: string, doc: unknown): Item[] {
   return [d as Item];
 }
 
-const itemName = (it: Item) =>
-  `${typeof it.metadata?.namespace === "string" ? it.metadata.namespace : "default"}/${String(it.metadata?.name ?? "?")}`;
+const itemName = (it: Item) => {
+  const ns = typeof it.metadata?.namespace === "string" ? it.metadata.namespace : "default";
+  return `${ns}/${String(it.metadata?.name ?? "?")}`;
+};
 
 function check<T>(
   file: string,
@@ -74,7 +76,8 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       file,
       undefined,
       "items",
-      `the List holds no Service (${slices.length} EndpointSlice${others.length ? `, ${others.join(", ")}` : ""}); export with kubectl get services,endpointslices -A -o json`,
+      `the List holds no Service (${slices.length} EndpointSlice${others.length ? `, ${others.join(", ")}` : ""}); ` +
+        "export with kubectl get services,endpointslices -A -o json",
     );
   }
 
@@ -126,7 +129,8 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       const name = `${sl.metadata.namespace}/${sl.metadata.name}`;
       if (orphans.length < 3) orphans.push(name);
       opts.warn?.(
-        `${file}: EndpointSlice ${name}: metadata.labels["${SERVICE_NAME_LABEL}"]: ${owner === undefined ? "missing" : `no Service ${key} in the List`}; the slice is counted and skipped`,
+        `${file}: EndpointSlice ${name}: metadata.labels["${SERVICE_NAME_LABEL}"]: ` +
+          `${owner === undefined ? "missing" : `no Service ${key} in the List`}; the slice is counted and skipped`,
       );
       continue;
     }
@@ -164,7 +168,8 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       file,
       undefined,
       "--node",
-      `no endpoint of the List runs on node "${node}" (nodes seen: ${[...perNode.keys()].slice(0, 5).join(", ")}${perNode.size > 5 ? ", …" : ""})`,
+      `no endpoint of the List runs on node "${node}" ` +
+        `(nodes seen: ${[...perNode.keys()].slice(0, 5).join(", ")}${perNode.size > 5 ? ", …" : ""})`,
     );
   }
   node ??= "";

@@ -1,6 +1,7 @@
 // A cluster as one node's kube-proxy sees it, reduced to what drives its sync work: per Service its
 // type, service ports, ready endpoints (and those on this node) and the features it uses. What kube-proxy
-// ignores (headless, ExternalName) and what svcbench does not model (IPv6 slices, trafficDistribution) is counted by name.
+// ignores (headless, ExternalName) and what svcbench does not model (IPv6 slices, trafficDistribution) is counted by
+// name.
 
 type ModelledType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
@@ -54,7 +55,10 @@ export interface Snapshot {
   /** The node whose kube-proxy is predicted (decides which endpoints are local). */
   readonly node: string;
   readonly counts: SnapshotCounts;
-  /** What no mode's counts follow (topology, IPv6), by name: Services or slices using each. Per-mode gaps are in each mode's prediction. */
+  /**
+   * What no mode's counts follow (topology, IPv6), by name: Services or slices using each. Per-mode gaps are in each
+   * mode's prediction.
+   */
   readonly notModelled: Record<string, number>;
   /** Up to a few orphan slices, namespace/name, for the message. */
   readonly orphanExamples: readonly string[];
