@@ -55,9 +55,10 @@ function check<T>(
   throw new InputError(file, `${String(it.kind)} ${itemName(it)}`, field, what);
 }
 
-/** Reads a parsed List: refuses what kube-proxy could not have been given, counts what it ignores. */
-export function snapshotFromList(file: string, doc: unknown, opts: ListOptions = {}): Snapshot {
-  const counts = emptyCounts();
+type Counts = Snapshot["counts"];
+
+/** The List's Services and EndpointSlices, each checked against its schema; other kinds counted. */
+function sortItems(file: string, doc: unknown, counts: Counts) {
   const services: KubeService[] = [];
   const slices: KubeEndpointSlice[] = [];
   for (const it of itemsOf(file, doc)) {
@@ -80,8 +81,11 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
         "export with kubectl get services,endpointslices -A -o json",
     );
   }
+  return { services, slices };
+}
 
-  // Services kube-proxy programs, keyed namespace/name.
+/** Services kube-proxy programs, keyed namespace/name, and the keys of those it ignores. */
+function programmedServices(file: string, services: readonly KubeService[], counts: Counts) {
   const kept = new Map<string, KubeService>();
   const ignored = new Set<string>();
   for (const s of services) {
@@ -109,9 +113,21 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       throw new InputError(file, `Service ${key}`, "spec.ports", "a Service with a ClusterIP needs at least one port");
     kept.set(key, s);
   }
+  return { kept, ignored };
+}
 
-  // Ready IPv4 endpoints per Service (unique addresses), and per node.
-  const ready = new Map<string, Map<string, string | undefined>>();
+/** Where a Service's ready endpoints run: its unique ready addresses, each with its node. */
+type ReadyEndpoints = Map<string, Map<string, string | undefined>>;
+
+/** Ready IPv4 endpoints per Service (unique addresses), per node, and terminating ones per Service. */
+function readyEndpoints(
+  file: string,
+  slices: readonly KubeEndpointSlice[],
+  services: ReturnType<typeof programmedServices>,
+  counts: Counts,
+  warn: ListOptions["warn"],
+) {
+  const ready: ReadyEndpoints = new Map();
   const terminating = new Map<string, number>();
   const perNode = new Map<string, number>();
   const orphans: string[] = [];
@@ -123,12 +139,12 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       counts.ipv6Slices++;
       continue;
     }
-    if (owner === undefined || !kept.has(key)) {
-      if (owner !== undefined && ignored.has(key)) continue;
+    if (owner === undefined || !services.kept.has(key)) {
+      if (owner !== undefined && services.ignored.has(key)) continue;
       counts.orphanSlices++;
       const name = `${sl.metadata.namespace}/${sl.metadata.name}`;
       if (orphans.length < 3) orphans.push(name);
-      opts.warn?.(
+      warn?.(
         `${file}: EndpointSlice ${name}: metadata.labels["${SERVICE_NAME_LABEL}"]: ` +
           `${owner === undefined ? "missing" : `no Service ${key} in the List`}; the slice is counted and skipped`,
       );
@@ -158,8 +174,12 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       }
     }
   }
+  return { ready, terminating, perNode, orphans };
+}
 
-  let node = opts.node;
+/** The node asked for (it must host an endpoint, if any node does), else the one hosting the most. */
+function chooseNode(file: string, perNode: ReadonlyMap<string, number>, asked: string | undefined): string {
+  let node = asked;
   if (node === undefined) {
     let best = -1;
     for (const [n, c] of perNode) if (c > best || (c === best && n < node!)) [node, best] = [n, c];
@@ -172,36 +192,51 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
         `(nodes seen: ${[...perNode.keys()].slice(0, 5).join(", ")}${perNode.size > 5 ? ", …" : ""})`,
     );
   }
-  node ??= "";
+  return node ?? "";
+}
+
+/** One programmed Service as the snapshot holds it: its ports, its endpoints (local to `node`) and its policies. */
+function snapshotService(
+  s: KubeService,
+  m: ReadonlyMap<string, string | undefined> | undefined,
+  node: string,
+  terminating: number,
+): SnapshotService {
+  let local = 0;
+  if (m && node !== "") for (const n of m.values()) if (n === node) local++;
+  const ingress = (s.status?.loadBalancer?.ingress ?? []).filter((x) => x.ip !== undefined).length;
+  return {
+    namespace: s.metadata.namespace,
+    name: s.metadata.name,
+    type: s.spec.type as SnapshotService["type"],
+    clusterIP: tryParseIPv4(s.spec.clusterIP!),
+    ports: s.spec.ports!.length,
+    portNameChars: s.spec.ports!.reduce((a, p) => a + portNameLength(s.metadata.namespace, s.metadata.name, p.name), 0),
+    portDigits: s.spec.ports!.reduce((a, p) => a + String(p.port).length, 0),
+    endpoints: m?.size ?? 0,
+    local,
+    terminating,
+    affinity: s.spec.sessionAffinity === "ClientIP",
+    externalTrafficPolicyLocal: s.spec.externalTrafficPolicy === "Local",
+    internalTrafficPolicyLocal: s.spec.internalTrafficPolicy === "Local",
+    externalIPs: s.spec.externalIPs?.length ?? 0,
+    loadBalancerIPs: s.spec.type === "LoadBalancer" ? ingress : 0,
+    loadBalancerSourceRanges: s.spec.type === "LoadBalancer" ? (s.spec.loadBalancerSourceRanges?.length ?? 0) : 0,
+  };
+}
+
+/** Reads a parsed List: refuses what kube-proxy could not have been given, counts what it ignores. */
+export function snapshotFromList(file: string, doc: unknown, opts: ListOptions = {}): Snapshot {
+  const counts = emptyCounts();
+  const { services, slices } = sortItems(file, doc, counts);
+  const programmed = programmedServices(file, services, counts);
+  const { ready, terminating, perNode, orphans } = readyEndpoints(file, slices, programmed, counts, opts.warn);
+  const node = chooseNode(file, perNode, opts.node);
 
   const out: SnapshotService[] = [];
   const notModelled: Record<string, number> = {};
-  for (const [key, s] of kept) {
-    const m = ready.get(key);
-    let local = 0;
-    if (m && node !== "") for (const n of m.values()) if (n === node) local++;
-    const ingress = (s.status?.loadBalancer?.ingress ?? []).filter((x) => x.ip !== undefined).length;
-    const svc: SnapshotService = {
-      namespace: s.metadata.namespace,
-      name: s.metadata.name,
-      type: s.spec.type as SnapshotService["type"],
-      clusterIP: tryParseIPv4(s.spec.clusterIP!),
-      ports: s.spec.ports!.length,
-      portNameChars: s.spec.ports!.reduce(
-        (a, p) => a + portNameLength(s.metadata.namespace, s.metadata.name, p.name),
-        0,
-      ),
-      portDigits: s.spec.ports!.reduce((a, p) => a + String(p.port).length, 0),
-      endpoints: m?.size ?? 0,
-      local,
-      terminating: terminating.get(key) ?? 0,
-      affinity: s.spec.sessionAffinity === "ClientIP",
-      externalTrafficPolicyLocal: s.spec.externalTrafficPolicy === "Local",
-      internalTrafficPolicyLocal: s.spec.internalTrafficPolicy === "Local",
-      externalIPs: s.spec.externalIPs?.length ?? 0,
-      loadBalancerIPs: s.spec.type === "LoadBalancer" ? ingress : 0,
-      loadBalancerSourceRanges: s.spec.type === "LoadBalancer" ? (s.spec.loadBalancerSourceRanges?.length ?? 0) : 0,
-    };
+  for (const [key, s] of programmed.kept) {
+    const svc = snapshotService(s, ready.get(key), node, terminating.get(key) ?? 0);
     if (s.spec.trafficDistribution !== undefined)
       notModelled.trafficDistribution = (notModelled.trafficDistribution ?? 0) + 1;
     out.push(svc);
