@@ -260,6 +260,125 @@ function perShapeOf(
   return per;
 }
 
+/** What a mode writes whatever the Services (its fixed chains), and how it writes one Service's shape. */
+interface ModeWriter {
+  readonly fixedFull: Written;
+  readonly fixedPartial: Written;
+  readonly fixedKsvc: number;
+  readonly shapeOf: (s: SnapshotService, k: number) => PerShape;
+}
+
+function nftWriter(node: NodeConfig): ModeWriter {
+  const r = new NftRenderer({
+    clusterCIDR: node.clusterCIDR,
+    masqueradeMark: MASQUERADE_MARK,
+    serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 },
+    nodeIP: node.nodeIP,
+    masqueradeAll: node.masqueradeAll,
+    nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // as the nftables proxier: no localhost NodePorts
+  });
+  const setup = r.setup();
+  return {
+    fixedFull: { lines: setup.length, rules: setup.length, bytes: setup.reduce((a, l) => a + l.length + 1, 0) },
+    fixedPartial: zero(),
+    fixedKsvc: 0,
+    shapeOf: (s, k) => nftShape(r, s, k),
+  };
+}
+
+function iptablesWriter(node: NodeConfig, large: boolean): ModeWriter {
+  const r = new IptablesRenderer({
+    clusterCIDR: node.clusterCIDR,
+    masqueradeMark: MASQUERADE_MARK,
+    localhostNodePorts: true,
+    nodeIP: node.nodeIP,
+    randomFully: true,
+    nfacct: false,
+    masqueradeAll: node.masqueradeAll,
+    nodePortIPs: nodePortIPs(node),
+  });
+  const t = r.render({
+    services: [],
+    categorize: () => {
+      throw new Error("no service port");
+    },
+    full: true,
+    changed: new Set(),
+    largeClusterMode: large,
+  });
+  const fixed = { lines: nl(t.text), rules: t.rules, bytes: t.text.length, ksvc: natKubeServices(t.text) };
+  return {
+    fixedFull: fixed,
+    fixedPartial: fixed,
+    fixedKsvc: fixed.ksvc,
+    shapeOf: (s, k) => iptablesShape(r, large, fixed, s, k),
+  };
+}
+
+function modeWriter(mode: PredictMode, node: NodeConfig, large: boolean): ModeWriter {
+  if (mode === "nftables") return nftWriter(node);
+  if (mode === "ipvs") return { fixedFull: zero(), fixedPartial: zero(), fixedKsvc: 0, shapeOf: ipvsShape };
+  if (mode === "ebpf") return { fixedFull: zero(), fixedPartial: zero(), fixedKsvc: 0, shapeOf: ebpfShape };
+  return iptablesWriter(node, large);
+}
+
+/** Features the mode's proxier does not follow: service ports using each (`times(i)` copies of Service i). */
+function notModelledOf(
+  mode: PredictMode,
+  services: readonly SnapshotService[],
+  per: readonly PerShape[],
+  node: NodeConfig,
+  times: (i: number) => number,
+): Record<string, number> {
+  const notModelled: Record<string, number> = {};
+  const seen = new Map<PerShape, Map<string, number>>();
+  per.forEach((c, i) => {
+    let m = seen.get(c);
+    if (!m)
+      seen.set(
+        c,
+        (m = unmodelledFeatures(PROXIER[mode], probe(services[i], 0).ports, {
+          ...node,
+          masqueradeAll: false,
+          nodePortAddresses: [],
+        })),
+      );
+    for (const [k, v] of m) notModelled[k] = (notModelled[k] ?? 0) + times(i) * v;
+  });
+  for (const [k, v] of unmodelledFeatures(PROXIER[mode], [], node)) notModelled[k] = v;
+  return notModelled;
+}
+
+/** The shapes summed over the scaled cluster (`times(i)` copies of Service i) on top of the mode's fixed part. */
+function sumShapes(per: readonly PerShape[], times: (i: number) => number, w: ModeWriter) {
+  const cols: [Float64Array, Float64Array, Float64Array] = [
+    new Float64Array(per.length),
+    new Float64Array(per.length),
+    new Float64Array(per.length),
+  ];
+  const full = { ...w.fixedFull },
+    partialBase = { ...w.fixedPartial };
+  let held = w.fixedFull.rules,
+    ksvc = w.fixedKsvc,
+    objects = 0;
+  per.forEach((c, i) => {
+    const n = times(i);
+    cols[0][i] = c.change.lines;
+    cols[1][i] = c.change.rules;
+    cols[2][i] = c.change.bytes;
+    full.lines += n * (c.always.lines + c.chains.lines);
+    full.rules += n * (c.always.rules + c.chains.rules);
+    full.bytes += n * (c.always.bytes + c.chains.bytes);
+    partialBase.lines += n * c.always.lines;
+    partialBase.rules += n * c.always.rules;
+    partialBase.bytes += n * c.always.bytes;
+    held += n * c.held;
+    ksvc += n * c.ksvc;
+    objects += n * c.objects;
+  });
+  return { cols, full, partialBase, held, ksvc, objects };
+}
+
 /**
  * Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled).
  */
@@ -281,98 +400,15 @@ export function countCluster(
     servicePorts += times(i) * s.ports;
   });
   const large = endpoints > largeClusterEndpoints;
-  let fixedFull = zero(),
-    fixedPartial = zero(),
-    fixedKsvc = 0;
-  let shapeOf: (s: SnapshotService, k: number) => PerShape;
-  if (mode === "nftables") {
-    const r = new NftRenderer({
-      clusterCIDR: node.clusterCIDR,
-      masqueradeMark: MASQUERADE_MARK,
-      serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 },
-      nodeIP: node.nodeIP,
-      masqueradeAll: node.masqueradeAll,
-      nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // as the nftables proxier: no localhost NodePorts
-    });
-    const setup = r.setup();
-    fixedFull = { lines: setup.length, rules: setup.length, bytes: setup.reduce((a, l) => a + l.length + 1, 0) };
-    shapeOf = (s, k) => nftShape(r, s, k);
-  } else if (mode === "ipvs") {
-    shapeOf = ipvsShape;
-  } else if (mode === "ebpf") {
-    shapeOf = ebpfShape;
-  } else {
-    const r = new IptablesRenderer({
-      clusterCIDR: node.clusterCIDR,
-      masqueradeMark: MASQUERADE_MARK,
-      localhostNodePorts: true,
-      nodeIP: node.nodeIP,
-      randomFully: true,
-      nfacct: false,
-      masqueradeAll: node.masqueradeAll,
-      nodePortIPs: nodePortIPs(node),
-    });
-    const t = r.render({
-      services: [],
-      categorize: () => {
-        throw new Error("no service port");
-      },
-      full: true,
-      changed: new Set(),
-      largeClusterMode: large,
-    });
-    const fixed = { lines: nl(t.text), rules: t.rules, bytes: t.text.length, ksvc: natKubeServices(t.text) };
-    fixedFull = fixedPartial = fixed;
-    fixedKsvc = fixed.ksvc;
-    shapeOf = (s, k) => iptablesShape(r, large, fixed, s, k);
-  }
+  const writer = modeWriter(mode, node, large);
   const nodeKey = [
     formatCidr(node.clusterCIDR),
     node.masqueradeAll === true,
     (node.nodePortAddresses ?? []).map(formatCidr).join(","),
   ].join("|");
-  const per = perShapeOf(services, `${mode}|${large}|${nodeKey}`, shapeOf);
-  const notModelled: Record<string, number> = {};
-  const seen = new Map<PerShape, Map<string, number>>();
-  per.forEach((c, i) => {
-    let m = seen.get(c);
-    if (!m)
-      seen.set(
-        c,
-        (m = unmodelledFeatures(PROXIER[mode], probe(services[i], 0).ports, {
-          ...node,
-          masqueradeAll: false,
-          nodePortAddresses: [],
-        })),
-      );
-    for (const [k, v] of m) notModelled[k] = (notModelled[k] ?? 0) + times(i) * v;
-  });
-  for (const [k, v] of unmodelledFeatures(PROXIER[mode], [], node)) notModelled[k] = v;
-  const cols: [Float64Array, Float64Array, Float64Array] = [
-    new Float64Array(base),
-    new Float64Array(base),
-    new Float64Array(base),
-  ];
-  const full = { ...fixedFull },
-    partialBase = { ...fixedPartial };
-  let held = fixedFull.rules,
-    ksvc = fixedKsvc,
-    objects = 0;
-  per.forEach((c, i) => {
-    const n = times(i);
-    cols[0][i] = c.change.lines;
-    cols[1][i] = c.change.rules;
-    cols[2][i] = c.change.bytes;
-    full.lines += n * (c.always.lines + c.chains.lines);
-    full.rules += n * (c.always.rules + c.chains.rules);
-    full.bytes += n * (c.always.bytes + c.chains.bytes);
-    partialBase.lines += n * c.always.lines;
-    partialBase.rules += n * c.always.rules;
-    partialBase.bytes += n * c.always.bytes;
-    held += n * c.held;
-    ksvc += n * c.ksvc;
-    objects += n * c.objects;
-  });
+  const per = perShapeOf(services, `${mode}|${large}|${nodeKey}`, writer.shapeOf);
+  const notModelled = notModelledOf(mode, services, per, node, times);
+  const { cols, full, partialBase, held, ksvc, objects } = sumShapes(per, times, writer);
   return {
     mode,
     servicePorts,
