@@ -85,17 +85,13 @@ function churnFor(inp: PredictInput, total: number): Churn {
   return { ...tr, t: Float64Array.from(keep, (i) => tr.t[i]), service: Int32Array.from(keep, (i) => tr.service[i]) };
 }
 
-export function predict(inp: PredictInput): Prediction {
-  const t0 = performance.now();
-  const n = inp.snapshot.services.length;
-  const sizes = [...new Set(GRID.map((g) => Math.max(1, Math.round(n * g))).filter((x) => x <= MAX_SCALED_SERVICES))];
-  const churns = new Map<number, Churn>();
-  const churnAt = (total: number) => churns.get(total) ?? churns.set(total, churnFor(inp, total)).get(total)!;
+type EvalAt = (mode: PredictMode, services: number) => ModePrediction;
+
+/** Each mode and size evaluated once (the grid, the bisections and what-if meet at the same sizes). */
+function evaluator(inp: PredictInput, churnAt: (total: number) => Churn, total: number): EvalAt {
   let done = 0;
-  const total = inp.modes.length * (sizes.length + 6 + 1 + CHECKS.length * 3);
-  // Each mode and size once: the grid, the bisections and what-if meet at the same sizes.
   const seen = new Map<string, ModePrediction>();
-  const evalAt = (mode: PredictMode, services: number) => {
+  return (mode, services) => {
     inp.progress?.(`${mode} at ${services} Services`, done++, total);
     const key = `${mode}|${services}`;
     let p = seen.get(key);
@@ -115,35 +111,34 @@ export function predict(inp: PredictInput): Prediction {
       );
     return p;
   };
-  const modes: ModePrediction[] = [],
-    grid: ModePrediction[] = [],
-    tenfold: ModePrediction[] = [];
-  const breaking: Prediction["breaking"] = [];
-  for (const mode of inp.modes) {
-    const g = sizes.map((s) => evalAt(mode, s));
-    if (inp.model.source[mode] === "not calibrated") {
-      // Counts only (what it holds): no timeline to cost, so no break points.
-      grid.push(...g);
-      modes.push(g.find((p) => p.services === n)!);
-      tenfold.push(evalAt(mode, n * 10));
-      continue;
-    }
-    // Doubling on past 32× while some limit still holds at the largest size.
-    for (
-      let s = g[g.length - 1].services * 2;
-      s <= MAX_SCALED_SERVICES && CHECKS.some((c) => !broken(g[g.length - 1], c, inp.limits));
-      s *= 2
-    )
-      g.push(evalAt(mode, s));
-    grid.push(...g);
-    modes.push(g.find((p) => p.services === n)!);
-    tenfold.push(evalAt(mode, n * 10));
-    const bp = Object.fromEntries(
-      CHECKS.map((c) => [c, breakPoint(g, c, inp.limits, (s) => evalAt(mode, s))]),
-    ) as Record<Check, BreakPoint>;
-    breaking.push({ mode, ...bp });
+}
+
+/** One mode over the grid (doubled on while a limit holds), at 10× the snapshot, and its break points if costed. */
+function sweepMode(inp: PredictInput, mode: PredictMode, sizes: readonly number[], evalAt: EvalAt) {
+  const n = inp.snapshot.services.length;
+  const g = sizes.map((s) => evalAt(mode, s));
+  if (inp.model.source[mode] === "not calibrated") {
+    // Counts only (what it holds): no timeline to cost, so no break points.
+    return { grid: g, at: g.find((p) => p.services === n)!, tenfold: evalAt(mode, n * 10), breaking: undefined };
   }
-  const s = inp.snapshot;
+  // Doubling on past 32× while some limit still holds at the largest size.
+  for (
+    let s = g[g.length - 1].services * 2;
+    s <= MAX_SCALED_SERVICES && CHECKS.some((c) => !broken(g[g.length - 1], c, inp.limits));
+    s *= 2
+  )
+    g.push(evalAt(mode, s));
+  const at = g.find((p) => p.services === n)!;
+  const tenfold = evalAt(mode, n * 10);
+  const bp = Object.fromEntries(CHECKS.map((c) => [c, breakPoint(g, c, inp.limits, (s) => evalAt(mode, s))])) as Record<
+    Check,
+    BreakPoint
+  >;
+  return { grid: g, at, tenfold, breaking: { mode, ...bp } };
+}
+
+/** The snapshot as the prediction reports it: its counts, and its Services by type and by traffic policy. */
+function snapshotSummary(s: Snapshot): Prediction["snapshot"] {
   const byType: Record<string, number> = {},
     byPolicy: Record<string, number> = {};
   for (const x of s.services) {
@@ -152,33 +147,58 @@ export function predict(inp: PredictInput): Prediction {
     const pol = `${ext}, ${x.internalTrafficPolicyLocal ? "internal Local" : "internal Cluster"}`;
     byPolicy[pol] = (byPolicy[pol] ?? 0) + 1;
   }
+  return {
+    source: s.source,
+    node: s.node,
+    counts: s.counts,
+    not_modelled: s.notModelled,
+    by_type: byType,
+    by_policy: byPolicy,
+    endpoints_per_service: endpointSpread(s.services),
+  };
+}
+
+const profileSummary = (model: SyncCost): Prediction["profile"] => ({
+  name: model.name,
+  machine: model.machine,
+  date: model.date,
+  cost: { ...model.source },
+  loop_cost: { ...model.loopSource },
+  loop: model.loopNote(),
+});
+
+const releaseSummary = (r: Release): Prediction["release"] => ({
+  tag: r.tag,
+  runner: r.runner,
+  burst_syncs: r.burstSyncs,
+  full_sync_period_s: r.fullSyncPeriodMs / 1000,
+});
+
+export function predict(inp: PredictInput): Prediction {
+  const t0 = performance.now();
+  const n = inp.snapshot.services.length;
+  const sizes = [...new Set(GRID.map((g) => Math.max(1, Math.round(n * g))).filter((x) => x <= MAX_SCALED_SERVICES))];
+  const churns = new Map<number, Churn>();
+  const churnAt = (total: number) => churns.get(total) ?? churns.set(total, churnFor(inp, total)).get(total)!;
+  const evalAt = evaluator(inp, churnAt, inp.modes.length * (sizes.length + 6 + 1 + CHECKS.length * 3));
+  const modes: ModePrediction[] = [],
+    grid: ModePrediction[] = [],
+    tenfold: ModePrediction[] = [];
+  const breaking: Prediction["breaking"] = [];
+  for (const mode of inp.modes) {
+    const m = sweepMode(inp, mode, sizes, evalAt);
+    grid.push(...m.grid);
+    modes.push(m.at);
+    tenfold.push(m.tenfold);
+    if (m.breaking) breaking.push(m.breaking);
+  }
   const base = churnAt(n);
   return {
     schema: PREDICT_SCHEMA,
-    snapshot: {
-      source: s.source,
-      node: s.node,
-      counts: s.counts,
-      not_modelled: s.notModelled,
-      by_type: byType,
-      by_policy: byPolicy,
-      endpoints_per_service: endpointSpread(s.services),
-    },
+    snapshot: snapshotSummary(inp.snapshot),
     config: inp.config,
-    profile: {
-      name: inp.model.name,
-      machine: inp.model.machine,
-      date: inp.model.date,
-      cost: { ...inp.model.source },
-      loop_cost: { ...inp.model.loopSource },
-      loop: inp.model.loopNote(),
-    },
-    release: {
-      tag: inp.release.tag,
-      runner: inp.release.runner,
-      burst_syncs: inp.release.burstSyncs,
-      full_sync_period_s: inp.release.fullSyncPeriodMs / 1000,
-    },
+    profile: profileSummary(inp.model),
+    release: releaseSummary(inp.release),
     churn: {
       source: base.source,
       changes: base.t.length,
