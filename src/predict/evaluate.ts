@@ -107,47 +107,27 @@ function oneChangeBytes(c: ClusterCounts, services: readonly SnapshotService[]):
   return c.partialBase.bytes + (w > 0 ? sum / w : 0);
 }
 
-export function evaluate(inp: EvalInput): ModePrediction {
+/** What a mode the profile does not calibrate is given for its syncs: nothing (counts only). */
+const NOT_COSTED = {
+  syncs_per_hour: NaN,
+  full_syncs: NaN,
+  npl_p50_s: NaN,
+  npl_p90_s: NaN,
+  npl_p99_s: NaN,
+  sync_partial_p50_ms: NaN,
+  sync_partial_p99_ms: NaN,
+  sync_full_p50_ms: NaN,
+  sync_full_p99_ms: NaN,
+  loop_share: NaN,
+  cpu_share: NaN,
+  bytes_per_hour: NaN,
+  keeps_up: true,
+  extrapolated: false,
+} as const;
+
+/** The period's syncs on the timeline, each costed by the model: their durations, loop shares and bytes written. */
+function costedSyncs(inp: EvalInput, counts: ClusterCounts, runner: RunnerParams) {
   const { mode, services, total, model } = inp;
-  // --cluster-cidr is in every masquerade rule's text; the renderers take it as kube-proxy does.
-  const counts = countCluster(mode, services, inp.release.largeClusterEndpoints, total, nodeConfigOf(inp.config));
-  const runner = runnerFor(mode, inp.config, inp.release);
-  const hours = inp.durationMs / 3600000;
-  const fp = model.firstPacket(counts, total);
-  const common = {
-    mode,
-    services: total,
-    service_ports: counts.servicePorts,
-    endpoints: counts.endpoints,
-    min_sync_period_s: runner.minIntervalMs / 1000,
-    changes: inp.churn.t.length,
-    held: counts.held,
-    first_packet_mean_us: fp.meanNs / 1000,
-    first_packet_worst_us: fp.worstNs / 1000,
-    memory_bytes: null,
-    cost: model.source[mode],
-    not_modelled: counts.notModelled,
-    fits: mode !== "ebpf" || counts.virtualServers < MAX_SERVICE_ID,
-  };
-  if (model.source[mode] === "not calibrated") {
-    return {
-      ...common,
-      syncs_per_hour: NaN,
-      full_syncs: NaN,
-      npl_p50_s: NaN,
-      npl_p90_s: NaN,
-      npl_p99_s: NaN,
-      sync_partial_p50_ms: NaN,
-      sync_partial_p99_ms: NaN,
-      sync_full_p50_ms: NaN,
-      sync_full_p99_ms: NaN,
-      loop_share: NaN,
-      cpu_share: NaN,
-      bytes_per_hour: NaN,
-      keeps_up: true,
-      extrapolated: false,
-    };
-  }
   const one = oneChangeBytes(counts, services);
   const durations: number[] = [],
     fullDurations: number[] = [],
@@ -187,6 +167,33 @@ export function evaluate(inp: EvalInput): ModePrediction {
         sums: [0, 0, 0],
       }).ms,
     );
+  return { tl, durations, fullDurations, loopShares, bytes, extrapolated };
+}
+
+export function evaluate(inp: EvalInput): ModePrediction {
+  const { mode, services, total, model } = inp;
+  // --cluster-cidr is in every masquerade rule's text; the renderers take it as kube-proxy does.
+  const counts = countCluster(mode, services, inp.release.largeClusterEndpoints, total, nodeConfigOf(inp.config));
+  const runner = runnerFor(mode, inp.config, inp.release);
+  const hours = inp.durationMs / 3600000;
+  const fp = model.firstPacket(counts, total);
+  const common = {
+    mode,
+    services: total,
+    service_ports: counts.servicePorts,
+    endpoints: counts.endpoints,
+    min_sync_period_s: runner.minIntervalMs / 1000,
+    changes: inp.churn.t.length,
+    held: counts.held,
+    first_packet_mean_us: fp.meanNs / 1000,
+    first_packet_worst_us: fp.worstNs / 1000,
+    memory_bytes: null,
+    cost: model.source[mode],
+    not_modelled: counts.notModelled,
+    fits: mode !== "ebpf" || counts.virtualServers < MAX_SERVICE_ID,
+  };
+  if (model.source[mode] === "not calibrated") return { ...common, ...NOT_COSTED };
+  const { tl, durations, fullDurations, loopShares, bytes, extrapolated } = costedSyncs(inp, counts, runner);
   const busy = tl.busyMs / inp.durationMs;
   const [npl50, npl90, npl99] = percentiles(tl.latency, [0.5, 0.9, 0.99]),
     [part50, part99] = percentiles(durations, [0.5, 0.99]);
