@@ -202,18 +202,11 @@ export const CHART_METRICS: [keyof ModePrediction, string, string][] = [
   ["first_packet_mean_us", "first packet added latency, mean over Services (µs)", "first-packet-mean.svg"],
 ];
 
-export function markdown(pr: Prediction, command: string, observed?: { mode: ModePrediction; obs: Observed }): string {
+/** PREDICT.md's cluster section: the summary, Services by type and by policy, endpoints, what no mode models. */
+function clusterSection(pr: Prediction): string[] {
   const s = pr.snapshot,
     e = s.endpoints_per_service;
-  const lines = [
-    "# svcbench predict",
-    "",
-    `\`${command}\``,
-    "",
-    "Node-time predictions of one node's kube-proxy, per mode, from a cluster snapshot, its kube-proxy configuration " +
-      "and its churn, costed by a kernel calibration profile. " +
-      "The simulator's own time is reported apart and is not node time.",
-    "",
+  return [
     "## The cluster",
     "",
     ...summaryLines(pr).map((l) => `- ${l}`),
@@ -238,23 +231,43 @@ export function markdown(pr: Prediction, command: string, observed?: { mode: Mod
         : "nothing this snapshot uses"
     }; what each mode's proxier does not follow is listed above.`,
     "",
+  ];
+}
+
+/** PREDICT.md's profile paragraph: the machine, which modes' costs are measured, assumed or not calibrated. */
+function profileLine(pr: Prediction): string {
+  const byCost = (["measured", "assumed", "not calibrated"] as const)
+    .map(
+      (k) =>
+        `${k}: ${
+          Object.entries(pr.profile.cost)
+            .filter(([, v]) => v === k)
+            .map(([m]) => m)
+            .join(", ") || "none"
+        }`,
+    )
+    .join("; ");
+  const loop = `${pr.profile.loop.charAt(0).toUpperCase()}${pr.profile.loop.slice(1)}`;
+  const p = pr.profile;
+  return `${p.name}: ${p.machine}; kernel run of ${p.date}. Tool and kernel costs ${byCost}. ${loop}`;
+}
+
+export function markdown(pr: Prediction, command: string, observed?: { mode: ModePrediction; obs: Observed }): string {
+  const lines = [
+    "# svcbench predict",
+    "",
+    `\`${command}\``,
+    "",
+    "Node-time predictions of one node's kube-proxy, per mode, from a cluster snapshot, its kube-proxy configuration " +
+      "and its churn, costed by a kernel calibration profile. " +
+      "The simulator's own time is reported apart and is not node time.",
+    "",
+    ...clusterSection(pr),
     "## The profile",
     "",
-    `${pr.profile.name}: ${pr.profile.machine}; kernel run of ${pr.profile.date}. Tool and kernel costs ${(
-      ["measured", "assumed", "not calibrated"] as const
-    )
-      .map(
-        (k) =>
-          `${k}: ${
-            Object.entries(pr.profile.cost)
-              .filter(([, v]) => v === k)
-              .map(([m]) => m)
-              .join(", ") || "none"
-          }`,
-      )
-      .join("; ")}. ${pr.profile.loop.charAt(0).toUpperCase()}${pr.profile.loop.slice(1)}`,
+    profileLine(pr),
     "",
-    `## Predictions at ${s.counts.services.toLocaleString("en-US")} Services over ${pr.duration_s} s`,
+    `## Predictions at ${pr.snapshot.counts.services.toLocaleString("en-US")} Services over ${pr.duration_s} s`,
     "",
     mdTable(MODE_HEADERS, pr.modes.map(modeRow)),
     "",
