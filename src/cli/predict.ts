@@ -86,31 +86,29 @@ function profileOf(file: string): SyncCost {
   }
 }
 
-export async function predictMain(argv: string[], io: Io = processIo()): Promise<void> {
-  const f = parseFlags(argv, {
-    cluster: { type: "string" },
-    services: { type: "string" },
-    endpoints: { type: "string" },
-    config: { type: "string" },
-    node: { type: "string" },
-    churn: { type: "string" },
-    events: { type: "string" },
-    duration: { type: "string" },
-    profile: { type: "string" },
-    observed: { type: "string" },
-    runner: { type: "string" },
-    modes: { type: "string" },
-    slo: { type: "string" },
-    "first-packet-slo": { type: "string" },
-    seed: { type: "string" },
-    json: { type: "boolean" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (f.help) {
-    io.stdout.write(PREDICT_HELP);
-    return;
-  }
+const PREDICT_FLAGS: Parameters<typeof parseFlags>[1] = {
+  cluster: { type: "string" },
+  services: { type: "string" },
+  endpoints: { type: "string" },
+  config: { type: "string" },
+  node: { type: "string" },
+  churn: { type: "string" },
+  events: { type: "string" },
+  duration: { type: "string" },
+  profile: { type: "string" },
+  observed: { type: "string" },
+  runner: { type: "string" },
+  modes: { type: "string" },
+  slo: { type: "string" },
+  "first-packet-slo": { type: "string" },
+  seed: { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The run's settings from their flags, each checked: the period, the modes, the limits, the seed, the runner. */
+function settingsOf(f: Flags) {
   const durStr = str(f, "duration") ?? "1h";
   const durationMs = parseGoDuration(durStr);
   if (durationMs === undefined || durationMs < 1000 || durationMs > 7 * 86400000)
@@ -129,6 +127,35 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   const seed = intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff);
   const release =
     RELEASES[choiceFlag("runner", str(f, "runner"), PINNED.runner, ["token-bucket", "cooldown"] as const)];
+  return { durationMs, modes, limits, seed, release };
+}
+
+/** Progress on stderr once a run has taken a second, at most twice a second; `end` clears a terminal's line. */
+function progressOn(io: Io) {
+  const t0 = performance.now();
+  let lastShown = 0;
+  const tty = io.stderr.isTTY === true;
+  const progress = (what: string, done: number, total: number) => {
+    const now = performance.now();
+    if (now - t0 < 1000 || now - lastShown < 500) return;
+    lastShown = now;
+    io.stderr.write(
+      `${tty ? "\r\x1b[K" : ""}predict: ${Math.min(99, Math.round((done / total) * 100))}% ${what}${tty ? "" : "\n"}`,
+    );
+  };
+  const end = () => {
+    if (tty && performance.now() - t0 >= 1000) io.stderr.write("\r\x1b[K");
+  };
+  return { progress, end };
+}
+
+export async function predictMain(argv: string[], io: Io = processIo()): Promise<void> {
+  const f = parseFlags(argv, PREDICT_FLAGS);
+  if (f.help) {
+    io.stdout.write(PREDICT_HELP);
+    return;
+  }
+  const { durationMs, modes, limits, seed, release } = settingsOf(f);
   // Every input read and checked before any work.
   const snapshot = snapshotOf(f, io);
   const config = str(f, "config") === undefined ? DEFAULT_PROXY_CONFIG : readProxyConfig(str(f, "config")!);
@@ -141,19 +168,9 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   const observed = str(f, "observed") === undefined ? undefined : readObserved(str(f, "observed")!);
   const out = str(f, "out");
 
-  const t0 = performance.now();
-  let lastShown = 0;
-  const tty = io.stderr.isTTY === true;
-  const progress = (what: string, done: number, total: number) => {
-    const now = performance.now();
-    if (now - t0 < 1000 || now - lastShown < 500) return;
-    lastShown = now;
-    io.stderr.write(
-      `${tty ? "\r\x1b[K" : ""}predict: ${Math.min(99, Math.round((done / total) * 100))}% ${what}${tty ? "" : "\n"}`,
-    );
-  };
+  const { progress, end } = progressOn(io);
   const pr = predict({ snapshot, config, model, release, churn, durationMs, seed, limits, modes, progress });
-  if (tty && performance.now() - t0 >= 1000) io.stderr.write("\r\x1b[K");
+  end();
 
   // Observed metrics are kube-proxy's in the configured mode
   // (iptables: the nft backend, as current distributions ship it).
