@@ -75,8 +75,11 @@ const configSchema = z
   })
   .loose();
 
-/** Reads and checks a KubeProxyConfiguration file; another apiVersion or a bad field is one line. */
-export function readProxyConfig(file: string): ProxyConfig {
+type ConfigDoc = z.infer<typeof configSchema>;
+type LinuxConfigDoc = ConfigDoc & { mode?: Exclude<ConfigDoc["mode"], "kernelspace"> };
+
+/** The file's KubeProxyConfiguration checked against its schema; a Windows one refused. */
+function parseConfig(file: string): LinuxConfigDoc {
   const doc = parseDoc(file, readText(file)) as { apiVersion?: unknown; kind?: unknown };
   if (doc === null || typeof doc !== "object")
     throw new InputError(file, undefined, undefined, "is not a KubeProxyConfiguration object");
@@ -101,28 +104,37 @@ export function readProxyConfig(file: string): ProxyConfig {
       "mode",
       "kernelspace is the Windows proxier; svcbench predicts Linux modes",
     );
+  return { ...c, mode: c.mode };
+}
+
+/** The configuration's IPv4 clusterCIDR, if it names one; one that holds none is refused. */
+function clusterCidrOf(file: string, c: ConfigDoc): Cidr | undefined {
+  if (c.clusterCIDR === undefined || c.clusterCIDR === "") return undefined;
+  // A dual-stack list "v4,v6": the IPv4 one is what svcbench models.
+  const v4 = c.clusterCIDR
+    .split(",")
+    .map((x) => tryParseCidr(x.trim()))
+    .find((x) => x !== undefined);
+  if (!v4)
+    throw new InputError(
+      file,
+      "KubeProxyConfiguration",
+      "clusterCIDR",
+      `${JSON.stringify(c.clusterCIDR)} holds no IPv4 CIDR`,
+    );
+  return v4;
+}
+
+/** Reads and checks a KubeProxyConfiguration file; another apiVersion or a bad field is one line. */
+export function readProxyConfig(file: string): ProxyConfig {
+  const c = parseConfig(file);
   const d = DEFAULT_PROXY_CONFIG;
   const ms = (v: string | undefined, dflt: number) => (v === undefined ? dflt : parseGoDuration(v)!);
   const t = (x: { minSyncPeriod?: string; syncPeriod?: string } | undefined, dflt: SyncTiming): SyncTiming => ({
     minSyncPeriodMs: ms(x?.minSyncPeriod ?? c.minSyncPeriod, dflt.minSyncPeriodMs),
     syncPeriodMs: ms(x?.syncPeriod ?? c.syncPeriod, dflt.syncPeriodMs),
   });
-  let clusterCIDR: Cidr | undefined;
-  if (c.clusterCIDR !== undefined && c.clusterCIDR !== "") {
-    // A dual-stack list "v4,v6": the IPv4 one is what svcbench models.
-    const v4 = c.clusterCIDR
-      .split(",")
-      .map((x) => tryParseCidr(x.trim()))
-      .find((x) => x !== undefined);
-    if (!v4)
-      throw new InputError(
-        file,
-        "KubeProxyConfiguration",
-        "clusterCIDR",
-        `${JSON.stringify(c.clusterCIDR)} holds no IPv4 CIDR`,
-      );
-    clusterCIDR = v4;
-  }
+  const clusterCIDR = clusterCidrOf(file, c);
   for (const [i, a] of (c.nodePortAddresses ?? []).entries()) {
     if (a !== "primary" && tryParseCidr(a) === undefined && !/:/.test(a))
       throw new InputError(
