@@ -55,13 +55,40 @@ interface Timeline {
   readonly overrunMs: number;
 }
 
+/**
+ * The changes queued from `from` up to `start`, gathered into sync k: each changed Service counted once (stamped with
+ * k), its ports, endpoints and per-Service columns summed into `sums`; `to` is the first change left for later.
+ */
+function gather(inp: TimelineInput, stamp: Int32Array, k: number, from: number, start: number, sums: Float64Array) {
+  const { churn } = inp;
+  const n = churn.t.length,
+    base = inp.ports.length,
+    cols = inp.columns ?? [];
+  let services = 0,
+    ports = 0,
+    eps = 0,
+    j = from;
+  sums.fill(0);
+  while (j < n && churn.t[j] <= start) {
+    const s = churn.service[j++];
+    if (stamp[s] !== k) {
+      stamp[s] = k;
+      services++;
+      const b = s % base;
+      ports += inp.ports[b];
+      eps += inp.endpoints[b];
+      for (let c = 0; c < cols.length; c++) sums[c] += cols[c][b];
+    }
+  }
+  return { to: j, services, ports, eps };
+}
+
 export function simulate(inp: TimelineInput): Timeline {
   const { churn, durationMs } = inp;
   const n = churn.t.length;
   // The period opens half way through the runner's maxInterval timer and the FullSyncPeriod.
   const clock = new SyncRunnerClock(inp.runner, -inp.runner.maxIntervalMs / 2);
   let lastFull = inp.fullSyncPeriodMs === undefined ? 0 : -inp.fullSyncPeriodMs / 2;
-  const base = inp.ports.length;
   const stamp = new Int32Array(inp.services).fill(-1);
   const starts: number[] = [],
     ends: number[] = [],
@@ -77,22 +104,7 @@ export function simulate(inp: TimelineInput): Timeline {
     const start = clock.next(i < n ? churn.t[i] : Infinity);
     if (start >= durationMs && i >= n) break;
     if (start === Infinity) break;
-    let services = 0,
-      ports = 0,
-      eps = 0,
-      j = i;
-    sums.fill(0);
-    while (j < n && churn.t[j] <= start) {
-      const s = churn.service[j++];
-      if (stamp[s] !== k) {
-        stamp[s] = k;
-        services++;
-        const b = s % base;
-        ports += inp.ports[b];
-        eps += inp.endpoints[b];
-        for (let c = 0; c < cols.length; c++) sums[c] += cols[c][b];
-      }
-    }
+    const { to: j, services, ports, eps } = gather(inp, stamp, k, i, start, sums);
     const full = inp.fullSyncPeriodMs !== undefined && start - lastFull > inp.fullSyncPeriodMs;
     const d = inp.syncMs({ full, changedServices: services, changedServicePorts: ports, changedEndpoints: eps, sums });
     const end = start + d;
