@@ -99,6 +99,35 @@ interface TraceLine {
   object?: { metadata?: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
 }
 
+/** One trace line's time (ms, on the trace's own clock) and its Service's namespace/name. */
+function changeOf(file: string, where: string, line: string): { at: number; key: string } {
+  let o: TraceLine;
+  try {
+    o = JSON.parse(line);
+  } catch (err) {
+    throw new InputError(file, where, undefined, `malformed JSON: ${(err as Error).message}`);
+  }
+  if (o.object !== undefined) {
+    const m = o.object.metadata ?? {};
+    const stamp =
+      m.annotations?.["endpoints.kubernetes.io/last-change-trigger-time"] ??
+      (typeof o.time === "string" ? o.time : undefined);
+    const at = stamp === undefined ? NaN : Date.parse(stamp);
+    if (!Number.isFinite(at))
+      throw new InputError(
+        file,
+        where,
+        'object.metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]',
+        'a watch event needs this annotation or a top-level "time" (RFC 3339)',
+      );
+    return { at, key: `${m.namespace ?? "default"}/${m.labels?.[SERVICE_NAME_LABEL] ?? ""}` };
+  }
+  if (typeof o.t !== "number" || !Number.isFinite(o.t) || o.t < 0)
+    throw new InputError(file, where, "t", "must be seconds (a number >= 0)");
+  if (typeof o.service !== "string") throw new InputError(file, where, "service", 'must be "namespace/name"');
+  return { at: o.t * 1000, key: o.service };
+}
+
 /** Reads a JSON-lines trace; lines past durationMs are left out. */
 export function readEvents(file: string, index: ReadonlyMap<string, number>, durationMs: number): Churn {
   const rows: [number, number][] = [];
@@ -109,35 +138,7 @@ export function readEvents(file: string, index: ReadonlyMap<string, number>, dur
     .forEach((raw, i) => {
       const line = raw.trim();
       if (line === "") return;
-      let o: TraceLine;
-      try {
-        o = JSON.parse(line);
-      } catch (err) {
-        throw new InputError(file, `line ${i + 1}`, undefined, `malformed JSON: ${(err as Error).message}`);
-      }
-      let at: number, key: string;
-      if (o.object !== undefined) {
-        const m = o.object.metadata ?? {};
-        const stamp =
-          m.annotations?.["endpoints.kubernetes.io/last-change-trigger-time"] ??
-          (typeof o.time === "string" ? o.time : undefined);
-        at = stamp === undefined ? NaN : Date.parse(stamp);
-        if (!Number.isFinite(at))
-          throw new InputError(
-            file,
-            `line ${i + 1}`,
-            'object.metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]',
-            'a watch event needs this annotation or a top-level "time" (RFC 3339)',
-          );
-        key = `${m.namespace ?? "default"}/${m.labels?.[SERVICE_NAME_LABEL] ?? ""}`;
-      } else {
-        if (typeof o.t !== "number" || !Number.isFinite(o.t) || o.t < 0)
-          throw new InputError(file, `line ${i + 1}`, "t", "must be seconds (a number >= 0)");
-        if (typeof o.service !== "string")
-          throw new InputError(file, `line ${i + 1}`, "service", 'must be "namespace/name"');
-        at = o.t * 1000;
-        key = o.service;
-      }
+      const { at, key } = changeOf(file, `line ${i + 1}`, line);
       first ??= at;
       const s = index.get(key);
       if (s === undefined) {
