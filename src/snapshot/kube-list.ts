@@ -116,9 +116,6 @@ function programmedServices(file: string, services: readonly KubeService[], coun
   return { kept, ignored };
 }
 
-/** Where a Service's ready endpoints run: its unique ready addresses, each with its node. */
-type ReadyEndpoints = Map<string, Map<string, string | undefined>>;
-
 /** Ready IPv4 endpoints per Service (unique addresses), per node, and terminating ones per Service. */
 function readyEndpoints(
   file: string,
@@ -127,7 +124,7 @@ function readyEndpoints(
   counts: Counts,
   warn: ListOptions["warn"],
 ) {
-  const ready: ReadyEndpoints = new Map();
+  const ready = new Map<string, Map<string, string | undefined>>();
   const terminating = new Map<string, number>();
   const perNode = new Map<string, number>();
   const orphans: string[] = [];
@@ -152,29 +149,42 @@ function readyEndpoints(
     }
     let m = ready.get(key);
     if (!m) ready.set(key, (m = new Map()));
-    for (const [i, ep] of (sl.endpoints ?? []).entries()) {
-      const c = ep.conditions ?? {};
-      // EndpointSlice: a nil ready condition means ready (discovery/v1 EndpointConditions).
-      if (c.ready !== false) {
-        const addr = ep.addresses[0];
-        if (tryParseIPv4(addr) < 0) {
-          throw new InputError(
-            file,
-            `EndpointSlice ${sl.metadata.namespace}/${sl.metadata.name}`,
-            `endpoints[${i}].addresses[0]`,
-            `${JSON.stringify(addr)} is not an IPv4 address in an IPv4 slice`,
-          );
-        }
-        if (!m.has(addr)) {
-          m.set(addr, ep.nodeName);
-          if (ep.nodeName !== undefined) perNode.set(ep.nodeName, (perNode.get(ep.nodeName) ?? 0) + 1);
-        }
-      } else if (c.serving === true && c.terminating === true) {
-        terminating.set(key, (terminating.get(key) ?? 0) + 1);
-      }
-    }
+    const t = addSlice(file, sl, m, perNode);
+    if (t > 0) terminating.set(key, (terminating.get(key) ?? 0) + t);
   }
   return { ready, terminating, perNode, orphans };
+}
+
+/** One IPv4 slice's ready endpoints added to its Service's (once per address) and to their nodes'; the terminating. */
+function addSlice(
+  file: string,
+  sl: KubeEndpointSlice,
+  ready: Map<string, string | undefined>,
+  perNode: Map<string, number>,
+): number {
+  let terminating = 0;
+  for (const [i, ep] of (sl.endpoints ?? []).entries()) {
+    const c = ep.conditions ?? {};
+    // EndpointSlice: a nil ready condition means ready (discovery/v1 EndpointConditions).
+    if (c.ready !== false) {
+      const addr = ep.addresses[0];
+      if (tryParseIPv4(addr) < 0) {
+        throw new InputError(
+          file,
+          `EndpointSlice ${sl.metadata.namespace}/${sl.metadata.name}`,
+          `endpoints[${i}].addresses[0]`,
+          `${JSON.stringify(addr)} is not an IPv4 address in an IPv4 slice`,
+        );
+      }
+      if (!ready.has(addr)) {
+        ready.set(addr, ep.nodeName);
+        if (ep.nodeName !== undefined) perNode.set(ep.nodeName, (perNode.get(ep.nodeName) ?? 0) + 1);
+      }
+    } else if (c.serving === true && c.terminating === true) {
+      terminating++;
+    }
+  }
+  return terminating;
 }
 
 /** The node asked for (it must host an endpoint, if any node does), else the one hosting the most. */
