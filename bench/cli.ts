@@ -2,7 +2,17 @@
 // (per-suite JSON, report.json, REPORT.md, charts/) only once everything has been measured.
 import path from "node:path";
 import { predictMain } from "../src/cli/predict";
-import { choiceFlag, intFlag, Io, numberFlag, parseFlags, processIo, runMain, sizesFlag, UsageError } from "../src/cli/flags";
+import {
+  choiceFlag,
+  intFlag,
+  Io,
+  numberFlag,
+  parseFlags,
+  processIo,
+  runMain,
+  sizesFlag,
+  UsageError,
+} from "../src/cli/flags";
 import { checkComparable, compare, readBaseline, summarize } from "../src/report/compare";
 import { buildReport, keptSuites, reportFiles, setEntries, writeFiles } from "../src/report/report";
 import { checkEntries, cleanLeftovers, prepareOut } from "../src/report/results-set";
@@ -64,7 +74,10 @@ function suiteOptions(f: Flags): SuiteOptions {
     seed: intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff),
     budget: { ...DEFAULT_BUDGET, time: numberFlag("time", str(f, "time"), DEFAULT_BUDGET.time, 1, 600000) },
     traffic: {
-      distribution: choiceFlag("traffic", str(f, "traffic"), DEFAULT_TRAFFIC.distribution, ["uniform", "zipf"] as const),
+      distribution: choiceFlag("traffic", str(f, "traffic"), DEFAULT_TRAFFIC.distribution, [
+        "uniform",
+        "zipf",
+      ] as const),
       zipfS: numberFlag("zipf", str(f, "zipf"), DEFAULT_TRAFFIC.zipfS ?? 1, 0, 10),
       missRatio: numberFlag("miss", str(f, "miss"), DEFAULT_TRAFFIC.missRatio, 0, 1),
     },
@@ -73,7 +86,10 @@ function suiteOptions(f: Flags): SuiteOptions {
 }
 
 function chosenSuites(f: Flags) {
-  const names = str(f, "suite")?.split(",").map((s) => s.trim()) ?? SUITES.map((s) => s.name);
+  const names =
+    str(f, "suite")
+      ?.split(",")
+      .map((s) => s.trim()) ?? SUITES.map((s) => s.name);
   return names.map((n) => {
     const s = SUITES.find((x) => x.name === n);
     if (!s) throw new UsageError(`--suite must name suites among ${SUITES.map((x) => x.name).join(", ")}, got "${n}"`);
@@ -85,11 +101,21 @@ function chosenSuites(f: Flags) {
 export async function main(argv: string[], io: Io = processIo()): Promise<void> {
   if (argv[0] === "predict") return predictMain(argv.slice(1), io);
   const f = parseFlags(argv, {
-    suite: { type: "string" }, sizes: { type: "string" }, full: { type: "boolean" },
-    seed: { type: "string" }, time: { type: "string" }, traffic: { type: "string" },
-    zipf: { type: "string" }, miss: { type: "string" }, filter: { type: "string" },
-    out: { type: "string" }, baseline: { type: "string" }, threshold: { type: "string" },
-    json: { type: "boolean" }, "report-only": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    suite: { type: "string" },
+    sizes: { type: "string" },
+    full: { type: "boolean" },
+    seed: { type: "string" },
+    time: { type: "string" },
+    traffic: { type: "string" },
+    zipf: { type: "string" },
+    miss: { type: "string" },
+    filter: { type: "string" },
+    out: { type: "string" },
+    baseline: { type: "string" },
+    threshold: { type: "string" },
+    json: { type: "boolean" },
+    "report-only": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     io.stdout.write(HELP);
@@ -104,14 +130,24 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
   for (const line of cleanLeftovers(outDir)) io.stderr.write(`svcbench: ${line}\n`);
   checkEntries(outDir, setEntries(suites.map((s) => s.file)));
   const baselineFile = str(f, "baseline");
-  const baseline = baselineFile === undefined ? undefined
-    : readBaseline(baselineFile, { seed: opts.seed, suites: suites.map((s) => ({ name: s.name, sizes: s.sizes?.(opts) ?? [] })) });
+  const baseline =
+    baselineFile === undefined
+      ? undefined
+      : readBaseline(baselineFile, {
+          seed: opts.seed,
+          suites: suites.map((s) => ({ name: s.name, sizes: s.sizes?.(opts) ?? [] })),
+        });
   const json = f.json === true;
 
   const total = suites.reduce((s, x) => s + x.caseCount(opts), 0);
   if (total === 0 && !reportOnly) throw new UsageError(`--filter "${str(f, "filter")}" matches no case`);
   const progress = new Progress(total, !json && io.stdout.isTTY === true && io.stderr.isTTY === true);
-  const env = runEnv(opts.seed, { traffic: opts.traffic, time_ms: opts.budget.time, full: opts.full, ...(opts.filter && { filter: opts.filter.source }) });
+  const env = runEnv(opts.seed, {
+    traffic: opts.traffic,
+    time_ms: opts.budget.time,
+    full: opts.full,
+    ...(opts.filter && { filter: opts.filter.source }),
+  });
   const fresh = new Map<string, { file: string; results: ResultsFile; notes: string[] }>();
   for (const s of suites) {
     const { cases, notes } = s.run(opts, progress);
@@ -125,8 +161,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
     checkComparable(baseline, current, baselineFile);
     comparison = { baseline: baselineFile, threshold_pct: threshold, cases: compare(baseline, current, threshold) };
   }
-  const all = new Map([...keptSuites(outDir, suites.map((s) => s.name), SUITE_FILES),
-    ...[...fresh].map(([k, v]) => [k, v.results] as const)]);
+  const all = new Map([
+    ...keptSuites(
+      outDir,
+      suites.map((s) => s.name),
+      SUITE_FILES,
+    ),
+    ...[...fresh].map(([k, v]) => [k, v.results] as const),
+  ]);
   if (all.size === 0) throw new UsageError(`there are no suite results in ${outDir} to report on`);
   // A rebuilt report speaks for the newest run it holds.
   const newest = [...all.values()].map((r) => r.env).sort((a, b) => b.date.localeCompare(a.date))[0];
@@ -142,13 +184,27 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
     io.stdout.write(`${s.table(results.cases)}${notes.map((n) => `\n${n}`).join("")}\n\n`);
   }
   if (comparison) {
-    io.stdout.write(`against ${baselineFile} (noise threshold ${threshold}%):\n` + formatTable(
-      ["suite", "impl", "N", "case", "baseline", "now", "change", "verdict"],
-      comparison.cases.map((c) => [c.suite, c.impl, c.n, c.scenario ?? c.batch ?? "", fmtNs(c.baseline_ns), fmtNs(c.current_ns),
-        `${c.change_pct > 0 ? "+" : ""}${c.change_pct.toFixed(1)}%`, c.verdict]),
-    ) + `\n${summarize(comparison.cases)}\n\n`);
+    io.stdout.write(
+      `against ${baselineFile} (noise threshold ${threshold}%):\n` +
+        formatTable(
+          ["suite", "impl", "N", "case", "baseline", "now", "change", "verdict"],
+          comparison.cases.map((c) => [
+            c.suite,
+            c.impl,
+            c.n,
+            c.scenario ?? c.batch ?? "",
+            fmtNs(c.baseline_ns),
+            fmtNs(c.current_ns),
+            `${c.change_pct > 0 ? "+" : ""}${c.change_pct.toFixed(1)}%`,
+            c.verdict,
+          ]),
+        ) +
+        `\n${summarize(comparison.cases)}\n\n`,
+    );
   }
-  io.stdout.write(`wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...[...fresh.values()].map((x) => x.file), "report.json", "REPORT.md", "charts/"].join(", ")}\n`);
+  io.stdout.write(
+    `wrote ${path.relative(process.cwd(), outDir) || "."}/: ${[...[...fresh.values()].map((x) => x.file), "report.json", "REPORT.md", "charts/"].join(", ")}\n`,
+  );
 }
 
 if (require.main === module) runMain(() => main(process.argv.slice(2)));

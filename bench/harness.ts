@@ -52,7 +52,10 @@ export function measuredOf(task: Task, label: string, opsPerCall = 1): Measured 
 export class Progress {
   private readonly t0 = Date.now();
   private i = 0;
-  constructor(private readonly total: number, private readonly enabled = process.stderr.isTTY === true) {}
+  constructor(
+    private readonly total: number,
+    private readonly enabled = process.stderr.isTTY === true,
+  ) {}
 
   step(label: string): void {
     this.i++;

@@ -10,11 +10,17 @@ export function hashTable(all: CaseResult[]): string {
   const rows = hashRows(all);
   if (rows.length === 0) return "";
   const g = stagedGroup(all);
-  const groupLines = groupSweeps(all).map((s) =>
-    `group sweep (${s.impl}, N=${s.n}), ns per lookup: ` + s.cases.map((c) => `G=${c.group}: ${fmtNs(c.median_ns)}`).join(", "));
-  return `hash cores, ns per lookup (median), batch 1024${g !== undefined ? `; staged in groups of G=${g}` : ""}\n` +
+  const groupLines = groupSweeps(all).map(
+    (s) =>
+      `group sweep (${s.impl}, N=${s.n}), ns per lookup: ` +
+      s.cases.map((c) => `G=${c.group}: ${fmtNs(c.median_ns)}`).join(", "),
+  );
+  return (
+    `hash cores, ns per lookup (median), batch 1024${g !== undefined ? `; staged in groups of G=${g}` : ""}\n` +
     formatTable(HASH_HEADERS, rows) +
     "\n(dram-1: one dependent random read per lookup; dram-G: G independent reads at once; both over a buffer the table's size)" +
     (groupLines.length > 0 ? `\n${groupLines.join("\n")}` : "") +
-    "\n\ntargets (hash lookups; one run, ratios within it)\n" + lookupTargets(all).map(targetLine).join("\n");
+    "\n\ntargets (hash lookups; one run, ratios within it)\n" +
+    lookupTargets(all).map(targetLine).join("\n")
+  );
 }

@@ -45,7 +45,9 @@ export function hashCores(p: HashPlan): HashImpl[] {
 }
 
 export function hashCaseCount(p: HashPlan, sizes: number, sweepSizes: number): number {
-  return sizes * (p.plain.length + p.zipf.length + 2 * p.dram.length) + sweepSizes * GROUP_SWEEP.length * p.groups.length;
+  return (
+    sizes * (p.plain.length + p.zipf.length + 2 * p.dram.length) + sweepSizes * GROUP_SWEEP.length * p.groups.length
+  );
 }
 
 /**
@@ -96,17 +98,26 @@ export function runHashCases(p: HashPlan, r: HashRun, progress: Progress): Looku
     if (!core) continue;
     const mem = memoryFields(core);
     if (p.plain.includes(impl)) {
-      const m = time(plainImpl(impl), cycling(pool, (s, c) => core.lookupPlain(r.uniform, s, c)));
+      const m = time(
+        plainImpl(impl),
+        cycling(pool, (s, c) => core.lookupPlain(r.uniform, s, c)),
+      );
       out.push({ suite: "lookup", impl: plainImpl(impl), n, batch: BATCH, ...m, ...mem });
     }
     if (p.zipf.includes(impl)) {
-      const m = time(`${impl} ${ZIPF_SCENARIO}`, cycling(pool, (s, c) => core.lookup(r.zipf, s, c)));
+      const m = time(
+        `${impl} ${ZIPF_SCENARIO}`,
+        cycling(pool, (s, c) => core.lookup(r.zipf, s, c)),
+      );
       out.push({ suite: "lookup", impl, n, batch: BATCH, scenario: ZIPF_SCENARIO, zipf_s: ZIPF_S, ...m });
     }
     if (p.dram.includes(impl)) out.push(...roofline(impl, core.bytes, r, time));
     if (r.sweep && p.groups.includes(impl)) {
       for (const g of GROUP_SWEEP) {
-        const m = time(`${impl} group=${g}`, cycling(pool, (s, c) => core.lookupGroup(r.uniform, s, c, g)));
+        const m = time(
+          `${impl} group=${g}`,
+          cycling(pool, (s, c) => core.lookupGroup(r.uniform, s, c, g)),
+        );
         out.push({ suite: "lookup", impl, n, batch: BATCH, scenario: groupScenario(g), group: g, ...m });
       }
     }
@@ -115,14 +126,22 @@ export function runHashCases(p: HashPlan, r: HashRun, progress: Progress): Looku
 }
 
 /** Random line reads over a buffer of the table's bytes: one chase (dependent), then G chases taking turns. */
-function roofline(impl: HashImpl, bytes: number, r: HashRun, time: (label: string, fn: () => void) => ReturnType<typeof measure>): LookupCase[] {
+function roofline(
+  impl: HashImpl,
+  bytes: number,
+  r: HashRun,
+  time: (label: string, fn: () => void) => ReturnType<typeof measure>,
+): LookupCase[] {
   const dram = new WasmDram(bytes, r.seed + r.n);
   try {
     const g = lookupGroup();
     const dep = time(dram1Impl(impl), () => dram.read(BATCH, 1));
     const par = time(dramGImpl(impl), () => dram.read(BATCH, g));
     const common = { suite: "lookup" as const, n: r.n, batch: BATCH, buffer_bytes: bytes };
-    return [{ ...common, impl: dram1Impl(impl), ...dep, reads_in_flight: 1 }, { ...common, impl: dramGImpl(impl), ...par, reads_in_flight: g }];
+    return [
+      { ...common, impl: dram1Impl(impl), ...dep, reads_in_flight: 1 },
+      { ...common, impl: dramGImpl(impl), ...par, reads_in_flight: g },
+    ];
   } finally {
     dram.dispose();
   }

@@ -11,7 +11,17 @@ import { Words } from "../src/wasm/module";
 import { makeServicePorts } from "../src/workload/cluster";
 import { fillTraffic, TrafficOptions } from "../src/workload/traffic";
 import { Budget, measure, Progress } from "./harness";
-import { HashImpl, hashCaseCount, hashCores, HashPlan, hashPlan, memoryFields, plainImpl, probeField, runHashCases } from "./lookup-hash";
+import {
+  HashImpl,
+  hashCaseCount,
+  hashCores,
+  HashPlan,
+  hashPlan,
+  memoryFields,
+  plainImpl,
+  probeField,
+  runHashCases,
+} from "./lookup-hash";
 import { ZIPF_S } from "../src/report/lookup-targets";
 import { hashTable } from "./lookup-hash-table";
 import { Suite, SuiteOptions, wanted } from "./suite";
@@ -47,8 +57,11 @@ function sweepSizes(sizes: number[]): number[] {
 
 function lookupCaseCount(o: LookupOptions): number {
   const sweeps = sweepSizes(o.sizes).length;
-  return o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) + sweeps * BATCH_SWEEP.length * o.batchSweep.length +
-    hashCaseCount(o.hash, o.sizes.length, sweeps);
+  return (
+    o.sizes.length * (o.impls.length + (o.roofline ? 1 : 0)) +
+    sweeps * BATCH_SWEEP.length * o.batchSweep.length +
+    hashCaseCount(o.hash, o.sizes.length, sweeps)
+  );
 }
 
 /** Checks that every core answers the first batch of traffic the same; a benchmark of wrong answers is worthless. */
@@ -64,7 +77,9 @@ function agree(cores: ServiceLookup[], batch: WasmBatch, n: number): void {
     if (core instanceof WasmKeyedTable) {
       core.lookupPlain(batch, 0, LOOKUP_BATCH);
       if (batch.out.some((v, i) => i < LOOKUP_BATCH && v !== expect![i])) {
-        throw new SvcbenchError(`${core.impl}'s plain probe disagrees with ${cores[0].impl} at N=${n}: not benchmarking wrong answers`);
+        throw new SvcbenchError(
+          `${core.impl}'s plain probe disagrees with ${cores[0].impl} at N=${n}: not benchmarking wrong answers`,
+        );
       }
     }
   }
@@ -101,19 +116,52 @@ function runLookup(o: LookupOptions, progress: Progress): LookupCase[] {
         for (const impl of o.impls) {
           const core = cores[[...built].indexOf(impl)];
           progress.step(`lookup ${impl} N=${n}`);
-          const m = measure(`${impl} N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)), LOOKUP_BATCH, o.budget);
-          const extra = core instanceof WasmKeyedTable && impl.startsWith("svctable")
-            ? { buckets: core.buckets, mean_chain: n / core.buckets } : {};
-          cases.push({ suite: "lookup", impl, n, batch: LOOKUP_BATCH, ...m, ...extra, ...probeField(core), ...memoryFields(core) });
+          const m = measure(
+            `${impl} N=${n}`,
+            cycling(LOOKUP_BATCH, 1, (s, c) => core.lookup(batch, s, c)),
+            LOOKUP_BATCH,
+            o.budget,
+          );
+          const extra =
+            core instanceof WasmKeyedTable && impl.startsWith("svctable")
+              ? { buckets: core.buckets, mean_chain: n / core.buckets }
+              : {};
+          cases.push({
+            suite: "lookup",
+            impl,
+            n,
+            batch: LOOKUP_BATCH,
+            ...m,
+            ...extra,
+            ...probeField(core),
+            ...memoryFields(core),
+          });
         }
         if (o.roofline) {
           progress.step(`lookup roofline N=${n}`);
           cases.push(roofline(cores.find((c) => c.impl === "chain-simd") as WasmChain, batch, n, o.budget));
         }
-        const keyed = new Map(cores.filter((c): c is WasmKeyedTable => c instanceof WasmKeyedTable).map((c) => [c.impl as HashImpl, c]));
-        cases.push(...runHashCases(o.hash, { n, cores: keyed, uniform: batch, zipf, sweep, seed: o.seed, budget: o.budget }, progress));
+        const keyed = new Map(
+          cores.filter((c): c is WasmKeyedTable => c instanceof WasmKeyedTable).map((c) => [c.impl as HashImpl, c]),
+        );
+        cases.push(
+          ...runHashCases(
+            o.hash,
+            { n, cores: keyed, uniform: batch, zipf, sweep, seed: o.seed, budget: o.budget },
+            progress,
+          ),
+        );
         if (sweep && o.batchSweep.length > 0) {
-          cases.push(...batchSweep(cores.find((c) => c.impl === SWEEP_IMPL) as WasmKeyedTable, o.batchSweep, batch, n, o.budget, progress));
+          cases.push(
+            ...batchSweep(
+              cores.find((c) => c.impl === SWEEP_IMPL) as WasmKeyedTable,
+              o.batchSweep,
+              batch,
+              n,
+              o.budget,
+              progress,
+            ),
+          );
         }
       } finally {
         for (const core of cores) core.dispose();
@@ -134,7 +182,14 @@ function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget)
     lens.words.set(batch.out);
     // The sum over the whole pool, once and untimed: the same for the same seed, however many samples ran.
     const checksum = chain.roofline(lens, 0, POOL);
-    const m = measure(`roofline N=${n}`, cycling(LOOKUP_BATCH, 1, (s, c) => { chain.roofline(lens, s, c); }), LOOKUP_BATCH, budget);
+    const m = measure(
+      `roofline N=${n}`,
+      cycling(LOOKUP_BATCH, 1, (s, c) => {
+        chain.roofline(lens, s, c);
+      }),
+      LOOKUP_BATCH,
+      budget,
+    );
     return { suite: "lookup", impl: "roofline", n, batch: LOOKUP_BATCH, ...m, checksum };
   } finally {
     lens.dispose();
@@ -142,24 +197,38 @@ function roofline(chain: WasmChain, batch: WasmBatch, n: number, budget: Budget)
 }
 
 /** Per-call overhead: 4096 lookups per sample, made in calls of 1 … 4096 packets, by the staged and the plain probe. */
-function batchSweep(core: WasmKeyedTable, impls: LookupImpl[], batch: WasmBatch, n: number, budget: Budget, progress: Progress): LookupCase[] {
+function batchSweep(
+  core: WasmKeyedTable,
+  impls: LookupImpl[],
+  batch: WasmBatch,
+  n: number,
+  budget: Budget,
+  progress: Progress,
+): LookupCase[] {
   const total = Math.max(...BATCH_SWEEP);
-  return impls.flatMap((impl) => BATCH_SWEEP.map((size): LookupCase => {
-    progress.step(`lookup ${impl} batch=${size} N=${n}`);
-    const probe = impl === core.impl ? (s: number, c: number) => core.lookup(batch, s, c) : (s: number, c: number) => core.lookupPlain(batch, s, c);
-    const m = measure(`${impl} batch=${size}`, cycling(size, total / size, probe), total, budget);
-    return { suite: "lookup", impl, n, batch: size, scenario: "batch-sweep", ...m };
-  }));
+  return impls.flatMap((impl) =>
+    BATCH_SWEEP.map((size): LookupCase => {
+      progress.step(`lookup ${impl} batch=${size} N=${n}`);
+      const probe =
+        impl === core.impl
+          ? (s: number, c: number) => core.lookup(batch, s, c)
+          : (s: number, c: number) => core.lookupPlain(batch, s, c);
+      const m = measure(`${impl} batch=${size}`, cycling(size, total / size, probe), total, budget);
+      return { suite: "lookup", impl, n, batch: size, scenario: "batch-sweep", ...m };
+    }),
+  );
 }
 
 /** The terminal table: ns per lookup (median) and the ratios the targets speak of. */
 function lookupTable(cases: CaseResult[]): string {
-  const lookup = casesOf(cases, "lookup"), main = lookup.filter((c) => c.scenario === undefined);
+  const lookup = casesOf(cases, "lookup"),
+    main = lookup.filter((c) => c.scenario === undefined);
   const sizes = [...new Set(main.map((c) => c.n))].sort((a, b) => a - b);
   const impls = [...CORE_IMPLS, "roofline"];
   const at = (impl: string, n: number) => main.find((c) => c.impl === impl && c.n === n)?.median_ns;
   const rows = sizes.map((n) => [
-    n, ...impls.map((i) => fmtNs(at(i, n))),
+    n,
+    ...impls.map((i) => fmtNs(at(i, n))),
     fmtRatio(at("chain-scalar", n), at("chain-simd", n)),
     fmtRatio(at("chain-ts", n), at("chain-simd", n)),
     fmtRatio(at("roofline", n), at("chain-simd", n)),
@@ -167,16 +236,24 @@ function lookupTable(cases: CaseResult[]): string {
     fmtRatio(at("map-ts", n), at("vmap", n)),
   ]);
   const sweep = lookup.filter((c) => c.scenario === "batch-sweep");
-  const sweepLine = [...new Set(sweep.map((c) => `${c.impl}|${c.n}`))].map((key) => {
-    const row = sweep.filter((c) => `${c.impl}|${c.n}` === key);
-    const b4096 = row.find((c) => c.batch === 4096)?.median_ns;
-    return `\nbatch sweep (${row[0].impl}, N=${row[0].n}), ns per lookup: ` +
-      row.map((c) => `${c.batch}: ${fmtNs(c.median_ns)} (${fmtRatio(c.median_ns, b4096)})`).join(", ");
-  }).join("");
+  const sweepLine = [...new Set(sweep.map((c) => `${c.impl}|${c.n}`))]
+    .map((key) => {
+      const row = sweep.filter((c) => `${c.impl}|${c.n}` === key);
+      const b4096 = row.find((c) => c.batch === 4096)?.median_ns;
+      return (
+        `\nbatch sweep (${row[0].impl}, N=${row[0].n}), ns per lookup: ` +
+        row.map((c) => `${c.batch}: ${fmtNs(c.median_ns)} (${fmtRatio(c.median_ns, b4096)})`).join(", ")
+      );
+    })
+    .join("");
   const hash = hashTable(cases);
-  return "ns per lookup (median), batch 1024\n" + formatTable(
-    ["N", ...impls, "simd/scalar", "simd/ts", "simd/roof", "rsz/map-ts", "vmap/map-ts"], rows,
-  ) + "\n(ratio columns are speedups: how many times faster the first-named runs)\n" + sweepLine + (hash ? `\n\n${hash}` : "");
+  return (
+    "ns per lookup (median), batch 1024\n" +
+    formatTable(["N", ...impls, "simd/scalar", "simd/ts", "simd/roof", "rsz/map-ts", "vmap/map-ts"], rows) +
+    "\n(ratio columns are speedups: how many times faster the first-named runs)\n" +
+    sweepLine +
+    (hash ? `\n\n${hash}` : "")
+  );
 }
 
 function lookupOptions(o: SuiteOptions): LookupOptions {
@@ -200,7 +277,12 @@ export const lookupSuite: Suite = {
   sizes: (o) => {
     const l = lookupOptions(o);
     if (lookupCaseCount(l) === 0) return [];
-    return [...new Set([...(l.impls.length > 0 || l.roofline ? l.sizes : []), ...(l.batchSweep && l.sizes.length > 0 ? sweepSizes(l.sizes) : [])])];
+    return [
+      ...new Set([
+        ...(l.impls.length > 0 || l.roofline ? l.sizes : []),
+        ...(l.batchSweep && l.sizes.length > 0 ? sweepSizes(l.sizes) : []),
+      ]),
+    ];
   },
   run: (o, progress) => ({ cases: runLookup(lookupOptions(o), progress), notes: [] }),
   table: lookupTable,

@@ -44,7 +44,7 @@ interface SchedOptions {
   seed: number;
   budget: Budget;
   traffic: TrafficOptions;
-  picks: string[];     // impl names: rr … mh, rr-ts … mh-ts
+  picks: string[]; // impl names: rr … mh, rr-ts … mh-ts
   conntrack: string[]; // conntrack, conntrack-rsz, conntrack-ts
   balance: SchedulerName[];
   disruption: SchedulerName[];
@@ -56,7 +56,9 @@ function schedOptions(o: SuiteOptions): SchedOptions {
   const w = (impl: string) => wanted(o, "sched", impl);
   return {
     conntrackSizes: o.sizes ?? (o.full ? CONNTRACK_FULL_SIZES : CONNTRACK_SIZES),
-    seed: o.seed, budget: o.budget, traffic: { ...o.traffic, missRatio: 0 },
+    seed: o.seed,
+    budget: o.budget,
+    traffic: { ...o.traffic, missRatio: 0 },
     picks: SCHEDULERS.flatMap((s) => [s, `${s}-ts`]).filter(w),
     conntrack: ["conntrack", "conntrack-rsz", "conntrack-ts"].filter(w),
     balance: SCHEDULERS.filter(w),
@@ -67,9 +69,14 @@ function schedOptions(o: SuiteOptions): SchedOptions {
 
 function schedCaseCount(o: SchedOptions): number {
   const ct = o.conntrack.reduce((s, i) => s + (i === "conntrack-rsz" ? 1 : 2), 0);
-  return o.picks.length * PICK_DESTS.length + ct * o.conntrackSizes.length +
-    o.balance.length * WEIGHTINGS.length + o.disruption.length * DISRUPTION_DESTS.length +
-    o.maglev.length * PICK_DESTS.length + (o.maglev.includes(MAGLEV_IMPL) ? DISRUPTION_DESTS.length : 0);
+  return (
+    o.picks.length * PICK_DESTS.length +
+    ct * o.conntrackSizes.length +
+    o.balance.length * WEIGHTINGS.length +
+    o.disruption.length * DISRUPTION_DESTS.length +
+    o.maglev.length * PICK_DESTS.length +
+    (o.maglev.includes(MAGLEV_IMPL) ? DISRUPTION_DESTS.length : 0)
+  );
 }
 
 /** A task that runs the next window of `size` packets of a pool of `pool` on each call. */
@@ -83,12 +90,17 @@ function cycling(size: number, pool: number, run: (start: number) => void): () =
 
 /** Random clients, ports and virtual addresses: what dh, sh and mh hash. */
 function fillClients(b: WasmBatch, count: number, rng: Rng): void {
-  for (let k = 0; k < count; k++) { b.saddr[k] = rng.u32(); b.sport[k] = 1024 + rng.below(64512); b.daddr[k] = rng.u32(); }
+  for (let k = 0; k < count; k++) {
+    b.saddr[k] = rng.u32();
+    b.sport[k] = 1024 + rng.below(64512);
+    b.daddr[k] = rng.u32();
+  }
 }
 
 function picks(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
-  const batch = new WasmBatch(PICK_POOL), rng = new Rng(o.seed);
+  const batch = new WasmBatch(PICK_POOL),
+    rng = new Rng(o.seed);
   fillClients(batch, PICK_POOL, rng);
   try {
     for (const n of PICK_DESTS) {
@@ -103,14 +115,23 @@ function picks(o: SchedOptions, progress: Progress): CaseResult[] {
             for (let i = 0; i < n; i++) s.addDest(podSpec(i, speedOf(i)));
             s.ids().forEach((id, p) => s.setConns(id, conns[p][0], conns[p][1], false));
           }
-          const answers = svcs.map((s) => { s.schedule(batch, 0, PICK_BATCH, false); return batch.out.slice(0, PICK_BATCH).join(); });
-          if (answers[0] !== answers[1]) throw new SvcbenchError(`${name}: WASM and TS twin disagree at ${n} dests: not benchmarking wrong answers`);
+          const answers = svcs.map((s) => {
+            s.schedule(batch, 0, PICK_BATCH, false);
+            return batch.out.slice(0, PICK_BATCH).join();
+          });
+          if (answers[0] !== answers[1])
+            throw new SvcbenchError(`${name}: WASM and TS twin disagree at ${n} dests: not benchmarking wrong answers`);
           for (const s of svcs) {
             const impl: PickCase["impl"] = s instanceof TsService ? `${name}-ts` : name;
             if (!impls.includes(impl)) continue;
             progress.step(`sched ${impl} ${n} dests`);
             // Each pick counts as a new connection (activeconns++), so the least-connection ones move on.
-            const m = measure(`${impl} n=${n}`, cycling(PICK_BATCH, PICK_POOL, (at) => s.schedule(batch, at, PICK_BATCH, true)), PICK_BATCH, o.budget);
+            const m = measure(
+              `${impl} n=${n}`,
+              cycling(PICK_BATCH, PICK_POOL, (at) => s.schedule(batch, at, PICK_BATCH, true)),
+              PICK_BATCH,
+              o.budget,
+            );
             cases.push({ suite: "sched", impl, n, batch: PICK_BATCH, ...m });
           }
         } finally {
@@ -133,29 +154,57 @@ function servicePool<S extends IpvsService>(make: () => S, n: number): S[] {
   });
 }
 
-interface RouteSide { impl: ConntrackCase["impl"]; table: string; make: (timeouts?: { established: number; closed: number }) => IpvsRoute }
+interface RouteSide {
+  impl: ConntrackCase["impl"];
+  table: string;
+  make: (timeouts?: { established: number; closed: number }) => IpvsRoute;
+}
 
 function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
-  const est = new WasmBatch(CONNTRACK_CONNS), fresh = new WasmBatch(MISS_WINDOWS * PICK_BATCH);
+  const est = new WasmBatch(CONNTRACK_CONNS),
+    fresh = new WasmBatch(MISS_WINDOWS * PICK_BATCH);
   const owned: { dispose(): void }[] = [];
   try {
     for (const n of o.conntrackSizes) {
       const services: ServiceEntry[] = makeServicePorts(n, o.seed);
       fillTraffic(est, services, o.traffic, o.seed + 1);
       fillTraffic(fresh, services, o.traffic, o.seed + 2);
-      const wpool = servicePool(() => new WasmService(), n), tpool = servicePool(() => new TsService(), n);
-      const tables = { fixed: new WasmKeyedTable("svctable-fixed"), rsz: new WasmKeyedTable("svctable-resizable"), ts: new TsMap() };
+      const wpool = servicePool(() => new WasmService(), n),
+        tpool = servicePool(() => new TsService(), n);
+      const tables = {
+        fixed: new WasmKeyedTable("svctable-fixed"),
+        rsz: new WasmKeyedTable("svctable-resizable"),
+        ts: new TsMap(),
+      };
       for (const e of services) for (const t of Object.values(tables)) t.insert(e);
-      const wsvcs = services.map((_, i) => wpool[i % wpool.length]), tsvcs = services.map((_, i) => tpool[i % tpool.length]);
+      const wsvcs = services.map((_, i) => wpool[i % wpool.length]),
+        tsvcs = services.map((_, i) => tpool[i % tpool.length]);
       const sides: RouteSide[] = [
-        { impl: "conntrack", table: "svctable-fixed", make: (timeouts) => new WasmRoute(tables.fixed, wsvcs, { seed: o.seed, timeouts }) },
-        { impl: "conntrack-rsz", table: "svctable-resizable", make: (timeouts) => new WasmRoute(tables.rsz, wsvcs, { seed: o.seed, timeouts }) },
-        { impl: "conntrack-ts", table: "map-ts", make: (timeouts) => new TsRoute(tables.ts, tsvcs, { seed: o.seed, timeouts }) },
+        {
+          impl: "conntrack",
+          table: "svctable-fixed",
+          make: (timeouts) => new WasmRoute(tables.fixed, wsvcs, { seed: o.seed, timeouts }),
+        },
+        {
+          impl: "conntrack-rsz",
+          table: "svctable-resizable",
+          make: (timeouts) => new WasmRoute(tables.rsz, wsvcs, { seed: o.seed, timeouts }),
+        },
+        {
+          impl: "conntrack-ts",
+          table: "map-ts",
+          make: (timeouts) => new TsRoute(tables.ts, tsvcs, { seed: o.seed, timeouts }),
+        },
       ];
       try {
         for (const side of sides.filter((s) => o.conntrack.includes(s.impl))) {
-          const extra = { table: side.table, connections: CONNTRACK_CONNS, buckets: 1 << CONN_TAB_BITS.default, distinct_services: wpool.length };
+          const extra = {
+            table: side.table,
+            connections: CONNTRACK_CONNS,
+            buckets: 1 << CONN_TAB_BITS.default,
+            distinct_services: wpool.length,
+          };
           if (side.impl !== "conntrack-rsz") {
             // Hit: every packet belongs to one of the established connections.
             const route = side.make();
@@ -167,7 +216,12 @@ function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
               throw new SvcbenchError(`${side.impl}: established flows did not stay on their dests`);
             }
             progress.step(`sched ${side.impl} hit N=${n}`);
-            const m = measure(`${side.impl} hit N=${n}`, cycling(PICK_BATCH, CONNTRACK_CONNS, (at) => route.route(est, at, PICK_BATCH, 0)), PICK_BATCH, o.budget);
+            const m = measure(
+              `${side.impl} hit N=${n}`,
+              cycling(PICK_BATCH, CONNTRACK_CONNS, (at) => route.route(est, at, PICK_BATCH, 0)),
+              PICK_BATCH,
+              o.budget,
+            );
             cases.push({ suite: "sched", impl: side.impl, n, batch: PICK_BATCH, scenario: "hit", ...m, ...extra });
           }
           // Miss: first packets of new flows; each call also expires the window made 16 calls before,
@@ -177,11 +231,25 @@ function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
           owned.push(route);
           let now = 0;
           progress.step(`sched ${side.impl} miss N=${n}`);
-          const m = measure(`${side.impl} miss N=${n}`, cycling(PICK_BATCH, fresh.capacity, (at) => {
-            route.expire(++now);
-            route.route(fresh, at, PICK_BATCH, now);
-          }), PICK_BATCH, o.budget);
-          cases.push({ suite: "sched", impl: side.impl, n, batch: PICK_BATCH, scenario: "miss", ...m, ...extra, includes: "one expiry per new connection" });
+          const m = measure(
+            `${side.impl} miss N=${n}`,
+            cycling(PICK_BATCH, fresh.capacity, (at) => {
+              route.expire(++now);
+              route.route(fresh, at, PICK_BATCH, now);
+            }),
+            PICK_BATCH,
+            o.budget,
+          );
+          cases.push({
+            suite: "sched",
+            impl: side.impl,
+            n,
+            batch: PICK_BATCH,
+            scenario: "miss",
+            ...m,
+            ...extra,
+            includes: "one expiry per new connection",
+          });
         }
       } finally {
         for (const r of owned.splice(0)) r.dispose();
@@ -199,14 +267,16 @@ function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
 
 function balance(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
-  const batch = new WasmBatch(1), vip = { addr: 0x0a600001, port: 80, proto: 6, target: 0 };
+  const batch = new WasmBatch(1),
+    vip = { addr: 0x0a600001, port: 80, proto: 6, target: 0 };
   const speeds = Array.from({ length: BALANCE_PODS }, (_, i) => speedOf(i));
   try {
     for (const weighting of WEIGHTINGS) {
       const weights = speeds.map((s) => (weighting === "capacity" ? s : 1));
       for (const name of o.balance) {
         progress.step(`sched ${name} balance, ${weighting} weights`);
-        const table = new WasmKeyedTable("svctable-fixed"), svc = new WasmService();
+        const table = new WasmKeyedTable("svctable-fixed"),
+          svc = new WasmService();
         table.insert(vip);
         svc.setScheduler(name);
         speeds.forEach((_, i) => svc.addDest(podSpec(i, weights[i])));
@@ -214,8 +284,19 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
         try {
           const f = runConnTraffic(route, vip, { speeds, ...BALANCE, seed: o.seed }, batch);
           cases.push({
-            suite: "sched", impl: name, n: BALANCE_PODS, scenario: `balance-${weighting}`,
-            median_ns: 0, p99_ns: 0, rme: 0, samples: 0, timed: false, ...f, speeds, weights, ...BALANCE,
+            suite: "sched",
+            impl: name,
+            n: BALANCE_PODS,
+            scenario: `balance-${weighting}`,
+            median_ns: 0,
+            p99_ns: 0,
+            rme: 0,
+            samples: 0,
+            timed: false,
+            ...f,
+            speeds,
+            weights,
+            ...BALANCE,
           });
         } finally {
           route.dispose();
@@ -231,8 +312,14 @@ function balance(o: SchedOptions, progress: Progress): CaseResult[] {
 }
 
 function runSched(o: SchedOptions, progress: Progress): CaseResult[] {
-  return [...picks(o, progress), ...maglev(o, progress), ...conntrack(o, progress), ...balance(o, progress), ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress),
-    ...(o.maglev.includes(MAGLEV_IMPL) ? maglevDisruption(o.seed, o.budget, progress) : [])];
+  return [
+    ...picks(o, progress),
+    ...maglev(o, progress),
+    ...conntrack(o, progress),
+    ...balance(o, progress),
+    ...disruption({ names: o.disruption, seed: o.seed, budget: o.budget }, progress),
+    ...(o.maglev.includes(MAGLEV_IMPL) ? maglevDisruption(o.seed, o.budget, progress) : []),
+  ];
 }
 
 function maglev(o: SchedOptions, progress: Progress): CaseResult[] {
@@ -253,8 +340,14 @@ export const schedSuite: Suite = {
   caseCount: (o) => schedCaseCount(schedOptions(o)),
   sizes: (o) => {
     const s = schedOptions(o);
-    return [...new Set([...(s.picks.length > 0 ? PICK_DESTS : []), ...(s.conntrack.length > 0 ? s.conntrackSizes : []),
-      ...(s.balance.length > 0 ? [BALANCE_PODS] : []), ...(s.disruption.length > 0 ? DISRUPTION_DESTS : [])])];
+    return [
+      ...new Set([
+        ...(s.picks.length > 0 ? PICK_DESTS : []),
+        ...(s.conntrack.length > 0 ? s.conntrackSizes : []),
+        ...(s.balance.length > 0 ? [BALANCE_PODS] : []),
+        ...(s.disruption.length > 0 ? DISRUPTION_DESTS : []),
+      ]),
+    ];
   },
   run: (o, progress) => ({ cases: runSched(schedOptions(o), progress), notes: [] }),
   table: schedTable,

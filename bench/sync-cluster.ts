@@ -34,7 +34,8 @@ export interface NewService {
  */
 export function newService(c: Cluster, name: string, e: number): NewService {
   const { store, workload: w } = c;
-  const ips = Array.from({ length: e }, () => w.podIPs.take()), clusterIP = w.freeClusterIP();
+  const ips = Array.from({ length: e }, () => w.podIPs.take()),
+    clusterIP = w.freeClusterIP();
   const pods = ips.map((ip, i) => ({ name: `${name}-${i}`, ip }));
   const added: string[] = [];
   return {
@@ -44,10 +45,15 @@ export function newService(c: Cluster, name: string, e: number): NewService {
         added.push(p.name);
       }
     },
-    addService: () => store.createService({
-      namespace: "bench", name, type: "ClusterIP", clusterIP,
-      ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: name },
-    }),
+    addService: () =>
+      store.createService({
+        namespace: "bench",
+        name,
+        type: "ClusterIP",
+        clusterIP,
+        ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }],
+        selector: { app: name },
+      }),
     delete: () => {
       store.deleteService("bench", name);
       for (const p of added.splice(0)) store.deletePod("bench", p);

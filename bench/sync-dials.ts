@@ -32,25 +32,52 @@ export function userspaceDials(smallestN: number, seed: number, budget: Budget):
     const svc = c.workload.services[0];
     for (let i = 1; i < DIAL_PODS; i++) c.store.createPod(c.workload.pod(0, `dial-${i}`));
     kp.flush();
-    const eps = c.store.slicesOf(`${svc.namespace}/${svc.name}`).flatMap((s) => s.endpoints).map((e) => `${formatIPv4(e.ip)}:${svc.ports[0].targetPort}`);
+    const eps = c.store
+      .slicesOf(`${svc.namespace}/${svc.name}`)
+      .flatMap((s) => s.endpoints)
+      .map((e) => `${formatIPv4(e.ip)}:${svc.ports[0].targetPort}`);
     for (const ep of eps.slice(0, DIAL_REFUSING)) (proxier.network as ClusterNetwork).refusing.add(ep);
     const p = svc.ports[0];
     let sport = 0;
-    const packet = () => ({ saddr: 0x0a800001, sport: 1024 + (sport++ % 60000), daddr: svc.clusterIP, dport: p.port, proto: PROTOCOL_NUMBER[p.protocol] });
-    const attempts: number[] = [], times: number[] = [];
+    const packet = () => ({
+      saddr: 0x0a800001,
+      sport: 1024 + (sport++ % 60000),
+      daddr: svc.clusterIP,
+      dport: p.port,
+      proto: PROTOCOL_NUMBER[p.protocol],
+    });
+    const attempts: number[] = [],
+      times: number[] = [];
     let failed = 0;
     for (let i = 0; i < DIAL_CONNECTS; i++) {
       const r = proxier.route(packet(), kp.now);
       if (r.verdict !== "dnat") failed++;
-      if (r.verdict === "dnat" || r.verdict === "reject") { attempts.push(r.attempts ?? 0); times.push(r.connectMs ?? 0); }
+      if (r.verdict === "dnat" || r.verdict === "reject") {
+        attempts.push(r.attempts ?? 0);
+        times.push(r.connectMs ?? 0);
+      }
     }
     const sorted = [...times].sort((a, b) => a - b);
-    const bench = new Bench({ name: "userspace dial", time: budget.time, iterations: 1, throws: true, warmupIterations: 1, warmupTime: 0 });
+    const bench = new Bench({
+      name: "userspace dial",
+      time: budget.time,
+      iterations: 1,
+      throws: true,
+      warmupIterations: 1,
+      warmupTime: 0,
+    });
     bench.add("dial", () => proxier.route(packet(), kp.now));
     return {
-      suite: "sync", impl: "userspace", n, scenario: "dial-retries", endpoints: DIAL_PODS, ...measuredOf(bench.runSync()[0], "userspace dial-retries"),
-      refusing: DIAL_REFUSING, mean_attempts: attempts.reduce((a, b) => a + b, 0) / attempts.length,
-      mean_connect_ms: times.reduce((a, b) => a + b, 0) / times.length, p99_connect_ms: sorted[Math.floor(0.99 * (sorted.length - 1))],
+      suite: "sync",
+      impl: "userspace",
+      n,
+      scenario: "dial-retries",
+      endpoints: DIAL_PODS,
+      ...measuredOf(bench.runSync()[0], "userspace dial-retries"),
+      refusing: DIAL_REFUSING,
+      mean_attempts: attempts.reduce((a, b) => a + b, 0) / attempts.length,
+      mean_connect_ms: times.reduce((a, b) => a + b, 0) / times.length,
+      p99_connect_ms: sorted[Math.floor(0.99 * (sorted.length - 1))],
       failed_share: failed / DIAL_CONNECTS,
     };
   } finally {

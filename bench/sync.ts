@@ -85,15 +85,19 @@ function syncOptions(o: SuiteOptions): SyncOptions {
   const big = s.impls.length === 0 ? [] : shapes(s).filter(([n, e]) => n * e > 200_000);
   const heap = getHeapStatistics().heap_size_limit;
   if (big.length > 0 && heap < FULL_HEAP_BYTES) {
-    throw new SvcbenchError(`sync: ${big.map(([n, e]) => `N=${n} × E=${e}`).join(", ")} needs a heap of ${FULL_HEAP_BYTES / 2 ** 30} GiB, ` +
-      `this one has ${(heap / 2 ** 30).toFixed(1)}: run with NODE_OPTIONS=--max-old-space-size=${FULL_HEAP_BYTES / 2 ** 20}, or without --full`);
+    throw new SvcbenchError(
+      `sync: ${big.map(([n, e]) => `N=${n} × E=${e}`).join(", ")} needs a heap of ${FULL_HEAP_BYTES / 2 ** 30} GiB, ` +
+        `this one has ${(heap / 2 ** 30).toFixed(1)}: run with NODE_OPTIONS=--max-old-space-size=${FULL_HEAP_BYTES / 2 ** 20}, or without --full`,
+    );
   }
   return s;
 }
 
 /** The (N, E) pairs a run measures. */
 function shapes(o: SyncOptions): [number, number][] {
-  return o.sizes.flatMap((n) => o.endpoints.filter((e) => e <= 2 || n <= o.largeEMaxN).map((e): [number, number] => [n, e]));
+  return o.sizes.flatMap((n) =>
+    o.endpoints.filter((e) => e <= 2 || n <= o.largeEMaxN).map((e): [number, number] => [n, e]),
+  );
 }
 
 /** The modes measured at one shape. */
@@ -103,7 +107,9 @@ function implsAt(o: SyncOptions, n: number, e: number): ProxyMode[] {
 
 export function syncCaseCount(o: SyncOptions): number {
   const perShape = shapes(o).reduce((sum, [n, e]) => sum + implsAt(o, n, e).length, 0);
-  return perShape * (o.scenarios ?? SYNC_SCENARIOS).length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0);
+  return (
+    perShape * (o.scenarios ?? SYNC_SCENARIOS).length + (o.impls.includes("userspace") && o.sizes.length > 0 ? 1 : 0)
+  );
 }
 
 /** One sample = prepare (untimed), act (timed), undo (untimed); the act's last sync is kept. */
@@ -135,7 +141,9 @@ function caseHash(text: string): number {
 function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, deferUndo: boolean, id: string): Scenario {
   const { store, workload: w } = c;
   const s: Scenario = {
-    prepare: () => { kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; }, // tokens for the next sync; a deferred undo stays pending
+    prepare: () => {
+      kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS;
+    }, // tokens for the next sync; a deferred undo stays pending
     act: () => {},
     undo: () => {},
     syncNs: [],
@@ -146,7 +154,9 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
     if (stats) s.last = stats;
     if (stats && s.timed) s.syncNs.push(kp.lastSyncNs); // userspace endpoint changes need no sync
   };
-  const undoSync = () => { if (!deferUndo) kp.flush(); };
+  const undoSync = () => {
+    if (!deferUndo) kp.flush();
+  };
   switch (name) {
     case "create-service": {
       const svc = newService(c, "new", e);
@@ -154,13 +164,20 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
         kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; // tokens for the next sync; a deferred undo stays pending
         svc.addPods();
       };
-      s.act = () => { svc.addService(); sync(); };
-      s.undo = () => { svc.delete(); undoSync(); };
+      s.act = () => {
+        svc.addService();
+        sync();
+      };
+      s.undo = () => {
+        svc.delete();
+        undoSync();
+      };
       break;
     }
     case "add-pod":
     case "burst-100": {
-      const count = name === "add-pod" ? 1 : BURST, first = caseHash(id) % w.services.length;
+      const count = name === "add-pod" ? 1 : BURST,
+        first = caseHash(id) % w.services.length;
       const pods = Array.from({ length: count }, (_, i) => w.pod((first + i) % w.services.length, `extra-${i}`));
       s.act = () => {
         for (const pod of pods) store.createPod(pod);
@@ -179,22 +196,46 @@ function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, defe
 /** End to end (the event, the controller, the trackers and the sync) and the sync alone (sync_ns, median). */
 function measureScenario(label: string, s: Scenario, budget: Budget, warmup: boolean): Measured & { sync_ns?: number } {
   const bench = new Bench({
-    name: label, time: budget.time, iterations: MIN_SYNC_SAMPLES, throws: true,
-    warmup, warmupIterations: 1, warmupTime: 0,
-    setup: (_task, mode) => { s.timed = mode === "run"; },
+    name: label,
+    time: budget.time,
+    iterations: MIN_SYNC_SAMPLES,
+    throws: true,
+    warmup,
+    warmupIterations: 1,
+    warmupTime: 0,
+    setup: (_task, mode) => {
+      s.timed = mode === "run";
+    },
   });
   // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a
   // prepared act runs.
   let prepared = false;
-  bench.add(label, () => { if (prepared) { prepared = false; s.act(); } }, { beforeEach: () => { s.prepare(); prepared = true; }, afterEach: () => s.undo() });
+  bench.add(
+    label,
+    () => {
+      if (prepared) {
+        prepared = false;
+        s.act();
+      }
+    },
+    {
+      beforeEach: () => {
+        s.prepare();
+        prepared = true;
+      },
+      afterEach: () => s.undo(),
+    },
+  );
   return { ...measuredOf(bench.runSync()[0], label), sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
 }
 
 /** What the case's last sync visited and compared (kube-proxy's per-sync loop), as named fields. */
 function workFields(st: SyncStats | undefined) {
   return {
-    svc_ports_visited: st?.svcPortsVisited ?? 0, endpoints_categorized: st?.endpointsCategorized ?? 0,
-    objects_compared: st?.objectsCompared ?? 0, netlink_calls: st?.netlinkCalls ?? 0,
+    svc_ports_visited: st?.svcPortsVisited ?? 0,
+    endpoints_categorized: st?.endpointsCategorized ?? 0,
+    objects_compared: st?.objectsCompared ?? 0,
+    netlink_calls: st?.netlinkCalls ?? 0,
   };
 }
 
@@ -208,13 +249,17 @@ export function endpointChanges(name: SyncScenario, e: number): number {
  * unsynced), on the same tables.
  */
 function groups(impls: ProxyMode[]): ProxyMode[][] {
-  const ipt = impls.filter((m) => m.startsWith("iptables-")).sort().reverse(); // partial first
+  const ipt = impls
+    .filter((m) => m.startsWith("iptables-"))
+    .sort()
+    .reverse(); // partial first
   return [...impls.filter((m) => !m.startsWith("iptables-")).map((m) => [m]), ...(ipt.length > 0 ? [ipt] : [])];
 }
 
 /** The cases, and a note for each mode that could not run at a size, and why. */
 export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> {
-  const cases: SyncCase[] = [], notes: string[] = [];
+  const cases: SyncCase[] = [],
+    notes: string[] = [];
   for (const [n, e] of shapes(o)) {
     {
       const c = buildCluster(n, e, o.seed);
@@ -229,7 +274,9 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> 
           } catch (err) {
             // A mode that cannot hold this many Services (userspace: one local port per service port).
             if (!(err instanceof SvcbenchError)) throw err;
-            for (const impl of group) for (const name of o.scenarios ?? SYNC_SCENARIOS) progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
+            for (const impl of group)
+              for (const name of o.scenarios ?? SYNC_SCENARIOS)
+                progress.step(`sync ${impl} ${name} N=${n} E=${e}: cannot run`);
             notes.push(`${group.join(", ")} not measured at N=${n}, E=${e}: ${err.message}`);
             continue;
           }
@@ -241,12 +288,22 @@ export function runSync(o: SyncOptions, progress: Progress): SuiteRun<SyncCase> 
               const s = scenario(name, c, kp, e, impl === "iptables-full", `${o.seed}/${impl}/${name}/${n}/${e}`);
               const m = measureScenario(`${impl} ${name} N=${n} E=${e}`, s, o.budget, n < NO_WARMUP_FROM_N);
               cases.push({
-                suite: "sync", impl, n, scenario: name, endpoints: e, ...m,
-                changes: name === "burst-100" ? BURST : 1, endpoint_changes: endpointChanges(name, e),
-                rules_written: s.last?.rulesWritten ?? 0, bytes_written: s.last?.bytesWritten ?? 0,
+                suite: "sync",
+                impl,
+                n,
+                scenario: name,
+                endpoints: e,
+                ...m,
+                changes: name === "burst-100" ? BURST : 1,
+                endpoint_changes: endpointChanges(name, e),
+                rules_written: s.last?.rulesWritten ?? 0,
+                bytes_written: s.last?.bytesWritten ?? 0,
                 ...workFields(s.last),
-                synced_services: s.last?.services ?? 0, full_sync: s.last?.full ?? false,
-                initial_sync_ms: Number(initialMs.toFixed(1)), initial_rules: init?.rulesWritten ?? 0, initial_bytes: init?.bytesWritten ?? 0,
+                synced_services: s.last?.services ?? 0,
+                full_sync: s.last?.full ?? false,
+                initial_sync_ms: Number(initialMs.toFixed(1)),
+                initial_rules: init?.rulesWritten ?? 0,
+                initial_bytes: init?.bytesWritten ?? 0,
               });
             }
           }

@@ -9,8 +9,14 @@ const ROOT = path.join(__dirname, "..");
 const OUT = path.join(ROOT, "src", "abi.ts");
 /** The files whose exported u32 / i32 constants make the ABI, in the order src/abi.ts lists them. */
 const SOURCES = [
-  "assembly/common.ts", "assembly/batch.ts", "assembly/service.ts", "assembly/dest.ts",
-  "assembly/sched/dispatch.ts", "assembly/sched/dh.ts", "assembly/sched/sh.ts", "assembly/sched/mh.ts",
+  "assembly/common.ts",
+  "assembly/batch.ts",
+  "assembly/service.ts",
+  "assembly/dest.ts",
+  "assembly/sched/dispatch.ts",
+  "assembly/sched/dh.ts",
+  "assembly/sched/sh.ts",
+  "assembly/sched/mh.ts",
 ];
 const DECL = /^(export )?const (\w+): (?:u32|i32) = ([^;]+);/;
 

@@ -20,19 +20,36 @@ function findChromium(): string | undefined {
 function screenshots(chromium: string, svgDir: string, pngDir: string): string[] {
   fs.mkdirSync(pngDir, { recursive: true });
   const out: string[] = [];
-  for (const svg of fs.readdirSync(svgDir).filter((f) => f.endsWith(".svg")).sort()) {
+  for (const svg of fs
+    .readdirSync(svgDir)
+    .filter((f) => f.endsWith(".svg"))
+    .sort()) {
     const text = fs.readFileSync(path.join(svgDir, svg), "utf8");
     const [w, h] = [/width="(\d+)"/.exec(text)?.[1] ?? "800", /height="(\d+)"/.exec(text)?.[1] ?? "600"];
     const png = path.join(pngDir, svg.replace(/\.svg$/, ".png"));
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-chromium-"));
-    const r = spawnSync(chromium, [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${profile}`, "--hide-scrollbars", `--window-size=${w},${h}`,
-      `--screenshot=${png}`, pathToFileURL(path.join(svgDir, svg)).href,
-    ], { encoding: "utf8", timeout: 60000 });
+    const r = spawnSync(
+      chromium,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        "--hide-scrollbars",
+        `--window-size=${w},${h}`,
+        `--screenshot=${png}`,
+        pathToFileURL(path.join(svgDir, svg)).href,
+      ],
+      { encoding: "utf8", timeout: 60000 },
+    );
     fs.rmSync(profile, { recursive: true, force: true });
-    if (r.status !== 0 || !fs.existsSync(png)) throw new Error(`chromium could not screenshot ${svg}: ${r.stderr.split("\n")[0]}`);
+    if (r.status !== 0 || !fs.existsSync(png))
+      throw new Error(`chromium could not screenshot ${svg}: ${r.stderr.split("\n")[0]}`);
     out.push(png);
   }
   return out;

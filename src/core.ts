@@ -34,7 +34,10 @@ const MESSAGES: Record<number, string> = {
 /** An error svcbench reports as one clear line. */
 export class SvcbenchError extends Error {
   override readonly name = "SvcbenchError";
-  constructor(message: string, readonly code?: Result) {
+  constructor(
+    message: string,
+    readonly code?: Result,
+  ) {
     super(message);
   }
 }
@@ -104,7 +107,11 @@ const isU32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) 
 
 /** What is wrong with a service port's key, naming the field (undefined: nothing). */
 function servicePortProblem(k: ServicePort): SvcbenchError | undefined {
-  if (!isU32(k.addr)) return new SvcbenchError(`addr must be an integer in 0..4294967295 (an IPv4 address), got ${String(k.addr)}`, Result.BAD_ARG);
+  if (!isU32(k.addr))
+    return new SvcbenchError(
+      `addr must be an integer in 0..4294967295 (an IPv4 address), got ${String(k.addr)}`,
+      Result.BAD_ARG,
+    );
   if (!Number.isInteger(k.port) || k.port < 0 || k.port > 0xffff) {
     return new SvcbenchError(`port must be an integer in 0..65535, got ${String(k.port)}`, Result.BAD_PROTO);
   }
@@ -124,6 +131,9 @@ export function checkServicePort(k: ServicePort, what: string): void {
 export function checkServiceEntry(e: ServiceEntry, what: string): void {
   checkServicePort(e, what);
   if (!isU32(e.target) || e.target > MAX_TARGET) {
-    throw new SvcbenchError(`${what}: target must be an integer in 0..${MAX_TARGET} (above are the MISS, NO_DEST and DROP answers), got ${String(e.target)}`, Result.BAD_ARG);
+    throw new SvcbenchError(
+      `${what}: target must be an integer in 0..${MAX_TARGET} (above are the MISS, NO_DEST and DROP answers), got ${String(e.target)}`,
+      Result.BAD_ARG,
+    );
   }
 }

@@ -12,22 +12,36 @@ import { WasmHtab } from "./wasm/ebpf";
 const EBPF_HASHRND = 0x5eed1234;
 
 export const CORE_IMPLS = [
-  "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab",
+  "chain-scalar",
+  "chain-simd",
+  "chain-ts",
+  "svctable-fixed",
+  "svctable-resizable",
+  "vmap",
+  "map-ts",
+  "ebpf-htab",
 ] as const;
 export type CoreImpl = (typeof CORE_IMPLS)[number];
 
 /** An empty core; limit is its entry limit (0 = the largest). */
 export function emptyCore(impl: CoreImpl, limit = 0): RuleChain | ServiceTable {
   switch (impl) {
-    case "chain-scalar": return new WasmChain("scalar", limit);
-    case "chain-simd": return new WasmChain("simd", limit);
-    case "chain-ts": return new TsChain(limit);
+    case "chain-scalar":
+      return new WasmChain("scalar", limit);
+    case "chain-simd":
+      return new WasmChain("simd", limit);
+    case "chain-ts":
+      return new TsChain(limit);
     case "svctable-fixed":
     case "svctable-resizable":
-    case "vmap": return new WasmKeyedTable(impl, limit);
-    case "map-ts": return new TsMap(limit);
-    case "ebpf-htab": return new EbpfServiceTable(new WasmHtab(3, limit || LB_MAP_MAX_ENTRIES, EBPF_HASHRND));
-    default: throw new SvcbenchError(`unknown core "${impl as string}"; known: ${CORE_IMPLS.join(", ")}`);
+    case "vmap":
+      return new WasmKeyedTable(impl, limit);
+    case "map-ts":
+      return new TsMap(limit);
+    case "ebpf-htab":
+      return new EbpfServiceTable(new WasmHtab(3, limit || LB_MAP_MAX_ENTRIES, EBPF_HASHRND));
+    default:
+      throw new SvcbenchError(`unknown core "${impl as string}"; known: ${CORE_IMPLS.join(", ")}`);
   }
 }
 

@@ -31,7 +31,8 @@ const IPVS_MESSAGES: Record<number, string> = {
   [Result.NOT_FOUND]: "no such destination",
   [Result.EXISTS]: "the destination is already there",
   [Result.FULL]: `more destinations than the service takes (${MAX_DESTS}; mh: ${IP_VS_MH_TAB_SIZE}, one per slot of its table)`,
-  [Result.BAD_ARG]: `addr must be an integer 0..0xffffffff, port 0..65535, weight an integer 0..${MAX_WEIGHT}, ` +
+  [Result.BAD_ARG]:
+    `addr must be an integer 0..0xffffffff, port 0..65535, weight an integer 0..${MAX_WEIGHT}, ` +
     "u_threshold and l_threshold integers 0..0xffffffff with l_threshold at most u_threshold",
 };
 
@@ -64,17 +65,33 @@ export function destKeyCode(addr: number, port: number): Result {
  * above u_threshold.
  */
 export function destSpecCode(d: DestSpec): Result {
-  const uth = d.u_threshold ?? 0, lth = d.l_threshold ?? 0;
-  const ok = destKeyCode(d.addr, d.port) === Result.OK && Number.isInteger(d.weight) && d.weight >= 0 &&
-    d.weight <= MAX_WEIGHT && isU32(uth) && isU32(lth) && lth <= uth;
+  const uth = d.u_threshold ?? 0,
+    lth = d.l_threshold ?? 0;
+  const ok =
+    destKeyCode(d.addr, d.port) === Result.OK &&
+    Number.isInteger(d.weight) &&
+    d.weight >= 0 &&
+    d.weight <= MAX_WEIGHT &&
+    isU32(uth) &&
+    isU32(lth) &&
+    lth <= uth;
   return ok ? Result.OK : Result.BAD_ARG;
 }
 
 /** setConns's refusals: an id never handed out (known false), counters that are not u32. */
-export function connsError(impl: string, id: number, known: boolean, active: number, inact: number): SvcbenchError | undefined {
+export function connsError(
+  impl: string,
+  id: number,
+  known: boolean,
+  active: number,
+  inact: number,
+): SvcbenchError | undefined {
   if (!known || !isU32(id)) return new SvcbenchError(`${impl}: no dest id ${id}`, Result.BAD_ARG);
   if (!isU32(active) || !isU32(inact)) {
-    return new SvcbenchError(`${impl}: activeconns and inactconns must be integers 0..0xffffffff, got ${active}, ${inact}`, Result.BAD_ARG);
+    return new SvcbenchError(
+      `${impl}: activeconns and inactconns must be integers 0..0xffffffff, got ${active}, ${inact}`,
+      Result.BAD_ARG,
+    );
   }
   return undefined;
 }
@@ -94,8 +111,16 @@ export interface DestState {
   refcnt: number;
 }
 export const DEST_FIELDS = [
-  "addr", "port", "weight", "last_weight", "activeconns", "inactconns", "flags", "u_threshold",
-  "l_threshold", "refcnt",
+  "addr",
+  "port",
+  "weight",
+  "last_weight",
+  "activeconns",
+  "inactconns",
+  "flags",
+  "u_threshold",
+  "l_threshold",
+  "refcnt",
 ] as const;
 
 /** A virtual service: its dests and scheduler (WASM: assembly/ipvs.ts; TS: src/reference/ipvs.ts). */

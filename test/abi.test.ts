@@ -28,8 +28,14 @@ test("every shared constant has the same value in the module and on the host", (
 
 test("the host's scheduler names and dest fields are in the module's id order", () => {
   const ids = abi as unknown as Record<string, number>;
-  assert.deepEqual(SCHEDULERS.map((s) => ids[`SCHED_${s.toUpperCase()}`]), SCHEDULERS.map((_, i) => i));
+  assert.deepEqual(
+    SCHEDULERS.map((s) => ids[`SCHED_${s.toUpperCase()}`]),
+    SCHEDULERS.map((_, i) => i),
+  );
   assert.equal(SCHEDULERS.length, abi.SCHED_COUNT);
-  assert.deepEqual(DEST_FIELDS.map((f) => ids[f.toUpperCase()]), DEST_FIELDS.map((_, i) => i));
+  assert.deepEqual(
+    DEST_FIELDS.map((f) => ids[f.toUpperCase()]),
+    DEST_FIELDS.map((_, i) => i),
+  );
   assert.equal(DEST_FIELDS.length, abi.DEST_FIELDS);
 });

@@ -7,7 +7,8 @@ import { evalPower, fitPower } from "../src/calibrate/power-fit";
 import { buildProfile } from "../src/calibrate/profile";
 import { kernelCases, kernelResults, RULES_PER_SERVICE, TRUE } from "./calibrate-fixture";
 
-const near = (got: number, want: number, rel: number, what: string) => assert.ok(Math.abs(got / want - 1) <= rel, `${what}: ${got} vs ${want}`);
+const near = (got: number, want: number, rel: number, what: string) =>
+  assert.ok(Math.abs(got / want - 1) <= rel, `${what}: ${got} vs ${want}`);
 
 test("a fit through exact a + b·x^k recovers the curve and predicts an unseen x", () => {
   const { a, b, k } = TRUE.load;
@@ -19,10 +20,20 @@ test("a fit through exact a + b·x^k recovers the curve and predicts an unseen x
 });
 
 test("two points leave no room for a fixed cost; kMax 0 fits a constant", () => {
-  const two = fitPower([{ x: 10, t: 100 }, { x: 1000, t: 10000 }]);
+  const two = fitPower([
+    { x: 10, t: 100 },
+    { x: 1000, t: 10000 },
+  ]);
   assert.equal(two.a, 0);
   near(two.k, 1, 1e-3, "k through two points");
-  const flat = fitPower([{ x: 1, t: 38 }, { x: 10, t: 40 }, { x: 100, t: 42 }], 0);
+  const flat = fitPower(
+    [
+      { x: 1, t: 38 },
+      { x: 10, t: 40 },
+      { x: 100, t: 42 },
+    ],
+    0,
+  );
   assert.equal(flat.k, 0);
   assert.equal(flat.b, 0);
   assert.ok(flat.a > 38 && flat.a < 42);
@@ -31,7 +42,10 @@ test("two points leave no room for a fixed cost; kMax 0 fits a constant", () => 
 test("leave-one-out predicts each interior point of an exact curve and none of the ends", () => {
   const pts = [1, 10, 20, 50, 100].map((n) => ({ n, x: n * 1000, t_ns: 5e6 + 0.5 * (n * 1000) ** 1.2 }));
   const held = leaveOneOut(pts, 3);
-  assert.deepEqual(held.map((h) => h.n), [10, 20, 50]);
+  assert.deepEqual(
+    held.map((h) => h.n),
+    [10, 20, 50],
+  );
   for (const h of held) assert.ok(Math.abs(h.error_pct) < 2, `${h.n}: ${h.error_pct}%`);
   // a bent curve (the slope rises) is missed, and the miss is reported, not hidden
   const bent = [1, 10, 20, 50, 100].map((n) => ({ n, x: n, t_ns: n < 20 ? 1000 * n : 1000 * n * (n / 20) ** 2 }));

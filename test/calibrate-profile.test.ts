@@ -39,10 +39,21 @@ test("a step over the time limit is a lower bound, and its untimed load a check:
   const r = kernelResults();
   const big = r.cases.find((c) => c.impl === "iptables-nft-restore" && c.scenario === "first-load" && c.n === 10000)!;
   Object.assign(big, { over_limit: true, median_ns: 30e9, untimed_load_ns: 90e9 });
-  const f = buildProfile(r, "t").functions.find((x) => x.backend === "iptables-nft-restore" && x.step === "first-load")!;
-  assert.deepEqual(f.points.map((q) => q.n), [100, 1000, 2000, 5000]);
-  assert.deepEqual(f.lower_bounds.map((q) => q.t_ns), [30e9]);
-  assert.deepEqual(f.checks.map((q) => q.t_ns), [90e9]);
+  const f = buildProfile(r, "t").functions.find(
+    (x) => x.backend === "iptables-nft-restore" && x.step === "first-load",
+  )!;
+  assert.deepEqual(
+    f.points.map((q) => q.n),
+    [100, 1000, 2000, 5000],
+  );
+  assert.deepEqual(
+    f.lower_bounds.map((q) => q.t_ns),
+    [30e9],
+  );
+  assert.deepEqual(
+    f.checks.map((q) => q.t_ns),
+    [90e9],
+  );
 });
 
 test("a malformed profile or one of another schema is refused in one line naming the file", () => {
@@ -50,31 +61,52 @@ test("a malformed profile or one of another schema is refused in one line naming
   const cases: [string, RegExp][] = [
     ["{not json", /^calibration profile x\.json: not JSON/],
     ["[]", /not a JSON object/],
-    [JSON.stringify({ ...good, schema: "svcbench-calibration/0" }), /schema "svcbench-calibration\/0" is not "svcbench-calibration\/1"/],
+    [
+      JSON.stringify({ ...good, schema: "svcbench-calibration/0" }),
+      /schema "svcbench-calibration\/0" is not "svcbench-calibration\/1"/,
+    ],
     [JSON.stringify({ ...good, schema: undefined }), /no "schema" field/],
     [JSON.stringify({ ...good, functions: "none" }), /"functions" is not a list/],
     [JSON.stringify({ ...good, connect: undefined }), /"connect" is not a list/],
-    [JSON.stringify({ ...good, functions: [{ ...good.functions[0], k: -1 }] }), /functions\[0\]\.k is not a number ≥ 0/],
-    [JSON.stringify({ ...good, functions: [{ ...good.functions[0], step: "warp" }] }), /functions\[0\]\.step "warp" is not one of/],
+    [
+      JSON.stringify({ ...good, functions: [{ ...good.functions[0], k: -1 }] }),
+      /functions\[0\]\.k is not a number ≥ 0/,
+    ],
+    [
+      JSON.stringify({ ...good, functions: [{ ...good.functions[0], step: "warp" }] }),
+      /functions\[0\]\.step "warp" is not one of/,
+    ],
     [JSON.stringify({ ...good, functions: [{ ...good.functions[0], form: "a·e^x" }] }), /form "a·e\^x"/],
   ];
   for (const [text, says] of cases) {
-    assert.throws(() => parseProfile(text, "x.json"), (e: Error) => e instanceof SvcbenchError && says.test(e.message) && !e.message.includes("\n"), text.slice(0, 40));
+    assert.throws(
+      () => parseProfile(text, "x.json"),
+      (e: Error) => e instanceof SvcbenchError && says.test(e.message) && !e.message.includes("\n"),
+      text.slice(0, 40),
+    );
   }
-  assert.throws(() => readProfile(path.join(os.tmpdir(), "svcbench-no-such-profile.json")), /cannot read it \(ENOENT\)/);
+  assert.throws(
+    () => readProfile(path.join(os.tmpdir(), "svcbench-no-such-profile.json")),
+    /cannot read it \(ENOENT\)/,
+  );
 });
 
 test("the checked-in reference profile loads and predicts without root", () => {
   const ref = readProfile(REFERENCE_PROFILE);
   assert.match(ref.name, /reference machine/);
-  for (const b of KNOWN_BACKENDS) assert.ok(ref.functions.some((f) => f.backend === b && f.step === "connect"), b);
+  for (const b of KNOWN_BACKENDS)
+    assert.ok(
+      ref.functions.some((f) => f.backend === b && f.step === "connect"),
+      b,
+    );
   assert.ok(STEPS.every((s) => ref.functions.some((f) => f.step === s)));
   const add = predict(ref, "nft-f", "add-service", bytesHeld(ref, "nft", 10000))!;
   assert.ok(add.ns > 1e6 && add.ns < 10e9 && !add.extrapolated, `${add.ns}`);
 });
 
 test("what a node pays: the loop plus the tool, the simulator time kept apart; the first packet's mean is half the worst", () => {
-  const p = profile(), sync = syncCases();
+  const p = profile(),
+    sync = syncCases();
   const legacy = MODES.find((m) => m.backend === "iptables-legacy-restore")!;
   const s = nodeSync(p, legacy, "partial", sync, 1000, 2)!;
   const tool = TRUE.held.a + TRUE.held.b * (900 * 1000) ** TRUE.held.k;
@@ -95,7 +127,8 @@ test("what a node pays: the loop plus the tool, the simulator time kept apart; t
 
 test("npm run calibrate rebuilds calibration.json from a kernel.json, and refuses a bad one in one line", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-cal-"));
-  const run = (args: string[]) => spawnSync(process.execPath, [...nodeArgs("src/calibrate/cli"), ...args], { encoding: "utf8" });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [...nodeArgs("src/calibrate/cli"), ...args], { encoding: "utf8" });
   fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelResults()));
   const ok = run(["--from", path.join(dir, "kernel.json")]);
   assert.equal(ok.status, 0, ok.stderr);
@@ -105,9 +138,18 @@ test("npm run calibrate rebuilds calibration.json from a kernel.json, and refuse
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^svcbench: kernel results .*bad\.json is not valid JSON/);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
-  assert.equal(readProfile(path.join(dir, "calibration.json")).functions.length, 14, "the earlier profile is left alone");
+  assert.equal(
+    readProfile(path.join(dir, "calibration.json")).functions.length,
+    14,
+    "the earlier profile is left alone",
+  );
   fs.writeFileSync(path.join(dir, "file"), "");
-  const unwritable = run(["--from", path.join(dir, "kernel.json"), "--out", path.join(dir, "file", "calibration.json")]);
+  const unwritable = run([
+    "--from",
+    path.join(dir, "kernel.json"),
+    "--out",
+    path.join(dir, "file", "calibration.json"),
+  ]);
   assert.equal(unwritable.status, 1);
   assert.match(unwritable.stderr, /^svcbench: calibration profile .*: cannot write it \((ENOTDIR|EEXIST)\)\n$/);
 });

@@ -3,7 +3,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { endpointChainName, hashAndTruncate, hashBase32, nftEndpointChainBase, nftServiceChainBase, serviceChainName } from "../src/proxy/chain-names";
+import {
+  endpointChainName,
+  hashAndTruncate,
+  hashBase32,
+  nftEndpointChainBase,
+  nftServiceChainBase,
+  serviceChainName,
+} from "../src/proxy/chain-names";
 
 test("portProtoHash and the KUBE-SEP hash give kube-proxy's chain names", () => {
   assert.equal(serviceChainName("KUBE-SVC-", "ns1/svc1:p80", "tcp"), "KUBE-SVC-XPGD46QRK7WJZT7O");
@@ -20,20 +27,38 @@ test("hashAndTruncate gives kube-proxy's nftables chain names", () => {
   assert.equal(nftServiceChainBase("ns1", "svc1", "tcp", "p80"), "ULMVA6XW-ns1/svc1/tcp/p80");
   assert.equal(nftServiceChainBase("ns2", "svc2", "tcp", "p80"), "42NFTM6N-ns2/svc2/tcp/p80");
   assert.equal(nftServiceChainBase("ns5", "svc5", "tcp", "p80"), "HVFWP5L3-ns5/svc5/tcp/p80");
-  assert.equal(nftEndpointChainBase("ns1", "svc1", "tcp", "p80", "10.180.0.1", 80), "5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80");
-  assert.equal(nftEndpointChainBase("ns4", "svc4", "tcp", "p80", "10.180.0.5", 80), "5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80");
+  assert.equal(
+    nftEndpointChainBase("ns1", "svc1", "tcp", "p80", "10.180.0.1", 80),
+    "5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80",
+  );
+  assert.equal(
+    nftEndpointChainBase("ns4", "svc4", "tcp", "p80", "10.180.0.5", 80),
+    "5RFCDDV7-ns4/svc4/tcp/p80__10.180.0.5/80",
+  );
 });
 
 test("iptables chain names fit in 28 characters and use the base32 alphabet; nft names stay within 240", () => {
-  fc.assert(fc.property(fc.string({ maxLength: 80 }), fc.constantFrom("tcp", "udp", "sctp"), fc.string({ maxLength: 30 }), (name, proto, ep) => {
-    const svc = serviceChainName("KUBE-SVC-", name, proto), sep = endpointChainName(name, proto, ep);
-    assert.match(svc, /^KUBE-SVC-[A-Z2-7]{16}$/);
-    assert.match(sep, /^KUBE-SEP-[A-Z2-7]{16}$/);
-    assert.ok(svc.length <= 28 && sep.length <= 28);
-    assert.equal(svc.slice(9), hashBase32(name + proto, 16));
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom("tcp", "udp", "sctp"),
+      fc.string({ maxLength: 30 }),
+      (name, proto, ep) => {
+        const svc = serviceChainName("KUBE-SVC-", name, proto),
+          sep = endpointChainName(name, proto, ep);
+        assert.match(svc, /^KUBE-SVC-[A-Z2-7]{16}$/);
+        assert.match(sep, /^KUBE-SEP-[A-Z2-7]{16}$/);
+        assert.ok(svc.length <= 28 && sep.length <= 28);
+        assert.equal(svc.slice(9), hashBase32(name + proto, 16));
+      },
+    ),
+    { numRuns: 200 },
+  );
   const long = "x".repeat(63);
-  assert.ok(nftEndpointChainBase(long, long, "sctp", long, "255.255.255.255", 65535).length <= 240, "IPv4 names are never cut");
+  assert.ok(
+    nftEndpointChainBase(long, long, "sctp", long, "255.255.255.255", 65535).length <= 240,
+    "IPv4 names are never cut",
+  );
   const cut = hashAndTruncate("y".repeat(300));
   assert.equal(cut.length, 240);
   assert.ok(cut.endsWith("...") && cut.startsWith(hashBase32("y".repeat(300), 8) + "-"));

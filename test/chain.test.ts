@@ -10,7 +10,11 @@ import { arbEntry, fillPackets, firstMatch } from "./helpers";
 
 const batch = new WasmBatch(64);
 after(() => batch.dispose());
-const chains = (limit = 0): RuleChain[] => [new WasmChain("scalar", limit), new WasmChain("simd", limit), new TsChain(limit)];
+const chains = (limit = 0): RuleChain[] => [
+  new WasmChain("scalar", limit),
+  new WasmChain("simd", limit),
+  new TsChain(limit),
+];
 
 function routes(c: RuleChain, entries: readonly ServiceEntry[]): number[] {
   const packets = entries.map((e) => ({ daddr: e.addr, dport: e.port, proto: e.proto }));
@@ -20,18 +24,21 @@ function routes(c: RuleChain, entries: readonly ServiceEntry[]): number[] {
 }
 
 test("appending rule by rule answers like one restore of the same rules", () => {
-  fc.assert(fc.property(fc.array(arbEntry(), { maxLength: 60 }), (entries) => {
-    const probe = entries.slice(0, 64);
-    const expect = probe.map((e) => firstMatch(entries, { daddr: e.addr, dport: e.port, proto: e.proto }));
-    for (const c of chains()) {
-      for (const e of entries) c.append(e);
-      assert.equal(c.length, entries.length);
-      assert.deepEqual(routes(c, probe), expect, c.impl);
-      c.replace(entries);
-      assert.deepEqual(routes(c, probe), expect, c.impl);
-      c.dispose();
-    }
-  }), { numRuns: 100 });
+  fc.assert(
+    fc.property(fc.array(arbEntry(), { maxLength: 60 }), (entries) => {
+      const probe = entries.slice(0, 64);
+      const expect = probe.map((e) => firstMatch(entries, { daddr: e.addr, dport: e.port, proto: e.proto }));
+      for (const c of chains()) {
+        for (const e of entries) c.append(e);
+        assert.equal(c.length, entries.length);
+        assert.deepEqual(routes(c, probe), expect, c.impl);
+        c.replace(entries);
+        assert.deepEqual(routes(c, probe), expect, c.impl);
+        c.dispose();
+      }
+    }),
+    { numRuns: 100 },
+  );
 });
 
 test("a restore with one bad rule fails by name and leaves the chain as it was", () => {
@@ -39,7 +46,10 @@ test("a restore with one bad rule fails by name and leaves the chain as it was",
   const bad = [...good.slice(0, 50), { addr: 1, port: 80, proto: 1, target: 0 }, ...good.slice(50)];
   for (const c of chains()) {
     c.replace(good.slice(0, 10));
-    assert.throws(() => c.replace(bad), (e: unknown) => e instanceof SvcbenchError && e.code === Result.BAD_PROTO);
+    assert.throws(
+      () => c.replace(bad),
+      (e: unknown) => e instanceof SvcbenchError && e.code === Result.BAD_PROTO,
+    );
     assert.equal(c.length, 10, c.impl);
     assert.deepEqual(routes(c, good.slice(0, 12)), [...good.slice(0, 10).map((e) => e.target), MISS, MISS], c.impl);
     c.dispose();

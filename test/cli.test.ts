@@ -71,15 +71,36 @@ test("a small lookup run writes every case in the shared shape", async () => {
     }
   }
   for (const impl of ["vmap", "vmap-plain"]) {
-    assert.deepEqual(lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === impl).map((c) => c.batch), [1, 16, 256, 1024, 4096], impl);
+    assert.deepEqual(
+      lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === impl).map((c) => c.batch),
+      [1, 16, 256, 1024, 4096],
+      impl,
+    );
   }
-  for (const impl of ["vmap-plain", "svctable-resizable-plain", "dram1-vmap", "dramG-vmap", "dram1-svctable-resizable", "dramG-svctable-resizable"]) {
-    assert.ok(file.cases.some((c) => c.impl === impl && c.n === 100 && c.scenario === undefined), impl);
+  for (const impl of [
+    "vmap-plain",
+    "svctable-resizable-plain",
+    "dram1-vmap",
+    "dramG-vmap",
+    "dram1-svctable-resizable",
+    "dramG-svctable-resizable",
+  ]) {
+    assert.ok(
+      file.cases.some((c) => c.impl === impl && c.n === 100 && c.scenario === undefined),
+      impl,
+    );
   }
-  assert.ok(file.cases.some((c) => c.impl === "vmap" && c.scenario === "zipf-1.1"), "Zipf s=1.1 beside uniform");
+  assert.ok(
+    file.cases.some((c) => c.impl === "vmap" && c.scenario === "zipf-1.1"),
+    "Zipf s=1.1 beside uniform",
+  );
   const vmap = lookup.find((c) => c.impl === "vmap" && c.n === 100 && c.scenario === undefined)!;
   assert.ok(typeof vmap.wasm_bytes === "number" && vmap.wasm_bytes > 0 && vmap.probe === "plain", JSON.stringify(vmap));
-  assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "charts", "lookup.json", "report.json"], "no temporary files left");
+  assert.deepEqual(
+    fs.readdirSync(out).sort(),
+    ["REPORT.md", "charts", "lookup.json", "report.json"],
+    "no temporary files left",
+  );
   assert.deepEqual(fs.readdirSync(path.join(out, "charts")), ["lookup.svg"]);
 });
 
@@ -99,7 +120,19 @@ test("--report-only rebuilds the report from the suite files and measures nothin
 
 test("--filter runs only the matching cases; a filter matching nothing is a usage error", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
-  const r = await run(["--suite", "lookup", "--sizes", "10", "--time", "1", "--filter", "lookup/(vmap|map-ts)$", "--out", out, "--json"]);
+  const r = await run([
+    "--suite",
+    "lookup",
+    "--sizes",
+    "10",
+    "--time",
+    "1",
+    "--filter",
+    "lookup/(vmap|map-ts)$",
+    "--out",
+    out,
+    "--json",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const impls = new Set((JSON.parse(r.stdout) as ResultsFile).cases.map((c) => c.impl));
   assert.deepEqual([...impls].sort(), ["map-ts", "vmap"]);
@@ -122,10 +155,16 @@ test("Ctrl-C during a run leaves the previous results as they were", async () =>
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-"));
   fs.writeFileSync(path.join(out, "lookup.json"), "previous");
   fs.writeFileSync(path.join(out, "REPORT.md"), "previous report");
-  const child = spawn(process.execPath, [...nodeArgs("bench/cli"), "--sizes", "100000", "--time", "20000", "--out", out], { stdio: "ignore" });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs("bench/cli"), "--sizes", "100000", "--time", "20000", "--out", out],
+    { stdio: "ignore" },
+  );
   await new Promise((r) => setTimeout(r, 2500));
   child.kill("SIGINT");
-  const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on("exit", (c, s) => r([c, s])));
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+    child.on("exit", (c, s) => r([c, s])),
+  );
   assert.ok(signal === "SIGINT" || code === 130, `ended by the interrupt (code ${code}, signal ${signal})`);
   assert.deepEqual(fs.readdirSync(out).sort(), ["REPORT.md", "lookup.json"]);
   assert.equal(fs.readFileSync(path.join(out, "lookup.json"), "utf8"), "previous");

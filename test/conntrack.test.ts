@@ -28,20 +28,44 @@ const VIPS = [
 ];
 const NOWHERE = { addr: 0x0a6000ff, port: 80, proto: IPPROTO_TCP };
 
-interface Flow { client: number; sport: number; vip: number } // vip 2: no service
-const arbFlow = fc.record({ client: fc.nat(3), sport: fc.constantFrom(1000, 2000), vip: fc.constantFrom(0, 0, 1, 1, 2) });
+interface Flow {
+  client: number;
+  sport: number;
+  vip: number;
+} // vip 2: no service
+const arbFlow = fc.record({
+  client: fc.nat(3),
+  sport: fc.constantFrom(1000, 2000),
+  vip: fc.constantFrom(0, 0, 1, 1, 2),
+});
 const key = (f: Flow) => `${f.client}:${f.sport}:${f.vip}`;
 
-interface ModelConn { svc: number; dest: number; inactive: boolean; expires: number }
-interface Model { now: number; conns: Map<string, ModelConn> }
+interface ModelConn {
+  svc: number;
+  dest: number;
+  inactive: boolean;
+  expires: number;
+}
+interface Model {
+  now: number;
+  conns: Map<string, ModelConn>;
+}
 
-interface Side { route: WasmRoute | TsRoute; svcs: (WasmService | TsService)[] }
-interface Real { sides: [Side, Side] }
+interface Side {
+  route: WasmRoute | TsRoute;
+  svcs: (WasmService | TsService)[];
+}
+interface Real {
+  sides: [Side, Side];
+}
 
 function fill(b: PacketColumns, f: Flow): void {
   const v = f.vip < 2 ? VIPS[f.vip] : NOWHERE;
-  b.saddr[0] = 0x0af40100 + f.client; b.sport[0] = f.sport;
-  b.daddr[0] = v.addr; b.dport[0] = v.port; b.proto[0] = v.proto;
+  b.saddr[0] = 0x0af40100 + f.client;
+  b.sport[0] = f.sport;
+  b.daddr[0] = v.addr;
+  b.dport[0] = v.port;
+  b.proto[0] = v.proto;
 }
 
 /** Both sides answer one packet alike; returns the answer. */
@@ -74,7 +98,8 @@ class Packet implements fc.Command<Model, Real> {
   constructor(readonly f: Flow) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const c = m.conns.get(key(this.f)), out = send(r, this.f, "route", m.now);
+    const c = m.conns.get(key(this.f)),
+      out = send(r, this.f, "route", m.now);
     if (c) {
       assert.equal(out, c.dest, "an established flow stays on its dest");
       c.expires = m.now + (c.inactive ? TIMEOUTS.closed : TIMEOUTS.established);
@@ -94,9 +119,13 @@ class Close implements fc.Command<Model, Real> {
   constructor(readonly f: Flow) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const c = m.conns.get(key(this.f)), out = send(r, this.f, "close", m.now);
+    const c = m.conns.get(key(this.f)),
+      out = send(r, this.f, "close", m.now);
     assert.equal(out, c ? c.dest : MISS);
-    if (c && !c.inactive) { c.inactive = true; c.expires = m.now + TIMEOUTS.closed; }
+    if (c && !c.inactive) {
+      c.inactive = true;
+      c.expires = m.now + TIMEOUTS.closed;
+    }
     checkCounters(m, r);
   }
   toString = () => `close(${key(this.f)})`;
@@ -117,7 +146,11 @@ class Tick implements fc.Command<Model, Real> {
 
 /** Pod churn: a dest leaves (its connections keep it as trash) or comes (back), or is quiesced. */
 class Churn implements fc.Command<Model, Real> {
-  constructor(readonly svc: number, readonly pod: number, readonly what: "del" | "add" | "quiesce") {}
+  constructor(
+    readonly svc: number,
+    readonly pod: number,
+    readonly what: "del" | "add" | "quiesce",
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     const d = pods(4)[this.pod];
@@ -133,24 +166,35 @@ class Churn implements fc.Command<Model, Real> {
   toString = () => `${this.what}(${this.svc}, ${this.pod})`;
 }
 
-const arbCommands = fc.commands([
-  arbFlow.map((f) => new Packet(f)),
-  arbFlow.map((f) => new Packet(f)),
-  arbFlow.map((f) => new Close(f)),
-  fc.nat(60).map((dt) => new Tick(dt)),
-  fc.tuple(fc.nat(1), fc.nat(3), fc.constantFrom("del" as const, "add" as const, "quiesce" as const)).map(([s, p, w]) => new Churn(s, p, w)),
-], { maxCommands: 60 });
+const arbCommands = fc.commands(
+  [
+    arbFlow.map((f) => new Packet(f)),
+    arbFlow.map((f) => new Packet(f)),
+    arbFlow.map((f) => new Close(f)),
+    fc.nat(60).map((dt) => new Tick(dt)),
+    fc
+      .tuple(fc.nat(1), fc.nat(3), fc.constantFrom("del" as const, "add" as const, "quiesce" as const))
+      .map(([s, p, w]) => new Churn(s, p, w)),
+  ],
+  { maxCommands: 60 },
+);
 
 function setup(scheds: [SchedulerName, SchedulerName]): { model: Model; real: Real } {
-  const wtable = new WasmKeyedTable("svctable-fixed"), ttable = new TsMap();
-  for (const v of VIPS) { wtable.insert(v); ttable.insert(v); }
-  const make = <S extends WasmService | TsService>(mk: () => S): S[] => scheds.map((name) => {
-    const s = mk();
-    s.setScheduler(name);
-    for (const d of pods(4)) s.addDest(d);
-    return s;
-  });
-  const wsvcs = make(() => new WasmService()), tsvcs = make(() => new TsService());
+  const wtable = new WasmKeyedTable("svctable-fixed"),
+    ttable = new TsMap();
+  for (const v of VIPS) {
+    wtable.insert(v);
+    ttable.insert(v);
+  }
+  const make = <S extends WasmService | TsService>(mk: () => S): S[] =>
+    scheds.map((name) => {
+      const s = mk();
+      s.setScheduler(name);
+      for (const d of pods(4)) s.addDest(d);
+      return s;
+    });
+  const wsvcs = make(() => new WasmService()),
+    tsvcs = make(() => new TsService());
   const opts = { limit: LIMIT, timeouts: TIMEOUTS, seed: 7 };
   const real: Real = {
     sides: [
@@ -167,14 +211,17 @@ function setup(scheds: [SchedulerName, SchedulerName]): { model: Model; real: Re
 }
 
 test("model-based: first packets, packets, closes, expiries and pod churn keep counters equal to live connections", () => {
-  fc.assert(fc.property(fc.constantFrom(...SCHEDULERS), fc.constantFrom(...SCHEDULERS), arbCommands, (a, b, cmds) => {
-    const s = setup([a, b]);
-    try {
-      fc.modelRun(() => s, cmds);
-    } finally {
-      (s.real as Real & { dispose(): void }).dispose();
-    }
-  }), { numRuns: 150 });
+  fc.assert(
+    fc.property(fc.constantFrom(...SCHEDULERS), fc.constantFrom(...SCHEDULERS), arbCommands, (a, b, cmds) => {
+      const s = setup([a, b]);
+      try {
+        fc.modelRun(() => s, cmds);
+      } finally {
+        (s.real as Real & { dispose(): void }).dispose();
+      }
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test("a deleted dest with connections stays as trash: same id when re-added, counters kept; freed after its last one", () => {
@@ -182,7 +229,8 @@ test("a deleted dest with connections stays as trash: same id when re-added, cou
   try {
     const flows = [0, 1, 2, 3].map((client) => ({ client, sport: 1000, vip: 0 }));
     const dests = flows.map((f) => send(real, f, "route", 0));
-    const victim = dests[0], addr = real.sides[0].svcs[0].dest(victim).addr;
+    const victim = dests[0],
+      addr = real.sides[0].svcs[0].dest(victim).addr;
     for (const side of real.sides) {
       const svc = side.svcs[0];
       assert.ok(svc.delDest(addr, 8080));
@@ -197,7 +245,11 @@ test("a deleted dest with connections stays as trash: same id when re-added, cou
       side.route.flush();
       assert.equal(side.svcs[0].dest(victim).refcnt, 0);
       side.svcs[0].addDest({ addr: 0x0af50000, port: 8080, weight: 1 });
-      assert.equal(side.svcs[0].findDest(0x0af50000, 8080), victim, `${side.route.impl}: the freed id goes to the next new dest`);
+      assert.equal(
+        side.svcs[0].findDest(0x0af50000, 8080),
+        victim,
+        `${side.route.impl}: the freed id goes to the next new dest`,
+      );
     }
   } finally {
     (real as Real & { dispose(): void }).dispose();
@@ -206,7 +258,10 @@ test("a deleted dest with connections stays as trash: same id when re-added, cou
 
 test("overload clears with hysteresis on unbind: below 3/4 of u_threshold, or below l_threshold", () => {
   // u 4, l 0: clears once total * 4 < 12, at 2 left; u 4, l 1: once total < 1.
-  for (const [uth, lth, clearsAt] of [[4, 0, 2], [4, 1, 0]] as const) {
+  for (const [uth, lth, clearsAt] of [
+    [4, 0, 2],
+    [4, 1, 0],
+  ] as const) {
     const { real } = setup(["rr", "rr"]);
     try {
       for (const side of real.sides) {
@@ -231,29 +286,35 @@ test("overload clears with hysteresis on unbind: below 3/4 of u_threshold, or be
 });
 
 test("a batch with a flow's first packet twice: one connection, both packets to its dest, WASM and twin alike", () => {
-  fc.assert(fc.property(fc.array(arbFlow, { minLength: 1, maxLength: 16 }), fc.constantFrom(...SCHEDULERS), (flows, name) => {
-    const { real } = setup([name, name]);
-    try {
-      const outs = real.sides.map((side) => {
-        flows.forEach((f, k) => {
-          const v = f.vip < 2 ? VIPS[f.vip] : NOWHERE;
-          batch.saddr[k] = 0x0af40100 + f.client; batch.sport[k] = f.sport;
-          batch.daddr[k] = v.addr; batch.dport[k] = v.port; batch.proto[k] = v.proto;
+  fc.assert(
+    fc.property(fc.array(arbFlow, { minLength: 1, maxLength: 16 }), fc.constantFrom(...SCHEDULERS), (flows, name) => {
+      const { real } = setup([name, name]);
+      try {
+        const outs = real.sides.map((side) => {
+          flows.forEach((f, k) => {
+            const v = f.vip < 2 ? VIPS[f.vip] : NOWHERE;
+            batch.saddr[k] = 0x0af40100 + f.client;
+            batch.sport[k] = f.sport;
+            batch.daddr[k] = v.addr;
+            batch.dport[k] = v.port;
+            batch.proto[k] = v.proto;
+          });
+          side.route.route(batch, 0, flows.length, 0);
+          return Array.from(batch.out.subarray(0, flows.length));
         });
-        side.route.route(batch, 0, flows.length, 0);
-        return Array.from(batch.out.subarray(0, flows.length));
-      });
-      assert.deepEqual(outs[0], outs[1]);
-      const made = new Map<string, number>();
-      flows.forEach((f, k) => {
-        const out = outs[0][k];
-        if (f.vip === 2) return assert.equal(out, MISS);
-        if (made.has(key(f))) return assert.equal(out, made.get(key(f)), `${key(f)} again in the batch`);
-        if (out !== NO_DEST && out !== DROP) made.set(key(f), out);
-      });
-      for (const side of real.sides) assert.equal(side.route.connections, made.size, side.route.impl);
-    } finally {
-      (real as Real & { dispose(): void }).dispose();
-    }
-  }), { numRuns: 100 });
+        assert.deepEqual(outs[0], outs[1]);
+        const made = new Map<string, number>();
+        flows.forEach((f, k) => {
+          const out = outs[0][k];
+          if (f.vip === 2) return assert.equal(out, MISS);
+          if (made.has(key(f))) return assert.equal(out, made.get(key(f)), `${key(f)} again in the batch`);
+          if (out !== NO_DEST && out !== DROP) made.set(key(f), out);
+        });
+        for (const side of real.sides) assert.equal(side.route.connections, made.size, side.route.impl);
+      } finally {
+        (real as Real & { dispose(): void }).dispose();
+      }
+    }),
+    { numRuns: 100 },
+  );
 });

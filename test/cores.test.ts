@@ -25,21 +25,27 @@ const setsAndPackets = (entries: fc.Arbitrary<Parameters<typeof buildCore>[1]>) 
   entries.chain((es) => fc.tuple(fc.constant(es), fc.array(arbPacketFor(es), { minLength: 1, maxLength: 200 })));
 
 test("all cores agree with first match on small sets full of repeated VIP:port (first match wins)", () => {
-  fc.assert(fc.property(setsAndPackets(fc.array(arbEntry(), { maxLength: 40 })), ([entries, packets]) => {
-    fillPackets(batch, packets);
-    const expect = packets.map((p) => firstMatch(entries, p));
-    for (const impl of CORE_IMPLS) assert.deepEqual(answers(impl, entries, packets.length), expect, impl);
-  }), { numRuns: 150 });
+  fc.assert(
+    fc.property(setsAndPackets(fc.array(arbEntry(), { maxLength: 40 })), ([entries, packets]) => {
+      fillPackets(batch, packets);
+      const expect = packets.map((p) => firstMatch(entries, p));
+      for (const impl of CORE_IMPLS) assert.deepEqual(answers(impl, entries, packets.length), expect, impl);
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test("all cores agree on sets whose sizes cross SIMD block edges and table growth points", () => {
   const sizes = fc.constantFrom(0, 1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 97, 128, 129, 255, 257, 300);
   const sets = sizes.chain((n) => fc.array(arbWideEntry, { minLength: n, maxLength: n }));
-  fc.assert(fc.property(setsAndPackets(sets), ([entries, packets]) => {
-    fillPackets(batch, packets);
-    const expect = packets.map((p) => firstMatch(entries, p));
-    for (const impl of CORE_IMPLS) assert.deepEqual(answers(impl, entries, packets.length), expect, impl);
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(setsAndPackets(sets), ([entries, packets]) => {
+      fillPackets(batch, packets);
+      const expect = packets.map((p) => firstMatch(entries, p));
+      for (const impl of CORE_IMPLS) assert.deepEqual(answers(impl, entries, packets.length), expect, impl);
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("a rule matching only in the last SIMD lane of a block, or only in the tail, is found", () => {
@@ -56,7 +62,10 @@ test("a rule matching only in the last SIMD lane of a block, or only in the tail
 test("same VIP, other port: the SIMD block with an equal address but no full match goes on scanning", () => {
   const vip = 0x0a600010;
   const entries = Array.from({ length: 40 }, (_, i) => ({ addr: vip, port: 1000 + i, proto: 6, target: i }));
-  fillPackets(batch, [{ daddr: vip, dport: 1039, proto: 6 }, { daddr: vip, dport: 999, proto: 6 }]);
+  fillPackets(batch, [
+    { daddr: vip, dport: 1039, proto: 6 },
+    { daddr: vip, dport: 999, proto: 6 },
+  ]);
   for (const impl of CORE_IMPLS) assert.deepEqual(answers(impl, entries, 2), [39, 0xffffffff], impl);
 });
 

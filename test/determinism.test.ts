@@ -11,11 +11,18 @@ import { DEFAULT_TRAFFIC } from "../src/workload/traffic";
 
 /** The fields that measure time (or how many samples fit in it). */
 const TIMING = new Set(["median_ns", "p99_ns", "rme", "samples", "sync_ns", "initial_sync_ms"]);
-const untimed = (cases: CaseResult[]) => cases.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => !TIMING.has(k))));
+const untimed = (cases: CaseResult[]) =>
+  cases.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => !TIMING.has(k))));
 
 for (const suite of SUITES) {
   test(`${suite.name}: the same seed gives identical non-timing fields in two runs that sample differently`, () => {
-    const o: SuiteOptions = { sizes: [10, 30], full: false, seed: 3, budget: { time: 1, iterations: 1 }, traffic: DEFAULT_TRAFFIC };
+    const o: SuiteOptions = {
+      sizes: [10, 30],
+      full: false,
+      seed: 3,
+      budget: { time: 1, iterations: 1 },
+      traffic: DEFAULT_TRAFFIC,
+    };
     const a = suite.run(o, new Progress(0, false)).cases;
     const b = suite.run({ ...o, budget: { time: 3, iterations: 2 } }, new Progress(0, false)).cases;
     assert.ok(a.length > 0);

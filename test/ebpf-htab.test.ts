@@ -13,40 +13,67 @@ import { WasmBatch } from "../src/wasm/batch";
 import { WasmHtab } from "../src/wasm/ebpf";
 import { wasm } from "../src/wasm/module";
 
-type Op = { kind: "update"; k: Key; v: [number, number, number]; flags: number } | { kind: "delete"; k: Key } | { kind: "lookup"; k: Key };
+type Op =
+  | { kind: "update"; k: Key; v: [number, number, number]; flags: number }
+  | { kind: "delete"; k: Key }
+  | { kind: "lookup"; k: Key };
 
 const word = (few: number) => fc.oneof(fc.nat(few), fc.nat(0xffffffff));
-const keyOf = (words: number) => fc.tuple(word(5), word(3), word(2)).map(([a, b, c]): Key => [a, words >= 2 ? b : 0, words >= 3 ? c : 0]);
-const opOf = (words: number) => fc.oneof(
-  fc.record({ kind: fc.constant("update" as const), k: keyOf(words), v: fc.tuple(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff)), flags: fc.constantFrom(BPF_ANY, BPF_NOEXIST, BPF_EXIST, 3) }),
-  fc.record({ kind: fc.constant("delete" as const), k: keyOf(words) }),
-  fc.record({ kind: fc.constant("lookup" as const), k: keyOf(words) }),
-);
+const keyOf = (words: number) =>
+  fc.tuple(word(5), word(3), word(2)).map(([a, b, c]): Key => [a, words >= 2 ? b : 0, words >= 3 ? c : 0]);
+const opOf = (words: number) =>
+  fc.oneof(
+    fc.record({
+      kind: fc.constant("update" as const),
+      k: keyOf(words),
+      v: fc.tuple(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff)),
+      flags: fc.constantFrom(BPF_ANY, BPF_NOEXIST, BPF_EXIST, 3),
+    }),
+    fc.record({ kind: fc.constant("delete" as const), k: keyOf(words) }),
+    fc.record({ kind: fc.constant("lookup" as const), k: keyOf(words) }),
+  );
 
 function apply(m: Htab, op: Op): unknown {
   switch (op.kind) {
-    case "update": return m.update(op.k, op.v, op.flags);
-    case "delete": return m.delete(op.k);
-    default: return m.lookup(op.k) ?? null;
+    case "update":
+      return m.update(op.k, op.v, op.flags);
+    case "delete":
+      return m.delete(op.k);
+    default:
+      return m.lookup(op.k) ?? null;
   }
 }
 
 test("WASM and TS twin give the same results, counts and bucket lists on any sequence", () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 3 }).chain((w) => fc.tuple(fc.constant(w), fc.integer({ min: 1, max: 40 }), fc.nat(0xffffffff), fc.array(opOf(w), { maxLength: 150 }))),
-    ([words, max, rnd, ops]) => {
-      const maps: Htab[] = [new WasmHtab(words, max, rnd), new TsHtab(words, max, rnd)];
-      try {
-        for (const op of ops) {
-          const [a, b] = maps.map((m) => apply(m, op));
-          assert.deepEqual(a, b, JSON.stringify(op));
+  fc.assert(
+    fc.property(
+      fc
+        .integer({ min: 1, max: 3 })
+        .chain((w) =>
+          fc.tuple(
+            fc.constant(w),
+            fc.integer({ min: 1, max: 40 }),
+            fc.nat(0xffffffff),
+            fc.array(opOf(w), { maxLength: 150 }),
+          ),
+        ),
+      ([words, max, rnd, ops]) => {
+        const maps: Htab[] = [new WasmHtab(words, max, rnd), new TsHtab(words, max, rnd)];
+        try {
+          for (const op of ops) {
+            const [a, b] = maps.map((m) => apply(m, op));
+            assert.deepEqual(a, b, JSON.stringify(op));
+          }
+          assert.equal(maps[0].count, maps[1].count);
+          assert.ok(maps[0].count <= max);
+          assert.deepEqual(maps[0].chainLengths(), maps[1].chainLengths());
+        } finally {
+          for (const m of maps) m.dispose();
         }
-        assert.equal(maps[0].count, maps[1].count);
-        assert.ok(maps[0].count <= max);
-        assert.deepEqual(maps[0].chainLengths(), maps[1].chainLengths());
-      } finally {
-        for (const m of maps) m.dispose();
-      }
-    }), { numRuns: 200 });
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test("the kernel's shape: power-of-two buckets, -E2BIG past max_entries, flags, an element reused after delete", () => {
@@ -79,9 +106,18 @@ test("the kernel's shape: power-of-two buckets, -E2BIG past max_entries, flags, 
 });
 
 test("jhash2 in WASM equals the twin for one to three words", () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), (n, a, b, c, iv) => {
-    assert.equal(wasm().jhash2_words(n, a, b, c, iv) >>> 0, jhash2(n, a, b, c, iv));
-  }));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }),
+      fc.nat(0xffffffff),
+      fc.nat(0xffffffff),
+      fc.nat(0xffffffff),
+      fc.nat(0xffffffff),
+      (n, a, b, c, iv) => {
+        assert.equal(wasm().jhash2_words(n, a, b, c, iv) >>> 0, jhash2(n, a, b, c, iv));
+      },
+    ),
+  );
 });
 
 test("the ebpf-htab core finds each frontend, misses others, and refuses a bad protocol", () => {
@@ -90,8 +126,19 @@ test("the ebpf-htab core finds each frontend, misses others, and refuses a bad p
   try {
     assert.equal(core.insert({ addr: 0x0a600001, port: 80, proto: 6, target: 7 }), Result.OK);
     assert.equal(core.insert({ addr: 0x0a600001, port: 80, proto: 6, target: 8 }), Result.EXISTS);
-    assert.throws(() => core.insert({ addr: 1, port: 80, proto: 1, target: 0 }), /must be TCP \(6\), UDP \(17\) or SCTP/);
-    [[0x0a600001, 80, 6], [0x0a600001, 80, 17], [0x0a600001, 81, 6]].forEach(([d, p, r], i) => { b.daddr[i] = d; b.dport[i] = p; b.proto[i] = r; });
+    assert.throws(
+      () => core.insert({ addr: 1, port: 80, proto: 1, target: 0 }),
+      /must be TCP \(6\), UDP \(17\) or SCTP/,
+    );
+    [
+      [0x0a600001, 80, 6],
+      [0x0a600001, 80, 17],
+      [0x0a600001, 81, 6],
+    ].forEach(([d, p, r], i) => {
+      b.daddr[i] = d;
+      b.dport[i] = p;
+      b.proto[i] = r;
+    });
     core.lookup(b, 0, 3);
     assert.deepEqual(Array.from(b.out), [7, MISS, MISS]);
     assert.equal(core.delete({ addr: 0x0a600001, port: 80, proto: 6 }), true);

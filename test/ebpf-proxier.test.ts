@@ -10,7 +10,13 @@ import { EbpfProxier } from "../src/proxy/ebpf/proxier";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { Fixture, POD_IP, SERVICE_IP, service } from "./proxy-fixture";
 
-const pod = (j: number, app: string) => ({ namespace: "ns", name: `pod${j}`, labels: { app }, ip: POD_IP(j), ready: true });
+const pod = (j: number, app: string) => ({
+  namespace: "ns",
+  name: `pod${j}`,
+  labels: { app },
+  ip: POD_IP(j),
+  ready: true,
+});
 
 test("one Service with two pods, one more pod, then its deletion: the map writes Cilium's agent makes", () => {
   const f = new Fixture(["ebpf", "ebpf-maglev"]);
@@ -27,8 +33,14 @@ test("one Service with two pods, one more pod, then its deletion: the map writes
     const lines = random.lastText!.trim().split("\n");
     assert.equal(lines.length, 5);
     const ip = SERVICE_IP(0);
-    const keyHex = [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255, 0, 80, 0, 0, 6, 0, 0, 0].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-    assert.equal(lines[4], `map update pinned @MAPS@/lb4_services key hex ${keyHex} value hex 00 00 00 00 02 00 01 00 00 00 00 00`, "frontend last: count 2, rev_nat_index 1");
+    const keyHex = [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255, 0, 80, 0, 0, 6, 0, 0, 0]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join(" ");
+    assert.equal(
+      lines[4],
+      `map update pinned @MAPS@/lb4_services key hex ${keyHex} value hex 00 00 00 00 02 00 01 00 00 00 00 00`,
+      "frontend last: count 2, rev_nat_index 1",
+    );
     f.sync();
     const m = maglev.maps.maglev.get(1)!;
     assert.equal(m.length, 16381);
@@ -55,7 +67,12 @@ test("a full sync past the Maglev budget is refused before any table is built", 
   const kp = new KubeProxy(c.store, proxier);
   try {
     const t0 = performance.now();
-    assert.throws(() => kp.flush(), (e: unknown) => e instanceof SvcbenchError && /^ebpf-maglev: Maglev tables of 131071 entries for over \d+ frontends pass 1 GiB$/.test(e.message));
+    assert.throws(
+      () => kp.flush(),
+      (e: unknown) =>
+        e instanceof SvcbenchError &&
+        /^ebpf-maglev: Maglev tables of 131071 entries for over \d+ frontends pass 1 GiB$/.test(e.message),
+    );
     assert.equal(proxier.maps.maglev.size, 0, "no table built");
     assert.equal(proxier.maps.services.count, 0, "nothing written");
     assert.ok(performance.now() - t0 < 5000, "refused up front, not after building 2049 tables");

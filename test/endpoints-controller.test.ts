@@ -15,7 +15,10 @@ function setup() {
 }
 
 const endpointsOf = (store: ClusterStore, svc: string) =>
-  store.slicesOf(svc).flatMap((s) => s.endpoints.map((e) => `${e.pod}:${e.ready}`)).sort();
+  store
+    .slicesOf(svc)
+    .flatMap((s) => s.endpoints.map((e) => `${e.pod}:${e.ready}`))
+    .sort();
 
 test("a Service's slices list the pods its selector picks, ready or not, with its target ports", () => {
   const { store } = setup();
@@ -57,17 +60,23 @@ test("a Service whose selector is removed keeps its slices as they were (kuberne
 
 test("an endpoint is its address and its pod: a pod replaced on the same address is removed and added, not updated in place", () => {
   const { store } = setup();
-  for (const [i, name] of ["a", "c", "d"].entries()) store.createPod({ namespace: "ns", name, labels: { app: "a0" }, ip: POD_IP(i), ready: true });
+  for (const [i, name] of ["a", "c", "d"].entries())
+    store.createPod({ namespace: "ns", name, labels: { app: "a0" }, ip: POD_IP(i), ready: true });
   store.createService(service(0));
   const order = () => store.slicesOf("ns/svc0").flatMap((x) => x.endpoints.map((e) => e.pod));
-  const before = order(), gone = before[0];
+  const before = order(),
+    gone = before[0];
   // While the Service has no selector the controller does not see the first pod go and b come on its address.
   store.updateService({ ...store.services.get("ns/svc0")!, selector: undefined });
   const ip = store.pods.get(`ns/${gone}`)!.ip;
   store.deletePod("ns", gone);
   store.createPod({ namespace: "ns", name: "b", labels: { app: "a0" }, ip, ready: true });
   store.updateService({ ...store.services.get("ns/svc0")!, selector: { app: "a0" } });
-  assert.deepEqual(order(), [...before.slice(1), "b"], "the pod is dropped from the slice and b appended (keyed by address alone, b would take its place)");
+  assert.deepEqual(
+    order(),
+    [...before.slice(1), "b"],
+    "the pod is dropped from the slice and b appended (keyed by address alone, b would take its place)",
+  );
 });
 
 test("no endpoints: one empty placeholder slice, written once", () => {
@@ -85,10 +94,20 @@ test("no endpoints: one empty placeholder slice, written once", () => {
 test("250 pods fill three slices of at most 100; one more pod touches one slice", () => {
   const { store, ctl } = setup();
   store.createService(service(0));
-  for (let i = 0; i < 250; i++) store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: "a0" }, ip: POD_IP(i), ready: true });
-  const sizes = store.slicesOf("ns/svc0").map((s) => s.endpoints.length).sort((a, b) => a - b);
-  assert.ok(sizes.every((n) => n <= 100), `${sizes}`);
-  assert.equal(sizes.reduce((a, b) => a + b, 0), 250);
+  for (let i = 0; i < 250; i++)
+    store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: "a0" }, ip: POD_IP(i), ready: true });
+  const sizes = store
+    .slicesOf("ns/svc0")
+    .map((s) => s.endpoints.length)
+    .sort((a, b) => a - b);
+  assert.ok(
+    sizes.every((n) => n <= 100),
+    `${sizes}`,
+  );
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    250,
+  );
   assert.equal(sizes.length, 3);
   const writes = ctl.writes;
   store.createPod({ namespace: "ns", name: "p250", labels: { app: "a0" }, ip: POD_IP(250), ready: true });
@@ -104,29 +123,44 @@ test("after any events, each Service's slices hold exactly its selected pods wit
     fc.record({ k: fc.constant("svc" as const), i: fc.nat(3), app: fc.nat(2) }),
     fc.record({ k: fc.constant("delsvc" as const), i: fc.nat(3) }),
   );
-  fc.assert(fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 2, max: 5 }), (ops, max) => {
-    const store = new ClusterStore();
-    const ctl = new EndpointSliceController(store, max);
-    for (const o of ops) {
-      if (o.k === "pod") {
-        const prev = store.pods.get(`ns/p${o.j}`);
-        const pod = { namespace: "ns", name: `p${o.j}`, labels: { app: `a${o.app}` }, ip: prev?.ip ?? (o.ip ? POD_IP(o.j) : undefined), ready: o.ready && (prev?.ip !== undefined || o.ip) };
-        if (prev) store.updatePod(pod); else store.createPod(pod);
-      } else if (o.k === "delpod") {
-        if (store.pods.has(`ns/p${o.j}`)) store.deletePod("ns", `p${o.j}`);
-      } else if (o.k === "svc") {
-        const s = service(o.i, { selector: { app: `a${o.app}` } });
-        if (store.services.has(`ns/svc${o.i}`)) store.updateService(s); else store.createService(s);
-      } else if (store.services.has(`ns/svc${o.i}`)) store.deleteService("ns", `svc${o.i}`);
-    }
-    for (const s of store.services.values()) {
-      const want = [...store.pods.values()].filter((p) => p.ip !== undefined && selectorMatches(s.selector, p.labels)).map((p) => `${p.name}:${p.ready}`).sort();
-      assert.deepEqual(endpointsOf(store, `ns/${s.name}`), want);
-      const slices = store.slicesOf(`ns/${s.name}`);
-      assert.ok(slices.every((x) => x.endpoints.length <= max));
-      assert.ok(slices.length >= 1);
-    }
-    for (const sl of store.slices.values()) assert.ok(store.services.has(sl.service), `slice ${sl.name} outlived ${sl.service}`);
-    ctl.stop();
-  }), { numRuns: 150 });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 2, max: 5 }), (ops, max) => {
+      const store = new ClusterStore();
+      const ctl = new EndpointSliceController(store, max);
+      for (const o of ops) {
+        if (o.k === "pod") {
+          const prev = store.pods.get(`ns/p${o.j}`);
+          const pod = {
+            namespace: "ns",
+            name: `p${o.j}`,
+            labels: { app: `a${o.app}` },
+            ip: prev?.ip ?? (o.ip ? POD_IP(o.j) : undefined),
+            ready: o.ready && (prev?.ip !== undefined || o.ip),
+          };
+          if (prev) store.updatePod(pod);
+          else store.createPod(pod);
+        } else if (o.k === "delpod") {
+          if (store.pods.has(`ns/p${o.j}`)) store.deletePod("ns", `p${o.j}`);
+        } else if (o.k === "svc") {
+          const s = service(o.i, { selector: { app: `a${o.app}` } });
+          if (store.services.has(`ns/svc${o.i}`)) store.updateService(s);
+          else store.createService(s);
+        } else if (store.services.has(`ns/svc${o.i}`)) store.deleteService("ns", `svc${o.i}`);
+      }
+      for (const s of store.services.values()) {
+        const want = [...store.pods.values()]
+          .filter((p) => p.ip !== undefined && selectorMatches(s.selector, p.labels))
+          .map((p) => `${p.name}:${p.ready}`)
+          .sort();
+        assert.deepEqual(endpointsOf(store, `ns/${s.name}`), want);
+        const slices = store.slicesOf(`ns/${s.name}`);
+        assert.ok(slices.every((x) => x.endpoints.length <= max));
+        assert.ok(slices.length >= 1);
+      }
+      for (const sl of store.slices.values())
+        assert.ok(store.services.has(sl.service), `slice ${sl.name} outlived ${sl.service}`);
+      ctl.stop();
+    }),
+    { numRuns: 150 },
+  );
 });

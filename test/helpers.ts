@@ -13,17 +13,24 @@ export const arbEntry = (target: fc.Arbitrary<number> = fc.nat(1000)): fc.Arbitr
 /** Entries spread over many addresses too, so that larger sets are mostly distinct. */
 export const arbWideEntry: fc.Arbitrary<ServiceEntry> = fc.record({
   addr: fc.oneof(arbAddr, fc.integer({ min: 0x0a600000, max: 0x0a6fffff })),
-  port: arbPort, proto: arbProto, target: fc.nat(1 << 20),
+  port: arbPort,
+  proto: arbProto,
+  target: fc.nat(1 << 20),
 });
 
-export interface Packet { daddr: number; dport: number; proto: number }
+export interface Packet {
+  daddr: number;
+  dport: number;
+  proto: number;
+}
 /**
  * Packets that hit one of the entries, or miss (other address, port or protocol, ICMP included, and a
  * port or protocol past its range that would alias a real one modulo 2^16: 80 + 65536, 6 + 65536).
  */
 export const arbPacketFor = (entries: readonly ServiceEntry[]): fc.Arbitrary<Packet> => {
   const miss = fc.record({
-    daddr: arbAddr, dport: fc.oneof(arbPort, fc.constantFrom(80 + 65536, 0xffffffff)),
+    daddr: arbAddr,
+    dport: fc.oneof(arbPort, fc.constantFrom(80 + 65536, 0xffffffff)),
     proto: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, 1, IPPROTO_TCP + 65536),
   });
   if (entries.length === 0) return miss;

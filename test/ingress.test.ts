@@ -34,10 +34,20 @@ test("the longest matching path wins, Exact before Prefix at equal length", () =
   assert.equal(bestPath(paths, "/foo/barbaz")?.id, "foo-prefix");
   assert.equal(bestPath(paths, "/other")?.id, "root");
   assert.equal(bestPath(paths.slice(1), "/other"), undefined);
-  fc.assert(fc.property(fc.array(fc.constantFrom("a", "b", "ab"), { maxLength: 4 }), fc.array(fc.constantFrom("a", "b", "ab"), { maxLength: 4 }), (r, q) => {
-    const rule = "/" + r.join("/"), req = "/" + q.join("/");
-    assert.equal(prefixMatches(rule, req), r.every((e, i) => q[i] === e));
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom("a", "b", "ab"), { maxLength: 4 }),
+      fc.array(fc.constantFrom("a", "b", "ab"), { maxLength: 4 }),
+      (r, q) => {
+        const rule = "/" + r.join("/"),
+          req = "/" + q.join("/");
+        assert.equal(
+          prefixMatches(rule, req),
+          r.every((e, i) => q[i] === e),
+        );
+      },
+    ),
+  );
 });
 
 test("a wildcard host covers exactly one more label", () => {
@@ -56,16 +66,29 @@ test("one address for many Services: exact host, then wildcard, then host-less r
   f.store.createService(service(1, { ports: [{ name: "web", protocol: "TCP", port: 8000, targetPort: 9000 }] }));
   f.store.createService(service(2));
   f.store.createService(service(3));
-  for (let i = 0; i < 4; i++) f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: `a${i}` }, ip: POD_IP(i), ready: true });
+  for (let i = 0; i < 4; i++)
+    f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: `a${i}` }, ip: POD_IP(i), ready: true });
   f.store.putIngress({
-    namespace: "ns", name: "main", defaultBackend: { service: "svc3", port: 80 },
+    namespace: "ns",
+    name: "main",
+    defaultBackend: { service: "svc3", port: 80 },
     rules: [
-      { host: "shop.example.com", paths: [{ path: "/", pathType: "Prefix", backend: { service: "svc0", port: 80 } }, { path: "/api", pathType: "Prefix", backend: { service: "svc1", port: "web" } }] },
+      {
+        host: "shop.example.com",
+        paths: [
+          { path: "/", pathType: "Prefix", backend: { service: "svc0", port: 80 } },
+          { path: "/api", pathType: "Prefix", backend: { service: "svc1", port: "web" } },
+        ],
+      },
       { host: "*.example.com", paths: [{ path: "/", pathType: "Prefix", backend: { service: "svc2", port: 80 } }] },
       { paths: [{ path: "/status", pathType: "Exact", backend: { service: "svc1", port: 8000 } }] },
     ],
   });
-  f.store.putIngress({ namespace: "ns", name: "missing", rules: [{ host: "gone.io", paths: [{ path: "/", pathType: "Prefix", backend: { service: "nope", port: 80 } }] }] });
+  f.store.putIngress({
+    namespace: "ns",
+    name: "missing",
+    rules: [{ host: "gone.io", paths: [{ path: "/", pathType: "Prefix", backend: { service: "nope", port: 80 } }] }],
+  });
   f.sync();
   for (const mode of PROXY_MODES) {
     const ic = new IngressController(f.store, f.node(mode).proxier, POD_IP(100));
@@ -84,7 +107,10 @@ test("one address for many Services: exact host, then wildcard, then host-less r
   f.store.deletePod("ns", "p0");
   f.sync();
   for (const mode of PROXY_MODES) {
-    const a = new IngressController(f.store, f.node(mode).proxier, POD_IP(100)).request({ host: "shop.example.com", path: "/" }, f.now);
+    const a = new IngressController(f.store, f.node(mode).proxier, POD_IP(100)).request(
+      { host: "shop.example.com", path: "/" },
+      f.now,
+    );
     assert.equal(a.status, 502, `${mode}: the backend has no ready pod`);
   }
 });

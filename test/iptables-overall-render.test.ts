@@ -111,13 +111,21 @@ COMMIT
 COMMIT
 `;
 
-interface Table { name: string; chains: { name: string; rules: string[] }[] }
+interface Table {
+  name: string;
+  chains: { name: string; rules: string[] }[];
+}
 
 /** The comment's value: quoted, or one word. */
-const comment = (rule: string) => /--comment (?:"([^"]*)"|(\S+))/.exec(rule)?.slice(1).find((x) => x !== undefined);
+const comment = (rule: string) =>
+  /--comment (?:"([^"]*)"|(\S+))/
+    .exec(rule)
+    ?.slice(1)
+    .find((x) => x !== undefined);
 /** orderByCommentServiceName: the comment up to the first space or colon; a rule without a comment never moves. */
 const byCommentService = (a: string, b: string) => {
-  const ca = comment(a), cb = comment(b);
+  const ca = comment(a),
+    cb = comment(b);
   if (ca === undefined || cb === undefined) return 0;
   const n = (c: string) => c.split(/[ :]/)[0];
   return n(ca) < n(cb) ? -1 : n(ca) > n(cb) ? 1 : 0;
@@ -126,7 +134,11 @@ const byCommentService = (a: string, b: string) => {
 /** sortIPTablesRules: tables by name; KUBE-NODEPORTS, KUBE-SERVICES, then chains by name; those two chains' rules by service name (stable), the "must be the last rule" rule last. */
 function sortIPTablesRules(text: string): string {
   const tables: Table[] = [];
-  for (const block of text.trim().split(/^COMMIT$/m).map((b) => b.trim()).filter(Boolean)) {
+  for (const block of text
+    .trim()
+    .split(/^COMMIT$/m)
+    .map((b) => b.trim())
+    .filter(Boolean)) {
     const lines = block.split("\n");
     const t: Table = { name: lines[0].slice(1), chains: [] };
     for (const l of lines.slice(1)) {
@@ -142,11 +154,23 @@ function sortIPTablesRules(text: string): string {
     t.chains.sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const c of t.chains) {
       if (c.name !== "KUBE-NODEPORTS" && c.name !== "KUBE-SERVICES") continue;
-      const last = (r: string) => (t.name === "nat" && c.name === "KUBE-SERVICES" && (comment(r) ?? "").includes("must be the last rule") ? 1 : 0);
+      const last = (r: string) =>
+        t.name === "nat" && c.name === "KUBE-SERVICES" && (comment(r) ?? "").includes("must be the last rule") ? 1 : 0;
       c.rules.sort((a, b) => last(a) - last(b) || byCommentService(a, b));
     }
   }
-  return tables.map((t) => [`*${t.name}`, ...t.chains.map((c) => `:${c.name} - [0:0]`), ...t.chains.flatMap((c) => c.rules), "COMMIT"].join("\n")).join("\n") + "\n";
+  return (
+    tables
+      .map((t) =>
+        [
+          `*${t.name}`,
+          ...t.chains.map((c) => `:${c.name} - [0:0]`),
+          ...t.chains.flatMap((c) => c.rules),
+          "COMMIT",
+        ].join("\n"),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 function overallText(partial: boolean): { proxier: IptablesProxier; text: string } {
@@ -162,7 +186,11 @@ test("the restore text is TestOverallIPTablesRules' expected text, whole", () =>
 });
 
 test("the normalisation only reorders: every line of both texts is kept", () => {
-  const lines = (t: string) => t.split("\n").filter((l) => l.startsWith("-A") || l.startsWith(":")).sort();
+  const lines = (t: string) =>
+    t
+      .split("\n")
+      .filter((l) => l.startsWith("-A") || l.startsWith(":"))
+      .sort();
   assert.deepEqual(lines(sortIPTablesRules(EXPECTED)), lines(EXPECTED));
   const { text } = overallText(true);
   assert.deepEqual(lines(sortIPTablesRules(text)), lines(text));

@@ -20,17 +20,27 @@ after(() => open.forEach((o) => o.dispose()));
 function kubeProxyTestCluster(partial: boolean) {
   const store = new ClusterStore();
   new EndpointSliceController(store);
-  const pod = (ns: string, name: string, ip: string) => store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true });
+  const pod = (ns: string, name: string, ip: string) =>
+    store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true });
   pod("ns1", "svc1-a", "10.180.0.1");
   pod("ns3", "svc3-a", "10.180.0.3");
   pod("ns4", "svc4-a", "10.180.0.4");
   pod("ns4", "svc4-b", "10.180.0.5");
-  const svc = (ns: string, name: string, ip: string, extra = {}) => store.createService({
-    namespace: ns, name, type: "ClusterIP", clusterIP: parseIPv4(ip), selector: { app: name },
-    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }], ...extra,
-  });
+  const svc = (ns: string, name: string, ip: string, extra = {}) =>
+    store.createService({
+      namespace: ns,
+      name,
+      type: "ClusterIP",
+      clusterIP: parseIPv4(ip),
+      selector: { app: name },
+      ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }],
+      ...extra,
+    });
   svc("ns1", "svc1", "172.30.0.41");
-  svc("ns3", "svc3", "172.30.0.43", { type: "NodePort", ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }] });
+  svc("ns3", "svc3", "172.30.0.43", {
+    type: "NodePort",
+    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }],
+  });
   svc("ns4", "svc4", "172.30.0.44");
   svc("ns6", "svc6", "172.30.0.46");
   const proxier = new IptablesProxier({ partial, node, keepText: true });
@@ -58,7 +68,9 @@ function chainRules(text: string, table: string): Record<string, string[]> {
   }
   const last = (l: string) => l.includes("must be the last rule");
   for (const c of ["KUBE-SERVICES", "KUBE-NODEPORTS"]) {
-    out[c]?.sort((a, b) => Number(last(a)) - Number(last(b)) || (last(a) ? 0 : cmp(commentService(a), commentService(b))));
+    out[c]?.sort(
+      (a, b) => Number(last(a)) - Number(last(b)) || (last(a) ? 0 : cmp(commentService(a), commentService(b))),
+    );
   }
   return out;
 }
@@ -67,7 +79,9 @@ test("the restore text has kube-proxy's rules for the same Services, in order wi
   const { proxier } = kubeProxyTestCluster(false);
   const text = proxier.lastText!;
   assert.deepEqual(chainRules(text, "filter"), {
-    "KUBE-SERVICES": [`-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT`],
+    "KUBE-SERVICES": [
+      `-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT`,
+    ],
     "KUBE-EXTERNAL-SERVICES": [],
     "KUBE-FORWARD": [
       `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
@@ -76,7 +90,9 @@ test("the restore text has kube-proxy's rules for the same Services, in order wi
     ],
     "KUBE-NODEPORTS": [],
     "KUBE-PROXY-FIREWALL": [],
-    "KUBE-FIREWALL": [`-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`],
+    "KUBE-FIREWALL": [
+      `-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+    ],
   });
   const sep = (chain: string, svc: string, ip: string) => [
     `-A ${chain} -m comment --comment ${svc} -s ${ip} -j KUBE-MARK-MASQ`,
@@ -89,7 +105,9 @@ test("the restore text has kube-proxy's rules for the same Services, in order wi
       `-A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 -j KUBE-SVC-4SW47YFZTEDKD3PK`,
       `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`,
     ],
-    "KUBE-NODEPORTS": [`-A KUBE-NODEPORTS -m comment --comment ns3/svc3:p80 -m tcp -p tcp --dport 30003 -j KUBE-EXT-X27LE4BHSL4DOUIK`],
+    "KUBE-NODEPORTS": [
+      `-A KUBE-NODEPORTS -m comment --comment ns3/svc3:p80 -m tcp -p tcp --dport 30003 -j KUBE-EXT-X27LE4BHSL4DOUIK`,
+    ],
     "KUBE-POSTROUTING": [
       `-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN`,
       `-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000`,
@@ -125,11 +143,32 @@ test("the restore text has kube-proxy's rules for the same Services, in order wi
 
 test("routing follows the loaded rules: hairpin masquerades, NodePort goes through KUBE-EXT, no endpoints rejects", () => {
   const { proxier, kp } = kubeProxyTestCluster(false);
-  const r = (src: string, dst: string, port: number) => proxier.route({ saddr: parseIPv4(src), sport: 1234, daddr: parseIPv4(dst), dport: port, proto: 6 }, kp.now);
-  assert.deepEqual(r("10.180.0.2", "172.30.0.41", 80), { verdict: "dnat", service: "ns1/svc1:p80", endpoint: "10.180.0.1:80", masq: false });
-  assert.deepEqual(r("10.180.0.1", "172.30.0.41", 80), { verdict: "dnat", service: "ns1/svc1:p80", endpoint: "10.180.0.1:80", masq: true });
-  assert.deepEqual(r("203.0.113.2", "172.30.0.41", 80), { verdict: "dnat", service: "ns1/svc1:p80", endpoint: "10.180.0.1:80", masq: true });
-  assert.deepEqual(r("203.0.113.2", "192.168.0.2", 30003), { verdict: "dnat", service: "ns3/svc3:p80", endpoint: "10.180.0.3:80", masq: true });
+  const r = (src: string, dst: string, port: number) =>
+    proxier.route({ saddr: parseIPv4(src), sport: 1234, daddr: parseIPv4(dst), dport: port, proto: 6 }, kp.now);
+  assert.deepEqual(r("10.180.0.2", "172.30.0.41", 80), {
+    verdict: "dnat",
+    service: "ns1/svc1:p80",
+    endpoint: "10.180.0.1:80",
+    masq: false,
+  });
+  assert.deepEqual(r("10.180.0.1", "172.30.0.41", 80), {
+    verdict: "dnat",
+    service: "ns1/svc1:p80",
+    endpoint: "10.180.0.1:80",
+    masq: true,
+  });
+  assert.deepEqual(r("203.0.113.2", "172.30.0.41", 80), {
+    verdict: "dnat",
+    service: "ns1/svc1:p80",
+    endpoint: "10.180.0.1:80",
+    masq: true,
+  });
+  assert.deepEqual(r("203.0.113.2", "192.168.0.2", 30003), {
+    verdict: "dnat",
+    service: "ns3/svc3:p80",
+    endpoint: "10.180.0.3:80",
+    masq: true,
+  });
   assert.deepEqual(r("10.0.0.2", "172.30.0.46", 80), { verdict: "reject", service: "ns6/svc6:p80" });
   assert.deepEqual(r("10.0.0.2", "172.30.0.41", 443), { verdict: "pass" });
 });
@@ -141,7 +180,10 @@ test("statistic --probability 1/(n-i) spreads first packets evenly over the endp
   assert.equal(proxier.renderer.probability(7), "0.1428571429");
   const counts = new Map<string, number>();
   for (let i = 0; i < 4000; i++) {
-    const r = proxier.route({ saddr: parseIPv4("10.0.0.2"), sport: i, daddr: parseIPv4("172.30.0.44"), dport: 80, proto: 6 }, kp.now);
+    const r = proxier.route(
+      { saddr: parseIPv4("10.0.0.2"), sport: i, daddr: parseIPv4("172.30.0.44"), dport: 80, proto: 6 },
+      kp.now,
+    );
     assert.equal(r.verdict, "dnat");
     if (r.verdict === "dnat") counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
   }
@@ -152,7 +194,13 @@ test("statistic --probability 1/(n-i) spreads first packets evenly over the endp
 test("a partial sync writes KUBE-SERVICES whole but only the changed Service's chains", () => {
   const { store, proxier, kp } = kubeProxyTestCluster(true);
   kp.now += 5000;
-  store.createPod({ namespace: "ns1", name: "svc1-b", labels: { app: "svc1" }, ip: parseIPv4("10.180.0.9"), ready: true });
+  store.createPod({
+    namespace: "ns1",
+    name: "svc1-b",
+    labels: { app: "svc1" },
+    ip: parseIPv4("10.180.0.9"),
+    ready: true,
+  });
   const s = kp.flush()!;
   assert.equal(s.full, false);
   const text = proxier.lastText!;
@@ -162,15 +210,32 @@ test("a partial sync writes KUBE-SERVICES whole but only the changed Service's c
   assert.ok(chains.includes(":KUBE-SVC-XPGD46QRK7WJZT7O - [0:0]"));
   assert.ok(text.includes("--probability 0.5000000000 -j KUBE-SEP-SXIVWICOYRO3J4NJ"));
   // The unchanged chains still route.
-  const r = proxier.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("192.168.0.2"), dport: 30003, proto: 6 }, kp.now);
+  const r = proxier.route(
+    { saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("192.168.0.2"), dport: 30003, proto: 6 },
+    kp.now,
+  );
   assert.equal(r.verdict === "dnat" && r.endpoint, "10.180.0.3:80");
 });
 
 test("above 1000 endpoints the per-endpoint rules lose their comments; stale chains wait for the sync period", () => {
   const store = new ClusterStore();
   new EndpointSliceController(store);
-  for (let i = 0; i < 1003; i++) store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: "big" }, ip: (0x0a000002 + i) >>> 0, ready: true });
-  store.createService({ namespace: "ns", name: "big", type: "ClusterIP", clusterIP: parseIPv4("172.30.0.50"), selector: { app: "big" }, ports: [{ name: "p", protocol: "TCP", port: 80, targetPort: 80 }] });
+  for (let i = 0; i < 1003; i++)
+    store.createPod({
+      namespace: "ns",
+      name: `p${i}`,
+      labels: { app: "big" },
+      ip: (0x0a000002 + i) >>> 0,
+      ready: true,
+    });
+  store.createService({
+    namespace: "ns",
+    name: "big",
+    type: "ClusterIP",
+    clusterIP: parseIPv4("172.30.0.50"),
+    selector: { app: "big" },
+    ports: [{ name: "p", protocol: "TCP", port: 80, targetPort: 80 }],
+  });
   const proxier = new IptablesProxier({ partial: true, node, keepText: true });
   open.push(proxier);
   const kp = new KubeProxy(store, proxier);
@@ -193,12 +258,25 @@ test("above 1000 endpoints the per-endpoint rules lose their comments; stale cha
 test("a restore that jumps to a missing chain, or deletes a chain still jumped to, changes nothing", () => {
   const t = new IptablesTables();
   open.push(t);
-  t.restore("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.1 --dport 80 -j KUBE-SVC-A\n-A KUBE-SVC-A -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n");
+  t.restore(
+    "*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.1 --dport 80 -j KUBE-SVC-A\n-A KUBE-SVC-A -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n",
+  );
   const before = t.ruleCount("nat");
-  assert.throws(() => t.restore("*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.2 --dport 80 -j KUBE-SVC-B\nCOMMIT\n"),
-    (e: unknown) => e instanceof SvcbenchError && /line 3: Couldn't load target `KUBE-SVC-B'/.test(e.message));
-  assert.throws(() => t.restore("*nat\n:KUBE-SVC-A - [0:0]\n-X KUBE-SVC-A\nCOMMIT\n"), /cannot delete chain KUBE-SVC-A: it is still referenced/);
-  assert.throws(() => t.restore("*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n"), /invalid port "99999"/);
+  assert.throws(
+    () =>
+      t.restore(
+        "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.2 --dport 80 -j KUBE-SVC-B\nCOMMIT\n",
+      ),
+    (e: unknown) => e instanceof SvcbenchError && /line 3: Couldn't load target `KUBE-SVC-B'/.test(e.message),
+  );
+  assert.throws(
+    () => t.restore("*nat\n:KUBE-SVC-A - [0:0]\n-X KUBE-SVC-A\nCOMMIT\n"),
+    /cannot delete chain KUBE-SVC-A: it is still referenced/,
+  );
+  assert.throws(
+    () => t.restore("*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n"),
+    /invalid port "99999"/,
+  );
   assert.throws(() => t.restore("*nat\n-A KUBE-SERVICES -j ACCEPT\n"), /table nat has no COMMIT/);
   assert.equal(t.ruleCount("nat"), before);
   assert.equal(t.kubeServicesPrefix, 1);
@@ -212,13 +290,24 @@ test("an unnamed port is named namespace/name, without the colon, in chain hashe
   // ServicePortName.String() of port "" is "ns1/svc1".
   const store = new ClusterStore();
   new EndpointSliceController(store);
-  for (const [i, ip] of ["10.0.1.1", "10.0.1.2", "10.0.1.3"].entries()) store.createPod({ namespace: "ns1", name: `p${i}`, labels: { foo: "bar" }, ip: parseIPv4(ip), ready: true });
-  store.createService({ namespace: "ns1", name: "svc1", type: "ClusterIP", clusterIP: parseIPv4("172.30.1.1"), selector: { foo: "bar" }, ports: [{ name: "", protocol: "TCP", port: 80, targetPort: 80 }] });
+  for (const [i, ip] of ["10.0.1.1", "10.0.1.2", "10.0.1.3"].entries())
+    store.createPod({ namespace: "ns1", name: `p${i}`, labels: { foo: "bar" }, ip: parseIPv4(ip), ready: true });
+  store.createService({
+    namespace: "ns1",
+    name: "svc1",
+    type: "ClusterIP",
+    clusterIP: parseIPv4("172.30.1.1"),
+    selector: { foo: "bar" },
+    ports: [{ name: "", protocol: "TCP", port: 80, targetPort: 80 }],
+  });
   const proxier = new IptablesProxier({ partial: false, node, keepText: true });
   open.push(proxier);
   new KubeProxy(store, proxier).flush();
   const nat = chainRules(proxier.lastText!, "nat");
-  assert.deepEqual(nat["KUBE-SERVICES"][0], `-A KUBE-SERVICES -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 -j KUBE-SVC-AQI2S6QIMU7PVVRP`);
+  assert.deepEqual(
+    nat["KUBE-SERVICES"][0],
+    `-A KUBE-SERVICES -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 -j KUBE-SVC-AQI2S6QIMU7PVVRP`,
+  );
   assert.deepEqual(nat["KUBE-SVC-AQI2S6QIMU7PVVRP"], [
     `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 cluster IP" -m tcp -p tcp -d 172.30.1.1 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`,
     `-A KUBE-SVC-AQI2S6QIMU7PVVRP -m comment --comment "ns1/svc1 -> 10.0.1.1:80" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-3JOIVZTXZZRGORX4`,
@@ -230,6 +319,9 @@ test("an unnamed port is named namespace/name, without the colon, in chain hashe
     `-A KUBE-SEP-3JOIVZTXZZRGORX4 -m comment --comment ns1/svc1 -m tcp -p tcp -j DNAT --to-destination 10.0.1.1:80`,
   ]);
   assert.ok("KUBE-SEP-IO5XOSKPAXIFQXAJ" in nat && "KUBE-SEP-XGJFVO3L2O5SRFNT" in nat);
-  const r = proxier.route({ saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.1.1"), dport: 80, proto: 6 }, 0);
+  const r = proxier.route(
+    { saddr: parseIPv4("10.0.0.2"), sport: 1, daddr: parseIPv4("172.30.1.1"), dport: 80, proto: 6 },
+    0,
+  );
   assert.equal(r.verdict === "dnat" && r.service, "ns1/svc1");
 });

@@ -27,7 +27,11 @@ export function snapshot(s: IpvsService, maxId: number): unknown {
   return { ids, known, table: s.table() ? Array.from(s.table()!) : undefined };
 }
 
-export interface Pkt { saddr: number; sport: number; daddr: number }
+export interface Pkt {
+  saddr: number;
+  sport: number;
+  daddr: number;
+}
 /** Few clients and virtual addresses, so hashes repeat; sometimes any u32. */
 export const arbPkt: fc.Arbitrary<Pkt> = fc.record({
   saddr: fc.oneof(fc.constantFrom(0x0a000001, 0x0a000002, 0xc0a80001), fc.nat({ max: 0xffffffff })),

@@ -9,7 +9,8 @@ import { Fixture, LB_IP, POD_IP, service, SERVICE_IP } from "./proxy-fixture";
 const f = new Fixture(["ipvs"]);
 after(() => f.dispose());
 const ipvs = () => f.node("ipvs").proxier as IpvsProxier;
-const pod = (i: number, app = "a0", ready = true) => f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app }, ip: POD_IP(i), ready });
+const pod = (i: number, app = "a0", ready = true) =>
+  f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app }, ip: POD_IP(i), ready });
 const to = (daddr: number, dport: number, saddr = 0x0a800001, sport = 40000) => {
   const r = ipvs().route({ saddr, sport, daddr, dport, proto: 6 }, f.now);
   return r.verdict === "dnat" ? r.endpoint : r.verdict;
@@ -43,7 +44,8 @@ test("a real server that goes away while in use is set to weight 0 and deleted o
   f.store.deletePod("ns", "q0");
   f.sync();
   assert.equal(ipvs().terminatingCount, 1);
-  for (let i = 0; i < 10; i++) assert.equal(to(SERVICE_IP(5), 80, 0x0a800001, 42000 + i), "10.129.0.13:8080", "weight 0 takes no new connection");
+  for (let i = 0; i < 10; i++)
+    assert.equal(to(SERVICE_IP(5), 80, 0x0a800001, 42000 + i), "10.129.0.13:8080", "weight 0 takes no new connection");
   f.now += 60_000;
   assert.equal(ipvs().tick(f.now), 0, "its connections still run");
   ipvs().closeConnections();
@@ -61,7 +63,8 @@ test("UDP real servers are deleted at once; a pod coming back before its deletio
   f.store.createPod({ namespace: "ns", name: "u0", labels: { app: "a6" }, ip: POD_IP(20), ready: true });
   f.store.createPod({ namespace: "ns", name: "u1", labels: { app: "a6" }, ip: POD_IP(21), ready: true });
   f.sync();
-  for (let i = 0; i < 4; i++) ipvs().route({ saddr: 0x0a800001, sport: 44000 + i, daddr: SERVICE_IP(6), dport: 53, proto: 17 }, f.now);
+  for (let i = 0; i < 4; i++)
+    ipvs().route({ saddr: 0x0a800001, sport: 44000 + i, daddr: SERVICE_IP(6), dport: 53, proto: 17 }, f.now);
   f.store.deletePod("ns", "u0");
   f.sync();
   assert.equal(ipvs().terminatingCount, 0);
@@ -79,16 +82,23 @@ test("UDP real servers are deleted at once; a pod coming back before its deletio
   // pkg/proxy/ipvs/proxier.go syncEndpoint: MoveRSOutofGracefulDeleteList (DeleteRealServer), then AddRealServer.
   assert.equal(s.rulesWritten, 2, "deleted from the graceful list, then added at weight 1");
   assert.equal(ipvs().terminatingCount, 0);
-  const vs = ipvs().kernel.route({ saddr: 0x0a800001, sport: 45000, daddr: SERVICE_IP(7), dport: 80, proto: 6 }, f.now)!.vs;
+  const vs = ipvs().kernel.route(
+    { saddr: 0x0a800001, sport: 45000, daddr: SERVICE_IP(7), dport: 80, proto: 6 },
+    f.now,
+  )!.vs;
   const d = vs.svc.dest(vs.svc.findDest(POD_IP(30), 8080)!);
   assert.equal(d.weight, 1);
-  assert.ok(d.activeconns + d.inactconns >= 1, "its connections stay counted (the kernel revives the dest from its trash)");
+  assert.ok(
+    d.activeconns + d.inactconns >= 1,
+    "its connections stay counted (the kernel revives the dest from its trash)",
+  );
   assert.equal(to(SERVICE_IP(7), 80), "10.129.0.32:8080");
 });
 
 test("ClientIP affinity is IPVS persistence: a client keeps its real server until the timeout", () => {
   f.store.createService(service(8, { sessionAffinity: "ClientIP", stickySeconds: 30 }));
-  for (let i = 0; i < 3; i++) f.store.createPod({ namespace: "ns", name: `s${i}`, labels: { app: "a8" }, ip: POD_IP(40 + i), ready: true });
+  for (let i = 0; i < 3; i++)
+    f.store.createPod({ namespace: "ns", name: `s${i}`, labels: { app: "a8" }, ip: POD_IP(40 + i), ready: true });
   f.sync();
   const first = to(SERVICE_IP(8), 80, 0x0a800099, 1);
   for (let i = 2; i < 20; i++) assert.equal(to(SERVICE_IP(8), 80, 0x0a800099, i), first);
@@ -97,6 +107,9 @@ test("ClientIP affinity is IPVS persistence: a client keeps its real server unti
   assert.ok(other.size > 1, "other clients spread");
   f.now += 31_000;
   const later = new Set<string>();
-  for (let i = 0; i < 6; i++) { later.add(to(SERVICE_IP(8), 80, 0x0a800099, 100 + i)); f.now += 31_000; }
+  for (let i = 0; i < 6; i++) {
+    later.add(to(SERVICE_IP(8), 80, 0x0a800099, 100 + i));
+    f.now += 31_000;
+  }
   assert.ok(later.size > 1, "after the timeout the client is scheduled afresh");
 });

@@ -13,7 +13,9 @@ const KINDS: KeyedKind[] = ["svctable-fixed", "svctable-resizable", "vmap"];
 const batch = new WasmBatch(4);
 after(() => batch.dispose());
 
-interface Real { table: WasmKeyedTable }
+interface Real {
+  table: WasmKeyedTable;
+}
 type Model = { map: TsMap };
 
 function lookupOne(t: { lookup: TsMap["lookup"] }, k: ServicePort): number {
@@ -60,25 +62,31 @@ const commands = (entry: fc.Arbitrary<ServiceEntry>) => [
 
 for (const kind of KINDS) {
   test(`${kind}: random insert/delete/lookup sequences match a Map (few keys: collisions, repeats)`, () => {
-    fc.assert(fc.property(fc.commands(commands(arbEntry()), { maxCommands: 200 }), (cmds) => {
-      const real = { table: new WasmKeyedTable(kind) };
-      try {
-        fc.modelRun(() => ({ model: { map: new TsMap() }, real }), cmds);
-      } finally {
-        real.table.dispose();
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.commands(commands(arbEntry()), { maxCommands: 200 }), (cmds) => {
+        const real = { table: new WasmKeyedTable(kind) };
+        try {
+          fc.modelRun(() => ({ model: { map: new TsMap() }, real }), cmds);
+        } finally {
+          real.table.dispose();
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   test(`${kind}: long sequences over many keys cross growth and deletion shifts`, () => {
-    fc.assert(fc.property(fc.commands(commands(arbWideEntry), { size: "large", maxCommands: 1500 }), (cmds) => {
-      const real = { table: new WasmKeyedTable(kind) };
-      try {
-        fc.modelRun(() => ({ model: { map: new TsMap() }, real }), cmds);
-      } finally {
-        real.table.dispose();
-      }
-    }), { numRuns: 15 });
+    fc.assert(
+      fc.property(fc.commands(commands(arbWideEntry), { size: "large", maxCommands: 1500 }), (cmds) => {
+        const real = { table: new WasmKeyedTable(kind) };
+        try {
+          fc.modelRun(() => ({ model: { map: new TsMap() }, real }), cmds);
+        } finally {
+          real.table.dispose();
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 
   test(`${kind}: a full table refuses one more entry with a clear error and keeps what it had`, () => {
@@ -92,11 +100,17 @@ for (const kind of KINDS) {
       }
       const extra = { addr: 0x0a600009, port: 80, proto: 6, target: 9 };
       for (const table of [t, ref]) {
-        assert.throws(() => table.insert(extra), (err: unknown) =>
-          err instanceof SvcbenchError && err.code === Result.FULL && /full/.test(err.message));
+        assert.throws(
+          () => table.insert(extra),
+          (err: unknown) => err instanceof SvcbenchError && err.code === Result.FULL && /full/.test(err.message),
+        );
         assert.equal(table.size, 3);
       }
-      assert.equal(t.insert({ addr: 0x0a600001, port: 80, proto: 6, target: 7 }), Result.EXISTS, "a present key is still EXISTS");
+      assert.equal(
+        t.insert({ addr: 0x0a600001, port: 80, proto: 6, target: 7 }),
+        Result.EXISTS,
+        "a present key is still EXISTS",
+      );
       assert.equal(lookupOne(t, { addr: 0x0a600002, port: 80, proto: 6 }), 2);
       assert.equal(lookupOne(t, extra), MISS);
     } finally {
@@ -107,8 +121,14 @@ for (const kind of KINDS) {
   test(`${kind}: a protocol a Service cannot carry is refused by name`, () => {
     const t = new WasmKeyedTable(kind);
     try {
-      assert.throws(() => t.insert({ addr: 1, port: 80, proto: 1, target: 0 }), /proto must be TCP \(6\), UDP \(17\) or SCTP \(132\), got 1/);
-      assert.throws(() => t.insert({ addr: 1, port: 70000, proto: 6, target: 0 }), /port must be an integer in 0\.\.65535, got 70000/);
+      assert.throws(
+        () => t.insert({ addr: 1, port: 80, proto: 1, target: 0 }),
+        /proto must be TCP \(6\), UDP \(17\) or SCTP \(132\), got 1/,
+      );
+      assert.throws(
+        () => t.insert({ addr: 1, port: 70000, proto: 6, target: 0 }),
+        /port must be an integer in 0\.\.65535, got 70000/,
+      );
       assert.equal(t.size, 0);
     } finally {
       t.dispose();
@@ -120,7 +140,13 @@ test("svctable-fixed keeps the kernel's 256 buckets and its hash (proto ^ addr ^
   const t = new WasmKeyedTable("svctable-fixed");
   try {
     const keys: ServiceEntry[] = [];
-    for (let i = 0; i < 3000; i++) keys.push({ addr: 0x0a600000 + ((i * 2654435761) >>> 12), port: (i * 7919) & 0xffff, proto: i % 2 ? 6 : 17, target: i });
+    for (let i = 0; i < 3000; i++)
+      keys.push({
+        addr: 0x0a600000 + ((i * 2654435761) >>> 12),
+        port: (i * 7919) & 0xffff,
+        proto: i % 2 ? 6 : 17,
+        target: i,
+      });
     const expect = new Array(256).fill(0);
     for (const k of keys) {
       if (t.insert(k) === Result.OK) expect[(k.proto ^ k.addr ^ (k.port >>> 8) ^ k.port) & 255]++;
@@ -141,7 +167,10 @@ test("svctable-resizable doubles its buckets as entries pass them, up to 2^20", 
     for (let i = 17; i < 5000; i++) t.insert({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i });
     assert.equal(t.buckets, 8192);
     const lengths = t.chainLengths();
-    assert.equal(lengths.reduce((a, b) => a + b, 0), 5000);
+    assert.equal(
+      lengths.reduce((a, b) => a + b, 0),
+      5000,
+    );
     assert.ok(Math.max(...lengths) <= 8, `longest chain ${Math.max(...lengths)}`);
   } finally {
     t.dispose();

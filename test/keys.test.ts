@@ -40,9 +40,14 @@ function lookups(core: ReturnType<typeof emptyCore>, entries: readonly ServiceEn
 
 const inRange = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
 /** The oracle's own reading of the ranges. */
-const isValid = (e: ServiceEntry) => inRange(e.addr, 0xffffffff) && inRange(e.port, 65535) && [6, 17, 132].includes(e.proto) && inRange(e.target, DROP - 1);
+const isValid = (e: ServiceEntry) =>
+  inRange(e.addr, 0xffffffff) &&
+  inRange(e.port, 65535) &&
+  [6, 17, 132].includes(e.proto) &&
+  inRange(e.target, DROP - 1);
 
-const add = (core: ReturnType<typeof emptyCore>, e: ServiceEntry) => ("append" in core ? core.append(e) : core.insert(e));
+const add = (core: ReturnType<typeof emptyCore>, e: ServiceEntry) =>
+  "append" in core ? core.append(e) : core.insert(e);
 const size = (core: ReturnType<typeof emptyCore>) => ("length" in core ? core.length : core.size);
 
 test("a hostile value in any field is refused by every core with the same words, naming the field", () => {
@@ -54,10 +59,25 @@ test("a hostile value in any field is refused by every core with the same words,
         const core = emptyCore(impl);
         try {
           add(core, GOOD);
-          assert.throws(() => add(core, bad), (e: unknown) => { said.add(reason(e)); return true; }, `${impl} ${field}=${String(v)}`);
-          if ("replace" in core) assert.throws(() => core.replace([GOOD, bad]), (e: unknown) => reason(e) === [...said][0]);
+          assert.throws(
+            () => add(core, bad),
+            (e: unknown) => {
+              said.add(reason(e));
+              return true;
+            },
+            `${impl} ${field}=${String(v)}`,
+          );
+          if ("replace" in core)
+            assert.throws(
+              () => core.replace([GOOD, bad]),
+              (e: unknown) => reason(e) === [...said][0],
+            );
           if ("delete" in core && field !== "target") {
-            assert.throws(() => core.delete(bad), (e: unknown) => reason(e) === [...said][0], `${impl} delete ${field}=${String(v)}`);
+            assert.throws(
+              () => core.delete(bad),
+              (e: unknown) => reason(e) === [...said][0],
+              `${impl} delete ${field}=${String(v)}`,
+            );
           }
           assert.equal(size(core), 1, `${impl}: nothing changed`);
           assert.deepEqual(lookups(core, [GOOD]), [GOOD.target], impl);
@@ -76,11 +96,19 @@ test("the probes: a port or protocol past its range neither deletes nor finds th
     const core = emptyCore(impl);
     try {
       add(core, GOOD);
-      fillPackets(batch, [{ daddr: GOOD.addr, dport: 65616, proto: 6 }, { daddr: GOOD.addr, dport: 80, proto: 65542 },
-        { daddr: GOOD.addr, dport: 80 + 2 ** 24, proto: 6 }, { daddr: GOOD.addr, dport: 80, proto: 6 }]);
+      fillPackets(batch, [
+        { daddr: GOOD.addr, dport: 65616, proto: 6 },
+        { daddr: GOOD.addr, dport: 80, proto: 65542 },
+        { daddr: GOOD.addr, dport: 80 + 2 ** 24, proto: 6 },
+        { daddr: GOOD.addr, dport: 80, proto: 6 },
+      ]);
       core.lookup(batch, 0, 4);
       assert.deepEqual(Array.from(batch.out.subarray(0, 4)), [MISS, MISS, MISS, GOOD.target], impl);
-      if ("delete" in core) assert.throws(() => core.delete({ addr: GOOD.addr, port: 65616, proto: 6 }), /port must be an integer in 0\.\.65535, got 65616/);
+      if ("delete" in core)
+        assert.throws(
+          () => core.delete({ addr: GOOD.addr, port: 65616, proto: 6 }),
+          /port must be an integer in 0\.\.65535, got 65616/,
+        );
       assert.equal(size(core), 1, impl);
     } finally {
       core.dispose();
@@ -89,28 +117,41 @@ test("the probes: a port or protocol past its range neither deletes nor finds th
 });
 
 test("with hostile entries mixed in, every core keeps exactly the valid ones and answers as first match on them", () => {
-  const hostile = fc.tuple(fc.constantFrom(...FIELDS), fc.nat(7)).map(([f, i]) => ({ ...GOOD, [f]: HOSTILE[f][i % HOSTILE[f].length] }) as ServiceEntry);
-  const wild = fc.record({ daddr: fc.nat({ max: 0xffffffff }), dport: fc.constantFrom(80, 65616, 2 ** 32 - 1), proto: fc.constantFrom(6, 65542, 0xffffffff) });
-  fc.assert(fc.property(fc.array(fc.oneof(arbEntry(), hostile), { maxLength: 30 }), fc.array(wild, { maxLength: 20 }), (entries, extra) => {
-    const valid = entries.filter(isValid);
-    const probes = [...valid.map((e) => ({ daddr: e.addr, dport: e.port, proto: e.proto })), ...extra].slice(0, 64);
-    const expect = probes.map((p) => firstMatch(valid, p));
-    for (const impl of CORE_IMPLS) {
-      const core = emptyCore(impl);
-      try {
-        for (const e of entries) {
+  const hostile = fc
+    .tuple(fc.constantFrom(...FIELDS), fc.nat(7))
+    .map(([f, i]) => ({ ...GOOD, [f]: HOSTILE[f][i % HOSTILE[f].length] }) as ServiceEntry);
+  const wild = fc.record({
+    daddr: fc.nat({ max: 0xffffffff }),
+    dport: fc.constantFrom(80, 65616, 2 ** 32 - 1),
+    proto: fc.constantFrom(6, 65542, 0xffffffff),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(arbEntry(), hostile), { maxLength: 30 }),
+      fc.array(wild, { maxLength: 20 }),
+      (entries, extra) => {
+        const valid = entries.filter(isValid);
+        const probes = [...valid.map((e) => ({ daddr: e.addr, dport: e.port, proto: e.proto })), ...extra].slice(0, 64);
+        const expect = probes.map((p) => firstMatch(valid, p));
+        for (const impl of CORE_IMPLS) {
+          const core = emptyCore(impl);
           try {
-            add(core, e);
-          } catch (err) {
-            reason(err);
+            for (const e of entries) {
+              try {
+                add(core, e);
+              } catch (err) {
+                reason(err);
+              }
+            }
+            fillPackets(batch, probes);
+            core.lookup(batch, 0, probes.length);
+            assert.deepEqual(Array.from(batch.out.subarray(0, probes.length)), expect, impl);
+          } finally {
+            core.dispose();
           }
         }
-        fillPackets(batch, probes);
-        core.lookup(batch, 0, probes.length);
-        assert.deepEqual(Array.from(batch.out.subarray(0, probes.length)), expect, impl);
-      } finally {
-        core.dispose();
-      }
-    }
-  }), { numRuns: 80 });
+      },
+    ),
+    { numRuns: 80 },
+  );
 });

@@ -9,31 +9,59 @@ import { NodeConfig } from "../src/proxy/node";
 import { Proxier } from "../src/proxy/types";
 
 export const TEST_NODE_NAME = "test-node";
-export const TEST_NODE: NodeConfig = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7, nodeName: TEST_NODE_NAME };
+export const TEST_NODE: NodeConfig = {
+  nodeIP: parseIPv4("192.168.0.2"),
+  clusterCIDR: parseCidr("10.0.0.0/8"),
+  seed: 7,
+  nodeName: TEST_NODE_NAME,
+};
 
 const ip = parseIPv4;
-const p80 = (nodePort?: number): ServicePortSpec[] => [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort }];
-const svc = (ns: string, name: string, clusterIP: string, extra: Partial<Service> = {}): Service =>
-  ({ namespace: ns, name, type: "ClusterIP", clusterIP: ip(clusterIP), ports: p80(), ...extra });
+const p80 = (nodePort?: number): ServicePortSpec[] => [
+  { name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort },
+];
+const svc = (ns: string, name: string, clusterIP: string, extra: Partial<Service> = {}): Service => ({
+  namespace: ns,
+  name,
+  type: "ClusterIP",
+  clusterIP: ip(clusterIP),
+  ports: p80(),
+  ...extra,
+});
 
 /** The six Services of TestOverallIPTablesRules. */
 export const OVERALL_SERVICES: readonly Service[] = [
   svc("ns1", "svc1", "172.30.0.41"),
   svc("ns2", "svc2", "172.30.0.42", {
-    type: "LoadBalancer", externalTrafficPolicy: "Local", ports: p80(3001), loadBalancerIP: ip("1.2.3.4"),
-    externalIPs: [ip("192.168.99.22")], healthCheckNodePort: 30000,
+    type: "LoadBalancer",
+    externalTrafficPolicy: "Local",
+    ports: p80(3001),
+    loadBalancerIP: ip("1.2.3.4"),
+    externalIPs: [ip("192.168.99.22")],
+    healthCheckNodePort: 30000,
   }),
   svc("ns3", "svc3", "172.30.0.43", { type: "NodePort", ports: p80(3003) }),
   svc("ns4", "svc4", "172.30.0.44", { type: "NodePort", externalIPs: [ip("192.168.99.33")] }),
   svc("ns5", "svc5", "172.30.0.45", {
-    type: "LoadBalancer", externalTrafficPolicy: "Cluster", ports: p80(3002), loadBalancerIP: ip("5.6.7.8"),
-    healthCheckNodePort: 30000, loadBalancerSourceRanges: [parseCidr("203.0.113.0/25")], sessionAffinity: "ClientIP", stickySeconds: 10800,
+    type: "LoadBalancer",
+    externalTrafficPolicy: "Cluster",
+    ports: p80(3002),
+    loadBalancerIP: ip("5.6.7.8"),
+    healthCheckNodePort: 30000,
+    loadBalancerSourceRanges: [parseCidr("203.0.113.0/25")],
+    sessionAffinity: "ClientIP",
+    stickySeconds: 10800,
   }),
   svc("ns6", "svc6", "172.30.0.46"),
 ];
 
-const slice = (ns: string, name: string, endpoints: SliceEndpoint[]): EndpointSlice =>
-  ({ namespace: ns, name: `${name}-1`, service: `${ns}/${name}`, ports: [{ name: "p80", protocol: "TCP", port: 80 }], endpoints });
+const slice = (ns: string, name: string, endpoints: SliceEndpoint[]): EndpointSlice => ({
+  namespace: ns,
+  name: `${name}-1`,
+  service: `${ns}/${name}`,
+  ports: [{ name: "p80", protocol: "TCP", port: 80 }],
+  endpoints,
+});
 const ep = (addr: string, nodeName?: string): SliceEndpoint => ({ ip: ip(addr), ready: true, pod: addr, nodeName });
 
 /** Their EndpointSlices: svc2's endpoint has no nodeName (not local), svc4's second one is on the test node. */
@@ -57,7 +85,8 @@ export function feed(p: Proxier, services = OVERALL_SERVICES, slices = OVERALL_S
  * reach, or the verdict ("drop", "reject", "pass"), and whether they were masqueraded.
  */
 export function reach(p: Proxier, saddr: string, daddr: string, dport = 80): { to: Set<string>; masq: Set<boolean> } {
-  const to = new Set<string>(), masq = new Set<boolean>();
+  const to = new Set<string>(),
+    masq = new Set<boolean>();
   for (let i = 0; i < 64; i++) {
     const r = p.route({ saddr: parseIPv4(saddr), sport: 20000 + i, daddr: parseIPv4(daddr), dport, proto: 6 }, 0);
     to.add(r.verdict === "dnat" ? r.endpoint : r.verdict);

@@ -4,16 +4,29 @@ import { test } from "node:test";
 import { lookupTargets } from "../src/report/lookup-targets";
 import { LookupCase, LookupImpl } from "../src/report/cases";
 
-const c = (impl: LookupImpl, n: number, median_ns: number, extra: Partial<LookupCase> = {}): LookupCase =>
-  ({ suite: "lookup", impl, n, batch: 1024, median_ns, p99_ns: median_ns, rme: 0.5, samples: 20, ...extra });
+const c = (impl: LookupImpl, n: number, median_ns: number, extra: Partial<LookupCase> = {}): LookupCase => ({
+  suite: "lookup",
+  impl,
+  n,
+  batch: 1024,
+  median_ns,
+  p99_ns: median_ns,
+  rme: 0.5,
+  samples: 20,
+  ...extra,
+});
 
 function run(vmap1M: number, peakBytes: number): LookupCase[] {
   return [
-    c("vmap", 100, 10, { probe: "plain" }), c("vmap-plain", 100, 10),
-    c("vmap", 10000, 10.1, { probe: "plain" }), c("vmap-plain", 10000, 10),
-    c("vmap", 1e6, vmap1M, { probe: "staged", wasm_bytes: 32 << 20, wasm_peak_bytes: peakBytes }), c("vmap-plain", 1e6, 30),
+    c("vmap", 100, 10, { probe: "plain" }),
+    c("vmap-plain", 100, 10),
+    c("vmap", 10000, 10.1, { probe: "plain" }),
+    c("vmap-plain", 10000, 10),
+    c("vmap", 1e6, vmap1M, { probe: "staged", wasm_bytes: 32 << 20, wasm_peak_bytes: peakBytes }),
+    c("vmap-plain", 1e6, 30),
     c("dramG-vmap", 1e6, 8, { reads_in_flight: 32 }),
-    c("vmap", 100, 10, { scenario: "zipf-1.1" }), c("vmap", 1e6, 12, { scenario: "zipf-1.1" }),
+    c("vmap", 100, 10, { scenario: "zipf-1.1" }),
+    c("vmap", 1e6, 12, { scenario: "zipf-1.1" }),
   ];
 }
 
@@ -35,5 +48,9 @@ test("targets met when the run says so, missed when it does not, and not measure
   assert.equal(byStart(bad, "a 1M-Service vmap").met, false);
 
   const small = lookupTargets(run(14, 48 << 20).filter((x) => x.n < 1e6));
-  assert.ok(small.filter((t) => !t.target.startsWith("at N ≤")).every((t) => t.met === undefined && /not measured/.test(t.measured)));
+  assert.ok(
+    small
+      .filter((t) => !t.target.startsWith("at N ≤"))
+      .every((t) => t.met === undefined && /not measured/.test(t.measured)),
+  );
 });

@@ -72,7 +72,9 @@ add rule ip kube-proxy service-endpoints-check ip daddr . meta l4proto . th dpor
 `;
 
 /** TestOverallNFTablesRules' expected objects after baseRules, verbatim. */
-const EXPECTED = BASE_RULES + `
+const EXPECTED =
+  BASE_RULES +
+  `
 # svc1
 add chain ip kube-proxy service-ULMVA6XW-ns1/svc1/tcp/p80
 add rule ip kube-proxy service-ULMVA6XW-ns1/svc1/tcp/p80 ip daddr 172.30.0.41 ip saddr != 10.0.0.0/8 jump mark-for-masquerade
@@ -175,7 +177,8 @@ const ORDER: Record<string, number> = { table: 10, chain: 9, rule: 8, set: 7, ma
 function sortNFTablesTransaction(tx: string): string {
   const lines = tx.split("\n").filter((l) => l !== "" && l[0] !== "#");
   const cmp = (li: string, lj: string): number => {
-    const wi = li.split(" "), wj = lj.split(" ");
+    const wi = li.split(" "),
+      wj = lj.split(" ");
     if (wi.length < 5 || wj.length < 5) return 0;
     if (wi[1] !== wj[1]) return (ORDER[wj[1]] ?? 0) - (ORDER[wi[1]] ?? 0);
     if (wi[4] !== wj[4]) return wi[4] < wj[4] ? -1 : 1;
@@ -190,7 +193,10 @@ function firstTable(): string {
   const p = new NftablesProxier({ node: { ...TEST_NODE, serviceCIDR: parseCidr("172.30.0.0/16") }, keepText: true });
   open.push(p);
   feed(p);
-  return p.lastText!.split("\n").filter((l) => !l.startsWith("flush ")).join("\n");
+  return p
+    .lastText!.split("\n")
+    .filter((l) => !l.startsWith("flush "))
+    .join("\n");
 }
 
 test("the first transaction leaves TestOverallNFTablesRules' expected table, whole", () => {
@@ -198,6 +204,10 @@ test("the first transaction leaves TestOverallNFTablesRules' expected table, who
 });
 
 test("the normalisation keeps every line: it only reorders", () => {
-  const lines = (t: string) => t.split("\n").filter((l) => l !== "" && l[0] !== "#").sort();
+  const lines = (t: string) =>
+    t
+      .split("\n")
+      .filter((l) => l !== "" && l[0] !== "#")
+      .sort();
   assert.deepEqual(sortNFTablesTransaction(EXPECTED).split("\n").sort(), lines(EXPECTED));
 });

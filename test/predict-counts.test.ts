@@ -12,7 +12,12 @@ import { countCluster } from "../src/predict/counts";
 import { PredictMode } from "../src/predict/modes";
 import { ProxyMode } from "../src/proxy/types";
 
-const CASES: [PredictMode, ProxyMode][] = [["iptables-legacy", "iptables-partial"], ["nftables", "nftables"], ["ipvs", "ipvs"], ["ebpf", "ebpf"]];
+const CASES: [PredictMode, ProxyMode][] = [
+  ["iptables-legacy", "iptables-partial"],
+  ["nftables", "nftables"],
+  ["ipvs", "ipvs"],
+  ["ebpf", "ebpf"],
+];
 
 /** Traffic policies, external IPs, several ingress IPs and source ranges on some of the Services. */
 function withFeatures(c: Cluster): void {
@@ -23,7 +28,10 @@ function withFeatures(c: Cluster): void {
       ...(external && i % 3 === 0 && { externalTrafficPolicy: "Local" as const }),
       ...(i % 7 === 0 && { internalTrafficPolicy: "Local" as const }),
       ...(i % 5 === 0 && { externalIPs: [0xc6130000 + i] }),
-      ...(s.type === "LoadBalancer" && { loadBalancerIngress: [0xc6140000 + i], loadBalancerSourceRanges: [parseCidr("203.0.113.0/24")] }),
+      ...(s.type === "LoadBalancer" && {
+        loadBalancerIngress: [0xc6140000 + i],
+        loadBalancerSourceRanges: [parseCidr("203.0.113.0/24")],
+      }),
     });
   });
 }
@@ -49,7 +57,11 @@ for (const features of [false, true]) {
         if (mode !== "ipvs") near("full sync bytes", first.bytesWritten, counts.full.bytes);
         near("full sync rules", first.rulesWritten, counts.full.rules);
         const rng = new Rng(5);
-        let pod = 0, predicted = 0, rendered = 0, predictedBytes = 0, renderedBytes = 0;
+        let pod = 0,
+          predicted = 0,
+          rendered = 0,
+          predictedBytes = 0,
+          renderedBytes = 0;
         for (let sync = 0; sync < 12; sync++) {
           // 1..4 endpoint replacements on Services drawn at random, then one sync.
           const changed = new Set<number>();
@@ -64,7 +76,8 @@ for (const features of [false, true]) {
           kp.now += 2000;
           const st = kp.flush()!;
           assert.equal(st.full, false);
-          let rules = counts.partialBase.rules, bytes = counts.partialBase.bytes;
+          let rules = counts.partialBase.rules,
+            bytes = counts.partialBase.bytes;
           for (const i of changed) {
             rules += counts.perService[1][i];
             bytes += counts.perService[2][i];

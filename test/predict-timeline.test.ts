@@ -6,13 +6,32 @@ import { Churn, endpointWeights, poissonChurn } from "../src/predict/churn";
 import { RunnerParams } from "../src/predict/runner";
 import { simulate, SyncWork } from "../src/predict/timeline";
 
-const churnAt = (secs: number[], service: number[] = secs.map(() => 0)): Churn =>
-  ({ t: Float64Array.from(secs, (s) => s * 1000), service: Int32Array.from(service), unknown: 0, source: "test" });
+const churnAt = (secs: number[], service: number[] = secs.map(() => 0)): Churn => ({
+  t: Float64Array.from(secs, (s) => s * 1000),
+  service: Int32Array.from(service),
+  unknown: 0,
+  source: "test",
+});
 const ones = (n: number) => new Int32Array(n).fill(1);
 const HOUR = 3600000;
 
-function run(runner: RunnerParams, churn: Churn, syncMs: (w: SyncWork) => number, fullSyncPeriodMs?: number, durationMs = 10000) {
-  return simulate({ churn, ports: ones(4), endpoints: ones(4), services: 4, runner, durationMs, fullSyncPeriodMs, syncMs });
+function run(
+  runner: RunnerParams,
+  churn: Churn,
+  syncMs: (w: SyncWork) => number,
+  fullSyncPeriodMs?: number,
+  durationMs = 10000,
+) {
+  return simulate({
+    churn,
+    ports: ones(4),
+    endpoints: ones(4),
+    services: 4,
+    runner,
+    durationMs,
+    fullSyncPeriodMs,
+    syncMs,
+  });
 }
 
 test("cooldown runner (pkg/proxy/runner): minInterval counts from a sync's end", () => {
@@ -22,7 +41,10 @@ test("cooldown runner (pkg/proxy/runner): minInterval counts from a sync's end",
   //  the change at 3 s finds the runner idle: starts 3.0, ends 3.2.
   const tl = run(r, churnAt([0, 0.1, 0.5, 3]), () => 200);
   assert.deepEqual([...tl.start], [0, 1200, 3000]);
-  assert.deepEqual([...tl.latency].map((x) => Math.round(x)), [200, 1300, 900, 200]);
+  assert.deepEqual(
+    [...tl.latency].map((x) => Math.round(x)),
+    [200, 1300, 900, 200],
+  );
 });
 
 test("token-bucket runner (pkg/util/async): burst 2, then one per minInterval after the last end", () => {
@@ -31,15 +53,24 @@ test("token-bucket runner (pkg/util/async): burst 2, then one per minInterval af
   // 0.3..0.5, 0.3 tokens left. Change at 0.6: 0.6 tokens; the token comes at 1.0 but the timer is set
   // minInterval after the last end (0.5 + 1 = 1.5): runs 1.5..1.7.
   const tl = run(r, churnAt([0, 0.3, 0.6]), () => 200);
-  assert.deepEqual([...tl.start].map((x) => Math.round(x)), [0, 300, 1500]);
-  assert.deepEqual([...tl.latency].map((x) => Math.round(x)), [200, 200, 1100]);
+  assert.deepEqual(
+    [...tl.start].map((x) => Math.round(x)),
+    [0, 300, 1500],
+  );
+  assert.deepEqual(
+    [...tl.latency].map((x) => Math.round(x)),
+    [200, 200, 1100],
+  );
   // A sync that outlasts minInterval: the next starts when it ends if a token is there.
   const slow = run(r, churnAt([0, 0.1, 0.2, 0.3]), () => 2500);
   // 0..2.5 (tokens 1); 0.1-0.2 queued → 2.5 (tokens at 2.5: 1 + 2.5 = 2 capped → 1 left) ends 5.0;
   // 0.3 was queued too? no: it arrived before 2.5, so it rode the second sync.
   assert.deepEqual([...tl.end].length, 3);
   assert.deepEqual([...slow.start], [0, 2500]);
-  assert.deepEqual([...slow.latency].map((x) => Math.round(x)), [2500, 4900, 4800, 4700]);
+  assert.deepEqual(
+    [...slow.latency].map((x) => Math.round(x)),
+    [2500, 4900, 4800, 4700],
+  );
 });
 
 test("the maxInterval timer runs a sync without changes; FullSyncPeriod makes one full", () => {
@@ -60,7 +91,10 @@ test("a change's sync carries every change to the same Service once", () => {
     seen.push(w);
     return 10;
   });
-  assert.deepEqual(seen.map((w) => w.changedServices), [1, 2]);
+  assert.deepEqual(
+    seen.map((w) => w.changedServices),
+    [1, 2],
+  );
 });
 
 test("scaled clusters: Service j draws with the weight of Service j % base", () => {
@@ -81,13 +115,30 @@ test("Poisson churn: the rate, and Services drawn in proportion to their endpoin
 });
 
 test("property: a larger min-sync-period never gives more syncs per hour", () => {
-  fc.assert(fc.property(
-    fc.constantFrom("cooldown", "token-bucket" as const), fc.double({ min: 0.1, max: 20, noNaN: true }), fc.integer({ min: 0, max: 4000 }),
-    fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 1000 }),
-    (kind, rate, minA, extra, syncMs, seed) => {
-      const churn = poissonChurn(rate, 120000, endpointWeights([1, 2, 3, 4]), seed);
-      const at = (min: number) => simulate({ churn, ports: ones(4), endpoints: ones(4), services: 4, durationMs: 120000, fullSyncPeriodMs: HOUR,
-        runner: { kind, minIntervalMs: min, maxIntervalMs: HOUR, burst: kind === "cooldown" ? 1 : 2 }, syncMs: () => syncMs }).syncsInPeriod;
-      return at(minA + extra) <= at(minA);
-    }), { numRuns: 60 });
+  fc.assert(
+    fc.property(
+      fc.constantFrom("cooldown", "token-bucket" as const),
+      fc.double({ min: 0.1, max: 20, noNaN: true }),
+      fc.integer({ min: 0, max: 4000 }),
+      fc.integer({ min: 1, max: 4000 }),
+      fc.integer({ min: 0, max: 1500 }),
+      fc.integer({ min: 1, max: 1000 }),
+      (kind, rate, minA, extra, syncMs, seed) => {
+        const churn = poissonChurn(rate, 120000, endpointWeights([1, 2, 3, 4]), seed);
+        const at = (min: number) =>
+          simulate({
+            churn,
+            ports: ones(4),
+            endpoints: ones(4),
+            services: 4,
+            durationMs: 120000,
+            fullSyncPeriodMs: HOUR,
+            runner: { kind, minIntervalMs: min, maxIntervalMs: HOUR, burst: kind === "cooldown" ? 1 : 2 },
+            syncMs: () => syncMs,
+          }).syncsInPeriod;
+        return at(minA + extra) <= at(minA);
+      },
+    ),
+    { numRuns: 60 },
+  );
 });

@@ -68,7 +68,11 @@ export interface Target {
  * Every ClusterIP, external IP, LoadBalancer ingress IP and NodePort of every Service, with the ready pods behind it;
  * frozen: for Services whose selector was removed, the addresses of the ready pods they had then.
  */
-export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap<string, readonly number[]> = new Map()): Target[] {
+export function targets(
+  store: ClusterStore,
+  saddr = CLIENT,
+  frozen: ReadonlyMap<string, readonly number[]> = new Map(),
+): Target[] {
   const out: Target[] = [];
   for (const s of store.services.values()) {
     const stale = frozen.get(`${s.namespace}/${s.name}`);
@@ -77,7 +81,15 @@ export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap
       for (const ip of stale ?? readyPodIPs(store, s)) eps.add(`${formatIPv4(ip)}:${p.targetPort}`);
       const service = p.name === "" ? `${s.namespace}/${s.name}` : `${s.namespace}/${s.name}:${p.name}`; // ServicePortName.String()
       const proto = PROTOCOL_NUMBER[p.protocol];
-      const at = (what: string, daddr: number, dport: number) => out.push({ what, service, endpoints: eps, stale: stale !== undefined, affinity: s.sessionAffinity === "ClientIP", packet: { saddr, sport: 40000, daddr, dport, proto } });
+      const at = (what: string, daddr: number, dport: number) =>
+        out.push({
+          what,
+          service,
+          endpoints: eps,
+          stale: stale !== undefined,
+          affinity: s.sessionAffinity === "ClientIP",
+          packet: { saddr, sport: 40000, daddr, dport, proto },
+        });
       at("ClusterIP", s.clusterIP, p.port);
       for (const a of s.externalIPs ?? []) at("ExternalIP", a, p.port);
       if (s.type === "LoadBalancer" && s.loadBalancerIP !== undefined) at("LoadBalancer", s.loadBalancerIP, p.port);
@@ -92,7 +104,8 @@ export function targets(store: ClusterStore, saddr = CLIENT, frozen: ReadonlyMap
 export function readyPodIPs(store: ClusterStore, s: Service): number[] {
   const out: number[] = [];
   for (const pod of store.pods.values()) {
-    if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels)) out.push(pod.ip);
+    if (pod.namespace === s.namespace && pod.ready && pod.ip !== undefined && selectorMatches(s.selector, pod.labels))
+      out.push(pod.ip);
   }
   return out;
 }
@@ -104,7 +117,12 @@ export function describe(r: Route): string {
 
 export function service(i: number, over: Partial<Service> = {}): Service {
   return {
-    namespace: "ns", name: `svc${i}`, type: "ClusterIP", clusterIP: SERVICE_IP(i),
-    ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }], selector: { app: `a${i}` }, ...over,
+    namespace: "ns",
+    name: `svc${i}`,
+    type: "ClusterIP",
+    clusterIP: SERVICE_IP(i),
+    ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }],
+    selector: { app: `a${i}` },
+    ...over,
   };
 }

@@ -14,9 +14,20 @@ import { checkEntries, cleanLeftovers, prepareOut, writeSet } from "../src/repor
 import { moduleFile, tsNodeArgs } from "../src/util/root";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-set-"));
-const OLD = new Map([["lookup.json", "old lookup\n"], ["report.json", "old report\n"], ["REPORT.md", "old md\n"], ["charts/lookup.svg", "<svg>old</svg>"]]);
-const NEW = new Map([["lookup.json", "new lookup\n"], ["sync.json", "new sync\n"], ["report.json", "new report\n"], ["REPORT.md", "new md\n"],
-  ["charts/lookup.svg", "<svg>new</svg>"], ["charts/sync.svg", "<svg>sync</svg>"]]);
+const OLD = new Map([
+  ["lookup.json", "old lookup\n"],
+  ["report.json", "old report\n"],
+  ["REPORT.md", "old md\n"],
+  ["charts/lookup.svg", "<svg>old</svg>"],
+]);
+const NEW = new Map([
+  ["lookup.json", "new lookup\n"],
+  ["sync.json", "new sync\n"],
+  ["report.json", "new report\n"],
+  ["REPORT.md", "new md\n"],
+  ["charts/lookup.svg", "<svg>new</svg>"],
+  ["charts/sync.svg", "<svg>sync</svg>"],
+]);
 
 /** Every file under dir, relative path → content. */
 function tree(dir: string): Map<string, string> {
@@ -57,49 +68,92 @@ test("a folder where a file of the set goes is refused up front, and the old set
   fs.mkdirSync(path.join(dir, "REPORT.md"));
   fs.writeFileSync(path.join(dir, "REPORT.md", "mine"), "user's");
   const before = tree(dir);
-  assert.throws(() => checkEntries(dir, setEntries(["lookup.json"])), (e: unknown) => e instanceof UsageError && /REPORT\.md is a folder, where the results set puts its REPORT\.md: move it away/.test(e.message));
+  assert.throws(
+    () => checkEntries(dir, setEntries(["lookup.json"])),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /REPORT\.md is a folder, where the results set puts its REPORT\.md: move it away/.test(e.message),
+  );
   await assert.rejects(writeSet(dir, NEW), (e: unknown) => e instanceof SvcbenchError && !e.message.includes("\n"));
   assert.deepEqual(sorted(tree(dir)), sorted(before));
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(".")), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.startsWith(".")),
+    [],
+  );
 });
 
 test("a failure in the middle of the swap rolls it back: the old set byte for byte, no temp folders", async () => {
   for (const at of [0, 1, 3, 4]) {
     const dir = oldSet();
     const before = tree(dir);
-    await assert.rejects(writeSet(dir, NEW, { beforeSwap: (_e, i) => { if (i === at) throw Object.assign(new Error("EIO"), { code: "EIO" }); } }),
-      (e: unknown) => e instanceof SvcbenchError && /cannot put the results in place .*: EIO; the results there are unchanged$/.test(e.message));
+    await assert.rejects(
+      writeSet(dir, NEW, {
+        beforeSwap: (_e, i) => {
+          if (i === at) throw Object.assign(new Error("EIO"), { code: "EIO" });
+        },
+      }),
+      (e: unknown) =>
+        e instanceof SvcbenchError &&
+        /cannot put the results in place .*: EIO; the results there are unchanged$/.test(e.message),
+    );
     assert.deepEqual(sorted(tree(dir)), sorted(before), `failure before entry ${at}`);
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(".")), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.startsWith(".")),
+      [],
+    );
   }
 });
 
 test("SIGINT, SIGTERM or SIGHUP during the swap: the swap finishes, then exit 128+n", async () => {
-  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
     const dir = oldSet();
     const exits: number[] = [];
-    await writeSet(dir, NEW, { beforeSwap: (_e, i) => { if (i === 1) process.kill(process.pid, sig); }, exit: (c) => { exits.push(c); } });
+    await writeSet(dir, NEW, {
+      beforeSwap: (_e, i) => {
+        if (i === 1) process.kill(process.pid, sig);
+      },
+      exit: (c) => {
+        exits.push(c);
+      },
+    });
     assert.deepEqual(exits, [code], sig);
     assert.deepEqual(sorted(tree(dir)), sorted(withKept(NEW)), `${sig}: the new set is complete`);
   }
 });
 
 test("a real process signalled during the swap writes the whole set and exits 128+n", async () => {
-  await Promise.all(([["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const).map(async ([sig, want]) => {
-    const dir = oldSet();
-    const script = `
+  await Promise.all(
+    (
+      [
+        ["SIGINT", 130],
+        ["SIGTERM", 143],
+        ["SIGHUP", 129],
+      ] as const
+    ).map(async ([sig, want]) => {
+      const dir = oldSet();
+      const script = `
       const { writeSet } = require(${JSON.stringify(moduleFile("src/report/results-set"))});
       const files = new Map(${JSON.stringify([...NEW])});
       writeSet(${JSON.stringify(dir)}, files, { beforeSwap: (e, i) => { if (i === 2) process.kill(process.pid, "${sig}"); } })
         .then(() => { process.stdout.write("returned"); });`;
-    const child = spawn(process.execPath, [...tsNodeArgs(), "-e", script], { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    assert.equal(code, want, sig);
-    assert.equal(stdout, "", "it exits before going on");
-    assert.deepEqual(sorted(tree(dir)), sorted(withKept(NEW)), sig);
-  }));
+      const child = spawn(process.execPath, [...tsNodeArgs(), "-e", script], {
+        cwd: path.join(__dirname, ".."),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+      assert.equal(code, want, sig);
+      assert.equal(stdout, "", "it exits before going on");
+      assert.deepEqual(sorted(tree(dir)), sorted(withKept(NEW)), sig);
+    }),
+  );
 });
 
 test("a full disk while writing leaves the old set byte for byte (a 64 KiB tmpfs)", async (t) => {
@@ -116,9 +170,15 @@ test("a full disk while writing leaves the old set byte for byte (a 64 KiB tmpfs
     }
     const before = tree(dir);
     const big = new Map([...NEW, ["report.json", "x".repeat(200 * 1024)]]);
-    await assert.rejects(writeSet(dir, big), (e: unknown) => e instanceof SvcbenchError && /: ENOSPC; the results there are unchanged$/.test(e.message));
+    await assert.rejects(
+      writeSet(dir, big),
+      (e: unknown) => e instanceof SvcbenchError && /: ENOSPC; the results there are unchanged$/.test(e.message),
+    );
     assert.deepEqual(sorted(tree(dir)), sorted(before));
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(".")), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.startsWith(".")),
+      [],
+    );
     await writeSet(dir, NEW);
     assert.deepEqual(sorted(tree(dir)), sorted(NEW), "once there is room, the set lands");
   } finally {
@@ -129,7 +189,8 @@ test("a full disk while writing leaves the old set byte for byte (a 64 KiB tmpfs
 
 test("what a dead run left is finished (a complete new folder) or removed, by name and dead pid; a live run's stays", () => {
   const dir = oldSet();
-  const [a, b, c] = [deadPid(), deadPid(), deadPid()], alive = process.ppid;
+  const [a, b, c] = [deadPid(), deadPid(), deadPid()],
+    alive = process.ppid;
   // a: killed mid-swap (report.json already swapped, its old one aside; REPORT.md not yet).
   fs.mkdirSync(path.join(dir, `.svcbench-new-${a}`));
   fs.writeFileSync(path.join(dir, `.svcbench-new-${a}`, "REPORT.md"), "new md\n");
@@ -148,16 +209,24 @@ test("what a dead run left is finished (a complete new folder) or removed, by na
   assert.equal(fs.readFileSync(path.join(dir, "REPORT.md"), "utf8"), "new md\n");
   assert.equal(fs.readFileSync(path.join(dir, "report.json"), "utf8"), "new report\n");
   assert.equal(fs.readFileSync(path.join(dir, "lookup.json"), "utf8"), "old lookup\n");
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(".") || n.endsWith(".tmp")), [`.svcbench-new-${alive}`]);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.startsWith(".") || n.endsWith(".tmp")),
+    [`.svcbench-new-${alive}`],
+  );
 });
 
 test("--out is refused up front, in one line and within a second: empty, a file, under a file, /proc, unwritable", () => {
-  const dir = tmp(), file = path.join(dir, "f");
+  const dir = tmp(),
+    file = path.join(dir, "f");
   fs.writeFileSync(file, "");
   const cases: [string, RegExp][] = [
-    ["", /--out must name a folder, got ""/], ["  ", /--out must name a folder/],
-    [file, /is not a folder$/], [path.join(file, "x", "y"), /is not a folder$/],
-    ["/proc/x", /cannot create \/proc\/x: ENOENT$/], ["/proc/x/y/z", /cannot create \/proc\/x: ENOENT$/], ["/proc", /cannot write in it/],
+    ["", /--out must name a folder, got ""/],
+    ["  ", /--out must name a folder/],
+    [file, /is not a folder$/],
+    [path.join(file, "x", "y"), /is not a folder$/],
+    ["/proc/x", /cannot create \/proc\/x: ENOENT$/],
+    ["/proc/x/y/z", /cannot create \/proc\/x: ENOENT$/],
+    ["/proc", /cannot write in it/],
   ];
   if (process.getuid?.() !== 0) {
     const ro = path.join(dir, "ro");
@@ -166,11 +235,18 @@ test("--out is refused up front, in one line and within a second: empty, a file,
   }
   for (const [out, says] of cases) {
     const t0 = Date.now();
-    assert.throws(() => prepareOut(out), (e: unknown) => e instanceof UsageError && says.test(e.message) && !e.message.includes("\n"), out);
+    assert.throws(
+      () => prepareOut(out),
+      (e: unknown) => e instanceof UsageError && says.test(e.message) && !e.message.includes("\n"),
+      out,
+    );
     assert.ok(Date.now() - t0 < 1000, `${out}: ${Date.now() - t0} ms`);
   }
   const deep = path.join(dir, "a", "b", "c");
   assert.equal(prepareOut(deep), deep);
   assert.deepEqual(fs.readdirSync(deep), [], "the write probe is gone");
-  assert.throws(() => prepareOut(path.join(dir, ...Array.from({ length: 40 }, (_, i) => `d${i}`))), /more than 32 folders to create/);
+  assert.throws(
+    () => prepareOut(path.join(dir, ...Array.from({ length: 40 }, (_, i) => `d${i}`))),
+    /more than 32 folders to create/,
+  );
 });

@@ -33,42 +33,79 @@ const answers = (run: () => void, start: number, count: number) => {
 test("staged lookups answer as the plain probe and a Map for any start, count and group size", () => {
   const sizes = fc.constantFrom(0, 1, 11, 12, 13, 24, 25, 49, 97, 200, 700);
   const sets = sizes.chain((n) => fc.array(arbWideEntry, { minLength: n, maxLength: n }));
-  const cases = sets.chain((es) => fc.tuple(
-    fc.constant(es), fc.array(arbPacketFor(es), { minLength: CAP, maxLength: CAP }),
-    fc.nat(CAP).chain((start) => fc.tuple(fc.constant(start), fc.nat(CAP - start))),
-  ));
-  fc.assert(fc.property(cases, ([entries, packets, [start, count]]) => {
-    fillPackets(batch, packets);
-    const map = new TsMap();
-    for (const e of entries) map.insert(e);
-    const expect = answers(() => map.lookup(batch, start, count), start, count);
-    for (const kind of KINDS) {
-      const t = build(kind, entries);
-      try {
-        assert.deepEqual(answers(() => t.lookup(batch, start, count), start, count), expect, `${kind} staged`);
-        assert.deepEqual(answers(() => t.lookupPlain(batch, start, count), start, count), expect, `${kind} plain`);
-        for (const g of GROUPS) assert.deepEqual(answers(() => t.lookupGroup(batch, start, count, g), start, count), expect, `${kind} G=${g}`);
-      } finally {
-        t.dispose();
+  const cases = sets.chain((es) =>
+    fc.tuple(
+      fc.constant(es),
+      fc.array(arbPacketFor(es), { minLength: CAP, maxLength: CAP }),
+      fc.nat(CAP).chain((start) => fc.tuple(fc.constant(start), fc.nat(CAP - start))),
+    ),
+  );
+  fc.assert(
+    fc.property(cases, ([entries, packets, [start, count]]) => {
+      fillPackets(batch, packets);
+      const map = new TsMap();
+      for (const e of entries) map.insert(e);
+      const expect = answers(() => map.lookup(batch, start, count), start, count);
+      for (const kind of KINDS) {
+        const t = build(kind, entries);
+        try {
+          assert.deepEqual(
+            answers(() => t.lookup(batch, start, count), start, count),
+            expect,
+            `${kind} staged`,
+          );
+          assert.deepEqual(
+            answers(() => t.lookupPlain(batch, start, count), start, count),
+            expect,
+            `${kind} plain`,
+          );
+          for (const g of GROUPS)
+            assert.deepEqual(
+              answers(() => t.lookupGroup(batch, start, count, g), start, count),
+              expect,
+              `${kind} G=${g}`,
+            );
+        } finally {
+          t.dispose();
+        }
       }
-    }
-  }), { numRuns: 60 });
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("past L2 size the batch lookup is staged, with the plain probe's answers (hits and misses, ranges across groups)", () => {
-  const entries = Array.from({ length: 20000 }, (_, i) => ({ addr: 0x0a600000 + i * 7, port: 80 + (i % 5), proto: i % 3 ? 6 : 17, target: i }));
-  fillPackets(batch, Array.from({ length: CAP }, (_, i) => {
-    const e = entries[(i * 7919) % entries.length];
-    return i % 4 === 3 ? { daddr: e.addr + 1, dport: e.port, proto: e.proto } : { daddr: e.addr, dport: e.port, proto: e.proto };
+  const entries = Array.from({ length: 20000 }, (_, i) => ({
+    addr: 0x0a600000 + i * 7,
+    port: 80 + (i % 5),
+    proto: i % 3 ? 6 : 17,
+    target: i,
   }));
+  fillPackets(
+    batch,
+    Array.from({ length: CAP }, (_, i) => {
+      const e = entries[(i * 7919) % entries.length];
+      return i % 4 === 3
+        ? { daddr: e.addr + 1, dport: e.port, proto: e.proto }
+        : { daddr: e.addr, dport: e.port, proto: e.proto };
+    }),
+  );
   for (const kind of ["svctable-resizable", "vmap"] as const) {
     const t = build(kind, entries);
     try {
       assert.ok(t.bytes >= wasm().stage_from_bytes(), `${kind} holds ${t.bytes} bytes: big enough to stage`);
-      for (const [start, count] of [[0, CAP], [5, 250], [31, 33]]) {
+      for (const [start, count] of [
+        [0, CAP],
+        [5, 250],
+        [31, 33],
+      ]) {
         const plain = answers(() => t.lookupPlain(batch, start, count), start, count);
         assert.ok(plain.some((v) => v === MISS) && plain.some((v) => v !== MISS));
-        assert.deepEqual(answers(() => t.lookup(batch, start, count), start, count), plain, `${kind} ${start}+${count}`);
+        assert.deepEqual(
+          answers(() => t.lookup(batch, start, count), start, count),
+          plain,
+          `${kind} ${start}+${count}`,
+        );
       }
     } finally {
       t.dispose();
@@ -78,7 +115,10 @@ test("past L2 size the batch lookup is staged, with the plain probe's answers (h
 
 test("a staged lookup writes only its own range and leaves the packets around it alone", () => {
   const entries = Array.from({ length: 50 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i }));
-  fillPackets(batch, Array.from({ length: CAP }, (_, i) => ({ daddr: 0x0a600000 + (i % 60), dport: 80, proto: 6 })));
+  fillPackets(
+    batch,
+    Array.from({ length: CAP }, (_, i) => ({ daddr: 0x0a600000 + (i % 60), dport: 80, proto: 6 })),
+  );
   for (const kind of KINDS) {
     const t = build(kind, entries);
     try {
@@ -87,7 +127,11 @@ test("a staged lookup writes only its own range and leaves the packets around it
         t.lookupGroup(batch, 33, 37, g); // across group edges, ending inside a group
         assert.deepEqual(Array.from(batch.out.subarray(30, 33)), [7, 7, 7], `${kind} G=${g}`);
         assert.deepEqual(Array.from(batch.out.subarray(70, 73)), [7, 7, 7], `${kind} G=${g}`);
-        assert.deepEqual(Array.from(batch.out.subarray(33, 70)), Array.from({ length: 37 }, (_, j) => ((33 + j) % 60 < 50 ? (33 + j) % 60 : MISS)), `${kind} G=${g}`);
+        assert.deepEqual(
+          Array.from(batch.out.subarray(33, 70)),
+          Array.from({ length: 37 }, (_, j) => ((33 + j) % 60 < 50 ? (33 + j) % 60 : MISS)),
+          `${kind} G=${g}`,
+        );
       }
     } finally {
       t.dispose();
@@ -98,7 +142,10 @@ test("a staged lookup writes only its own range and leaves the packets around it
 test("a group size the staged exports are not built for, or a range past the batch, is refused by name", () => {
   const t = build("vmap", []);
   try {
-    assert.throws(() => t.lookupGroup(batch, 0, 10, 5), (e: unknown) => e instanceof SvcbenchError && /groups of 5: a size or range is out of bounds/.test(e.message));
+    assert.throws(
+      () => t.lookupGroup(batch, 0, 10, 5),
+      (e: unknown) => e instanceof SvcbenchError && /groups of 5: a size or range is out of bounds/.test(e.message),
+    );
     assert.throws(() => t.lookup(batch, CAP - 2, 3), /packets 298\.\.301: a size or range is out of bounds/);
   } finally {
     t.dispose();
@@ -106,8 +153,14 @@ test("a group size the staged exports are not built for, or a range past the bat
 });
 
 test("each table reports the bytes it holds, and the most it held while growing", () => {
-  const v = build("vmap", Array.from({ length: 1000 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i })));
-  const r = build("svctable-resizable", Array.from({ length: 1000 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i })));
+  const v = build(
+    "vmap",
+    Array.from({ length: 1000 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i })),
+  );
+  const r = build(
+    "svctable-resizable",
+    Array.from({ length: 1000 }, (_, i) => ({ addr: 0x0a600000 + i, port: 80, proto: 6, target: i })),
+  );
   try {
     // vmap: 2048 slots of 16 bytes, and while doubling from 1024 it held both.
     assert.equal(v.buckets, 2048);
@@ -143,11 +196,20 @@ for (const kind of KINDS) {
       let i = 0;
       // Fill to the edge of the next growth: 12 of 16 vmap slots, 64 svctable entries.
       const edge = kind === "vmap" ? 12 : 64;
-      for (; i < edge; i++) { t.insert(entry(i)); ref.insert(entry(i)); }
-      const buckets = t.buckets, bytes = t.bytes;
+      for (; i < edge; i++) {
+        t.insert(entry(i));
+        ref.insert(entry(i));
+      }
+      const buckets = t.buckets,
+        bytes = t.bytes;
       withoutGrowth(() => {
-        assert.throws(() => t.insert(entry(i)), (e: unknown) =>
-          e instanceof SvcbenchError && e.code === Result.NO_MEMORY && /WebAssembly memory cannot grow/.test(e.message));
+        assert.throws(
+          () => t.insert(entry(i)),
+          (e: unknown) =>
+            e instanceof SvcbenchError &&
+            e.code === Result.NO_MEMORY &&
+            /WebAssembly memory cannot grow/.test(e.message),
+        );
         assert.equal(t.size, edge);
         assert.equal(t.buckets, buckets);
         assert.equal(t.bytes, bytes);
@@ -157,9 +219,16 @@ for (const kind of KINDS) {
         assert.equal(t.insert(entry(1)), Result.OK, "an insert into room already held needs no memory");
         ref.insert(entry(1));
       });
-      const probe = Array.from({ length: edge + 4 }, (_, j) => ({ daddr: entry(j).addr, dport: entry(j).port, proto: 6 }));
+      const probe = Array.from({ length: edge + 4 }, (_, j) => ({
+        daddr: entry(j).addr,
+        dport: entry(j).port,
+        proto: 6,
+      }));
       fillPackets(batch, probe);
-      assert.deepEqual(answers(() => t.lookup(batch, 0, probe.length), 0, probe.length), answers(() => ref.lookup(batch, 0, probe.length), 0, probe.length));
+      assert.deepEqual(
+        answers(() => t.lookup(batch, 0, probe.length), 0, probe.length),
+        answers(() => ref.lookup(batch, 0, probe.length), 0, probe.length),
+      );
       assert.equal(t.insert(entry(i)), Result.OK, "with memory back, the same insert succeeds");
     } finally {
       t.dispose();
@@ -176,5 +245,7 @@ test("the DRAM roofline buffer: reads for any group of chases, and a clear error
   } finally {
     d.dispose();
   }
-  withoutGrowth(() => assert.throws(() => new WasmDram(1 << 20, 1), /a 1048576-byte read buffer: WebAssembly memory cannot grow/));
+  withoutGrowth(() =>
+    assert.throws(() => new WasmDram(1 << 20, 1), /a 1048576-byte read buffer: WebAssembly memory cannot grow/),
+  );
 });

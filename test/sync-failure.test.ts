@@ -20,8 +20,21 @@ function setup() {
   const store = new ClusterStore();
   new EndpointSliceController(store);
   for (const i of [1, 2]) {
-    store.createPod({ namespace: "ns", name: `svc${i}-a`, labels: { app: `svc${i}` }, ip: parseIPv4(`10.180.0.${i}`), ready: true });
-    store.createService({ namespace: "ns", name: `svc${i}`, type: "ClusterIP", clusterIP: parseIPv4(`172.30.0.${i}`), selector: { app: `svc${i}` }, ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }] });
+    store.createPod({
+      namespace: "ns",
+      name: `svc${i}-a`,
+      labels: { app: `svc${i}` },
+      ip: parseIPv4(`10.180.0.${i}`),
+      ready: true,
+    });
+    store.createService({
+      namespace: "ns",
+      name: `svc${i}`,
+      type: "ClusterIP",
+      clusterIP: parseIPv4(`172.30.0.${i}`),
+      selector: { app: `svc${i}` },
+      ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }],
+    });
   }
   const p = new NftablesProxier({ node, keepText: true });
   open.push(p);
@@ -30,14 +43,28 @@ function setup() {
   let failing = 0;
   const apply = p.ruleset.apply.bind(p.ruleset);
   p.ruleset.apply = (input) => {
-    if (failing > 0) { failing--; throw new SvcbenchError("nft: injected failure"); }
+    if (failing > 0) {
+      failing--;
+      throw new SvcbenchError("nft: injected failure");
+    }
     return apply(input);
   };
   const route = (i: number, port = 80) => {
-    const r = p.route({ saddr: parseIPv4("10.0.0.9"), sport: 1, daddr: parseIPv4(`172.30.0.${i}`), dport: port, proto: 6 }, kp.now);
+    const r = p.route(
+      { saddr: parseIPv4("10.0.0.9"), sport: 1, daddr: parseIPv4(`172.30.0.${i}`), dport: port, proto: 6 },
+      kp.now,
+    );
     return r.verdict === "dnat" ? r.endpoint : r.verdict;
   };
-  return { store, p, kp, route, failNext: (n: number) => { failing = n; } };
+  return {
+    store,
+    p,
+    kp,
+    route,
+    failNext: (n: number) => {
+      failing = n;
+    },
+  };
 }
 
 test("the runner's RetryAfter runs the function again by then, once a token allows", () => {
@@ -56,7 +83,13 @@ test("a failed transaction is retried a sync period later as a full sync; nothin
   const { store, p, kp, route, failNext } = setup();
   kp.now = 10_000;
   store.deletePod("ns", "svc1-a"); // svc1's chains go stale
-  store.createPod({ namespace: "ns", name: "svc2-b", labels: { app: "svc2" }, ip: parseIPv4("10.180.0.3"), ready: true });
+  store.createPod({
+    namespace: "ns",
+    name: "svc2-b",
+    labels: { app: "svc2" },
+    ip: parseIPv4("10.180.0.3"),
+    ready: true,
+  });
   failNext(1);
   assert.deepEqual(kp.advance(12_000), [], "the sync failed");
   assert.equal(kp.failedSyncs, 1);
@@ -86,7 +119,13 @@ test("a stale-chain deletion that fails does not fail the sync; the chains are d
   kp.flush();
   assert.equal(p.staleChainCount, 2);
   kp.now = 12_000;
-  store.createPod({ namespace: "ns", name: "svc2-b", labels: { app: "svc2" }, ip: parseIPv4("10.180.0.3"), ready: true });
+  store.createPod({
+    namespace: "ns",
+    name: "svc2-b",
+    labels: { app: "svc2" },
+    ip: parseIPv4("10.180.0.3"),
+    ready: true,
+  });
   failNext(1);
   const s = kp.flush()!;
   assert.equal(s.full, false, "the sync itself applied");
@@ -98,5 +137,9 @@ test("a stale-chain deletion that fails does not fail the sync; the chains are d
   store.deletePod("ns", "svc2-b");
   kp.flush();
   assert.equal(p.lastText!.split("\n").filter((l) => l.startsWith("delete chain ")).length, 2);
-  assert.equal([...p.ruleset.chains.keys()].some((c) => c.includes("ns/svc1/")), false, "svc1's chains are gone");
+  assert.equal(
+    [...p.ruleset.chains.keys()].some((c) => c.includes("ns/svc1/")),
+    false,
+    "svc1's chains are gone",
+  );
 });

@@ -28,13 +28,15 @@ test("the runner grants two syncs at once, then one per min interval", () => {
 
 test("a Service's changes between syncs collapse; one that undoes itself is no change", () => {
   const t = new ServiceChangeTracker();
-  const a = service(0), b = service(0, { ports: [{ name: "http", protocol: "TCP", port: 81, targetPort: 8080 }] });
+  const a = service(0),
+    b = service(0, { ports: [{ name: "http", protocol: "TCP", port: 81, targetPort: 8080 }] });
   t.update(eventOf(undefined, a));
   t.update(eventOf(a, b));
   assert.equal(t.size, 1);
   t.update(eventOf(b, undefined));
   assert.equal(t.size, 0, "created and deleted before a sync: nothing to do");
-  const m = new Map(), byService = new Map();
+  const m = new Map(),
+    byService = new Map();
   t.update(eventOf(undefined, a));
   assert.deepEqual([...t.apply(m, byService)], ["ns/svc0"]);
   t.update(eventOf(a, b));
@@ -49,7 +51,8 @@ test("a burst of events within the min sync period is one sync; every mode count
   for (let i = 0; i < 10; i++) f.store.createService(service(i));
   f.sync();
   for (const n of f.nodes) assert.equal(n.kp.runner.runs, 1);
-  for (let i = 0; i < 10; i++) f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: `a${i}` }, ip: POD_IP(i), ready: true });
+  for (let i = 0; i < 10; i++)
+    f.store.createPod({ namespace: "ns", name: `p${i}`, labels: { app: `a${i}` }, ip: POD_IP(i), ready: true });
   for (const n of f.nodes) {
     const stats = n.kp.advance(f.now + 2000);
     assert.equal(stats.length, 1, `${n.mode}: one sync for ten pods`);

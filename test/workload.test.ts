@@ -36,7 +36,8 @@ test("traffic is reproducible, misses come at the asked ratio, Zipf concentrates
   const svcs = makeServicePorts(1000, 5);
   const map = new TsMap();
   svcs.forEach((s) => map.insert(s));
-  const a = plainBatch(20000), b = plainBatch(20000);
+  const a = plainBatch(20000),
+    b = plainBatch(20000);
   fillTraffic(a, svcs, { distribution: "zipf", zipfS: 1, missRatio: 0.25 }, 11);
   fillTraffic(b, svcs, { distribution: "zipf", zipfS: 1, missRatio: 0.25 }, 11);
   assert.deepEqual(a.daddr, b.daddr);

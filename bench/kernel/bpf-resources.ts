@@ -14,12 +14,17 @@ const BPF_KINDS = new Set(["mount", "dir", "cgroup"]);
 
 /** Paths of what the BPF case still holds (for tests). */
 export function liveBpf(): string[] {
-  return heldResources().filter((r) => BPF_KINDS.has(r.kind)).map((r) => r.name);
+  return heldResources()
+    .filter((r) => BPF_KINDS.has(r.kind))
+    .map((r) => r.name);
 }
 
 function must(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new SvcbenchError(`${cmd} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || `exit code ${r.status}`).trim().split("\n")[0]}`);
+  if (r.status !== 0)
+    throw new SvcbenchError(
+      `${cmd} ${args.join(" ")} failed: ${(r.stderr || r.error?.message || `exit code ${r.status}`).trim().split("\n")[0]}`,
+    );
 }
 
 /** A temporary folder (recorded). */
@@ -39,7 +44,10 @@ export function bpffs(): string {
 
 /** Where a cgroup2 hierarchy is mounted, if any (/proc/self/mounts). */
 export function cgroup2Mount(mounts = fs.readFileSync("/proc/self/mounts", "utf8")): string | undefined {
-  return mounts.split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")?.[1];
+  return mounts
+    .split("\n")
+    .map((l) => l.split(" "))
+    .find((f) => f[2] === "cgroup2")?.[1];
 }
 
 /**

@@ -21,13 +21,25 @@ export interface BpfTexts {
 
 /** Each "map update … key K value V" as "map delete … key K", in the order written. */
 export function deletions(text: string): string {
-  return text.split("\n").filter((l) => l.startsWith("map update ")).map((l) => l.replace(/^map update /, "map delete ").replace(/ value hex .*$/, "")).join("\n") + "\n";
+  return (
+    text
+      .split("\n")
+      .filter((l) => l.startsWith("map update "))
+      .map((l) => l.replace(/^map update /, "map delete ").replace(/ value hex .*$/, ""))
+      .join("\n") + "\n"
+  );
 }
 
 /** The texts with the maps' folder in place of the proxier's placeholder. */
 export function pinnedAt(t: BpfTexts, dir: string): BpfTexts {
   const at = (s: string) => s.split(MAPS_DIR).join(dir);
-  return { mapMax: t.mapMax, firstLoad: at(t.firstLoad), addService: at(t.addService), deleteService: at(t.deleteService), flush: at(t.flush) };
+  return {
+    mapMax: t.mapMax,
+    firstLoad: at(t.firstLoad),
+    addService: at(t.addService),
+    deleteService: at(t.deleteService),
+    flush: at(t.flush),
+  };
 }
 
 export function renderBpfTexts(n: number, e: number, seed: number): BpfTexts {

@@ -27,14 +27,31 @@ const BPF_SOURCE = path.join(PACKAGE_ROOT, "bench", "kernel", "bpf", "sock_lb.c"
 async function compile(dir: string, mapMax: number): Promise<string> {
   const arch = await run("gcc", ["-print-multiarch"]);
   const obj = path.join(dir, "sock_lb.o");
-  const r = await run("clang", ["-O2", "-g", "-target", "bpf", `-I/usr/include/${arch.stdout.trim()}`, `-DLB_MAP_MAX=${mapMax}`, "-c", BPF_SOURCE, "-o", obj]);
-  if (r.code !== 0) throw new SvcbenchError(`clang could not compile ${path.basename(BPF_SOURCE)}: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ")}`);
+  const r = await run("clang", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    `-I/usr/include/${arch.stdout.trim()}`,
+    `-DLB_MAP_MAX=${mapMax}`,
+    "-c",
+    BPF_SOURCE,
+    "-o",
+    obj,
+  ]);
+  if (r.code !== 0)
+    throw new SvcbenchError(
+      `clang could not compile ${path.basename(BPF_SOURCE)}: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ")}`,
+    );
   return obj;
 }
 
 async function tool(args: string[]): Promise<void> {
   const r = await run("bpftool", args);
-  if (r.code !== 0) throw new SvcbenchError(`bpftool ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0] || `exit code ${r.code}`}`);
+  if (r.code !== 0)
+    throw new SvcbenchError(
+      `bpftool ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0] || `exit code ${r.code}`}`,
+    );
 }
 
 interface SockLb {
@@ -46,7 +63,8 @@ interface SockLb {
 export async function loadSockLb(mapMax: number): Promise<SockLb> {
   const obj = await compile(tempDir("bpf"), mapMax);
   const fs = bpffs();
-  const prog = path.join(fs, "sock4_connect"), maps = path.join(fs, "maps");
+  const prog = path.join(fs, "sock4_connect"),
+    maps = path.join(fs, "maps");
   await tool(["prog", "load", obj, prog, "type", "cgroup/connect4", "pinmaps", maps]);
   const cg = cgroup((dir) => ["cgroup", "detach", dir, "connect4", "pinned", prog]);
   await tool(["cgroup", "attach", cg, "connect4", "pinned", prog]);
@@ -54,16 +72,29 @@ export async function loadSockLb(mapMax: number): Promise<SockLb> {
 }
 
 /** COUNT connects from a process that joins the cgroup first, then enters the node namespace. */
-async function connectsInCgroup(hosts: Hosts, cg: string, addr: string, port: number, count: number): Promise<number[]> {
+async function connectsInCgroup(
+  hosts: Hosts,
+  cg: string,
+  addr: string,
+  port: number,
+  count: number,
+): Promise<number[]> {
   // ip netns exec mounts its own /sys: the process joins the cgroup before it enters the namespace.
   const script = `echo $$ > "$1/cgroup.procs" && shift && exec ip netns exec "$@"`;
   const args = [cg, hosts.node.name, process.execPath, ...PROBE_ARGS, "connect", addr, String(port), String(count)];
   const r = await run("sh", ["-c", script, "sh", ...args], "", 120000);
-  if (r.code !== 0) throw new SvcbenchError(`connecting through the BPF program to ${addr}:${port} failed: ${r.stderr.trim()}`);
+  if (r.code !== 0)
+    throw new SvcbenchError(`connecting through the BPF program to ${addr}:${port} failed: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout) as number[];
 }
 
-export async function bpfCases(ctx: KernelContext, b: Backend, r: Rulesets, hosts: Hosts, seed: number): Promise<KernelCase[]> {
+export async function bpfCases(
+  ctx: KernelContext,
+  b: Backend,
+  r: Rulesets,
+  hosts: Hosts,
+  seed: number,
+): Promise<KernelCase[]> {
   const mark = heldResources().length;
   try {
     let raw: BpfTexts;
@@ -77,28 +108,55 @@ export async function bpfCases(ctx: KernelContext, b: Backend, r: Rulesets, host
     }
     const lb = await loadSockLb(raw.mapMax);
     const t = pinnedAt(raw, lb.maps);
-    const batch = (text: string) => (limitMs: number) => hosts.node.bounded(b.cmd, ["batch", "file", "-"], text, limitMs);
+    const batch = (text: string) => (limitMs: number) =>
+      hosts.node.bounded(b.cmd, ["batch", "file", "-"], text, limitMs);
     const must = (text: string) => hosts.node.must(b.cmd, ["batch", "file", "-"], text, ctx.setupLimitMs);
     const extra = { map_max: raw.mapMax };
     let loaded = false; // the maps start empty; before every later sample they are emptied again
     const first = await timedCase(ctx, b, r, "first-load", t.firstLoad, {
-      before: async () => { if (loaded) await must(t.flush); },
+      before: async () => {
+        if (loaded) await must(t.flush);
+      },
       timed: batch(t.firstLoad),
-      after: async () => { loaded = true; },
+      after: async () => {
+        loaded = true;
+      },
     });
     const out: KernelCase[] = [{ ...first, ...extra }];
     if (first.over_limit) {
       await must(t.flush).catch(() => undefined);
       await must(t.firstLoad);
     }
-    out.push({ ...await timedCase(ctx, b, r, "add-service", t.addService, { timed: batch(t.addService), after: () => must(t.deleteService) }), ...extra });
-    out.push({ ...await timedCase(ctx, b, r, "delete-service", t.deleteService, { before: () => must(t.addService), timed: batch(t.deleteService) }), ...extra });
+    out.push({
+      ...(await timedCase(ctx, b, r, "add-service", t.addService, {
+        timed: batch(t.addService),
+        after: () => must(t.deleteService),
+      })),
+      ...extra,
+    });
+    out.push({
+      ...(await timedCase(ctx, b, r, "delete-service", t.deleteService, {
+        before: () => must(t.addService),
+        timed: batch(t.deleteService),
+      })),
+      ...extra,
+    });
     begin(ctx, `${b.impl} connect N=${r.n}`);
     const p = r.probe;
     const ns = (await connectsInCgroup(hosts, lb.cgroup, p.clusterIP, p.port, ctx.connects + WARMUP)).slice(WARMUP);
     const m = summarize(ns);
     ctx.log(`${b.impl} connect N=${r.n}: median ${(m.median_ns / 1e3).toFixed(0)} µs over ${m.samples} connects`);
-    out.push({ suite: "kernel", impl: b.impl, n: r.n, scenario: "connect", endpoints: r.endpoints, mode: "ebpf", ...m, service: `${p.clusterIP}:${p.port}`, ...extra });
+    out.push({
+      suite: "kernel",
+      impl: b.impl,
+      n: r.n,
+      scenario: "connect",
+      endpoints: r.endpoints,
+      mode: "ebpf",
+      ...m,
+      service: `${p.clusterIP}:${p.port}`,
+      ...extra,
+    });
     return out;
   } finally {
     removeSince(mark);

@@ -56,19 +56,47 @@ export function begin(ctx: KernelContext, label: string): void {
  * One timed case of backend b on rulesets r, loading text; not tried when a smaller N of the curve was over
  * the limit.
  */
-export async function timedCase(ctx: KernelContext, b: Backend, r: Rulesets, scenario: KernelScenario, text: string, step: Step): Promise<KernelCase> {
+export async function timedCase(
+  ctx: KernelContext,
+  b: Backend,
+  r: Rulesets,
+  scenario: KernelScenario,
+  text: string,
+  step: Step,
+): Promise<KernelCase> {
   const label = `${b.impl} ${scenario} N=${r.n}`;
   begin(ctx, label);
-  const key = `${b.impl}|${scenario}`, over = ctx.overAt.get(key);
-  const base = { suite: "kernel" as const, impl: b.impl, n: r.n, scenario, endpoints: r.endpoints, mode: modeOf(b.family, scenario), text_bytes: text.length, text_lines: text.split("\n").length - 1 };
+  const key = `${b.impl}|${scenario}`,
+    over = ctx.overAt.get(key);
+  const base = {
+    suite: "kernel" as const,
+    impl: b.impl,
+    n: r.n,
+    scenario,
+    endpoints: r.endpoints,
+    mode: modeOf(b.family, scenario),
+    text_bytes: text.length,
+    text_lines: text.split("\n").length - 1,
+  };
   const limit_ns = ctx.sampling.limitMs * 1e6;
   if (over !== undefined && over < r.n) {
     ctx.log(`${label}: not tried, over the limit at N=${over}`);
-    return { ...base, median_ns: limit_ns, p99_ns: limit_ns, rme: 0, samples: 0, over_limit: true, limit_ns, not_tried: `over the limit at N=${over}` };
+    return {
+      ...base,
+      median_ns: limit_ns,
+      p99_ns: limit_ns,
+      rme: 0,
+      samples: 0,
+      over_limit: true,
+      limit_ns,
+      not_tried: `over the limit at N=${over}`,
+    };
   }
   const m = await sampleStep(step, ctx.sampling);
   if (m.over_limit) ctx.overAt.set(key, Math.min(r.n, over ?? Infinity));
-  ctx.log(`${label}: ${m.over_limit ? `over the ${fmtTime(limit_ns)} limit` : `median ${fmtTime(m.median_ns)} over ${m.samples} samples`}`);
+  ctx.log(
+    `${label}: ${m.over_limit ? `over the ${fmtTime(limit_ns)} limit` : `median ${fmtTime(m.median_ns)} over ${m.samples} samples`}`,
+  );
   return { ...base, ...m };
 }
 
@@ -77,11 +105,18 @@ export async function timedCase(ctx: KernelContext, b: Backend, r: Rulesets, sce
  * once more, untimed, within the setup limit; how long that took is kept on the first-load case.
  * False when even that did not finish (the size's other cases are then not run).
  */
-export async function loadUntimed(ctx: KernelContext, first: KernelCase, reset: () => Promise<unknown>, load: (limitMs: number) => Promise<Ran>): Promise<boolean> {
+export async function loadUntimed(
+  ctx: KernelContext,
+  first: KernelCase,
+  reset: () => Promise<unknown>,
+  load: (limitMs: number) => Promise<Ran>,
+): Promise<boolean> {
   await reset();
   const r = await load(ctx.setupLimitMs);
   if (r.timedOut) {
-    ctx.log(`${first.impl} N=${first.n}: the ruleset did not load within ${ctx.setupLimitMs / 1000} s; the other cases of this size are not run`);
+    ctx.log(
+      `${first.impl} N=${first.n}: the ruleset did not load within ${ctx.setupLimitMs / 1000} s; the other cases of this size are not run`,
+    );
     return false;
   }
   first.untimed_load_ns = r.ns;

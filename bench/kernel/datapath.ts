@@ -15,9 +15,17 @@ export async function connectCase(ctx: KernelContext, b: Backend, r: Rulesets, h
   const p = r.probe;
   const ns = (await connectLatencies(hosts.node, p.clusterIP, p.port, ctx.connects + WARMUP)).slice(WARMUP);
   const m = summarize(ns);
-  ctx.log(`${b.impl} connect N=${r.n}: median ${(m.median_ns / 1e3).toFixed(0)} µs, p99 ${(m.p99_ns / 1e3).toFixed(0)} µs over ${m.samples} connects`);
+  ctx.log(
+    `${b.impl} connect N=${r.n}: median ${(m.median_ns / 1e3).toFixed(0)} µs, p99 ${(m.p99_ns / 1e3).toFixed(0)} µs over ${m.samples} connects`,
+  );
   return {
-    suite: "kernel", impl: b.impl, n: r.n, scenario: "connect", endpoints: r.endpoints, mode: modeOf(b.family, "connect"), ...m,
+    suite: "kernel",
+    impl: b.impl,
+    n: r.n,
+    scenario: "connect",
+    endpoints: r.endpoints,
+    mode: modeOf(b.family, "connect"),
+    ...m,
     service: `${p.clusterIP}:${p.port}`,
     ...(b.family === "iptables" && { rules_before: p.rulesBefore }),
   };

@@ -28,10 +28,28 @@ export interface Hosts {
 export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
   const node = await Netns.create("node");
   const pods = await Netns.create("pods");
-  const hosts = { node, pods, delete: async () => { await node.delete(); await pods.delete(); } };
+  const hosts = {
+    node,
+    pods,
+    delete: async () => {
+      await node.delete();
+      await pods.delete();
+    },
+  };
   try {
     record({ kind: "link", name: "veth-node", netns: node.name });
-    await node.must("ip", ["link", "add", "veth-node", "type", "veth", "peer", "name", "veth-pods", "netns", pods.name]);
+    await node.must("ip", [
+      "link",
+      "add",
+      "veth-node",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "veth-pods",
+      "netns",
+      pods.name,
+    ]);
     await node.must("ip", ["addr", "add", `${NODE_ADDR}/24`, "dev", "veth-node"]);
     await node.must("ip", ["link", "set", "veth-node", "up"]);
     for (const net of ROUTED) await node.must("ip", ["route", "add", net, "via", PODS_ADDR]);
@@ -49,11 +67,19 @@ export async function twoHosts(podAddrs: string[]): Promise<Hosts> {
 /** Starts the pods' TCP listener on port; resolves once it listens; call the result to stop it. */
 export function listen(pods: Netns, port: number): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", pods.name, process.execPath, ...PROBE_ARGS, "listen", String(port)], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("ip", ["netns", "exec", pods.name, process.execPath, ...PROBE_ARGS, "listen", String(port)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let err = "";
-    child.stderr.on("data", (d) => { err += d; });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
     child.stdout.on("data", (d: Buffer) => {
-      if (d.toString().includes("listening")) resolve(() => { child.stdin.end(); child.kill(); });
+      if (d.toString().includes("listening"))
+        resolve(() => {
+          child.stdin.end();
+          child.kill();
+        });
     });
     child.on("exit", (code) => reject(new SvcbenchError(`the pod listener exited (${code}): ${err.trim()}`)));
   });
@@ -61,7 +87,13 @@ export function listen(pods: Netns, port: number): Promise<() => void> {
 
 /** COUNT sequential connects from the node to addr:port; latencies in ns. */
 export async function connectLatencies(node: Netns, addr: string, port: number, count: number): Promise<number[]> {
-  const r = await node.exec(process.execPath, [...PROBE_ARGS, "connect", addr, String(port), String(count)], "", 120000);
-  if (r.code !== 0) throw new SvcbenchError(`connecting from ${node.name} to ${addr}:${port} failed: ${r.stderr.trim()}`);
+  const r = await node.exec(
+    process.execPath,
+    [...PROBE_ARGS, "connect", addr, String(port), String(count)],
+    "",
+    120000,
+  );
+  if (r.code !== 0)
+    throw new SvcbenchError(`connecting from ${node.name} to ${addr}:${port} failed: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout) as number[];
 }

@@ -13,7 +13,8 @@ const RESTORE_ARGS = ["-w", "5", "--noflush", "--counters"];
 const EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n";
 
 export async function iptablesCases(ctx: KernelContext, b: Backend, r: Rulesets, hosts: Hosts): Promise<KernelCase[]> {
-  const node = hosts.node, t = r.iptables;
+  const node = hosts.node,
+    t = r.iptables;
   const restore = (text: string) => (limitMs: number) => node.bounded(b.cmd, RESTORE_ARGS, text, limitMs);
   const must = (text: string) => node.must(b.cmd, RESTORE_ARGS, text, ctx.setupLimitMs);
   const reset = () => node.must(b.cmd, ["-w", "5"], EMPTY_TABLES);
@@ -22,7 +23,12 @@ export async function iptablesCases(ctx: KernelContext, b: Backend, r: Rulesets,
   const out = [first];
   if (first.over_limit && !(await loadUntimed(ctx, first, reset, restore(t.firstLoad)))) return out;
   out.push(await timedCase(ctx, b, r, "partial-resync", t.partialResync, { timed: restore(t.partialResync) }));
-  out.push(await timedCase(ctx, b, r, "add-service", t.addService, { timed: restore(t.addService), after: () => must(t.deleteService) }));
+  out.push(
+    await timedCase(ctx, b, r, "add-service", t.addService, {
+      timed: restore(t.addService),
+      after: () => must(t.deleteService),
+    }),
+  );
   await must(IPTABLES_JUMPS);
   out.push(await connectCase(ctx, b, r, hosts));
   // Last: a full resync over the limit leaves nothing after it to spoil.

@@ -13,7 +13,16 @@ import { Progress } from "../harness";
 import { SUITE_FILES } from "../suites";
 import { deleteAll } from "./netns";
 import { cleanDeadRuns } from "./resources";
-import { DEFAULT_CONNECTS, DEFAULT_SAMPLING, KERNEL_ENDPOINTS, KERNEL_FULL_SIZES, KERNEL_SIZES, kernelStepCount, runKernel, SETUP_LIMIT_FACTOR } from "./run";
+import {
+  DEFAULT_CONNECTS,
+  DEFAULT_SAMPLING,
+  KERNEL_ENDPOINTS,
+  KERNEL_FULL_SIZES,
+  KERNEL_SIZES,
+  kernelStepCount,
+  runKernel,
+  SETUP_LIMIT_FACTOR,
+} from "./run";
 import { kernelTable } from "./table";
 import { preflight, toolVersions } from "./tools";
 
@@ -50,9 +59,16 @@ const str = (f: Flags, k: string) => (typeof f[k] === "string" ? (f[k] as string
 /** npm run bench:kernel on argv (without node and the script), writing to io. */
 export async function main(argv: string[], io: Io = processIo()): Promise<void> {
   const f = parseFlags(argv, {
-    sizes: { type: "string" }, full: { type: "boolean" }, samples: { type: "string" }, time: { type: "string" },
-    timeout: { type: "string" }, connects: { type: "string" }, seed: { type: "string" },
-    "skip-model": { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
+    sizes: { type: "string" },
+    full: { type: "boolean" },
+    samples: { type: "string" },
+    time: { type: "string" },
+    timeout: { type: "string" },
+    connects: { type: "string" },
+    seed: { type: "string" },
+    "skip-model": { type: "boolean" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     io.stdout.write(HELP);
@@ -85,15 +101,26 @@ export async function main(argv: string[], io: Io = processIo()): Promise<void> 
     deleteAll();
   }
   const env = runEnv(seed, {
-    kernel: os.release(), tools: toolVersions(), sizes, endpoints: KERNEL_ENDPOINTS, samples: sampling.samples, time_ms: sampling.timeMs,
-    timeout_s: sampling.limitMs / 1000, connects, exec_overhead_ns: run.exec_overhead_ns, loadavg_start, loadavg_end: os.loadavg(),
+    kernel: os.release(),
+    tools: toolVersions(),
+    sizes,
+    endpoints: KERNEL_ENDPOINTS,
+    samples: sampling.samples,
+    time_ms: sampling.timeMs,
+    timeout_s: sampling.limitMs / 1000,
+    connects,
+    exec_overhead_ns: run.exec_overhead_ns,
+    loadavg_start,
+    loadavg_end: os.loadavg(),
   });
   const results: ResultsFile = { env, cases: run.cases };
   const all = new Map([...keptSuites(outDir, ["kernel"], SUITE_FILES), ["kernel", results] as const]);
   const files = await reportFiles(buildReport(env, all), new Map([["kernel", { file: SUITE_FILES.kernel, results }]]));
   files.set(CALIBRATION_FILE, JSON.stringify(buildProfile(results, measuredName(env)), null, 2) + "\n");
   await writeFiles(outDir, files);
-  io.stdout.write(`${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, ${CALIBRATION_FILE}, report.json, REPORT.md, charts/\n`);
+  io.stdout.write(
+    `${kernelTable(run.cases)}\n\nwrote ${path.relative(process.cwd(), outDir) || "."}/: kernel.json, ${CALIBRATION_FILE}, report.json, REPORT.md, charts/\n`,
+  );
 }
 
 if (require.main === module) runMain(() => main(process.argv.slice(2)));

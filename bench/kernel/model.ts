@@ -12,7 +12,11 @@ import { KernelCase, KernelScenario } from "./cases";
 import { summarize } from "./sampler";
 
 /** sync-suite (impl, scenario) → kernel-suite scenario; the pairs the kernel measures too. */
-const PAIRS: { impl: "iptables-full" | "iptables-partial" | "nftables" | "ebpf"; sync: SyncScenario; kernel: KernelScenario }[] = [
+const PAIRS: {
+  impl: "iptables-full" | "iptables-partial" | "nftables" | "ebpf";
+  sync: SyncScenario;
+  kernel: KernelScenario;
+}[] = [
   { impl: "iptables-full", sync: "add-pod", kernel: "full-resync" },
   { impl: "iptables-partial", sync: "add-pod", kernel: "partial-resync" },
   { impl: "iptables-partial", sync: "create-service", kernel: "add-service" },
@@ -21,7 +25,11 @@ const PAIRS: { impl: "iptables-full" | "iptables-partial" | "nftables" | "ebpf";
 ];
 
 /** The model's first sync of a cluster: a new proxier, the informers' initial list, one full sync; 3 to 5 samples. */
-function firstSync(c: Cluster, mode: "iptables-full" | "nftables" | "ebpf", timeMs: number): Measured & { rules_written: number; bytes_written: number } {
+function firstSync(
+  c: Cluster,
+  mode: "iptables-full" | "nftables" | "ebpf",
+  timeMs: number,
+): Measured & { rules_written: number; bytes_written: number } {
   const ns: number[] = [];
   let stats: SyncStats | undefined;
   const t0 = performance.now();
@@ -39,19 +47,43 @@ function firstSync(c: Cluster, mode: "iptables-full" | "nftables" | "ebpf", time
 
 /** The model's cases at size n: the pairs above, and each mode's first sync as first-load. */
 export function modelCases(n: number, endpoints: number, seed: number, timeMs: number): KernelCase[] {
-  const synced = runSync({
-    sizes: [n], endpoints: [endpoints], largeEMaxN: Infinity, seed, budget: { time: timeMs, iterations: 1 },
-    impls: ["iptables-full", "iptables-partial", "nftables", "ebpf"], scenarios: ["add-pod", "create-service"],
-  }, new Progress(0, false)).cases;
+  const synced = runSync(
+    {
+      sizes: [n],
+      endpoints: [endpoints],
+      largeEMaxN: Infinity,
+      seed,
+      budget: { time: timeMs, iterations: 1 },
+      impls: ["iptables-full", "iptables-partial", "nftables", "ebpf"],
+      scenarios: ["add-pod", "create-service"],
+    },
+    new Progress(0, false),
+  ).cases;
   const out: KernelCase[] = [];
   for (const p of PAIRS) {
     const c = synced.find((x) => x.scenario !== "dial-retries" && x.impl === p.impl && x.scenario === p.sync);
-    if (c) out.push({ ...c, suite: "kernel", impl: `model-${p.impl}`, scenario: p.kernel, mode: p.impl, model_scenario: p.sync });
+    if (c)
+      out.push({
+        ...c,
+        suite: "kernel",
+        impl: `model-${p.impl}`,
+        scenario: p.kernel,
+        mode: p.impl,
+        model_scenario: p.sync,
+      });
   }
   const c = buildCluster(n, endpoints, seed);
   try {
     for (const mode of ["iptables-full", "nftables", "ebpf"] as const) {
-      out.push({ suite: "kernel", impl: `model-${mode}`, n, scenario: "first-load", endpoints, mode, ...firstSync(c, mode, timeMs) });
+      out.push({
+        suite: "kernel",
+        impl: `model-${mode}`,
+        n,
+        scenario: "first-load",
+        endpoints,
+        mode,
+        ...firstSync(c, mode, timeMs),
+      });
     }
   } finally {
     c.controller.stop();

@@ -36,11 +36,23 @@ export function run(cmd: string, args: string[], input = "", timeoutMs = 60000):
     const [c, a] = slowed(cmd, args);
     const child = spawn(c, a, { stdio: ["pipe", "pipe", "pipe"] });
     track(child);
-    let stdout = "", stderr = "", timedOut = false;
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
-    child.on("error", (err) => { clearTimeout(timer); reject(new SvcbenchError(`cannot run ${cmd}: ${err.message}`)); });
+    let stdout = "",
+      stderr = "",
+      timedOut = false;
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new SvcbenchError(`cannot run ${cmd}: ${err.message}`));
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ns: Number(process.hrtime.bigint() - t0), timedOut });
@@ -81,7 +93,9 @@ export class Netns {
   async bounded(cmd: string, args: string[], input: string, timeoutMs: number): Promise<Ran> {
     const r = await this.exec(cmd, args, input, timeoutMs);
     if (r.code !== 0 && !r.timedOut) {
-      throw new SvcbenchError(`${cmd} ${args.join(" ")} in ${this.name} failed: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ") || `exit code ${r.code}`}`);
+      throw new SvcbenchError(
+        `${cmd} ${args.join(" ")} in ${this.name} failed: ${r.stderr.trim().split("\n").slice(0, 3).join(" / ") || `exit code ${r.code}`}`,
+      );
     }
     return r;
   }
@@ -95,5 +109,7 @@ export class Netns {
 
 /** Names of namespaces this process still holds (for tests). */
 export function liveNamespaces(): string[] {
-  return heldResources().filter((r) => r.kind === "netns").map((r) => r.name);
+  return heldResources()
+    .filter((r) => r.kind === "netns")
+    .map((r) => r.name);
 }

@@ -10,7 +10,8 @@ import { Rulesets } from "./rulesets";
 import { inTurn } from "./sampler";
 
 export async function nftCases(ctx: KernelContext, b: Backend, r: Rulesets, hosts: Hosts): Promise<KernelCase[]> {
-  const node = hosts.node, t = r.nft;
+  const node = hosts.node,
+    t = r.nft;
   const load = (text: string) => (limitMs: number) => node.bounded(b.cmd, ["-f", "-"], text, limitMs);
   const must = (text: string) => node.must(b.cmd, ["-f", "-"], text, ctx.setupLimitMs);
   const reset = () => node.must(b.cmd, ["flush", "ruleset"]);
@@ -18,12 +19,17 @@ export async function nftCases(ctx: KernelContext, b: Backend, r: Rulesets, host
   const first = await timedCase(ctx, b, r, "first-load", t.firstLoad, { before: reset, timed: load(t.firstLoad) });
   const out = [first];
   if (first.over_limit && !(await loadUntimed(ctx, first, reset, load(t.firstLoad)))) return out;
-  const undoAdd = async () => { await must(t.deleteService); await must(t.deleteChains); };
+  const undoAdd = async () => {
+    await must(t.deleteService);
+    await must(t.deleteChains);
+  };
   out.push(await timedCase(ctx, b, r, "add-service", t.addService, { timed: load(t.addService), after: undoAdd }));
-  out.push(await timedCase(ctx, b, r, "delete-service", t.deleteService + t.deleteChains, {
-    before: () => must(t.addService),
-    timed: (limitMs) => inTurn(load(t.deleteService), load(t.deleteChains), limitMs),
-  }));
+  out.push(
+    await timedCase(ctx, b, r, "delete-service", t.deleteService + t.deleteChains, {
+      before: () => must(t.addService),
+      timed: (limitMs) => inTurn(load(t.deleteService), load(t.deleteChains), limitMs),
+    }),
+  );
   out.push(await connectCase(ctx, b, r, hosts));
   return out;
 }

@@ -22,7 +22,10 @@ function connectOnce(addr: string, port: number): Promise<number> {
       sock.destroy();
       resolve(ns);
     });
-    sock.once("timeout", () => { sock.destroy(); reject(new Error(`connect to ${addr}:${port} timed out`)); });
+    sock.once("timeout", () => {
+      sock.destroy();
+      reject(new Error(`connect to ${addr}:${port} timed out`));
+    });
     sock.once("error", (err) => reject(err));
   });
 }

@@ -23,8 +23,12 @@ interface Resource {
 }
 
 const REMOVE: Record<ResourceKind, (r: Resource) => void> = {
-  netns: (r) => { spawnSync("ip", ["netns", "delete", r.name], { stdio: "ignore" }); },
-  link: (r) => { spawnSync("ip", [...(r.netns ? ["-n", r.netns] : []), "link", "delete", r.name], { stdio: "ignore" }); },
+  netns: (r) => {
+    spawnSync("ip", ["netns", "delete", r.name], { stdio: "ignore" });
+  },
+  link: (r) => {
+    spawnSync("ip", [...(r.netns ? ["-n", r.netns] : []), "link", "delete", r.name], { stdio: "ignore" });
+  },
   cgroup: (r) => {
     if (r.detach) spawnSync("bpftool", r.detach, { stdio: "ignore" });
     try {
@@ -37,7 +41,9 @@ const REMOVE: Record<ResourceKind, (r: Resource) => void> = {
     spawnSync("umount", [r.name], { stdio: "ignore" });
     fs.rmSync(r.name, { recursive: true, force: true });
   },
-  dir: (r) => { fs.rmSync(r.name, { recursive: true, force: true }); },
+  dir: (r) => {
+    fs.rmSync(r.name, { recursive: true, force: true });
+  },
 };
 /** Namespaces a run names svcbench-PID-…: found even without a journal. */
 export const NETNS_PREFIX = "svcbench-";
@@ -49,7 +55,10 @@ let hooked = false;
 
 /** Where the journals go: SVCBENCH_RUN_DIR, else /run/svcbench (gone at reboot, as namespaces are). */
 export function journalDir(): string {
-  return process.env.SVCBENCH_RUN_DIR ?? (process.getuid?.() === 0 ? "/run/svcbench" : path.join(os.tmpdir(), "svcbench-run"));
+  return (
+    process.env.SVCBENCH_RUN_DIR ??
+    (process.getuid?.() === 0 ? "/run/svcbench" : path.join(os.tmpdir(), "svcbench-run"))
+  );
 }
 const journalOf = (pid: number) => path.join(journalDir(), `kernel-${pid}.jsonl`);
 const same = (a: Resource, b: Resource) => a.kind === b.kind && a.name === b.name && a.netns === b.netns;
@@ -102,7 +111,11 @@ export function track(child: ChildProcess): void {
 async function stop(sig: (typeof SIGNALS)[number]): Promise<void> {
   if (stopping) return;
   stopping = sig;
-  const ended = Promise.all([...inflight].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once("close", r)))));
+  const ended = Promise.all(
+    [...inflight].map(
+      (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once("close", r))),
+    ),
+  );
   const timer = new Promise((r) => setTimeout(r, 5000).unref());
   await Promise.race([ended, timer]);
   for (const c of inflight) c.kill("SIGKILL");
@@ -140,7 +153,12 @@ export function cleanDeadRuns(): string[] {
       } catch {
         continue; // a line cut short by the kill
       }
-      const r: Resource = { kind: e.kind, name: e.name, ...(e.netns !== undefined && { netns: e.netns }), ...(e.detach !== undefined && { detach: e.detach }) };
+      const r: Resource = {
+        kind: e.kind,
+        name: e.name,
+        ...(e.netns !== undefined && { netns: e.netns }),
+        ...(e.detach !== undefined && { detach: e.detach }),
+      };
       if (!Object.hasOwn(REMOVE, r.kind)) continue;
       const at = rs.findIndex((x) => same(x, r));
       if (e.op === "add") rs.push(r);

@@ -65,7 +65,10 @@ export const IPTABLES_JUMPS = [
     ["INPUT", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall", true],
     ["OUTPUT", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall", true],
     ["FORWARD", "KUBE-PROXY-FIREWALL", "kubernetes load balancer firewall", true],
-  ].map(([from, to, comment, isNew]) => `-I ${from}${isNew ? " -m conntrack --ctstate NEW" : ""} -m comment --comment "${comment}" -j ${to}`),
+  ].map(
+    ([from, to, comment, isNew]) =>
+      `-I ${from}${isNew ? " -m conntrack --ctstate NEW" : ""} -m comment --comment "${comment}" -j ${to}`,
+  ),
   "-I INPUT -j KUBE-FIREWALL",
   "-I OUTPUT -j KUBE-FIREWALL",
   "COMMIT",
@@ -95,14 +98,24 @@ function lastTcpServiceRule(nat: string[]): { clusterIP: string; port: number; s
 function lastServiceRule(fullText: string): Probe {
   const nat = natLines(fullText);
   const { clusterIP, port, svc, rulesBefore } = lastTcpServiceRule(nat);
-  const seps = new Set(nat.filter((l) => l.startsWith(`-A ${svc} `) && / -j KUBE-SEP-\S+$/.test(l)).map((l) => l.slice(l.lastIndexOf(" ") + 1)));
+  const seps = new Set(
+    nat
+      .filter((l) => l.startsWith(`-A ${svc} `) && / -j KUBE-SEP-\S+$/.test(l))
+      .map((l) => l.slice(l.lastIndexOf(" ") + 1)),
+  );
   const targets = [...seps].map((sep) => {
     const dnat = nat.find((l) => l.startsWith(`-A ${sep} `) && l.includes(" -j DNAT --to-destination "));
     if (!dnat) throw new SvcbenchError(`the iptables text has no DNAT rule in ${sep}`);
     return dnat.slice(dnat.lastIndexOf(" ") + 1);
   });
   if (targets.length === 0) throw new SvcbenchError(`the iptables text sends ${svc} to no endpoint`);
-  return { clusterIP, port, pods: targets.map((t) => t.split(":")[0]), targetPort: Number(targets[0].split(":")[1]), rulesBefore };
+  return {
+    clusterIP,
+    port,
+    pods: targets.map((t) => t.split(":")[0]),
+    targetPort: Number(targets[0].split(":")[1]),
+    rulesBefore,
+  };
 }
 
 /** Every text of one cluster of n Services × e pods (seeded), as the iptables and nftables proxiers write them. */
@@ -133,14 +146,26 @@ export function renderRulesets(n: number, e: number, seed: number): Rulesets {
     ipt.partial = false;
     c.store.createPod(c.workload.pod(1, "kernel-extra-1"));
     const [fullResync, nftNext] = sync();
-    const deleteChains = nftNext.split("\n").filter((l, i, all) => l.startsWith("delete chain ") && all.slice(0, i).every((x) => x.startsWith("delete chain ")));
-    if (deleteChains.length === 0) throw new SvcbenchError("the nftables proxier deleted no stale chain a sync after the deletion");
+    const deleteChains = nftNext
+      .split("\n")
+      .filter(
+        (l, i, all) => l.startsWith("delete chain ") && all.slice(0, i).every((x) => x.startsWith("delete chain ")),
+      );
+    if (deleteChains.length === 0)
+      throw new SvcbenchError("the nftables proxier deleted no stale chain a sync after the deletion");
     const probe = lastServiceRule(first);
-    if (lastTcpServiceRule(natLines(deleteService)).clusterIP !== probe.clusterIP) throw new SvcbenchError("the last Service rule moved between syncs");
+    if (lastTcpServiceRule(natLines(deleteService)).clusterIP !== probe.clusterIP)
+      throw new SvcbenchError("the last Service rule moved between syncs");
     return {
-      n, endpoints: e,
+      n,
+      endpoints: e,
       iptables: { firstLoad: first, partialResync, addService, deleteService, fullResync },
-      nft: { firstLoad: nftFirst, addService: nftAdd, deleteService: nftDelete, deleteChains: deleteChains.join("\n") + "\n" },
+      nft: {
+        firstLoad: nftFirst,
+        addService: nftAdd,
+        deleteService: nftDelete,
+        deleteChains: deleteChains.join("\n") + "\n",
+      },
       probe,
     };
   } finally {

@@ -39,7 +39,8 @@ interface KernelOptions {
 
 /** Steps per size, for the progress line. */
 export function kernelStepCount(o: KernelOptions): number {
-  const perSize = (o.backends ?? BACKENDS).reduce((s, b) => s + (b.family === "iptables" ? 5 : 4), 0) + (o.model === false ? 0 : 1);
+  const perSize =
+    (o.backends ?? BACKENDS).reduce((s, b) => s + (b.family === "iptables" ? 5 : 4), 0) + (o.model === false ? 0 : 1);
   return o.sizes.length * perSize;
 }
 
@@ -57,8 +58,13 @@ interface KernelRun {
 
 export async function runKernel(o: KernelOptions, progress: Progress): Promise<KernelRun> {
   const ctx: KernelContext = {
-    sampling: o.sampling, setupLimitMs: o.setupLimitMs ?? o.sampling.limitMs * SETUP_LIMIT_FACTOR, connects: o.connects,
-    progress, log: o.log ?? (() => {}), onStep: o.onStep, overAt: new Map(),
+    sampling: o.sampling,
+    setupLimitMs: o.setupLimitMs ?? o.sampling.limitMs * SETUP_LIMIT_FACTOR,
+    connects: o.connects,
+    progress,
+    log: o.log ?? (() => {}),
+    onStep: o.onStep,
+    overAt: new Map(),
   };
   const run: KernelRun = { cases: [] };
   for (const n of o.sizes) {
@@ -73,7 +79,11 @@ export async function runKernel(o: KernelOptions, progress: Progress): Promise<K
         run.exec_overhead_ns ??= await execOverhead(hosts.node);
         const stop = await listen(hosts.pods, r.probe.targetPort);
         try {
-          run.cases.push(...await (b.family === "bpf" ? bpfCases(ctx, b, r, hosts, o.seed) : (b.family === "nft" ? nftCases : iptablesCases)(ctx, b, r, hosts)));
+          run.cases.push(
+            ...(await (b.family === "bpf"
+              ? bpfCases(ctx, b, r, hosts, o.seed)
+              : (b.family === "nft" ? nftCases : iptablesCases)(ctx, b, r, hosts))),
+          );
         } finally {
           stop();
         }

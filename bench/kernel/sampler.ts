@@ -35,13 +35,14 @@ const t95 = (df: number) => (df <= 10 ? T95[df - 1] : 1.96 + 2.4 / df);
 /** Median, p99 (nearest rank), rme (95% margin of error of the mean, % of the mean) and count. */
 export function summarize(ns: readonly number[]): Measured {
   if (ns.length === 0) throw new SvcbenchError("no samples to summarize");
-  const s = [...ns].sort((a, b) => a - b), n = s.length;
+  const s = [...ns].sort((a, b) => a - b),
+    n = s.length;
   const mean = s.reduce((a, b) => a + b, 0) / n;
   const sd = n > 1 ? Math.sqrt(s.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return {
     median_ns: median(s),
     p99_ns: percentile(s, 0.99),
-    rme: n > 1 ? (t95(n - 1) * sd / Math.sqrt(n) / mean) * 100 : 0,
+    rme: n > 1 ? ((t95(n - 1) * sd) / Math.sqrt(n) / mean) * 100 : 0,
     samples: n,
   };
 }
@@ -57,7 +58,8 @@ export async function sampleStep(step: Step, s: Sampling): Promise<Sampled> {
   while (ns.length < s.samples && (ns.length === 0 || Date.now() - t0 < s.timeMs)) {
     await step.before?.();
     const r = await step.timed(s.limitMs);
-    if (r.timedOut) return { median_ns: limit_ns, p99_ns: limit_ns, rme: 0, samples: ns.length, over_limit: true, limit_ns };
+    if (r.timedOut)
+      return { median_ns: limit_ns, p99_ns: limit_ns, rme: 0, samples: ns.length, over_limit: true, limit_ns };
     ns.push(r.ns);
     await step.after?.();
   }
@@ -68,7 +70,11 @@ export async function sampleStep(step: Step, s: Sampling): Promise<Sampled> {
  * Two commands one after the other as one sample (their times added); the second runs only if the first was
  * in time.
  */
-export async function inTurn(first: (limitMs: number) => Promise<Ran>, second: (limitMs: number) => Promise<Ran>, limitMs: number): Promise<Ran> {
+export async function inTurn(
+  first: (limitMs: number) => Promise<Ran>,
+  second: (limitMs: number) => Promise<Ran>,
+  limitMs: number,
+): Promise<Ran> {
   const a = await first(limitMs);
   if (a.timedOut) return a;
   const b = await second(Math.max(1, limitMs - a.ns / 1e6));

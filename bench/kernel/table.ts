@@ -8,8 +8,14 @@ const titled = (title: string, r: Rows) => (r.rows.length === 0 ? [] : [`${title
 
 export function kernelTable(cases: CaseResult[]): string {
   return [
-    ...titled("kernel: median wall time per step (p99 in kernel.json); \"> limit\": killed at the per-step limit", stepRows(cases)),
+    ...titled(
+      'kernel: median wall time per step (p99 in kernel.json); "> limit": killed at the per-step limit',
+      stepRows(cases),
+    ),
     ...titled("first packet: TCP connect to the Service whose rule is last in KUBE-SERVICES", connectRows(cases)),
-    ...titled("model vs kernel: log-log slope of time over N (1 linear, 2 quadratic)", slopeRows(cases, fitCases(cases))),
+    ...titled(
+      "model vs kernel: log-log slope of time over N (1 linear, 2 quadratic)",
+      slopeRows(cases, fitCases(cases)),
+    ),
   ].join("\n\n");
 }

@@ -25,14 +25,28 @@ Flags:
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(0)}%`;
 
 function profileTable(p: Profile): string {
-  return formatTable(["backend", "step", "x", "a", "b", "k", "fit rms", "held out (N: error)"], p.functions.map((f) => [
-    f.backend, f.step, f.driver, fmtTime(f.a_ns), f.b.toPrecision(3), f.k.toFixed(2), `${f.fit_error.rms_pct.toFixed(1)}%`,
-    f.held_out.map((h) => `${h.n}: ${pct(h.error_pct)}`).join(", ") || "-",
-  ]));
+  return formatTable(
+    ["backend", "step", "x", "a", "b", "k", "fit rms", "held out (N: error)"],
+    p.functions.map((f) => [
+      f.backend,
+      f.step,
+      f.driver,
+      fmtTime(f.a_ns),
+      f.b.toPrecision(3),
+      f.k.toFixed(2),
+      `${f.fit_error.rms_pct.toFixed(1)}%`,
+      f.held_out.map((h) => `${h.n}: ${pct(h.error_pct)}`).join(", ") || "-",
+    ]),
+  );
 }
 
 runMain(() => {
-  const f = parseFlags(process.argv.slice(2), { from: { type: "string" }, out: { type: "string" }, promote: { type: "boolean" }, help: { type: "boolean", short: "h" } });
+  const f = parseFlags(process.argv.slice(2), {
+    from: { type: "string" },
+    out: { type: "string" },
+    promote: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (f.help) {
     process.stdout.write(HELP);
     return;
@@ -40,7 +54,8 @@ runMain(() => {
   const from = path.resolve(typeof f.from === "string" ? f.from : path.join("results", "kernel.json"));
   const out = path.resolve(typeof f.out === "string" ? f.out : path.join(path.dirname(from), CALIBRATION_FILE));
   const results = readResultsFile(from, "kernel results");
-  if (!results.cases.some((c) => c.suite === "kernel")) throw new SvcbenchError(`kernel results ${from} hold no kernel suite case`);
+  if (!results.cases.some((c) => c.suite === "kernel"))
+    throw new SvcbenchError(`kernel results ${from} hold no kernel suite case`);
   const profile = buildProfile(results, measuredName(results.env));
   writeProfile(out, profile);
   const wrote = [path.relative(process.cwd(), out)];

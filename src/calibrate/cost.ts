@@ -3,14 +3,20 @@
 import { evalPower } from "./power-fit";
 import { CostFunction, Profile, Step } from "./schema";
 
-export interface Predicted { ns: number; extrapolated: boolean }
+export interface Predicted {
+  ns: number;
+  extrapolated: boolean;
+}
 
 export const functionOf = (p: Profile, backend: string, step: Step): CostFunction | undefined =>
   p.functions.find((f) => f.backend === backend && f.step === step);
 
 export function costAt(f: CostFunction, x: number): Predicted {
   const xs = f.points.map((q) => q.x);
-  return { ns: evalPower({ a: f.a_ns, b: f.b, k: f.k }, x), extrapolated: x > Math.max(...xs) * 1.05 || x < Math.min(...xs) / 1.05 };
+  return {
+    ns: evalPower({ a: f.a_ns, b: f.b, k: f.k }, x),
+    extrapolated: x > Math.max(...xs) * 1.05 || x < Math.min(...xs) / 1.05,
+  };
 }
 
 export function predict(p: Profile, backend: string, step: Step, x: number): Predicted | undefined {
@@ -22,4 +28,5 @@ export function predict(p: Profile, backend: string, step: Step, x: number): Pre
 export const rulesWalked = (p: Profile, n: number) => n * (p.rules_per_service ?? 1);
 
 /** Bytes a table of N Services (E as measured) holds, by family (iptables, nft). */
-export const bytesHeld = (p: Profile, family: "iptables" | "nft", n: number) => n * (p.bytes_per_service[family] ?? NaN);
+export const bytesHeld = (p: Profile, family: "iptables" | "nft", n: number) =>
+  n * (p.bytes_per_service[family] ?? NaN);

@@ -16,7 +16,9 @@ const DRIVERS: Readonly<Record<Step, Driver>> = {
 /** The driver of a step on a backend: a lookup that walks no rules (nft's verdict map) is a function of N. */
 function driverOf(backend: string, step: Step, cases: readonly KernelCase[]): Driver {
   if (step !== "connect") return DRIVERS[step];
-  return cases.some((c) => c.impl === backend && c.scenario === "connect" && c.rules_before !== undefined) ? "rules_walked" : "services";
+  return cases.some((c) => c.impl === backend && c.scenario === "connect" && c.rules_before !== undefined)
+    ? "rules_walked"
+    : "services";
 }
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined);
@@ -27,9 +29,12 @@ export const isBackendCase = (c: KernelCase) => !c.impl.startsWith("model-") && 
 /** The driver's value for one case, or undefined when the file does not say. */
 function driverValue(c: KernelCase, driver: Driver, cases: readonly KernelCase[]): number | undefined {
   switch (driver) {
-    case "bytes_written": return finite(c.text_bytes);
-    case "rules_walked": return finite(c.rules_before);
-    case "services": return c.n;
+    case "bytes_written":
+      return finite(c.text_bytes);
+    case "rules_walked":
+      return finite(c.rules_before);
+    case "services":
+      return c.n;
     case "bytes_held": {
       const first = cases.find((f) => f.impl === c.impl && f.n === c.n && f.scenario === "first-load");
       return finite(first?.text_bytes);
@@ -37,12 +42,19 @@ function driverValue(c: KernelCase, driver: Driver, cases: readonly KernelCase[]
   }
 }
 
-export interface StepPoints { driver: Driver; points: MeasuredPoint[]; lower_bounds: MeasuredPoint[]; checks: MeasuredPoint[] }
+export interface StepPoints {
+  driver: Driver;
+  points: MeasuredPoint[];
+  lower_bounds: MeasuredPoint[];
+  checks: MeasuredPoint[];
+}
 
 /** A backend step's medians, the lower bounds of its cases over the time limit, and their untimed loads. */
 export function pointsOf(backend: string, step: Step, cases: readonly KernelCase[]): StepPoints {
   const driver = driverOf(backend, step, cases);
-  const points: MeasuredPoint[] = [], lower_bounds: MeasuredPoint[] = [], checks: MeasuredPoint[] = [];
+  const points: MeasuredPoint[] = [],
+    lower_bounds: MeasuredPoint[] = [],
+    checks: MeasuredPoint[] = [];
   for (const c of cases.filter((x) => x.impl === backend && x.scenario === step).sort((a, b) => a.n - b.n)) {
     const x = driverValue(c, driver, cases);
     if (x === undefined || !(x > 0)) continue;

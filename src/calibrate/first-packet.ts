@@ -23,9 +23,23 @@ export function firstPacketAt(p: Profile, backend: string, n: number, rules: num
   const f = functionOf(p, backend, "connect");
   if (!f) return undefined;
   if (f.driver === "services") {
-    const c: Predicted = costAt(f, n), added = Math.max(0, c.ns - f.a_ns);
-    return { fixed_ns: f.a_ns, per_rule_ns: 0, mean_added_ns: added, worst_added_ns: added, extrapolated: c.extrapolated };
+    const c: Predicted = costAt(f, n),
+      added = Math.max(0, c.ns - f.a_ns);
+    return {
+      fixed_ns: f.a_ns,
+      per_rule_ns: 0,
+      mean_added_ns: added,
+      worst_added_ns: added,
+      extrapolated: c.extrapolated,
+    };
   }
-  const c = costAt(f, rules), worst = Math.max(0, c.ns - f.a_ns);
-  return { fixed_ns: f.a_ns, per_rule_ns: worst / rules, mean_added_ns: worst / 2, worst_added_ns: worst, extrapolated: c.extrapolated };
+  const c = costAt(f, rules),
+    worst = Math.max(0, c.ns - f.a_ns);
+  return {
+    fixed_ns: f.a_ns,
+    per_rule_ns: worst / rules,
+    mean_added_ns: worst / 2,
+    worst_added_ns: worst,
+    extrapolated: c.extrapolated,
+  };
 }

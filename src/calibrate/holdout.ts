@@ -12,7 +12,13 @@ export function leaveOneOut(points: readonly MeasuredPoint[], kMax: number): Hel
   for (let i = 1; i < p.length - 1; i++) {
     const f = fitPower(p.filter((_, j) => j !== i).map(xy), kMax);
     const predicted_ns = evalPower(f, p[i].x);
-    out.push({ n: p[i].n, x: p[i].x, measured_ns: p[i].t_ns, predicted_ns, error_pct: (predicted_ns / p[i].t_ns - 1) * 100 });
+    out.push({
+      n: p[i].n,
+      x: p[i].x,
+      measured_ns: p[i].t_ns,
+      predicted_ns,
+      error_pct: (predicted_ns / p[i].t_ns - 1) * 100,
+    });
   }
   return out;
 }

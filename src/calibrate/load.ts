@@ -17,7 +17,9 @@ const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 function profileProblem(v: unknown): string | undefined {
   if (!isObj(v)) return "not a JSON object";
   if (v.schema !== CALIBRATION_SCHEMA) {
-    return v.schema === undefined ? `no "schema" field (expected "${CALIBRATION_SCHEMA}")` : `schema "${String(v.schema)}" is not "${CALIBRATION_SCHEMA}", the version this svcbench reads`;
+    return v.schema === undefined
+      ? `no "schema" field (expected "${CALIBRATION_SCHEMA}")`
+      : `schema "${String(v.schema)}" is not "${CALIBRATION_SCHEMA}", the version this svcbench reads`;
   }
   if (typeof v.name !== "string") return `"name" is not a string`;
   if (!isObj(v.machine) || typeof v.machine.cpu !== "string") return `"machine" lacks its cpu`;
@@ -28,10 +30,13 @@ function profileProblem(v: unknown): string | undefined {
     const where = `functions[${i}]`;
     if (!isObj(f)) return `${where} is not an object`;
     if (typeof f.backend !== "string") return `${where}.backend is not a string`;
-    if (!(STEPS as readonly unknown[]).includes(f.step)) return `${where}.step "${String(f.step)}" is not one of ${STEPS.join(", ")}`;
+    if (!(STEPS as readonly unknown[]).includes(f.step))
+      return `${where}.step "${String(f.step)}" is not one of ${STEPS.join(", ")}`;
     if (f.form !== FORM) return `${where}.form "${String(f.form)}" is not "${FORM}"`;
-    for (const key of ["a_ns", "b", "k"] as const) if (!finite(f[key]) || (f[key] as number) < 0) return `${where}.${key} is not a number ≥ 0`;
-    if (!Array.isArray(f.points) || f.points.some((p) => !isObj(p) || !finite(p.x) || !finite(p.t_ns))) return `${where}.points is not a list of {x, t_ns}`;
+    for (const key of ["a_ns", "b", "k"] as const)
+      if (!finite(f[key]) || (f[key] as number) < 0) return `${where}.${key} is not a number ≥ 0`;
+    if (!Array.isArray(f.points) || f.points.some((p) => !isObj(p) || !finite(p.x) || !finite(p.t_ns)))
+      return `${where}.points is not a list of {x, t_ns}`;
   }
   return undefined;
 }
@@ -53,7 +58,9 @@ export function readProfile(file: string): Profile {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SvcbenchError(`calibration profile ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SvcbenchError(
+      `calibration profile ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return parseProfile(text, file);
 }
@@ -62,6 +69,8 @@ export function writeProfile(file: string, p: Profile): void {
   try {
     writeAtomic(file, JSON.stringify(p, null, 2) + "\n");
   } catch (err) {
-    throw new SvcbenchError(`calibration profile ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SvcbenchError(
+      `calibration profile ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }

@@ -9,4 +9,5 @@ const machineOf = (e: RunEnv) => `${e.cpu} × ${e.cores}, kernel ${typeof e.kern
 export const measuredName = (e: RunEnv) => `measured ${e.date.slice(0, 10)} on ${machineOf(e)}`;
 
 /** The checked-in profile is svcbench's reference machine's. */
-export const referenceName = (e: RunEnv) => `svcbench reference machine (${machineOf(e)}; kernel run of ${e.date.slice(0, 10)})`;
+export const referenceName = (e: RunEnv) =>
+  `svcbench reference machine (${machineOf(e)}; kernel run of ${e.date.slice(0, 10)})`;

@@ -17,9 +17,24 @@ export interface ModeSpec {
 }
 
 export const MODES: readonly ModeSpec[] = [
-  { label: "iptables (legacy)", backend: "iptables-legacy-restore", partial: { impl: "iptables-partial", step: "partial-resync" }, full: { impl: "iptables-full", step: "full-resync" } },
-  { label: "iptables (nft backend)", backend: "iptables-nft-restore", partial: { impl: "iptables-partial", step: "partial-resync" }, full: { impl: "iptables-full", step: "full-resync" } },
-  { label: "nftables", backend: "nft-f", partial: { impl: "nftables", step: "add-service" }, full: { impl: "nftables", step: "first-load", initial: true } },
+  {
+    label: "iptables (legacy)",
+    backend: "iptables-legacy-restore",
+    partial: { impl: "iptables-partial", step: "partial-resync" },
+    full: { impl: "iptables-full", step: "full-resync" },
+  },
+  {
+    label: "iptables (nft backend)",
+    backend: "iptables-nft-restore",
+    partial: { impl: "iptables-partial", step: "partial-resync" },
+    full: { impl: "iptables-full", step: "full-resync" },
+  },
+  {
+    label: "nftables",
+    backend: "nft-f",
+    partial: { impl: "nftables", step: "add-service" },
+    full: { impl: "nftables", step: "first-load", initial: true },
+  },
   { label: "ipvs", partial: { impl: "ipvs" }, full: { impl: "ipvs", initial: true } },
 ];
 
@@ -34,7 +49,14 @@ export type Work = Partial<Record<(typeof WORK_FIELDS)[number], number>>;
  * What the model's sync of one mode did at N: its time, the text it wrote and its work, measured or
  * interpolated log-log.
  */
-interface SyncShape { userspace_ns: number; simulator_ns: number; bytes_written: number; bytes_held: number; interpolated: boolean; work?: Work }
+interface SyncShape {
+  userspace_ns: number;
+  simulator_ns: number;
+  bytes_written: number;
+  bytes_held: number;
+  interpolated: boolean;
+  work?: Work;
+}
 
 function workOf(c: SyncChangeCase): Work | undefined {
   const w: Work = {};
@@ -48,11 +70,13 @@ function workOf(c: SyncChangeCase): Work | undefined {
 const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined);
 
 function shapeOf(c: SyncChangeCase, initial: boolean): Omit<SyncShape, "interpolated"> | undefined {
-  const init = num(c.initial_sync_ms), held = num(c.initial_bytes);
+  const init = num(c.initial_sync_ms),
+    held = num(c.initial_bytes);
   const userspace = initial ? (init !== undefined ? init * 1e6 : undefined) : num(c.sync_ns);
   const simulator = initial ? userspace : c.median_ns;
   const written = initial ? held : num(c.bytes_written);
-  if (userspace === undefined || simulator === undefined || written === undefined || held === undefined) return undefined;
+  if (userspace === undefined || simulator === undefined || written === undefined || held === undefined)
+    return undefined;
   return { userspace_ns: userspace, simulator_ns: simulator, bytes_written: written, bytes_held: held };
 }
 
@@ -64,15 +88,28 @@ function between(pts: { n: number; v: Omit<SyncShape, "interpolated"> }[], n: nu
   const f = Math.log(n / a.n) / Math.log(b.n / a.n);
   const lerp = (x: number, y: number) => Math.exp(Math.log(x) + f * (Math.log(y) - Math.log(x)));
   return {
-    userspace_ns: lerp(a.v.userspace_ns, b.v.userspace_ns), simulator_ns: lerp(a.v.simulator_ns, b.v.simulator_ns),
-    bytes_written: lerp(a.v.bytes_written, b.v.bytes_written), bytes_held: lerp(a.v.bytes_held, b.v.bytes_held),
+    userspace_ns: lerp(a.v.userspace_ns, b.v.userspace_ns),
+    simulator_ns: lerp(a.v.simulator_ns, b.v.simulator_ns),
+    bytes_written: lerp(a.v.bytes_written, b.v.bytes_written),
+    bytes_held: lerp(a.v.bytes_held, b.v.bytes_held),
   };
 }
 
-export function syncShape(sync: readonly CaseResult[], impl: string, n: number, endpoints: number, initial = false): SyncShape | undefined {
-  const curve = changesOf(sync).filter((c) => c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints);
+export function syncShape(
+  sync: readonly CaseResult[],
+  impl: string,
+  n: number,
+  endpoints: number,
+  initial = false,
+): SyncShape | undefined {
+  const curve = changesOf(sync).filter(
+    (c) => c.impl === impl && c.scenario === SYNC_SCENARIO && c.endpoints === endpoints,
+  );
   const pts = curve
-    .flatMap((c) => { const v = shapeOf(c, initial); return v && v.bytes_written > 0 ? [{ n: c.n, v, c }] : []; })
+    .flatMap((c) => {
+      const v = shapeOf(c, initial);
+      return v && v.bytes_written > 0 ? [{ n: c.n, v, c }] : [];
+    })
     .sort((a, b) => a.n - b.n);
   const exact = pts.find((p) => p.n === n);
   if (exact) {
@@ -82,14 +119,34 @@ export function syncShape(sync: readonly CaseResult[], impl: string, n: number, 
   return pts.length >= 2 ? { ...between(pts, n), interpolated: true } : undefined;
 }
 
-export interface NodeSync { userspace_ns: number; simulator_ns: number; tool?: Predicted; total_ns?: number; interpolated: boolean; work?: Work }
+export interface NodeSync {
+  userspace_ns: number;
+  simulator_ns: number;
+  tool?: Predicted;
+  total_ns?: number;
+  interpolated: boolean;
+  work?: Work;
+}
 
-export function nodeSync(p: Profile, m: ModeSpec, kind: "partial" | "full", sync: readonly CaseResult[], n: number, endpoints: number): NodeSync | undefined {
+export function nodeSync(
+  p: Profile,
+  m: ModeSpec,
+  kind: "partial" | "full",
+  sync: readonly CaseResult[],
+  n: number,
+  endpoints: number,
+): NodeSync | undefined {
   const which = m[kind];
   const s = syncShape(sync, which.impl, n, endpoints, kind === "full" && "initial" in which && which.initial === true);
   if (!s) return undefined;
   const step = which.step;
   const x = step === "first-load" || step === "full-resync" ? s.bytes_written : s.bytes_held;
   const tool = m.backend && step ? predict(p, m.backend, step, x) : undefined;
-  return { userspace_ns: s.userspace_ns, simulator_ns: s.simulator_ns, ...(tool && { tool, total_ns: s.userspace_ns + tool.ns }), interpolated: s.interpolated, ...(s.work && { work: s.work }) };
+  return {
+    userspace_ns: s.userspace_ns,
+    simulator_ns: s.simulator_ns,
+    ...(tool && { tool, total_ns: s.userspace_ns + tool.ns }),
+    interpolated: s.interpolated,
+    ...(s.work && { work: s.work }),
+  };
 }

@@ -6,7 +6,14 @@ export const CALIBRATION_SCHEMA = "svcbench-calibration/1";
 
 /** Backends the kernel suite measures today; a profile may hold others (a bpf backend) under their own name. */
 export const KNOWN_BACKENDS = ["iptables-legacy-restore", "iptables-nft-restore", "nft-f"] as const;
-export const STEPS = ["first-load", "partial-resync", "full-resync", "add-service", "delete-service", "connect"] as const;
+export const STEPS = [
+  "first-load",
+  "partial-resync",
+  "full-resync",
+  "add-service",
+  "delete-service",
+  "connect",
+] as const;
 export type Step = (typeof STEPS)[number];
 
 /**
@@ -68,7 +75,11 @@ interface Machine {
 }
 
 /** The connect probe on one backend: a connect's fixed cost, and what each rule walked adds at each measured size. */
-export interface ConnectCost { backend: string; fixed_ns: number; per_rule: { n: number; rules: number; ns: number }[] }
+export interface ConnectCost {
+  backend: string;
+  fixed_ns: number;
+  per_rule: { n: number; rules: number; ns: number }[];
+}
 
 export interface Profile {
   schema: typeof CALIBRATION_SCHEMA;

@@ -10,12 +10,14 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 export function parseFlags(argv: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
-      string, string | boolean | undefined
+      string,
+      string | boolean | undefined
     >;
   } catch (err) {
     const msg = (err as Error).message;
     const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(msg);
-    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; write ${ambiguous[1]}=VALUE for one starting with "-"`);
+    if (ambiguous)
+      throw new UsageError(`${ambiguous[1]} needs a value; write ${ambiguous[1]}=VALUE for one starting with "-"`);
     throw new UsageError(msg.split("\n")[0].replace(/\. To specify a positional argument.*$/, ""));
   }
 }
@@ -45,7 +47,9 @@ export function sizesFlag(name: string, v: string | undefined, dflt: number[], m
     const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKmM]?)\s*$/.exec(part);
     const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
     if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-      throw new UsageError(`--${name} takes whole numbers from 1 to ${max} separated by commas (10k and 1M allowed), got "${part}"`);
+      throw new UsageError(
+        `--${name} takes whole numbers from 1 to ${max} separated by commas (10k and 1M allowed), got "${part}"`,
+      );
     }
     return n;
   });
@@ -61,8 +65,14 @@ export function choiceFlag<T extends string>(name: string, v: string | undefined
 }
 
 /** Where a command writes: the process's own streams, or a test's buffers. */
-export interface Out { write(s: string): unknown; isTTY?: boolean }
-export interface Io { stdout: Out; stderr: Out }
+export interface Out {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+export interface Io {
+  stdout: Out;
+  stderr: Out;
+}
 export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr });
 
 /**

@@ -8,16 +8,26 @@ import { CHART_METRICS, markdown } from "../predict/format";
 import { Observed } from "../predict/observed";
 import { Prediction } from "../predict/predict";
 
-export async function writePredictOut(dir: string, pr: Prediction, command: string, observed?: { mode: ModePrediction; obs: Observed }): Promise<void> {
+export async function writePredictOut(
+  dir: string,
+  pr: Prediction,
+  command: string,
+  observed?: { mode: ModePrediction; obs: Observed },
+): Promise<void> {
   const files: [string, string][] = [];
   for (const [field, title, file] of CHART_METRICS) {
     const rows: Row[] = pr.grid
       .filter((p) => Number.isFinite(p[field] as number) && (p[field] as number) > 0)
       .map((p) => ({ mode: p.mode, services: p.services, value: p[field] as number }));
-    const svg = await renderSvg(logLogLines(file, title, rows, { field: "services", title: "Services" }, { field: "value", title }, "mode"));
+    const svg = await renderSvg(
+      logLogLines(file, title, rows, { field: "services", title: "Services" }, { field: "value", title }, "mode"),
+    );
     files.push([path.join(dir, "charts", file), svg]);
   }
-  files.push([path.join(dir, "predict.json"), JSON.stringify(observed ? { ...pr, observed: { mode: observed.mode.mode, ...observed.obs } } : pr, null, 2) + "\n"]);
+  files.push([
+    path.join(dir, "predict.json"),
+    JSON.stringify(observed ? { ...pr, observed: { mode: observed.mode.mode, ...observed.obs } } : pr, null, 2) + "\n",
+  ]);
   files.push([path.join(dir, "PREDICT.md"), markdown(pr, command, observed)]);
   for (const [f, text] of files) writeAtomic(f, text);
 }

@@ -58,13 +58,19 @@ type Flags = Record<string, string | boolean | undefined>;
 const str = (f: Flags, k: string) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
 
 function snapshotOf(f: Flags, io: Io): Snapshot {
-  const cluster = str(f, "cluster"), services = str(f, "services"), endpoints = str(f, "endpoints");
-  if (cluster !== undefined && (services !== undefined || endpoints !== undefined)) throw new UsageError("give --cluster or --services/--endpoints, not both");
-  if (cluster !== undefined) return readSnapshot(cluster, { node: str(f, "node"), warn: (l) => io.stderr.write(`svcbench: ${l}\n`) });
-  if (services === undefined || endpoints === undefined) throw new UsageError("give --cluster FILE, or --services N with --endpoints E");
+  const cluster = str(f, "cluster"),
+    services = str(f, "services"),
+    endpoints = str(f, "endpoints");
+  if (cluster !== undefined && (services !== undefined || endpoints !== undefined))
+    throw new UsageError("give --cluster or --services/--endpoints, not both");
+  if (cluster !== undefined)
+    return readSnapshot(cluster, { node: str(f, "node"), warn: (l) => io.stderr.write(`svcbench: ${l}\n`) });
+  if (services === undefined || endpoints === undefined)
+    throw new UsageError("give --cluster FILE, or --services N with --endpoints E");
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(services);
   const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 2_000_000) throw new UsageError(`--services must be a whole number from 1 to 2000000 (10k, 1M allowed), got "${services}"`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2_000_000)
+    throw new UsageError(`--services must be a whole number from 1 to 2000000 (10k, 1M allowed), got "${services}"`);
   return shapeSnapshot(n, parseEndpointsFlag(endpoints));
 }
 
@@ -80,11 +86,24 @@ function profileOf(file: string): SyncCost {
 
 export async function predictMain(argv: string[], io: Io = processIo()): Promise<void> {
   const f = parseFlags(argv, {
-    cluster: { type: "string" }, services: { type: "string" }, endpoints: { type: "string" }, config: { type: "string" },
-    node: { type: "string" }, churn: { type: "string" }, events: { type: "string" }, duration: { type: "string" },
-    profile: { type: "string" }, observed: { type: "string" }, runner: { type: "string" }, modes: { type: "string" },
-    slo: { type: "string" }, "first-packet-slo": { type: "string" }, seed: { type: "string" }, json: { type: "boolean" },
-    out: { type: "string" }, help: { type: "boolean", short: "h" },
+    cluster: { type: "string" },
+    services: { type: "string" },
+    endpoints: { type: "string" },
+    config: { type: "string" },
+    node: { type: "string" },
+    churn: { type: "string" },
+    events: { type: "string" },
+    duration: { type: "string" },
+    profile: { type: "string" },
+    observed: { type: "string" },
+    runner: { type: "string" },
+    modes: { type: "string" },
+    slo: { type: "string" },
+    "first-packet-slo": { type: "string" },
+    seed: { type: "string" },
+    json: { type: "boolean" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (f.help) {
     io.stdout.write(PREDICT_HELP);
@@ -92,12 +111,22 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   }
   const durStr = str(f, "duration") ?? "1h";
   const durationMs = parseGoDuration(durStr);
-  if (durationMs === undefined || durationMs < 1000 || durationMs > 7 * 86400000) throw new UsageError(`--duration must be a Go duration from 1s to 168h, got "${durStr}"`);
-  if (str(f, "churn") !== undefined && str(f, "events") !== undefined) throw new UsageError("give --churn or --events, not both");
-  const modes = (str(f, "modes")?.split(",").map((s) => s.trim()) ?? [...PREDICT_MODES]).map((m) => choiceFlag("modes", m, "nftables", PREDICT_MODES));
-  const limits = { sloS: numberFlag("slo", str(f, "slo"), 30, 0.001, 86400), firstPacketSloUs: numberFlag("first-packet-slo", str(f, "first-packet-slo"), 1000, 0.001, 1e9) };
+  if (durationMs === undefined || durationMs < 1000 || durationMs > 7 * 86400000)
+    throw new UsageError(`--duration must be a Go duration from 1s to 168h, got "${durStr}"`);
+  if (str(f, "churn") !== undefined && str(f, "events") !== undefined)
+    throw new UsageError("give --churn or --events, not both");
+  const modes = (
+    str(f, "modes")
+      ?.split(",")
+      .map((s) => s.trim()) ?? [...PREDICT_MODES]
+  ).map((m) => choiceFlag("modes", m, "nftables", PREDICT_MODES));
+  const limits = {
+    sloS: numberFlag("slo", str(f, "slo"), 30, 0.001, 86400),
+    firstPacketSloUs: numberFlag("first-packet-slo", str(f, "first-packet-slo"), 1000, 0.001, 1e9),
+  };
   const seed = intFlag("seed", str(f, "seed"), 1, 0, 0xffffffff);
-  const release = RELEASES[choiceFlag("runner", str(f, "runner"), PINNED.runner, ["token-bucket", "cooldown"] as const)];
+  const release =
+    RELEASES[choiceFlag("runner", str(f, "runner"), PINNED.runner, ["token-bucket", "cooldown"] as const)];
   // Every input read and checked before any work.
   const snapshot = snapshotOf(f, io);
   const config = str(f, "config") === undefined ? DEFAULT_PROXY_CONFIG : readProxyConfig(str(f, "config")!);
@@ -117,7 +146,9 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
     const now = performance.now();
     if (now - t0 < 1000 || now - lastShown < 500) return;
     lastShown = now;
-    io.stderr.write(`${tty ? "\r\x1b[K" : ""}predict: ${Math.min(99, Math.round((done / total) * 100))}% ${what}${tty ? "" : "\n"}`);
+    io.stderr.write(
+      `${tty ? "\r\x1b[K" : ""}predict: ${Math.min(99, Math.round((done / total) * 100))}% ${what}${tty ? "" : "\n"}`,
+    );
   };
   const pr = predict({ snapshot, config, model, release, churn, durationMs, seed, limits, modes, progress });
   if (tty && performance.now() - t0 >= 1000) io.stderr.write("\r\x1b[K");
@@ -127,7 +158,12 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   const obsPred = pr.modes.find((p) => p.mode === obsMode) ?? pr.modes[0];
   const obs = observed && { mode: obsPred, obs: observed };
   if (out !== undefined) await writePredictOut(out, pr, ["svcbench predict", ...argv].join(" "), obs);
-  if (f.json === true) io.stdout.write(JSON.stringify(observed ? { ...pr, observed: { mode: obsMode, ...observed } } : pr, null, 2) + "\n");
-  else io.stdout.write(terminalReport(pr, obs) + (out !== undefined ? `wrote ${out}/predict.json, PREDICT.md, charts/\n` : ""));
+  if (f.json === true)
+    io.stdout.write(
+      JSON.stringify(observed ? { ...pr, observed: { mode: obsMode, ...observed } } : pr, null, 2) + "\n",
+    );
+  else
+    io.stdout.write(
+      terminalReport(pr, obs) + (out !== undefined ? `wrote ${out}/predict.json, PREDICT.md, charts/\n` : ""),
+    );
 }
-

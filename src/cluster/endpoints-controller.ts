@@ -29,7 +29,10 @@ export class EndpointSliceController {
   syncs = 0;
   writes = 0;
 
-  constructor(private readonly store: ClusterStore, readonly maxPerSlice = MAX_ENDPOINTS_PER_SLICE) {
+  constructor(
+    private readonly store: ClusterStore,
+    readonly maxPerSlice = MAX_ENDPOINTS_PER_SLICE,
+  ) {
     this.unsubscribe = [
       store.subscribe("Service", (e) => this.onService(e)),
       store.subscribe("Pod", (e) => this.onPod(e)),
@@ -105,7 +108,8 @@ export class EndpointSliceController {
     }
     const rest = [...desired.values()];
     toUpdate.sort((a, b) => b.endpoints.length - a.endpoints.length); // fullest first
-    for (const d of toUpdate) while (rest.length > 0 && d.endpoints.length < this.maxPerSlice) d.endpoints.push(rest.pop()!);
+    for (const d of toUpdate)
+      while (rest.length > 0 && d.endpoints.length < this.maxPerSlice) d.endpoints.push(rest.pop()!);
     const toCreate: Draft[] = [];
     while (rest.length > 0) {
       let fill: Draft | undefined;
@@ -134,7 +138,13 @@ export class EndpointSliceController {
     for (const d of plan.toCreate) d.name = `${svc.name}-${(this.nextSlice++).toString(36)}`;
     for (const d of [...plan.toCreate, ...plan.toUpdate]) {
       this.writes++;
-      this.store.putSlice({ namespace: svc.namespace, name: d.name, service: key, ports: d.ports, endpoints: d.endpoints });
+      this.store.putSlice({
+        namespace: svc.namespace,
+        name: d.name,
+        service: key,
+        ports: d.ports,
+        endpoints: d.endpoints,
+      });
     }
     for (const s of plan.toDelete) this.delete(s);
   }

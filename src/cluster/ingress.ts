@@ -37,7 +37,8 @@ const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 function checkBackend(at: string, b: IngressBackend): void {
   checkDnsLabel(`${at}.service`, b?.service);
   const p = b.port;
-  const ok = typeof p === "number" ? Number.isInteger(p) && p >= 1 && p <= 65535 : typeof p === "string" && p.length > 0;
+  const ok =
+    typeof p === "number" ? Number.isInteger(p) && p >= 1 && p <= 65535 : typeof p === "string" && p.length > 0;
   if (!ok) throw new SvcbenchError(`${at}.port must be a port number or a port name, got ${JSON.stringify(p)}`);
 }
 
@@ -46,17 +47,24 @@ export function checkIngress(ing: Ingress): Ingress {
   checkDnsLabel(`${at}: namespace`, ing.namespace);
   checkDnsLabel(`${at}: name`, ing.name, 253);
   if (!Array.isArray(ing.rules)) throw new SvcbenchError(`${at}: rules must be a list`);
-  if (ing.rules.length === 0 && ing.defaultBackend === undefined) throw new SvcbenchError(`${at}: needs rules or a default backend`);
+  if (ing.rules.length === 0 && ing.defaultBackend === undefined)
+    throw new SvcbenchError(`${at}: needs rules or a default backend`);
   ing.rules.forEach((r, i) => {
     if (r.host !== undefined && (!HOST.test(r.host) || r.host.length > 253)) {
-      throw new SvcbenchError(`${at}: rules[${i}].host must be a DNS name, optionally "*." first, got ${JSON.stringify(r.host)}`);
+      throw new SvcbenchError(
+        `${at}: rules[${i}].host must be a DNS name, optionally "*." first, got ${JSON.stringify(r.host)}`,
+      );
     }
-    if (!Array.isArray(r.paths) || r.paths.length === 0) throw new SvcbenchError(`${at}: rules[${i}] needs at least one path`);
+    if (!Array.isArray(r.paths) || r.paths.length === 0)
+      throw new SvcbenchError(`${at}: rules[${i}] needs at least one path`);
     r.paths.forEach((p: IngressPath, j: number) => {
       const pat = `${at}: rules[${i}].paths[${j}]`;
-      if (typeof p.path !== "string" || !p.path.startsWith("/")) throw new SvcbenchError(`${pat}.path must start with "/", got ${JSON.stringify(p.path)}`);
+      if (typeof p.path !== "string" || !p.path.startsWith("/"))
+        throw new SvcbenchError(`${pat}.path must start with "/", got ${JSON.stringify(p.path)}`);
       if (p.pathType !== "Exact" && p.pathType !== "Prefix") {
-        throw new SvcbenchError(`${pat}.pathType must be Exact or Prefix (ImplementationSpecific is not modelled), got ${JSON.stringify(p.pathType)}`);
+        throw new SvcbenchError(
+          `${pat}.pathType must be Exact or Prefix (ImplementationSpecific is not modelled), got ${JSON.stringify(p.pathType)}`,
+        );
       }
       checkBackend(`${pat}.backend`, p.backend);
     });
@@ -75,7 +83,8 @@ function elements(path: string): string[] {
  * "/foo/bar/baz", not "/foo/barbaz").
  */
 export function prefixMatches(rulePath: string, requestPath: string): boolean {
-  const r = elements(rulePath), q = elements(requestPath);
+  const r = elements(rulePath),
+    q = elements(requestPath);
   return r.length <= q.length && r.every((e, i) => e === q[i]);
 }
 
@@ -96,7 +105,10 @@ function matchLength(p: Pick<IngressPath, "path" | "pathType">): number {
 }
 
 /** Among the paths that match: the longest path; at equal length Exact before Prefix; then the earlier one. */
-export function bestPath<P extends Pick<IngressPath, "path" | "pathType">>(paths: readonly P[], requestPath: string): P | undefined {
+export function bestPath<P extends Pick<IngressPath, "path" | "pathType">>(
+  paths: readonly P[],
+  requestPath: string,
+): P | undefined {
   let best: P | undefined;
   for (const p of paths) {
     if (!pathMatches(p, requestPath)) continue;

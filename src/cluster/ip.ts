@@ -22,7 +22,7 @@ export interface Cidr {
 export function cidrContains(c: Cidr, addr: number): boolean {
   if (c.bits === 0) return true;
   const shift = 32 - c.bits;
-  return (addr >>> shift) === (c.base >>> shift);
+  return addr >>> shift === c.base >>> shift;
 }
 
 export function formatCidr(c: Cidr): string {
@@ -31,13 +31,18 @@ export function formatCidr(c: Cidr): string {
 
 /** A dotted quad's value, or -1: one pass, no regular expression or array (rule texts hold millions). */
 export function tryParseIPv4(s: string): number {
-  let v = 0, part = 0, dots = 0, digits = 0;
+  let v = 0,
+    part = 0,
+    dots = 0,
+    digits = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || part > 255) return -1;
       v = v * 256 + part;
-      part = 0; digits = 0; dots++;
+      part = 0;
+      digits = 0;
+      dots++;
     } else if (c >= 48 && c <= 57 && digits < 3) {
       part = part * 10 + (c - 48);
       digits++;

@@ -12,7 +12,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function checkDnsLabel(what: string, v: unknown, max = 63): string {
   if (typeof v !== "string" || v.length === 0 || v.length > max || !DNS_LABEL.test(v)) {
-    throw new SvcbenchError(`${what} must be lowercase letters, digits and '-', 1..${max} characters, got ${JSON.stringify(v)}`);
+    throw new SvcbenchError(
+      `${what} must be lowercase letters, digits and '-', 1..${max} characters, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }

@@ -8,7 +8,11 @@ export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 export type Protocol = "TCP" | "UDP" | "SCTP";
 type SessionAffinity = "None" | "ClientIP";
 
-export const PROTOCOL_NUMBER: Readonly<Record<Protocol, number>> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
+export const PROTOCOL_NUMBER: Readonly<Record<Protocol, number>> = {
+  TCP: IPPROTO_TCP,
+  UDP: IPPROTO_UDP,
+  SCTP: IPPROTO_SCTP,
+};
 /** kube-apiserver --service-node-port-range default. */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 /** v1.DefaultClientIPServiceAffinitySeconds: 3 hours. */
@@ -75,7 +79,8 @@ export function checkService(s: Service): Service {
     throw new SvcbenchError(`${at}: type must be ClusterIP, NodePort or LoadBalancer, got ${JSON.stringify(s.type)}`);
   }
   checkIPv4(`${at}: clusterIP`, s.clusterIP);
-  if (!Array.isArray(s.ports) || s.ports.length === 0) throw new SvcbenchError(`${at}: ports must list at least one port`);
+  if (!Array.isArray(s.ports) || s.ports.length === 0)
+    throw new SvcbenchError(`${at}: ports must list at least one port`);
   const names = new Set<string>();
   const keys = new Set<string>();
   for (const [i, p] of s.ports.entries()) {
@@ -83,7 +88,8 @@ export function checkService(s: Service): Service {
     if (s.ports.length > 1 || p.name !== "") checkDnsLabel(`${pat}.name`, p.name, 15);
     if (names.has(p.name)) throw new SvcbenchError(`${pat}.name ${JSON.stringify(p.name)} is used twice`);
     names.add(p.name);
-    if (!(p.protocol in PROTOCOL_NUMBER)) throw new SvcbenchError(`${pat}.protocol must be TCP, UDP or SCTP, got ${JSON.stringify(p.protocol)}`);
+    if (!(p.protocol in PROTOCOL_NUMBER))
+      throw new SvcbenchError(`${pat}.protocol must be TCP, UDP or SCTP, got ${JSON.stringify(p.protocol)}`);
     checkPortNumber(`${pat}.port`, p.port);
     checkPortNumber(`${pat}.targetPort`, p.targetPort);
     const key = `${p.protocol}/${p.port}`;
@@ -92,16 +98,25 @@ export function checkService(s: Service): Service {
     if (p.nodePort !== undefined) {
       if (s.type === "ClusterIP") throw new SvcbenchError(`${pat}.nodePort: a ClusterIP Service has no node ports`);
       if (!Number.isInteger(p.nodePort) || p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max) {
-        throw new SvcbenchError(`${pat}.nodePort must be within ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, got ${p.nodePort}`);
+        throw new SvcbenchError(
+          `${pat}.nodePort must be within ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, got ${p.nodePort}`,
+        );
       }
     }
   }
   checkLabels(`${at}: selector`, s.selector);
   if (s.sessionAffinity !== undefined && s.sessionAffinity !== "None" && s.sessionAffinity !== "ClientIP") {
-    throw new SvcbenchError(`${at}: sessionAffinity must be None or ClientIP, got ${JSON.stringify(s.sessionAffinity)}`);
+    throw new SvcbenchError(
+      `${at}: sessionAffinity must be None or ClientIP, got ${JSON.stringify(s.sessionAffinity)}`,
+    );
   }
-  if (s.stickySeconds !== undefined && (!Number.isInteger(s.stickySeconds) || s.stickySeconds < 1 || s.stickySeconds > MAX_STICKY_SECONDS)) {
-    throw new SvcbenchError(`${at}: session affinity timeout must be 1..${MAX_STICKY_SECONDS} seconds, got ${s.stickySeconds}`);
+  if (
+    s.stickySeconds !== undefined &&
+    (!Number.isInteger(s.stickySeconds) || s.stickySeconds < 1 || s.stickySeconds > MAX_STICKY_SECONDS)
+  ) {
+    throw new SvcbenchError(
+      `${at}: session affinity timeout must be 1..${MAX_STICKY_SECONDS} seconds, got ${s.stickySeconds}`,
+    );
   }
   if (s.loadBalancerIP !== undefined) {
     if (s.type !== "LoadBalancer") throw new SvcbenchError(`${at}: only a LoadBalancer Service has a load-balancer IP`);
@@ -120,23 +135,33 @@ function checkTrafficFields(at: string, s: Service): void {
   (s.externalIPs ?? []).forEach((a, i) => checkIPv4(`${at}: externalIPs[${i}]`, a));
   list("loadBalancerIngress", s.loadBalancerIngress);
   list("loadBalancerSourceRanges", s.loadBalancerSourceRanges);
-  if (s.type !== "LoadBalancer" && (s.loadBalancerIngress?.length || s.loadBalancerSourceRanges?.length || s.healthCheckNodePort !== undefined)) {
-    throw new SvcbenchError(`${at}: only a LoadBalancer Service has load-balancer ingress IPs, source ranges or a health-check node port`);
+  if (
+    s.type !== "LoadBalancer" &&
+    (s.loadBalancerIngress?.length || s.loadBalancerSourceRanges?.length || s.healthCheckNodePort !== undefined)
+  ) {
+    throw new SvcbenchError(
+      `${at}: only a LoadBalancer Service has load-balancer ingress IPs, source ranges or a health-check node port`,
+    );
   }
   (s.loadBalancerIngress ?? []).forEach((a, i) => checkIPv4(`${at}: loadBalancerIngress[${i}]`, a));
   (s.loadBalancerSourceRanges ?? []).forEach((c, i) => {
-    if (typeof c !== "object" || c === null || !Number.isInteger(c.bits) || c.bits < 0 || c.bits > 32) throw new SvcbenchError(`${at}: loadBalancerSourceRanges[${i}] must be a CIDR with a prefix length 0..32`);
+    if (typeof c !== "object" || c === null || !Number.isInteger(c.bits) || c.bits < 0 || c.bits > 32)
+      throw new SvcbenchError(`${at}: loadBalancerSourceRanges[${i}] must be a CIDR with a prefix length 0..32`);
     checkIPv4(`${at}: loadBalancerSourceRanges[${i}]`, c.base);
   });
   for (const f of ["externalTrafficPolicy", "internalTrafficPolicy"] as const) {
     const v = s[f];
-    if (v !== undefined && v !== "Cluster" && v !== "Local") throw new SvcbenchError(`${at}: ${f} must be Cluster or Local, got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== "Cluster" && v !== "Local")
+      throw new SvcbenchError(`${at}: ${f} must be Cluster or Local, got ${JSON.stringify(v)}`);
   }
   if (s.externalTrafficPolicy === "Local" && s.type === "ClusterIP" && !s.externalIPs?.length) {
-    throw new SvcbenchError(`${at}: externalTrafficPolicy applies only to a Service with external traffic (NodePort, LoadBalancer or externalIPs)`);
+    throw new SvcbenchError(
+      `${at}: externalTrafficPolicy applies only to a Service with external traffic (NodePort, LoadBalancer or externalIPs)`,
+    );
   }
   if (s.healthCheckNodePort !== undefined) {
-    if (s.externalTrafficPolicy !== "Local") throw new SvcbenchError(`${at}: healthCheckNodePort needs externalTrafficPolicy Local`);
+    if (s.externalTrafficPolicy !== "Local")
+      throw new SvcbenchError(`${at}: healthCheckNodePort needs externalTrafficPolicy Local`);
     checkPortNumber(`${at}: healthCheckNodePort`, s.healthCheckNodePort);
   }
 }

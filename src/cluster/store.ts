@@ -38,7 +38,8 @@ export class ClusterStore {
     const key = nsName(s);
     const prev = this.services.get(key);
     if (!prev) throw new SvcbenchError(`Service ${key} does not exist`);
-    if (prev.clusterIP !== s.clusterIP) throw new SvcbenchError(`Service ${key}: clusterIP is immutable (${formatIPv4(prev.clusterIP)})`);
+    if (prev.clusterIP !== s.clusterIP)
+      throw new SvcbenchError(`Service ${key}: clusterIP is immutable (${formatIPv4(prev.clusterIP)})`);
     return this.putService(prev, s);
   }
 
@@ -55,17 +56,23 @@ export class ClusterStore {
     checkService(s);
     const key = nsName(s);
     const ipOwner = this.clusterIPs.get(s.clusterIP);
-    if (ipOwner !== undefined && ipOwner !== key) throw new SvcbenchError(`Service ${key}: clusterIP ${formatIPv4(s.clusterIP)} is taken by ${ipOwner}`);
+    if (ipOwner !== undefined && ipOwner !== key)
+      throw new SvcbenchError(`Service ${key}: clusterIP ${formatIPv4(s.clusterIP)} is taken by ${ipOwner}`);
     if (s.loadBalancerIP !== undefined) {
       const lbOwner = this.lbIPs.get(s.loadBalancerIP);
-      if (lbOwner !== undefined && lbOwner !== key) throw new SvcbenchError(`Service ${key}: load-balancer IP ${formatIPv4(s.loadBalancerIP)} is taken by ${lbOwner}`);
+      if (lbOwner !== undefined && lbOwner !== key)
+        throw new SvcbenchError(
+          `Service ${key}: load-balancer IP ${formatIPv4(s.loadBalancerIP)} is taken by ${lbOwner}`,
+        );
     }
     for (const p of s.ports) {
       const owner = p.nodePort === undefined ? undefined : this.nodePorts.get(`${p.protocol}/${p.nodePort}`);
-      if (owner !== undefined && owner !== key) throw new SvcbenchError(`Service ${key}: nodePort ${p.protocol}/${p.nodePort} is taken by ${owner}`);
+      if (owner !== undefined && owner !== key)
+        throw new SvcbenchError(`Service ${key}: nodePort ${p.protocol}/${p.nodePort} is taken by ${owner}`);
     }
     if (prev) this.releaseService(prev);
-    const cur: Service = s.type === "ClusterIP" ? s : { ...s, ports: s.ports.map((p) => this.allocateNodePort(key, p, prev)) };
+    const cur: Service =
+      s.type === "ClusterIP" ? s : { ...s, ports: s.ports.map((p) => this.allocateNodePort(key, p, prev)) };
     this.clusterIPs.set(cur.clusterIP, key);
     if (cur.loadBalancerIP !== undefined) this.lbIPs.set(cur.loadBalancerIP, key);
     for (const p of cur.ports) if (p.nodePort !== undefined) this.nodePorts.set(`${p.protocol}/${p.nodePort}`, key);
@@ -86,7 +93,9 @@ export class ClusterStore {
       this.nodePortCursor = port === NODE_PORT_RANGE.max ? NODE_PORT_RANGE.min : port + 1;
       if (!this.nodePorts.has(`${p.protocol}/${port}`)) return { ...p, nodePort: port };
     }
-    throw new SvcbenchError(`Service ${key}: the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} is exhausted for ${p.protocol}`);
+    throw new SvcbenchError(
+      `Service ${key}: the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} is exhausted for ${p.protocol}`,
+    );
   }
 
   private releaseService(s: Service): void {
@@ -107,7 +116,8 @@ export class ClusterStore {
   updatePod(p: Pod): Pod {
     const prev = this.pods.get(nsName(p));
     if (!prev) throw new SvcbenchError(`Pod ${nsName(p)} does not exist`);
-    if (prev.ip !== undefined && p.ip !== prev.ip) throw new SvcbenchError(`Pod ${nsName(p)}: podIP is set once (${formatIPv4(prev.ip)})`);
+    if (prev.ip !== undefined && p.ip !== prev.ip)
+      throw new SvcbenchError(`Pod ${nsName(p)}: podIP is set once (${formatIPv4(prev.ip)})`);
     return this.putPod(prev, p);
   }
 
@@ -125,7 +135,8 @@ export class ClusterStore {
     checkPod(p);
     const key = nsName(p);
     const owner = p.ip === undefined ? undefined : this.podIPs.get(p.ip);
-    if (owner !== undefined && owner !== key) throw new SvcbenchError(`Pod ${key}: podIP ${formatIPv4(p.ip!)} is taken by ${owner}`);
+    if (owner !== undefined && owner !== key)
+      throw new SvcbenchError(`Pod ${key}: podIP ${formatIPv4(p.ip!)} is taken by ${owner}`);
     if (prev) this.podLabels.remove(prev.namespace, prev.labels, key);
     this.podLabels.add(p.namespace, p.labels, key);
     if (p.ip !== undefined) this.podIPs.set(p.ip, key);

@@ -1,11 +1,23 @@
 // The BPF hash map's host-side shape (linux kernel/bpf/hashtab.c), shared by the WASM core
 // (assembly/ebpf/htab.ts) and its TS twin, and the lookup suite's ebpf-htab core over it: Cilium's lb4
 // services map (cilium bpf/lib/lb.h) holding one frontend entry (backend_slot 0) per service port.
-import { check, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError, checkServiceEntry, checkServicePort } from "../core";
+import {
+  check,
+  PacketColumns,
+  Result,
+  ServiceEntry,
+  ServicePort,
+  ServiceTable,
+  SvcbenchError,
+  checkServiceEntry,
+  checkServicePort,
+} from "../core";
 import { LB_MAP_MAX_ENTRIES, lb4Key } from "./lb4";
 
 /** map_update_elem flags. */
-export const BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2;
+export const BPF_ANY = 0,
+  BPF_NOEXIST = 1,
+  BPF_EXIST = 2;
 export const HTAB_NIL = 0xffffffff;
 export type Key = readonly [number, number, number];
 export type Value = readonly [number, number, number];
@@ -31,8 +43,10 @@ export interface Htab {
 
 /** Key words past keyWords must be zero; more than 3 words or a zero size is refused. */
 export function checkMapShape(keyWords: number, maxEntries: number): void {
-  if (!Number.isInteger(keyWords) || keyWords < 1 || keyWords > 3) throw new SvcbenchError(`BPF hash map: key of ${keyWords} words (1..3 here)`, Result.BAD_ARG);
-  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1 << 24) throw new SvcbenchError(`BPF hash map: max_entries ${maxEntries} (1..${1 << 24})`, Result.BAD_ARG);
+  if (!Number.isInteger(keyWords) || keyWords < 1 || keyWords > 3)
+    throw new SvcbenchError(`BPF hash map: key of ${keyWords} words (1..3 here)`, Result.BAD_ARG);
+  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1 << 24)
+    throw new SvcbenchError(`BPF hash map: max_entries ${maxEntries} (1..${1 << 24})`, Result.BAD_ARG);
 }
 
 /**

@@ -8,7 +8,13 @@ export const LB_MAP_MAX_ENTRIES = 65536;
 export const LB_LOOKUP_SCOPE_EXT = 0;
 
 /** lb4_key words: address; dport | backend_slot << 16; proto | scope << 8 (assembly/ebpf/lb4.ts). */
-export function lb4Key(addr: number, dport: number, proto: number, slot = 0, scope = LB_LOOKUP_SCOPE_EXT): [number, number, number] {
+export function lb4Key(
+  addr: number,
+  dport: number,
+  proto: number,
+  slot = 0,
+  scope = LB_LOOKUP_SCOPE_EXT,
+): [number, number, number] {
   return [addr >>> 0, ((dport & 0xffff) | (slot << 16)) >>> 0, ((proto & 0xff) | ((scope & 0xff) << 8)) >>> 0];
 }
 
@@ -27,7 +33,8 @@ interface MaglevSeeds {
 /** maglev.Init's decoding of the seed; an error line for a seed that is not 12 bytes of base64. */
 export function maglevSeeds(seed = MAGLEV_DEFAULT_SEED): MaglevSeeds {
   const d = Buffer.from(seed, "base64");
-  if (d.length !== 12 || d.toString("base64") !== seed) throw new Error(`Maglev hash seed "${seed}" is not 12 bytes of base64`);
+  if (d.length !== 12 || d.toString("base64") !== seed)
+    throw new Error(`Maglev hash seed "${seed}" is not 12 bytes of base64`);
   return { murmur: d.readUInt32BE(0), jhash4: d.readUInt32BE(4) };
 }
 
@@ -41,5 +48,8 @@ export const backendName = (b: Backend) => `${formatIPv4(b.addr)}:${b.port}`;
 
 /** Backends sorted by name, as UpsertMaglevLookupTable sorts them before GetLookupTable (sort.Strings: byte order). */
 export function maglevOrder<B extends Backend>(backends: readonly B[]): B[] {
-  return backends.map((b) => [backendName(b), b] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, b]) => b);
+  return backends
+    .map((b) => [backendName(b), b] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, b]) => b);
 }

@@ -27,11 +27,18 @@ export interface BreakPoint {
 }
 
 /** grid: ascending predictions of one mode; evalAt: one more prediction at n Services. */
-export function breakPoint(grid: readonly ModePrediction[], c: Check, l: Limits, evalAt: (n: number) => ModePrediction, steps = 3): BreakPoint {
+export function breakPoint(
+  grid: readonly ModePrediction[],
+  c: Check,
+  l: Limits,
+  evalAt: (n: number) => ModePrediction,
+  steps = 3,
+): BreakPoint {
   const i = grid.findIndex((p) => broken(p, c, l));
   if (i < 0) return { services: grid[grid.length - 1].services, bound: "above" };
   if (i === 0) return { services: grid[0].services, bound: "at-or-below" };
-  let lo = grid[i - 1].services, hi = grid[i].services;
+  let lo = grid[i - 1].services,
+    hi = grid[i].services;
   for (let s = 0; s < steps && hi - lo > 1; s++) {
     const mid = Math.round(Math.sqrt(lo * hi));
     if (mid <= lo || mid >= hi) break;

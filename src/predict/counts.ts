@@ -52,7 +52,11 @@ export const PREDICT_NODE: NodeConfig = { nodeIP: NODE_IP, clusterCIDR: CLUSTER_
 
 /** The proxier whose renderer or objects a mode's counts follow. */
 const PROXIER: Readonly<Record<PredictMode, ProxyMode>> = {
-  "iptables-legacy": "iptables-partial", "iptables-nft": "iptables-partial", nftables: "nftables", ipvs: "ipvs", ebpf: "ebpf",
+  "iptables-legacy": "iptables-partial",
+  "iptables-nft": "iptables-partial",
+  nftables: "nftables",
+  ipvs: "ipvs",
+  ebpf: "ebpf",
 };
 
 const nl = (t: string) => {
@@ -80,37 +84,95 @@ export function probe(s: SnapshotService, k: number): { ports: ServicePortInfo[]
     const portName = `p${p}`.slice(0, 2);
     const port = Math.min(65535, Number("8".repeat(Math.max(1, Math.round(s.portDigits / s.ports)))) + p);
     ports.push({
-      service: `${ns}/${svcName}`, namespace: ns, serviceName: svcName, portName, name: `${ns}/${svcName}:${portName}`,
-      protocol: "TCP", proto: 6, clusterIP: s.clusterIP, clusterIPStr: ip, port, targetPort: 8080,
+      service: `${ns}/${svcName}`,
+      namespace: ns,
+      serviceName: svcName,
+      portName,
+      name: `${ns}/${svcName}:${portName}`,
+      protocol: "TCP",
+      proto: 6,
+      clusterIP: s.clusterIP,
+      clusterIPStr: ip,
+      port,
+      targetPort: 8080,
       nodePort: s.type === "ClusterIP" ? 0 : 30000 + p,
-      loadBalancerIPs: lb, loadBalancerIPStrs: lb.map(formatIPv4), externalIPs: ext, externalIPStrs: ext.map(formatIPv4),
-      loadBalancerSourceRanges: s.type === "LoadBalancer" ? Array.from({ length: s.loadBalancerSourceRanges }, (_, i) => `203.0.${113 + (i % 100)}.0/24`) : [],
-      externalPolicyLocal: external && s.externalTrafficPolicyLocal, internalPolicyLocal: s.internalTrafficPolicyLocal,
+      loadBalancerIPs: lb,
+      loadBalancerIPStrs: lb.map(formatIPv4),
+      externalIPs: ext,
+      externalIPStrs: ext.map(formatIPv4),
+      loadBalancerSourceRanges:
+        s.type === "LoadBalancer"
+          ? Array.from({ length: s.loadBalancerSourceRanges }, (_, i) => `203.0.${113 + (i % 100)}.0/24`)
+          : [],
+      externalPolicyLocal: external && s.externalTrafficPolicyLocal,
+      internalPolicyLocal: s.internalTrafficPolicyLocal,
       healthCheckNodePort: s.type === "LoadBalancer" && s.externalTrafficPolicyLocal ? 32000 : 0,
-      affinity: s.affinity, stickySeconds: s.affinity ? 10800 : 0,
+      affinity: s.affinity,
+      stickySeconds: s.affinity ? 10800 : 0,
     });
   }
   const addr = (i: number) => 0x0a800a0a + (i % 200) + ((i / 200) | 0) * 256;
-  const eps = Array.from({ length: s.endpoints }, (_, i) => endpointInfo(addr(i), 8080, { ready: true, serving: true, terminating: false, isLocal: i < s.local }));
-  for (let i = 0; i < s.terminating; i++) eps.push(endpointInfo(addr(s.endpoints + i), 8080, { ready: false, serving: true, terminating: true, isLocal: false }));
+  const eps = Array.from({ length: s.endpoints }, (_, i) =>
+    endpointInfo(addr(i), 8080, { ready: true, serving: true, terminating: false, isLocal: i < s.local }),
+  );
+  for (let i = 0; i < s.terminating; i++)
+    eps.push(
+      endpointInfo(addr(s.endpoints + i), 8080, { ready: false, serving: true, terminating: true, isLocal: false }),
+    );
   return { ports, eps };
 }
 
 const shapeKey = (s: SnapshotService) =>
-  [s.type, s.ports, s.endpoints, s.local, s.terminating, s.affinity, Math.round(s.portNameChars / s.ports), formatIPv4(s.clusterIP).length, s.portDigits,
-    s.loadBalancerIPs, s.externalIPs, s.loadBalancerSourceRanges, s.externalTrafficPolicyLocal, s.internalTrafficPolicyLocal].join("|");
+  [
+    s.type,
+    s.ports,
+    s.endpoints,
+    s.local,
+    s.terminating,
+    s.affinity,
+    Math.round(s.portNameChars / s.ports),
+    formatIPv4(s.clusterIP).length,
+    s.portDigits,
+    s.loadBalancerIPs,
+    s.externalIPs,
+    s.loadBalancerSourceRanges,
+    s.externalTrafficPolicyLocal,
+    s.internalTrafficPolicyLocal,
+  ].join("|");
 
 function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written, s: SnapshotService, k: number): PerShape {
   const { ports, eps } = probe(s, k);
   const render = (full: boolean) => {
-    const out = r.render({ services: ports, categorize: (p) => categorizeEndpoints(eps, p), full, changed: new Set(), largeClusterMode: large });
-    return { lines: nl(out.text) - fixed.lines, rules: out.rules - fixed.rules, bytes: out.text.length - fixed.bytes, ksvc: natKubeServices(out.text) };
+    const out = r.render({
+      services: ports,
+      categorize: (p) => categorizeEndpoints(eps, p),
+      full,
+      changed: new Set(),
+      largeClusterMode: large,
+    });
+    return {
+      lines: nl(out.text) - fixed.lines,
+      rules: out.rules - fixed.rules,
+      bytes: out.text.length - fixed.bytes,
+      ksvc: natKubeServices(out.text),
+    };
   };
-  const all = render(true), always = render(false);
+  const all = render(true),
+    always = render(false);
   const chains = { lines: all.lines - always.lines, rules: all.rules - always.rules, bytes: all.bytes - always.bytes };
   // The replaced endpoint's KUBE-SEP chain: ":KUBE-SEP-… - [0:0]" and "-X KUBE-SEP-…" at the next cleanup.
-  const change = s.endpoints > 0 ? { lines: chains.lines + 2 * s.ports, rules: chains.rules, bytes: chains.bytes + 64 * s.ports } : chains;
-  return { always: { lines: always.lines, rules: always.rules, bytes: always.bytes }, chains, change, held: all.rules, ksvc: always.ksvc - 1, objects: 0 };
+  const change =
+    s.endpoints > 0
+      ? { lines: chains.lines + 2 * s.ports, rules: chains.rules, bytes: chains.bytes + 64 * s.ports }
+      : chains;
+  return {
+    always: { lines: always.lines, rules: always.rules, bytes: always.bytes },
+    chains,
+    change,
+    held: all.rules,
+    ksvc: always.ksvc - 1,
+    objects: 0,
+  };
 }
 
 function nftShape(r: NftRenderer, s: SnapshotService, k: number): PerShape {
@@ -122,7 +184,11 @@ function nftShape(r: NftRenderer, s: SnapshotService, k: number): PerShape {
       w.bytes += l.length + 1;
     }
   };
-  let chains = 0, rules = 0, elems = 0, changeLines = 0, changeBytes = 0;
+  let chains = 0,
+    rules = 0,
+    elems = 0,
+    changeLines = 0,
+    changeBytes = 0;
   for (const p of ports) {
     const pl = r.plan(p, categorizeEndpoints(eps, p));
     const e = r.elements(p, pl).map(([, x]) => `add element ${x}`);
@@ -141,15 +207,29 @@ function nftShape(r: NftRenderer, s: SnapshotService, k: number): PerShape {
     // The changed Service's chains and rules again, the old endpoint chain flushed, deleted a sync later.
     const old = `endpoint-${bases[0]}`;
     changeLines += ops.length + rl.length + 2;
-    changeBytes += [...ops, ...rl].reduce((a, l) => a + l.length + 1, 0) + `flush chain ip kube-proxy ${old}\n`.length + `delete chain ip kube-proxy ${old}\n`.length;
+    changeBytes +=
+      [...ops, ...rl].reduce((a, l) => a + l.length + 1, 0) +
+      `flush chain ip kube-proxy ${old}\n`.length +
+      `delete chain ip kube-proxy ${old}\n`.length;
   }
   const change = { lines: changeLines, rules: changeLines, bytes: changeBytes };
-  return { always: zero(), chains: { ...w, rules: w.lines }, change, held: rules + elems + chains, ksvc: 0, objects: 0 };
+  return {
+    always: zero(),
+    chains: { ...w, rules: w.lines },
+    change,
+    held: rules + elems + chains,
+    ksvc: 0,
+    objects: 0,
+  };
 }
 
 /** Each Service's shape counts, rendered once per distinct shape and kept per snapshot, mode and cluster mode. */
 const perShapeCache = new WeakMap<readonly SnapshotService[], Map<string, PerShape[]>>();
-function perShapeOf(services: readonly SnapshotService[], key: string, shapeOf: (s: SnapshotService, k: number) => PerShape): PerShape[] {
+function perShapeOf(
+  services: readonly SnapshotService[],
+  key: string,
+  shapeOf: (s: SnapshotService, k: number) => PerShape,
+): PerShape[] {
   let bySnapshot = perShapeCache.get(services);
   if (!bySnapshot) perShapeCache.set(services, (bySnapshot = new Map()));
   let per = bySnapshot.get(key);
@@ -167,22 +247,35 @@ function perShapeOf(services: readonly SnapshotService[], key: string, shapeOf: 
 }
 
 /** Counts for one mode over `total` Services: Service j is services[j % services.length] (the snapshot's shape scaled). */
-export function countCluster(mode: PredictMode, services: readonly SnapshotService[], largeClusterEndpoints: number, total = services.length, node: NodeConfig = PREDICT_NODE): ClusterCounts {
+export function countCluster(
+  mode: PredictMode,
+  services: readonly SnapshotService[],
+  largeClusterEndpoints: number,
+  total = services.length,
+  node: NodeConfig = PREDICT_NODE,
+): ClusterCounts {
   const base = services.length;
-  const copies = Math.floor(total / base), rest = total % base;
+  const copies = Math.floor(total / base),
+    rest = total % base;
   const times = (i: number) => copies + (i < rest ? 1 : 0);
-  let endpoints = 0, servicePorts = 0;
+  let endpoints = 0,
+    servicePorts = 0;
   services.forEach((s, i) => {
     endpoints += times(i) * s.ports * s.endpoints;
     servicePorts += times(i) * s.ports;
   });
   const large = endpoints > largeClusterEndpoints;
-  let fixedFull = zero(), fixedPartial = zero();
+  let fixedFull = zero(),
+    fixedPartial = zero();
   let shapeOf: (s: SnapshotService, k: number) => PerShape;
   if (mode === "nftables") {
     const r = new NftRenderer({
-      clusterCIDR: node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP,
-      masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // as the nftables proxier: no localhost NodePorts
+      clusterCIDR: node.clusterCIDR,
+      masqueradeMark: MASQUERADE_MARK,
+      serviceCIDR: { base: SERVICE_CIDR_BASE, bits: 12 },
+      nodeIP: node.nodeIP,
+      masqueradeAll: node.masqueradeAll,
+      nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // as the nftables proxier: no localhost NodePorts
     });
     const setup = r.setup();
     fixedFull = { lines: setup.length, rules: setup.length, bytes: setup.reduce((a, l) => a + l.length + 1, 0) };
@@ -193,26 +286,59 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     shapeOf = ebpfShape;
   } else {
     const r = new IptablesRenderer({
-      clusterCIDR: node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: true, nodeIP: node.nodeIP, randomFully: true, nfacct: false,
-      masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node),
+      clusterCIDR: node.clusterCIDR,
+      masqueradeMark: MASQUERADE_MARK,
+      localhostNodePorts: true,
+      nodeIP: node.nodeIP,
+      randomFully: true,
+      nfacct: false,
+      masqueradeAll: node.masqueradeAll,
+      nodePortIPs: nodePortIPs(node),
     });
-    const t = r.render({ services: [], categorize: () => { throw new Error("no service port"); }, full: true, changed: new Set(), largeClusterMode: large });
+    const t = r.render({
+      services: [],
+      categorize: () => {
+        throw new Error("no service port");
+      },
+      full: true,
+      changed: new Set(),
+      largeClusterMode: large,
+    });
     fixedFull = fixedPartial = { lines: nl(t.text), rules: t.rules, bytes: t.text.length };
     shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
   }
-  const nodeKey = [formatCidr(node.clusterCIDR), node.masqueradeAll === true, (node.nodePortAddresses ?? []).map(formatCidr).join(",")].join("|");
+  const nodeKey = [
+    formatCidr(node.clusterCIDR),
+    node.masqueradeAll === true,
+    (node.nodePortAddresses ?? []).map(formatCidr).join(","),
+  ].join("|");
   const per = perShapeOf(services, `${mode}|${large}|${nodeKey}`, shapeOf);
   const notModelled: Record<string, number> = {};
   const seen = new Map<PerShape, Map<string, number>>();
   per.forEach((c, i) => {
     let m = seen.get(c);
-    if (!m) seen.set(c, (m = unmodelledFeatures(PROXIER[mode], probe(services[i], 0).ports, { ...node, masqueradeAll: false, nodePortAddresses: [] })));
+    if (!m)
+      seen.set(
+        c,
+        (m = unmodelledFeatures(PROXIER[mode], probe(services[i], 0).ports, {
+          ...node,
+          masqueradeAll: false,
+          nodePortAddresses: [],
+        })),
+      );
     for (const [k, v] of m) notModelled[k] = (notModelled[k] ?? 0) + times(i) * v;
   });
   for (const [k, v] of unmodelledFeatures(PROXIER[mode], [], node)) notModelled[k] = v;
-  const cols: [Float64Array, Float64Array, Float64Array] = [new Float64Array(base), new Float64Array(base), new Float64Array(base)];
-  const full = { ...fixedFull }, partialBase = { ...fixedPartial };
-  let held = fixedFull.rules, ksvc = 1, objects = 0;
+  const cols: [Float64Array, Float64Array, Float64Array] = [
+    new Float64Array(base),
+    new Float64Array(base),
+    new Float64Array(base),
+  ];
+  const full = { ...fixedFull },
+    partialBase = { ...fixedPartial };
+  let held = fixedFull.rules,
+    ksvc = 1,
+    objects = 0;
   per.forEach((c, i) => {
     const n = times(i);
     cols[0][i] = c.change.lines;
@@ -229,7 +355,17 @@ export function countCluster(mode: PredictMode, services: readonly SnapshotServi
     objects += n * c.objects;
   });
   return {
-    mode, servicePorts, endpoints, held, full, partialBase, perService: cols, kubeServicesRules: mode.startsWith("iptables") ? ksvc : 0,
-    netlinkReads: mode === "ipvs" ? 1 + objects : 0, virtualServers: objects, largeClusterMode: large, notModelled,
+    mode,
+    servicePorts,
+    endpoints,
+    held,
+    full,
+    partialBase,
+    perService: cols,
+    kubeServicesRules: mode.startsWith("iptables") ? ksvc : 0,
+    netlinkReads: mode === "ipvs" ? 1 + objects : 0,
+    virtualServers: objects,
+    largeClusterMode: large,
+    notModelled,
   };
 }

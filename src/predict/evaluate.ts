@@ -75,7 +75,12 @@ export function runnerFor(mode: PredictMode, config: ProxyConfig, release: Relea
   const timing = config[which];
   // iptables and nftables pass time.Hour / FullSyncPeriod as maxInterval; ipvs passes syncPeriod.
   const max = mode === "ipvs" ? timing.syncPeriodMs : release.fullSyncPeriodMs;
-  return { kind: release.runner, minIntervalMs: timing.minSyncPeriodMs, maxIntervalMs: Math.max(max, timing.minSyncPeriodMs, 1), burst: release.burstSyncs };
+  return {
+    kind: release.runner,
+    minIntervalMs: timing.minSyncPeriodMs,
+    maxIntervalMs: Math.max(max, timing.minSyncPeriodMs, 1),
+    burst: release.burstSyncs,
+  };
 }
 
 export function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
@@ -93,7 +98,8 @@ export function syncCounts(c: ClusterCounts, w: SyncWork): SyncCounts {
 
 /** What a partial sync carrying one change writes, on average over the Services changes fall on. */
 function oneChangeBytes(c: ClusterCounts, services: readonly SnapshotService[]): number {
-  let w = 0, sum = 0;
+  let w = 0,
+    sum = 0;
   services.forEach((s, i) => {
     w += s.endpoints;
     sum += s.endpoints * c.perService[2][i];
@@ -109,29 +115,58 @@ export function evaluate(inp: EvalInput): ModePrediction {
   const hours = inp.durationMs / 3600000;
   const fp = model.firstPacket(counts, total);
   const common = {
-    mode, services: total, service_ports: counts.servicePorts, endpoints: counts.endpoints,
-    min_sync_period_s: runner.minIntervalMs / 1000, changes: inp.churn.t.length, held: counts.held,
-    first_packet_mean_us: fp.meanNs / 1000, first_packet_worst_us: fp.worstNs / 1000, memory_bytes: null, cost: model.source[mode],
+    mode,
+    services: total,
+    service_ports: counts.servicePorts,
+    endpoints: counts.endpoints,
+    min_sync_period_s: runner.minIntervalMs / 1000,
+    changes: inp.churn.t.length,
+    held: counts.held,
+    first_packet_mean_us: fp.meanNs / 1000,
+    first_packet_worst_us: fp.worstNs / 1000,
+    memory_bytes: null,
+    cost: model.source[mode],
     not_modelled: counts.notModelled,
     fits: mode !== "ebpf" || counts.virtualServers < MAX_SERVICE_ID,
   };
   if (model.source[mode] === "not calibrated") {
     return {
-      ...common, syncs_per_hour: NaN, full_syncs: NaN, npl_p50_s: NaN, npl_p90_s: NaN, npl_p99_s: NaN, sync_partial_p50_ms: NaN, sync_partial_p99_ms: NaN,
-      sync_full_p50_ms: NaN, sync_full_p99_ms: NaN, loop_share: NaN, cpu_share: NaN, bytes_per_hour: NaN, keeps_up: true, extrapolated: false,
+      ...common,
+      syncs_per_hour: NaN,
+      full_syncs: NaN,
+      npl_p50_s: NaN,
+      npl_p90_s: NaN,
+      npl_p99_s: NaN,
+      sync_partial_p50_ms: NaN,
+      sync_partial_p99_ms: NaN,
+      sync_full_p50_ms: NaN,
+      sync_full_p99_ms: NaN,
+      loop_share: NaN,
+      cpu_share: NaN,
+      bytes_per_hour: NaN,
+      keeps_up: true,
+      extrapolated: false,
     };
   }
   const one = oneChangeBytes(counts, services);
-  const durations: number[] = [], fullDurations: number[] = [], loopShares: number[] = [];
-  let bytes = 0, extrapolated = false;
+  const durations: number[] = [],
+    fullDurations: number[] = [],
+    loopShares: number[] = [];
+  let bytes = 0,
+    extrapolated = false;
   const costMs = (w: SyncWork) => {
     const p = model.sync(counts, syncCounts(counts, w), one);
     extrapolated ||= p.extrapolated;
     return { ms: (p.loopNs + p.toolNs) / 1e6, loop: p.loopNs / (p.loopNs + p.toolNs) };
   };
   const tl = simulate({
-    churn: inp.churn, ports: Int32Array.from(services, (s) => s.ports), endpoints: Int32Array.from(services, (s) => s.endpoints),
-    services: total, columns: counts.perService, runner, durationMs: inp.durationMs,
+    churn: inp.churn,
+    ports: Int32Array.from(services, (s) => s.ports),
+    endpoints: Int32Array.from(services, (s) => s.endpoints),
+    services: total,
+    columns: counts.perService,
+    runner,
+    durationMs: inp.durationMs,
     fullSyncPeriodMs: mode === "ipvs" || mode === "ebpf" ? undefined : inp.release.fullSyncPeriodMs,
     syncMs: (w) => {
       const { ms, loop } = costMs(w);
@@ -142,16 +177,31 @@ export function evaluate(inp: EvalInput): ModePrediction {
     },
   });
   // A full sync's duration is given even when the period holds none (a restart's first sync).
-  if (fullDurations.length === 0) fullDurations.push(costMs({ full: true, changedServices: total, changedServicePorts: counts.servicePorts, changedEndpoints: counts.endpoints, sums: [0, 0, 0] }).ms);
+  if (fullDurations.length === 0)
+    fullDurations.push(
+      costMs({
+        full: true,
+        changedServices: total,
+        changedServicePorts: counts.servicePorts,
+        changedEndpoints: counts.endpoints,
+        sums: [0, 0, 0],
+      }).ms,
+    );
   const busy = tl.busyMs / inp.durationMs;
-  const [npl50, npl90, npl99] = percentiles(tl.latency, [0.5, 0.9, 0.99]), [part50, part99] = percentiles(durations, [0.5, 0.99]);
+  const [npl50, npl90, npl99] = percentiles(tl.latency, [0.5, 0.9, 0.99]),
+    [part50, part99] = percentiles(durations, [0.5, 0.99]);
   const [full50, full99] = percentiles(fullDurations, [0.5, 0.99]);
   return {
     ...common,
     syncs_per_hour: tl.syncsInPeriod / hours,
     full_syncs: tl.full.reduce((a, b) => a + b, 0),
-    npl_p50_s: npl50 / 1000, npl_p90_s: npl90 / 1000, npl_p99_s: npl99 / 1000,
-    sync_partial_p50_ms: part50, sync_partial_p99_ms: part99, sync_full_p50_ms: full50, sync_full_p99_ms: full99,
+    npl_p50_s: npl50 / 1000,
+    npl_p90_s: npl90 / 1000,
+    npl_p99_s: npl99 / 1000,
+    sync_partial_p50_ms: part50,
+    sync_partial_p99_ms: part99,
+    sync_full_p50_ms: full50,
+    sync_full_p99_ms: full99,
     loop_share: percentile(loopShares, 0.5),
     cpu_share: busy,
     bytes_per_hour: bytes / hours,

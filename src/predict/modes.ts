@@ -14,10 +14,18 @@ export const MODE_NOTE: Readonly<Record<PredictMode, string>> = {
 
 /** The kube-proxy mode a KubeProxyConfiguration names for it; ebpf is not a kube-proxy mode. */
 export const CONFIG_MODE: Readonly<Record<PredictMode, "iptables" | "nftables" | "ipvs" | undefined>> = {
-  "iptables-legacy": "iptables", "iptables-nft": "iptables", nftables: "nftables", ipvs: "ipvs", ebpf: undefined,
+  "iptables-legacy": "iptables",
+  "iptables-nft": "iptables",
+  nftables: "nftables",
+  ipvs: "ipvs",
+  ebpf: undefined,
 };
 
 /** The calibration profile's backend whose tool a mode's syncs run (ebpf: any bpf-* backend the profile has). */
 export const BACKEND: Readonly<Record<PredictMode, string | RegExp | undefined>> = {
-  "iptables-legacy": "iptables-legacy-restore", "iptables-nft": "iptables-nft-restore", nftables: "nft-f", ipvs: undefined, ebpf: /^bpf-/,
+  "iptables-legacy": "iptables-legacy-restore",
+  "iptables-nft": "iptables-nft-restore",
+  nftables: "nft-f",
+  ipvs: undefined,
+  ebpf: /^bpf-/,
 };

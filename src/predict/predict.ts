@@ -32,8 +32,13 @@ export interface PredictInput {
 export interface Prediction {
   readonly schema: typeof PREDICT_SCHEMA;
   readonly snapshot: {
-    source: string; node: string; counts: Snapshot["counts"]; not_modelled: Record<string, number>;
-    by_type: Record<string, number>; by_policy: Record<string, number>; endpoints_per_service: ReturnType<typeof endpointSpread>;
+    source: string;
+    node: string;
+    counts: Snapshot["counts"];
+    not_modelled: Record<string, number>;
+    by_type: Record<string, number>;
+    by_policy: Record<string, number>;
+    endpoints_per_service: ReturnType<typeof endpointSpread>;
   };
   readonly config: ProxyConfig;
   readonly profile: { name: string; machine: string; date: string; cost: Record<string, string> };
@@ -54,7 +59,16 @@ export interface Prediction {
 
 function churnFor(inp: PredictInput, total: number): Churn {
   const s = inp.snapshot.services;
-  if ("rate" in inp.churn) return poissonChurn(inp.churn.rate, inp.durationMs, endpointWeights(s.map((x) => x.endpoints), total), inp.seed);
+  if ("rate" in inp.churn)
+    return poissonChurn(
+      inp.churn.rate,
+      inp.durationMs,
+      endpointWeights(
+        s.map((x) => x.endpoints),
+        total,
+      ),
+      inp.seed,
+    );
   const tr = inp.churn.trace;
   if (total >= s.length) return tr;
   const keep = [...tr.service.keys()].filter((i) => tr.service[i] < total);
@@ -71,9 +85,20 @@ export function predict(inp: PredictInput): Prediction {
   const total = inp.modes.length * (sizes.length + 6 + 1 + CHECKS.length * 3);
   const evalAt = (mode: PredictMode, services: number) => {
     inp.progress?.(`${mode} at ${services} Services`, done++, total);
-    return evaluate({ mode, services: inp.snapshot.services, total: services, churn: churnAt(services), config: inp.config, release: inp.release, model: inp.model, durationMs: inp.durationMs });
+    return evaluate({
+      mode,
+      services: inp.snapshot.services,
+      total: services,
+      churn: churnAt(services),
+      config: inp.config,
+      release: inp.release,
+      model: inp.model,
+      durationMs: inp.durationMs,
+    });
   };
-  const modes: ModePrediction[] = [], grid: ModePrediction[] = [], tenfold: ModePrediction[] = [];
+  const modes: ModePrediction[] = [],
+    grid: ModePrediction[] = [],
+    tenfold: ModePrediction[] = [];
   const breaking: Prediction["breaking"] = [];
   for (const mode of inp.modes) {
     const g = sizes.map((s) => evalAt(mode, s));
@@ -85,15 +110,23 @@ export function predict(inp: PredictInput): Prediction {
       continue;
     }
     // Doubling on past 32× while some limit still holds at the largest size.
-    for (let s = g[g.length - 1].services * 2; s <= MAX_SCALED_SERVICES && CHECKS.some((c) => !broken(g[g.length - 1], c, inp.limits)); s *= 2) g.push(evalAt(mode, s));
+    for (
+      let s = g[g.length - 1].services * 2;
+      s <= MAX_SCALED_SERVICES && CHECKS.some((c) => !broken(g[g.length - 1], c, inp.limits));
+      s *= 2
+    )
+      g.push(evalAt(mode, s));
     grid.push(...g);
     modes.push(g.find((p) => p.services === n)!);
     tenfold.push(evalAt(mode, n * 10));
-    const bp = Object.fromEntries(CHECKS.map((c) => [c, breakPoint(g, c, inp.limits, (s) => evalAt(mode, s))])) as Record<Check, BreakPoint>;
+    const bp = Object.fromEntries(
+      CHECKS.map((c) => [c, breakPoint(g, c, inp.limits, (s) => evalAt(mode, s))]),
+    ) as Record<Check, BreakPoint>;
     breaking.push({ mode, ...bp });
   }
   const s = inp.snapshot;
-  const byType: Record<string, number> = {}, byPolicy: Record<string, number> = {};
+  const byType: Record<string, number> = {},
+    byPolicy: Record<string, number> = {};
   for (const x of s.services) {
     byType[x.type] = (byType[x.type] ?? 0) + 1;
     const pol = `${x.externalTrafficPolicyLocal && x.type !== "ClusterIP" ? "external Local" : "external Cluster"}, ${x.internalTrafficPolicyLocal ? "internal Local" : "internal Cluster"}`;
@@ -102,14 +135,38 @@ export function predict(inp: PredictInput): Prediction {
   const base = churnAt(n);
   return {
     schema: PREDICT_SCHEMA,
-    snapshot: { source: s.source, node: s.node, counts: s.counts, not_modelled: s.notModelled, by_type: byType, by_policy: byPolicy, endpoints_per_service: endpointSpread(s.services) },
+    snapshot: {
+      source: s.source,
+      node: s.node,
+      counts: s.counts,
+      not_modelled: s.notModelled,
+      by_type: byType,
+      by_policy: byPolicy,
+      endpoints_per_service: endpointSpread(s.services),
+    },
     config: inp.config,
     profile: { name: inp.model.name, machine: inp.model.machine, date: inp.model.date, cost: { ...inp.model.source } },
-    release: { tag: inp.release.tag, runner: inp.release.runner, burst_syncs: inp.release.burstSyncs, full_sync_period_s: inp.release.fullSyncPeriodMs / 1000 },
-    churn: { source: base.source, changes: base.t.length, per_second: base.t.length / (inp.durationMs / 1000), unknown_services: base.unknown },
-    duration_s: inp.durationMs / 1000, slo_s: inp.limits.sloS, first_packet_slo_us: inp.limits.firstPacketSloUs,
-    modes, breaking,
-    what_if: [{ factor: 2, modes: grid.filter((p) => p.services === n * 2) }, { factor: 10, modes: tenfold }],
+    release: {
+      tag: inp.release.tag,
+      runner: inp.release.runner,
+      burst_syncs: inp.release.burstSyncs,
+      full_sync_period_s: inp.release.fullSyncPeriodMs / 1000,
+    },
+    churn: {
+      source: base.source,
+      changes: base.t.length,
+      per_second: base.t.length / (inp.durationMs / 1000),
+      unknown_services: base.unknown,
+    },
+    duration_s: inp.durationMs / 1000,
+    slo_s: inp.limits.sloS,
+    first_packet_slo_us: inp.limits.firstPacketSloUs,
+    modes,
+    breaking,
+    what_if: [
+      { factor: 2, modes: grid.filter((p) => p.services === n * 2) },
+      { factor: 10, modes: tenfold },
+    ],
     grid,
     recommendation: recommend(modes, breaking, inp.limits),
     simulator_ms: performance.now() - t0,
@@ -130,17 +187,24 @@ export function recommend(modes: readonly ModePrediction[], breaking: Prediction
   const rank = (a: ModePrediction, b: ModePrediction) =>
     Number(a.mode === "ipvs") - Number(b.mode === "ipvs") || room(b.mode) - room(a.mode) || a.cpu_share - b.cpu_share;
   const limitAt = (m: PredictMode) => {
-    const r = room(m), top = breaking.find((x) => x.mode === m)!.npl_slo.services;
-    return Number.isFinite(r) ? `its first limit is reached at about ${r.toLocaleString("en-US")} Services` : `no limit is reached up to ${top.toLocaleString("en-US")} Services`;
+    const r = room(m),
+      top = breaking.find((x) => x.mode === m)!.npl_slo.services;
+    return Number.isFinite(r)
+      ? `its first limit is reached at about ${r.toLocaleString("en-US")} Services`
+      : `no limit is reached up to ${top.toLocaleString("en-US")} Services`;
   };
-  const why = (p: ModePrediction) => `network-programming p99 ${p.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ${(p.cpu_share * 100).toPrecision(3)}% of a core syncing, first packet +${p.first_packet_mean_us.toPrecision(3)} µs on average`;
+  const why = (p: ModePrediction) =>
+    `network-programming p99 ${p.npl_p99_s.toPrecision(3)} s (SLO ${l.sloS} s), ${(p.cpu_share * 100).toPrecision(3)}% of a core syncing, first packet +${p.first_packet_mean_us.toPrecision(3)} µs on average`;
   const kubeProxy = ok.filter((p) => p.mode !== "ebpf").sort(rank);
   const ebpf = ok.find((p) => p.mode === "ebpf");
-  const alt = (best?: ModePrediction) => (ebpf && (!best || room("ebpf") > room(best.mode))
-    ? ` Replacing kube-proxy with Cilium's eBPF load balancing (ebpf) gives more room: ${why(ebpf)}; ${limitAt("ebpf")}.` : "");
+  const alt = (best?: ModePrediction) =>
+    ebpf && (!best || room("ebpf") > room(best.mode))
+      ? ` Replacing kube-proxy with Cilium's eBPF load balancing (ebpf) gives more room: ${why(ebpf)}; ${limitAt("ebpf")}.`
+      : "";
   if (kubeProxy.length === 0) {
     if (costed.length === 0) return "No mode could be costed: the profile calibrates none of the modes asked for.";
-    const least = [...costed].filter((p) => p.mode !== "ebpf").sort((a, b) => a.npl_p99_s - b.npl_p99_s)[0] ?? costed[0];
+    const least =
+      [...costed].filter((p) => p.mode !== "ebpf").sort((a, b) => a.npl_p99_s - b.npl_p99_s)[0] ?? costed[0];
     return `No kube-proxy mode meets every limit at ${least.services} Services; the least bad is ${least.mode} (network-programming p99 ${least.npl_p99_s.toPrecision(3)} s against ${l.sloS} s).${alt()}`;
   }
   const best = kubeProxy[0];

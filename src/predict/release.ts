@@ -19,8 +19,20 @@ export interface Release {
 }
 
 export const RELEASES: Readonly<Record<RunnerKind, Release>> = {
-  "token-bucket": { tag: "v1.33 (pkg/util/async runner)", runner: "token-bucket", burstSyncs: 2, fullSyncPeriodMs: 3600000, largeClusterEndpoints: LARGE_CLUSTER_ENDPOINTS },
-  cooldown: { tag: "v1.35.0 (pkg/proxy/runner)", runner: "cooldown", burstSyncs: 1, fullSyncPeriodMs: 3600000, largeClusterEndpoints: LARGE_CLUSTER_ENDPOINTS },
+  "token-bucket": {
+    tag: "v1.33 (pkg/util/async runner)",
+    runner: "token-bucket",
+    burstSyncs: 2,
+    fullSyncPeriodMs: 3600000,
+    largeClusterEndpoints: LARGE_CLUSTER_ENDPOINTS,
+  },
+  cooldown: {
+    tag: "v1.35.0 (pkg/proxy/runner)",
+    runner: "cooldown",
+    burstSyncs: 1,
+    fullSyncPeriodMs: 3600000,
+    largeClusterEndpoints: LARGE_CLUSTER_ENDPOINTS,
+  },
 };
 
 /** The release svcbench's renderers follow (README: pinned kube-proxy v1.35.0) and its runner. */

@@ -21,7 +21,10 @@ export class SyncRunnerClock {
   private tokens: number;
   private tokensAt: number;
 
-  constructor(readonly p: RunnerParams, lastEnd = -Infinity) {
+  constructor(
+    readonly p: RunnerParams,
+    lastEnd = -Infinity,
+  ) {
     this.lastEnd = lastEnd;
     this.tokens = p.burst;
     this.tokensAt = -Infinity;
@@ -46,7 +49,12 @@ export class SyncRunnerClock {
 
   /** The maxInterval timer's run. */
   periodicStart(): number {
-    return this.lastEnd === -Infinity ? Infinity : Math.max(this.lastEnd + this.p.maxIntervalMs, this.p.kind === "cooldown" ? this.lastEnd + this.p.minIntervalMs : -Infinity);
+    return this.lastEnd === -Infinity
+      ? Infinity
+      : Math.max(
+          this.lastEnd + this.p.maxIntervalMs,
+          this.p.kind === "cooldown" ? this.lastEnd + this.p.minIntervalMs : -Infinity,
+        );
   }
 
   /** The next start given the earliest pending Run() (Infinity: none). */

@@ -55,7 +55,11 @@ export const IPVS_ASSUMED = { perNetlinkCall: 5000, perRealServerListed: 200, pe
 /** ip_vs_svc_table buckets (IP_VS_SVC_TAB_BITS 8). */
 const IPVS_SVC_BUCKETS = 256;
 
-interface Steps { backend: string; small: Step; big: Step }
+interface Steps {
+  backend: string;
+  small: Step;
+  big: Step;
+}
 
 export class SyncCost {
   readonly name: string;
@@ -66,7 +70,10 @@ export class SyncCost {
   /** ebpf: bytes of the bpf backend's text per map entry. */
   private bpfBytesPerEntry = NaN;
 
-  constructor(readonly profile: Profile, readonly file: string) {
+  constructor(
+    readonly profile: Profile,
+    readonly file: string,
+  ) {
     this.name = `${profile.name} (${file})`;
     const m = profile.machine;
     this.machine = `${m.cpu} × ${m.cores}, kernel ${m.kernel}${Object.keys(m.tools).length ? `; ${Object.values(m.tools).join("; ")}` : ""}`;
@@ -78,16 +85,23 @@ export class SyncCost {
         source[mode] = "assumed";
         continue;
       }
-      const backend = typeof want === "string" ? want : profile.functions.map((f) => f.backend).find((b) => want.test(b));
-      const [small, big]: [Step, Step] = mode.startsWith("iptables") ? ["partial-resync", "full-resync"] : ["add-service", "first-load"];
-      const ok = backend !== undefined && functionOf(profile, backend, small) !== undefined && functionOf(profile, backend, big) !== undefined;
+      const backend =
+        typeof want === "string" ? want : profile.functions.map((f) => f.backend).find((b) => want.test(b));
+      const [small, big]: [Step, Step] = mode.startsWith("iptables")
+        ? ["partial-resync", "full-resync"]
+        : ["add-service", "first-load"];
+      const ok =
+        backend !== undefined &&
+        functionOf(profile, backend, small) !== undefined &&
+        functionOf(profile, backend, big) !== undefined;
       if (ok) this.steps.set(mode, { backend, small, big });
       source[mode] = ok ? "measured" : "not calibrated";
     }
     const bpf = this.steps.get("ebpf");
     if (bpf) {
       // The kernel suite's cluster: E endpoints per Service; its first load's bytes per Service over the ebpf proxier's entries.
-      const f = functionOf(profile, bpf.backend, "first-load")!, top = [...f.points].sort((a, b) => b.n - a.n)[0];
+      const f = functionOf(profile, bpf.backend, "first-load")!,
+        top = [...f.points].sort((a, b) => b.n - a.n)[0];
       const entries = ebpfShape(shapeSnapshot(1, [{ endpoints: profile.source.endpoints, share: 1 }]).services[0]).held;
       this.bpfBytesPerEntry = top.x / top.n / entries;
     }
@@ -104,7 +118,11 @@ export class SyncCost {
   }
 
   loopNs(w: SyncCounts): number {
-    return w.portsVisited * LOOP_NS.perServicePort + w.endpointsCategorized * LOOP_NS.perEndpoint + w.linesWritten * LOOP_NS.perLine;
+    return (
+      w.portsVisited * LOOP_NS.perServicePort +
+      w.endpointsCategorized * LOOP_NS.perEndpoint +
+      w.linesWritten * LOOP_NS.perLine
+    );
   }
 
   /** NaN parts when the mode is not calibrated. */
@@ -112,8 +130,14 @@ export class SyncCost {
     const loop = this.loopNs(w);
     if (c.mode === "ipvs") {
       // netlink lists and writes, plus ipvs mode's small iptables-restore (fixed chains matching ipsets).
-      const restore = functionOf(this.profile, "iptables-legacy-restore", "partial-resync")?.a_ns ?? this.profile.source.exec_overhead_ns ?? 0;
-      const tool = (c.netlinkReads + w.netlinkWrites) * IPVS_ASSUMED.perNetlinkCall + c.endpoints * IPVS_ASSUMED.perRealServerListed + restore;
+      const restore =
+        functionOf(this.profile, "iptables-legacy-restore", "partial-resync")?.a_ns ??
+        this.profile.source.exec_overhead_ns ??
+        0;
+      const tool =
+        (c.netlinkReads + w.netlinkWrites) * IPVS_ASSUMED.perNetlinkCall +
+        c.endpoints * IPVS_ASSUMED.perRealServerListed +
+        restore;
       return { loopNs: loop, toolNs: tool, extrapolated: false };
     }
     const s = this.steps.get(c.mode);
@@ -124,7 +148,10 @@ export class SyncCost {
     const small = this.at(c.mode, s.small, this.bytesHeld(c));
     // The bytes beyond a one-change sync cost what they add to a whole load of this table (its last bytes'
     // share); ebpf's are bpf() payload bytes, turned into the profile's text bytes.
-    const extra = Math.min(full, Math.max(0, w.bytesWritten - oneChangeBytes) * (c.mode === "ebpf" ? full / c.full.bytes : 1));
+    const extra = Math.min(
+      full,
+      Math.max(0, w.bytesWritten - oneChangeBytes) * (c.mode === "ebpf" ? full / c.full.bytes : 1),
+    );
     const more = extra > 0 ? Math.max(0, big.ns - this.at(c.mode, s.big, full - extra).ns) : 0;
     return { loopNs: loop, toolNs: small.ns + more, extrapolated: small.extrapolated };
   }

@@ -61,15 +61,23 @@ export function simulate(inp: TimelineInput): Timeline {
   let lastFull = inp.fullSyncPeriodMs === undefined ? 0 : -inp.fullSyncPeriodMs / 2;
   const base = inp.ports.length;
   const stamp = new Int32Array(inp.services).fill(-1);
-  const starts: number[] = [], ends: number[] = [], fulls: number[] = [], changed: number[] = [];
+  const starts: number[] = [],
+    ends: number[] = [],
+    fulls: number[] = [],
+    changed: number[] = [];
   const latency = new Float64Array(n);
   const cols = inp.columns ?? [];
-  let i = 0, busy = 0, inPeriod = 0;
+  let i = 0,
+    busy = 0,
+    inPeriod = 0;
   for (let k = 0; ; k++) {
     const start = clock.next(i < n ? churn.t[i] : Infinity);
     if (start >= durationMs && i >= n) break;
     if (start === Infinity) break;
-    let services = 0, ports = 0, eps = 0, j = i;
+    let services = 0,
+      ports = 0,
+      eps = 0,
+      j = i;
     const sums = cols.map(() => 0);
     while (j < n && churn.t[j] <= start) {
       const s = churn.service[j++];
@@ -89,7 +97,10 @@ export function simulate(inp: TimelineInput): Timeline {
     i = j;
     if (full) lastFull = start;
     clock.ran(start, end);
-    starts.push(start); ends.push(end); fulls.push(full ? 1 : 0); changed.push(services);
+    starts.push(start);
+    ends.push(end);
+    fulls.push(full ? 1 : 0);
+    changed.push(services);
     if (start < durationMs) {
       inPeriod++;
       busy += Math.min(end, durationMs) - start;
@@ -97,7 +108,13 @@ export function simulate(inp: TimelineInput): Timeline {
   }
   const lastEnd = ends.length ? ends[ends.length - 1] : 0;
   return {
-    start: Float64Array.from(starts), end: Float64Array.from(ends), full: Uint8Array.from(fulls), changedServices: Int32Array.from(changed),
-    latency, syncsInPeriod: inPeriod, busyMs: busy, overrunMs: Math.max(0, lastEnd - durationMs),
+    start: Float64Array.from(starts),
+    end: Float64Array.from(ends),
+    full: Uint8Array.from(fulls),
+    changedServices: Int32Array.from(changed),
+    latency,
+    syncsInPeriod: inPeriod,
+    busyMs: busy,
+    overrunMs: Math.max(0, lastEnd - durationMs),
   };
 }

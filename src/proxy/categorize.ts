@@ -39,8 +39,10 @@ const NONE: readonly EndpointInfo[] = [];
 const servingTerminating = (e: EndpointInfo) => e.serving && e.terminating;
 
 export function categorizeEndpoints(eps: readonly EndpointInfo[], p: ServicePortInfo): Categorized {
-  let cluster: readonly EndpointInfo[] = NONE, local: readonly EndpointInfo[] = NONE;
-  let hasAny = false, useServingTerminating = false;
+  let cluster: readonly EndpointInfo[] = NONE,
+    local: readonly EndpointInfo[] = NONE;
+  let hasAny = false,
+    useServingTerminating = false;
   const usesCluster = usesClusterEndpoints(p);
   if (usesCluster) {
     cluster = eps.every((e) => e.ready) ? eps : eps.filter((e) => e.ready);
@@ -48,7 +50,8 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], p: ServicePort
     hasAny = cluster.length > 0;
   }
   if (!usesLocalEndpoints(p)) return { cluster, local, allReachable: cluster, hasAny };
-  let localReady = false, localTerminating = false;
+  let localReady = false,
+    localTerminating = false;
   for (const e of eps) {
     if (e.ready) {
       hasAny = true;

@@ -10,7 +10,8 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; // RFC 4648 base32 (Go's ba
 export function hashBase32(s: string, chars: number): string {
   const d = createHash("sha256").update(s).digest();
   let out = "";
-  let bits = 0, acc = 0;
+  let bits = 0,
+    acc = 0;
   for (let i = 0; out.length < chars; i++) {
     acc = (acc << 8) | d[i];
     bits += 8;
@@ -29,7 +30,11 @@ export function portProtoHash(servicePortName: string, protocol: string): string
 }
 
 /** KUBE-SVC-…, KUBE-EXT-…: prefix + portProtoHash. */
-export function serviceChainName(prefix: "KUBE-SVC-" | "KUBE-EXT-" | "KUBE-SVL-" | "KUBE-FW-", servicePortName: string, protocol: string): string {
+export function serviceChainName(
+  prefix: "KUBE-SVC-" | "KUBE-EXT-" | "KUBE-SVL-" | "KUBE-FW-",
+  servicePortName: string,
+  protocol: string,
+): string {
   return prefix + portProtoHash(servicePortName, protocol);
 }
 
@@ -52,6 +57,13 @@ export function nftServiceChainBase(namespace: string, name: string, protocol: s
 }
 
 /** servicePortEndpointChainNameBase: "HASH-namespace/name/protocol/port__ip/port". */
-export function nftEndpointChainBase(namespace: string, name: string, protocol: string, portName: string, ip: string, port: number): string {
+export function nftEndpointChainBase(
+  namespace: string,
+  name: string,
+  protocol: string,
+  portName: string,
+  ip: string,
+  port: number,
+): string {
   return hashAndTruncate(`${namespace}/${name}/${protocol}/${portName}__${ip}/${port}`);
 }

@@ -90,7 +90,8 @@ function merge(slices: Map<string, EndpointSlice>, nodeName: string | undefined)
       let list = out.get(port.name);
       if (!list) out.set(port.name, (list = []));
       for (const ep of s.endpoints) {
-        const serving = ep.serving ?? ep.ready, terminating = ep.terminating ?? false;
+        const serving = ep.serving ?? ep.ready,
+          terminating = ep.terminating ?? false;
         if (!ep.ready && !(serving && terminating)) continue;
         const isLocal = nodeName !== undefined && ep.nodeName === nodeName;
         list.push(endpointInfo(ep.ip, port.port, { ready: ep.ready, serving, terminating, isLocal }));
@@ -99,7 +100,10 @@ function merge(slices: Map<string, EndpointSlice>, nodeName: string | undefined)
   }
   for (const [name, list] of out) {
     list.sort(byEndpoint);
-    out.set(name, list.filter((e, i) => i === 0 || e.str !== list[i - 1].str));
+    out.set(
+      name,
+      list.filter((e, i) => i === 0 || e.str !== list[i - 1].str),
+    );
   }
   return out;
 }

@@ -16,7 +16,10 @@ interface Feature {
 const FEATURES: readonly Feature[] = [
   { name: "externalTrafficPolicy: Local", uses: (p) => p.externalPolicyLocal },
   { name: "internalTrafficPolicy: Local", uses: (p) => p.internalPolicyLocal },
-  { name: "loadBalancerSourceRanges", uses: (p) => p.loadBalancerSourceRanges.length > 0 && p.loadBalancerIPs.length > 0 },
+  {
+    name: "loadBalancerSourceRanges",
+    uses: (p) => p.loadBalancerSourceRanges.length > 0 && p.loadBalancerIPs.length > 0,
+  },
   { name: "healthCheckNodePort", uses: (p) => p.healthCheckNodePort !== 0 },
   { name: "externalIPs", uses: (p) => p.externalIPs.length > 0 },
   { name: "several LoadBalancer ingress IPs", uses: (p) => p.loadBalancerIPs.length > 1 },
@@ -35,12 +38,29 @@ const NOT_MODELLED: Readonly<Partial<Record<ProxyMode, readonly string[]>>> = {
   "iptables-full": ["healthCheckNodePort"],
   "iptables-partial": ["healthCheckNodePort"],
   nftables: ["healthCheckNodePort"],
-  ipvs: ["externalTrafficPolicy: Local", "loadBalancerSourceRanges", "healthCheckNodePort", "masqueradeAll", "nodePortAddresses"],
-  userspace: ["externalTrafficPolicy: Local", "internalTrafficPolicy: Local", "loadBalancerSourceRanges", "healthCheckNodePort", "masqueradeAll", "nodePortAddresses"],
+  ipvs: [
+    "externalTrafficPolicy: Local",
+    "loadBalancerSourceRanges",
+    "healthCheckNodePort",
+    "masqueradeAll",
+    "nodePortAddresses",
+  ],
+  userspace: [
+    "externalTrafficPolicy: Local",
+    "internalTrafficPolicy: Local",
+    "loadBalancerSourceRanges",
+    "healthCheckNodePort",
+    "masqueradeAll",
+    "nodePortAddresses",
+  ],
 };
 
 /** Feature name → service ports (or 1 for a node setting) that use a feature this mode does not model. */
-export function unmodelledFeatures(mode: ProxyMode, ports: Iterable<ServicePortInfo>, node: NodeConfig): Map<string, number> {
+export function unmodelledFeatures(
+  mode: ProxyMode,
+  ports: Iterable<ServicePortInfo>,
+  node: NodeConfig,
+): Map<string, number> {
   // A mode without an entry models none of them.
   const missing = FEATURES.filter((f) => (NOT_MODELLED[mode] ?? FEATURES.map((x) => x.name)).includes(f.name));
   const out = new Map<string, number>();

@@ -24,7 +24,11 @@ interface Candidate extends IngressPath {
 }
 
 export class IngressController {
-  constructor(private readonly store: ClusterStore, private readonly proxier: Proxier, readonly podIP: number) {}
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly proxier: Proxier,
+    readonly podIP: number,
+  ) {}
 
   /**
    * The backend for host and path: exact host rules, else wildcard ones, else host-less ones; else the
@@ -35,7 +39,14 @@ export class IngressController {
     const groups: Candidate[][] = [[], [], []];
     for (const ing of ings) {
       for (const r of ing.rules) {
-        const g = r.host === undefined ? 2 : r.host === host ? 0 : r.host.startsWith("*.") && hostMatches(r.host, host) ? 1 : -1;
+        const g =
+          r.host === undefined
+            ? 2
+            : r.host === host
+              ? 0
+              : r.host.startsWith("*.") && hostMatches(r.host, host)
+                ? 1
+                : -1;
         if (g >= 0) for (const p of r.paths) groups[g].push({ ...p, namespace: ing.namespace });
       }
     }
@@ -53,10 +64,15 @@ export class IngressController {
     const b = this.backend(req.host, req.path);
     if (!b) return { status: 404 };
     const svc = this.store.services.get(`${b.namespace}/${b.backend.service}`);
-    const sp = svc?.ports.find((p) => (typeof b.backend.port === "number" ? p.port === b.backend.port : p.name === b.backend.port));
+    const sp = svc?.ports.find((p) =>
+      typeof b.backend.port === "number" ? p.port === b.backend.port : p.name === b.backend.port,
+    );
     const service = `${b.namespace}/${b.backend.service}`;
     if (!svc || !sp || sp.protocol !== "TCP") return { status: 503, service, port: b.backend.port };
-    const route = this.proxier.route({ saddr: this.podIP, sport: req.clientPort ?? 40000, daddr: svc.clusterIP, dport: sp.port, proto: IPPROTO_TCP }, nowMs);
+    const route = this.proxier.route(
+      { saddr: this.podIP, sport: req.clientPort ?? 40000, daddr: svc.clusterIP, dport: sp.port, proto: IPPROTO_TCP },
+      nowMs,
+    );
     return { status: route.verdict === "dnat" ? 200 : 502, service, port: sp.port, route };
   }
 }

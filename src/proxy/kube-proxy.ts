@@ -5,7 +5,12 @@
 import { ClusterStore } from "../cluster/store";
 import { eventOf } from "../cluster/events";
 import { SvcbenchError } from "../core";
-import { BoundedFrequencyRunner, DEFAULT_BURST_SYNCS, DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS } from "./sync-runner";
+import {
+  BoundedFrequencyRunner,
+  DEFAULT_BURST_SYNCS,
+  DEFAULT_MIN_SYNC_PERIOD_MS,
+  DEFAULT_SYNC_PERIOD_MS,
+} from "./sync-runner";
 import { Proxier, SyncStats } from "./types";
 
 interface KubeProxyOptions {
@@ -28,8 +33,15 @@ export class KubeProxy {
   readonly syncPeriodMs: number;
   private readonly unsubscribe: (() => void)[];
 
-  constructor(readonly store: ClusterStore, readonly proxier: Proxier, opts: KubeProxyOptions = {}) {
-    this.runner = new BoundedFrequencyRunner(opts.minSyncPeriodMs ?? proxier.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS, opts.burstSyncs ?? DEFAULT_BURST_SYNCS);
+  constructor(
+    readonly store: ClusterStore,
+    readonly proxier: Proxier,
+    opts: KubeProxyOptions = {},
+  ) {
+    this.runner = new BoundedFrequencyRunner(
+      opts.minSyncPeriodMs ?? proxier.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS,
+      opts.burstSyncs ?? DEFAULT_BURST_SYNCS,
+    );
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     // The informers' initial list, then the watch.
     for (const s of store.services.values()) proxier.onServiceEvent(eventOf(undefined, s));

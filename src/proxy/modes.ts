@@ -19,13 +19,20 @@ interface ProxierOptions {
 
 export function newProxier(mode: ProxyMode, store: ClusterStore, o: ProxierOptions = {}): Proxier {
   switch (mode) {
-    case "userspace": return new UserspaceProxier(new ClusterNetwork(store), o);
-    case "iptables-full": return new IptablesProxier({ partial: false, ...o });
-    case "iptables-partial": return new IptablesProxier({ partial: true, ...o });
-    case "ipvs": return new IpvsProxier(o);
-    case "nftables": return new NftablesProxier(o);
+    case "userspace":
+      return new UserspaceProxier(new ClusterNetwork(store), o);
+    case "iptables-full":
+      return new IptablesProxier({ partial: false, ...o });
+    case "iptables-partial":
+      return new IptablesProxier({ partial: true, ...o });
+    case "ipvs":
+      return new IpvsProxier(o);
+    case "nftables":
+      return new NftablesProxier(o);
     case "ebpf":
-    case "ebpf-maglev": return new EbpfProxier({ ...o, algorithm: mode === "ebpf" ? "random" : "maglev", mapMax: ebpfMapMax(store) });
-    default: throw new SvcbenchError(`unknown proxy mode "${mode as string}"; known: ${PROXY_MODES.join(", ")}`);
+    case "ebpf-maglev":
+      return new EbpfProxier({ ...o, algorithm: mode === "ebpf" ? "random" : "maglev", mapMax: ebpfMapMax(store) });
+    default:
+      throw new SvcbenchError(`unknown proxy mode "${mode as string}"; known: ${PROXY_MODES.join(", ")}`);
   }
 }

@@ -65,12 +65,15 @@ export function servicePorts(s: Service): ServicePortInfo[] {
   const externalIPs = s.externalIPs ?? [];
   const external = s.type !== "ClusterIP" || externalIPs.length > 0;
   const common = {
-    loadBalancerIPs: lb, loadBalancerIPStrs: lb.map(formatIPv4),
-    externalIPs, externalIPStrs: externalIPs.map(formatIPv4),
+    loadBalancerIPs: lb,
+    loadBalancerIPStrs: lb.map(formatIPv4),
+    externalIPs,
+    externalIPStrs: externalIPs.map(formatIPv4),
     loadBalancerSourceRanges: s.type === "LoadBalancer" ? (s.loadBalancerSourceRanges ?? []).map(formatCidr) : [],
     externalPolicyLocal: external && s.externalTrafficPolicy === "Local",
     internalPolicyLocal: s.internalTrafficPolicy === "Local",
-    healthCheckNodePort: s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local" ? s.healthCheckNodePort ?? 0 : 0,
+    healthCheckNodePort:
+      s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local" ? (s.healthCheckNodePort ?? 0) : 0,
   };
   return s.ports.map((p) => ({
     service,
@@ -84,10 +87,10 @@ export function servicePorts(s: Service): ServicePortInfo[] {
     clusterIPStr: formatIPv4(s.clusterIP),
     port: p.port,
     targetPort: p.targetPort,
-    nodePort: s.type === "ClusterIP" ? 0 : p.nodePort ?? 0,
+    nodePort: s.type === "ClusterIP" ? 0 : (p.nodePort ?? 0),
     ...common,
     affinity,
-    stickySeconds: affinity ? s.stickySeconds ?? DEFAULT_STICKY_SECONDS : 0,
+    stickySeconds: affinity ? (s.stickySeconds ?? DEFAULT_STICKY_SECONDS) : 0,
   }));
 }
 
@@ -101,11 +104,22 @@ function loadBalancerIngress(s: Service): number[] {
 const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function sameServicePort(a: ServicePortInfo, b: ServicePortInfo): boolean {
-  return a.name === b.name && a.protocol === b.protocol && a.clusterIP === b.clusterIP && a.port === b.port &&
-    a.targetPort === b.targetPort && a.nodePort === b.nodePort && sameList(a.loadBalancerIPs, b.loadBalancerIPs) &&
-    sameList(a.externalIPs, b.externalIPs) && sameList(a.loadBalancerSourceRanges, b.loadBalancerSourceRanges) &&
-    a.externalPolicyLocal === b.externalPolicyLocal && a.internalPolicyLocal === b.internalPolicyLocal &&
-    a.healthCheckNodePort === b.healthCheckNodePort && a.affinity === b.affinity && a.stickySeconds === b.stickySeconds;
+  return (
+    a.name === b.name &&
+    a.protocol === b.protocol &&
+    a.clusterIP === b.clusterIP &&
+    a.port === b.port &&
+    a.targetPort === b.targetPort &&
+    a.nodePort === b.nodePort &&
+    sameList(a.loadBalancerIPs, b.loadBalancerIPs) &&
+    sameList(a.externalIPs, b.externalIPs) &&
+    sameList(a.loadBalancerSourceRanges, b.loadBalancerSourceRanges) &&
+    a.externalPolicyLocal === b.externalPolicyLocal &&
+    a.internalPolicyLocal === b.internalPolicyLocal &&
+    a.healthCheckNodePort === b.healthCheckNodePort &&
+    a.affinity === b.affinity &&
+    a.stickySeconds === b.stickySeconds
+  );
 }
 
 interface EndpointConditions {
@@ -119,15 +133,33 @@ const READY: EndpointConditions = { ready: true, serving: true, terminating: fal
 
 export function endpointInfo(ip: number, port: number, c: EndpointConditions = READY): EndpointInfo {
   const ipStr = formatIPv4(ip);
-  return { ip, ipStr, port, str: `${ipStr}:${port}`, ready: c.ready, serving: c.serving, terminating: c.terminating, isLocal: c.isLocal };
+  return {
+    ip,
+    ipStr,
+    port,
+    str: `${ipStr}:${port}`,
+    ready: c.ready,
+    serving: c.serving,
+    terminating: c.terminating,
+    isLocal: c.isLocal,
+  };
 }
 
 export function sameEndpoints(a: readonly EndpointInfo[] | undefined, b: readonly EndpointInfo[] | undefined): boolean {
   if (a === b) return true;
   if (!a || !b || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = b[i];
-    if (x.ip !== y.ip || x.port !== y.port || x.ready !== y.ready || x.serving !== y.serving || x.terminating !== y.terminating || x.isLocal !== y.isLocal) return false;
+    const x = a[i],
+      y = b[i];
+    if (
+      x.ip !== y.ip ||
+      x.port !== y.port ||
+      x.ready !== y.ready ||
+      x.serving !== y.serving ||
+      x.terminating !== y.terminating ||
+      x.isLocal !== y.isLocal
+    )
+      return false;
   }
   return true;
 }

@@ -18,9 +18,14 @@ export class BoundedFrequencyRunner {
   /** Syncs granted so far. */
   runs = 0;
 
-  constructor(readonly minIntervalMs = DEFAULT_MIN_SYNC_PERIOD_MS, readonly burst = DEFAULT_BURST_SYNCS) {
+  constructor(
+    readonly minIntervalMs = DEFAULT_MIN_SYNC_PERIOD_MS,
+    readonly burst = DEFAULT_BURST_SYNCS,
+  ) {
     if (!(minIntervalMs >= 0) || !Number.isInteger(burst) || burst < 1) {
-      throw new SvcbenchError(`sync runner: min interval must be >= 0 ms and burst >= 1, got ${minIntervalMs} ms, ${burst}`);
+      throw new SvcbenchError(
+        `sync runner: min interval must be >= 0 ms and burst >= 1, got ${minIntervalMs} ms, ${burst}`,
+      );
     }
     this.tokens = burst;
   }
@@ -42,7 +47,10 @@ export class BoundedFrequencyRunner {
   /** Tokens at now: one more every minInterval, at most burst (flowcontrol token bucket). */
   private refill(now: number): void {
     if (now > this.at) {
-      this.tokens = this.minIntervalMs === 0 ? this.burst : Math.min(this.burst, this.tokens + (now - this.at) / this.minIntervalMs);
+      this.tokens =
+        this.minIntervalMs === 0
+          ? this.burst
+          : Math.min(this.burst, this.tokens + (now - this.at) / this.minIntervalMs);
       this.at = now;
     }
   }
@@ -53,7 +61,10 @@ export class BoundedFrequencyRunner {
     this.refill(now);
     const allowed = this.tokens >= 1 ? now : now + Math.ceil((1 - this.tokens) * this.minIntervalMs);
     // The timer's run (tryRun) needs a token too: the retry runs at retryAt or when one is there.
-    return Math.min(this.wanted ? allowed : Infinity, this.retryAt === undefined ? Infinity : Math.max(this.retryAt, allowed));
+    return Math.min(
+      this.wanted ? allowed : Infinity,
+      this.retryAt === undefined ? Infinity : Math.max(this.retryAt, allowed),
+    );
   }
 
   /** Takes the sync if one is due at now; a run resets the timer, so a pending retry is spent. */

@@ -22,8 +22,11 @@ export function walkRoute(o: WalkEnd, names: ChainNameCache, rejected?: string):
       const service = (o.serviceChain && names.ownerOf(o.serviceChain)) ?? "?";
       return { verdict: "dnat", service, endpoint: `${formatIPv4(o.to!.ip)}:${o.to!.port}`, masq: o.masq };
     }
-    case "reject": return rejected === undefined ? { verdict: "reject" } : { verdict: "reject", service: rejected };
-    case "drop": return { verdict: "drop" };
-    default: return { verdict: "pass" };
+    case "reject":
+      return rejected === undefined ? { verdict: "reject" } : { verdict: "reject", service: rejected };
+    case "drop":
+      return { verdict: "drop" };
+    default:
+      return { verdict: "pass" };
   }
 }

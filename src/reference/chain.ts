@@ -3,7 +3,8 @@
 import { check, checkServiceEntry, MAX_ENTRIES, MISS, PacketColumns, Result, RuleChain, ServiceEntry } from "../core";
 
 /** A rule's proto and port in one word; a packet's port past 65535 or proto past 255 gets one no rule has. */
-const portProto = (port: number, proto: number) => (port > 0xffff || proto > 0xff ? MISS : ((proto << 16) | port) >>> 0);
+const portProto = (port: number, proto: number) =>
+  port > 0xffff || proto > 0xff ? MISS : ((proto << 16) | port) >>> 0;
 
 export class TsChain implements RuleChain {
   readonly impl = "chain-ts";
@@ -58,12 +59,19 @@ export class TsChain implements RuleChain {
 
   lookup(batch: PacketColumns, start: number, count: number): void {
     const { daddr: D, dport: T, proto: R, out: O } = batch;
-    const A = this.daddr, P = this.pp, G = this.target, n = this.len;
+    const A = this.daddr,
+      P = this.pp,
+      G = this.target,
+      n = this.len;
     for (let k = start, end = start + count; k < end; k++) {
-      const a = D[k], pp = portProto(T[k], R[k]);
+      const a = D[k],
+        pp = portProto(T[k], R[k]);
       let hit = MISS;
       for (let i = 0; i < n; i++) {
-        if (A[i] === a && P[i] === pp) { hit = G[i]; break; }
+        if (A[i] === a && P[i] === pp) {
+          hit = G[i];
+          break;
+        }
       }
       O[k] = hit;
     }

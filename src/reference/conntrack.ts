@@ -16,7 +16,7 @@ export interface Conn {
   dest: number;
   inactive: boolean;
   expires: number;
-  next: Conn | undefined;  // same client key, older
+  next: Conn | undefined; // same client key, older
   tprev: Conn | undefined; // timer list
   tnext: Conn | undefined;
 }
@@ -34,23 +34,33 @@ interface TimerList {
 /** One exact number per client addr . port . protocol (2 bits for TCP, UDP, SCTP; others share 0). */
 const PROTO_CODE: Record<number, number> = { 6: 1, 17: 2, 132: 3 };
 const clientKey = (caddr: number, cport: number, proto: number): number =>
-  ((caddr * 65536 + (cport & 0xffff)) * 4) + (PROTO_CODE[proto] ?? 0);
+  (caddr * 65536 + (cport & 0xffff)) * 4 + (PROTO_CODE[proto] ?? 0);
 
 /** The match loop of __ip_vs_conn_in_get over a chain from c, stopping before stop. */
 export function scan(
-  c: Conn | undefined, stop: Conn | undefined, caddr: number, cport: number, proto: number, vaddr: number, vport: number,
+  c: Conn | undefined,
+  stop: Conn | undefined,
+  caddr: number,
+  cport: number,
+  proto: number,
+  vaddr: number,
+  vport: number,
 ): Conn | undefined {
   cport &= 0xffff;
   vport &= 0xffff;
   for (; c !== stop; c = c!.next) {
-    if (c!.caddr === caddr && c!.cport === cport && c!.vaddr === vaddr && c!.vport === vport && c!.proto === proto) return c;
+    if (c!.caddr === caddr && c!.cport === cport && c!.vaddr === vaddr && c!.vport === vport && c!.proto === proto)
+      return c;
   }
   return undefined;
 }
 
 export class TsConntrack {
   private readonly map = new Map<number, Chain>();
-  private readonly timers: [TimerList, TimerList] = [{ first: undefined, last: undefined }, { first: undefined, last: undefined }];
+  private readonly timers: [TimerList, TimerList] = [
+    { first: undefined, last: undefined },
+    { first: undefined, last: undefined },
+  ];
   private readonly timeouts: [number, number];
   private readonly limit: number;
   count = 0;
@@ -111,13 +121,33 @@ export class TsConntrack {
    * ip_vs_conn_new: bound to dest of dests, in front of ch (the bucket() of its client key); undefined when
    * the table is full.
    */
-  add(ch: Chain, caddr: number, cport: number, proto: number, vaddr: number, vport: number, dests: TsDests, dest: number, now: number): Conn | undefined {
+  add(
+    ch: Chain,
+    caddr: number,
+    cport: number,
+    proto: number,
+    vaddr: number,
+    vport: number,
+    dests: TsDests,
+    dest: number,
+    now: number,
+  ): Conn | undefined {
     if (this.count >= this.limit) return undefined;
     cport &= 0xffff;
     vport &= 0xffff;
     const c: Conn = {
-      caddr, cport, proto, vaddr, vport, dests, dest, inactive: false, expires: 0,
-      next: ch.head, tprev: undefined, tnext: undefined,
+      caddr,
+      cport,
+      proto,
+      vaddr,
+      vport,
+      dests,
+      dest,
+      inactive: false,
+      expires: 0,
+      next: ch.head,
+      tprev: undefined,
+      tnext: undefined,
     };
     ch.head = c;
     this.timerAppend(c, now);
@@ -136,7 +166,8 @@ export class TsConntrack {
   }
 
   private expireConn(c: Conn): void {
-    const key = clientKey(c.caddr, c.cport, c.proto), ch = this.map.get(key)!;
+    const key = clientKey(c.caddr, c.cport, c.proto),
+      ch = this.map.get(key)!;
     let head = ch.head!;
     if (head === c) {
       if (c.next) ch.head = c.next;
@@ -154,7 +185,10 @@ export class TsConntrack {
   expire(now: number): number {
     let n = 0;
     for (const l of this.timers) {
-      while (l.first && l.first.expires <= now) { this.expireConn(l.first); n++; }
+      while (l.first && l.first.expires <= now) {
+        this.expireConn(l.first);
+        n++;
+      }
     }
     return n;
   }
@@ -162,7 +196,10 @@ export class TsConntrack {
   flush(): number {
     let n = 0;
     for (const l of this.timers) {
-      while (l.first) { this.expireConn(l.first); n++; }
+      while (l.first) {
+        this.expireConn(l.first);
+        n++;
+      }
     }
     return n;
   }

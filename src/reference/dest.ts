@@ -2,7 +2,14 @@
 // the list svc->destinations newest first, trash for deleted dests that connections still hold, and the
 // counter rules of ip_vs_conn.c (ip_vs_bind_dest / ip_vs_unbind_dest). Same ids, same arithmetic (u32).
 import { NIL } from "../abi";
-import { DEST_FIELDS as FIELDS, DestSpec, DestState, IP_VS_DEST_F_AVAILABLE, IP_VS_DEST_F_OVERLOAD, MAX_DESTS } from "../ipvs";
+import {
+  DEST_FIELDS as FIELDS,
+  DestSpec,
+  DestState,
+  IP_VS_DEST_F_AVAILABLE,
+  IP_VS_DEST_F_OVERLOAD,
+  MAX_DESTS,
+} from "../ipvs";
 
 export { NIL };
 type Field = (typeof FIELDS)[number];
@@ -52,8 +59,13 @@ export class TsDests {
 
   private trashFind(addr: number, port: number): number {
     for (let id = 0; id < this.used; id++) {
-      if ((this.flags[id] & IP_VS_DEST_F_AVAILABLE) === 0 && this.refcnt[id] !== 0 &&
-          this.addr[id] === addr && this.port[id] === port) return id;
+      if (
+        (this.flags[id] & IP_VS_DEST_F_AVAILABLE) === 0 &&
+        this.refcnt[id] !== 0 &&
+        this.addr[id] === addr &&
+        this.port[id] === port
+      )
+        return id;
     }
     return NIL;
   }
@@ -131,7 +143,8 @@ export class TsDests {
   unbind(id: number, inactive: boolean): void {
     this.decrement(inactive ? "inactconns" : "activeconns", id);
     const total = this.activeconns[id] + this.inactconns[id];
-    const lth = this.l_threshold[id], uth = this.u_threshold[id];
+    const lth = this.l_threshold[id],
+      uth = this.u_threshold[id];
     if (lth !== 0 ? total < lth : uth !== 0 ? total * 4 < uth * 3 : true) this.flags[id] &= ~IP_VS_DEST_F_OVERLOAD;
     const refs = this.refcnt[id];
     if (refs !== 0) {

@@ -2,7 +2,16 @@
 // (linux net/netfilter/ipvs/ip_vs_ctl.c for the dest operations, ip_vs_sched.c for binding).
 import { PacketColumns, Result, SvcbenchError } from "../core";
 import {
-  checkIpvs, connsError, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, MAX_DESTS, NO_DEST, SchedulerName,
+  checkIpvs,
+  connsError,
+  destKeyCode,
+  DestSpec,
+  destSpecCode,
+  DestState,
+  IpvsService,
+  MAX_DESTS,
+  NO_DEST,
+  SchedulerName,
   UNKNOWN_SCHED,
 } from "../ipvs";
 import { NIL, TsDests } from "./dest";
@@ -14,7 +23,15 @@ import { SvcView, TsScheduler } from "./sched/scheduler";
 import { Wrr } from "./sched/wrr";
 
 const MAKERS: Record<SchedulerName, new (svc: SvcView) => TsScheduler> = {
-  rr: Rr, wrr: Wrr, lc: Lc, wlc: Wlc, sed: Sed, nq: Nq, dh: Dh, sh: Sh, mh: Mh,
+  rr: Rr,
+  wrr: Wrr,
+  lc: Lc,
+  wlc: Wlc,
+  sed: Sed,
+  nq: Nq,
+  dh: Dh,
+  sh: Sh,
+  mh: Mh,
 };
 
 /** No scheduler bound (svc->scheduler NULL): no destination for any packet. */
@@ -54,7 +71,8 @@ export class TsService implements IpvsService, SvcView {
     const what = `${this.impl}: adding a dest`;
     checkIpvs(destSpecCode(d), what);
     if (this.dests.find(d.addr, d.port) !== NIL) return Result.EXISTS;
-    if (this.dests.num >= (this.sched.maxDests ?? MAX_DESTS) || this.dests.link(d) === NIL) checkIpvs(Result.FULL, what);
+    if (this.dests.num >= (this.sched.maxDests ?? MAX_DESTS) || this.dests.link(d) === NIL)
+      checkIpvs(Result.FULL, what);
     this.sched.add_dest?.(0);
     return Result.OK;
   }
@@ -108,7 +126,10 @@ export class TsService implements IpvsService, SvcView {
     const { saddr: S, sport: P, daddr: D, out: O } = batch;
     for (let k = start, end = start + count; k < end; k++) {
       const id = this.pick(S[k], P[k], D[k]);
-      if (id === NIL) { O[k] = NO_DEST; continue; }
+      if (id === NIL) {
+        O[k] = NO_DEST;
+        continue;
+      }
       if (bind) this.dests.bind(id, false);
       O[k] = id;
     }

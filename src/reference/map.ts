@@ -1,7 +1,16 @@
 // Plain-TS twin of the keyed cores (assembly/svctable.ts, assembly/vmap.ts): a JS Map
 // keyed by addr . proto . port, the same results (EXISTS keeps the first entry).
 import {
-  check, checkServiceEntry, checkServicePort, MAX_ENTRIES, MISS, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable,
+  check,
+  checkServiceEntry,
+  checkServicePort,
+  MAX_ENTRIES,
+  MISS,
+  PacketColumns,
+  Result,
+  ServiceEntry,
+  ServicePort,
+  ServiceTable,
 } from "../core";
 
 /** One exact number per key: 32 address bits, 2 protocol bits, 16 port bits (< 2^53). */

@@ -36,7 +36,11 @@ export class TsRoute implements IpvsRoute {
   private readonly scratch = new Scratch();
 
   /** services[target]: the virtual service of the table's answer target (undefined: none). */
-  constructor(private readonly table: ServiceLookup, private readonly services: readonly (TsService | undefined)[], o: ConntrackOptions = {}) {
+  constructor(
+    private readonly table: ServiceLookup,
+    private readonly services: readonly (TsService | undefined)[],
+    o: ConntrackOptions = {},
+  ) {
     this.conntrack = new TsConntrack(o);
   }
 
@@ -46,26 +50,48 @@ export class TsRoute implements IpvsRoute {
 
   route(batch: PacketColumns, start: number, count: number, now: number): void {
     const { daddr: D, dport: T, proto: R, saddr: S, sport: P, out: O } = batch;
-    const ct = this.conntrack, s = this.scratch;
+    const ct = this.conntrack,
+      s = this.scratch;
     s.reserve(count);
     let m = 0;
     for (let k = start, end = start + count; k < end; k++) {
-      const ch = ct.bucket(S[k], P[k], R[k]), c = scan(ch.head, undefined, S[k], P[k], R[k], D[k], T[k]);
-      if (c) { ct.touch(c, now); O[k] = c.dest; continue; }
-      s.daddr[m] = D[k]; s.dport[m] = T[k]; s.proto[m] = R[k]; s.at[m] = k; s.chain[m] = ch; s.seen[m] = ch.head;
+      const ch = ct.bucket(S[k], P[k], R[k]),
+        c = scan(ch.head, undefined, S[k], P[k], R[k], D[k], T[k]);
+      if (c) {
+        ct.touch(c, now);
+        O[k] = c.dest;
+        continue;
+      }
+      s.daddr[m] = D[k];
+      s.dport[m] = T[k];
+      s.proto[m] = R[k];
+      s.at[m] = k;
+      s.chain[m] = ch;
+      s.seen[m] = ch.head;
       m++;
     }
     if (m === 0) return;
     this.table.lookup(s, 0, m);
     for (let j = 0; j < m; j++) {
-      const k = s.at[j], ch = s.chain[j];
+      const k = s.at[j],
+        ch = s.chain[j];
       // Nothing leaves the table inside a batch: what the chain gained since the probe is in front of what it saw.
       const c = ch.head === s.seen[j] ? undefined : scan(ch.head, s.seen[j], S[k], P[k], R[k], D[k], T[k]);
-      if (c) { ct.touch(c, now); O[k] = c.dest; continue; }
+      if (c) {
+        ct.touch(c, now);
+        O[k] = c.dest;
+        continue;
+      }
       const svc = s.out[j] === MISS ? undefined : this.services[s.out[j]];
-      if (!svc) { O[k] = MISS; continue; }
+      if (!svc) {
+        O[k] = MISS;
+        continue;
+      }
       const id = svc.pick(S[k], P[k], D[k]);
-      if (id === NIL) { O[k] = NO_DEST; continue; }
+      if (id === NIL) {
+        O[k] = NO_DEST;
+        continue;
+      }
       O[k] = ct.add(ch, S[k], P[k], R[k], D[k], T[k], svc.dests, id, now) ? id : DROP;
     }
     // Chains made for first packets that made no connection go again (after the loop: a later
@@ -80,7 +106,10 @@ export class TsRoute implements IpvsRoute {
     const { daddr: D, dport: T, proto: R, saddr: S, sport: P, out: O } = batch;
     for (let k = start, end = start + count; k < end; k++) {
       const c = this.conntrack.find(S[k], P[k], R[k], D[k], T[k]);
-      if (!c) { O[k] = MISS; continue; }
+      if (!c) {
+        O[k] = MISS;
+        continue;
+      }
       this.conntrack.close(c, now);
       O[k] = c.dest;
     }

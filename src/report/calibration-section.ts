@@ -3,7 +3,19 @@
 // and why a prediction misses, and the 2× first-packet crossover measured and predicted.
 import { crossover, Crossover } from "../calibrate/crossover";
 import { ConnectCost, Profile } from "../calibrate/schema";
-import { boundRows, CROSSOVER_TARGET_PCT, crossoverTable, functionTable, HELD_OUT_MIN_N, HELD_OUT_TARGET_PCT, heldOutTable, judged, misses, missNotes, pct } from "./calibration-tables";
+import {
+  boundRows,
+  CROSSOVER_TARGET_PCT,
+  crossoverTable,
+  functionTable,
+  HELD_OUT_MIN_N,
+  HELD_OUT_TARGET_PCT,
+  heldOutTable,
+  judged,
+  misses,
+  missNotes,
+  pct,
+} from "./calibration-tables";
 import { calibration } from "./calibration-source";
 import { mdTable, num } from "./markdown";
 import { CaseResult } from "./results";
@@ -11,10 +23,14 @@ import { ReportSection } from "./section";
 import { fmtTime } from "./table";
 
 function crossovers(p: Profile, kernel: CaseResult[]): Crossover[] {
-  return ["iptables-legacy-restore", "iptables-nft-restore"].flatMap((b) => { const c = crossover(p, kernel, b); return c ? [c] : []; });
+  return ["iptables-legacy-restore", "iptables-nft-restore"].flatMap((b) => {
+    const c = crossover(p, kernel, b);
+    return c ? [c] : [];
+  });
 }
 
-const probeSizes = (cs: ConnectCost[]) => [...new Set(cs.flatMap((c) => c.per_rule.map((r) => r.n)))].sort((a, b) => a - b);
+const probeSizes = (cs: ConnectCost[]) =>
+  [...new Set(cs.flatMap((c) => c.per_rule.map((r) => r.n)))].sort((a, b) => a - b);
 
 export const calibrationSection: ReportSection = {
   suite: "kernel",
@@ -23,10 +39,17 @@ export const calibrationSection: ReportSection = {
     const p = calibration(kernel).profile;
     if (!p) return [];
     const out: string[] = [];
-    const all = p.functions.flatMap(judged), miss = misses(p);
-    if (all.length > 0) out.push(`Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`);
+    const all = p.functions.flatMap(judged),
+      miss = misses(p);
+    if (all.length > 0)
+      out.push(
+        `Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`,
+      );
     for (const x of crossovers(p, kernel)) {
-      if (x.measured_n !== undefined && x.predicted_n !== undefined) out.push(`${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`);
+      if (x.measured_n !== undefined && x.predicted_n !== undefined)
+        out.push(
+          `${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`,
+        );
     }
     return out;
   },
@@ -38,16 +61,57 @@ export const calibrationSection: ReportSection = {
       functionTable(p),
     ];
     const probes = p.connect.filter((c) => c.per_rule.length > 0);
-    if (probes.length > 0) out.push("", "The connect probe: a connect's fixed cost (a), and what each KUBE-SERVICES rule walked adds at each measured size ((t − a) / rules):", "",
-      mdTable(["backend", "fixed cost", ...probeSizes(probes).map((n) => `per rule at ${num(n)}`)], probes.map((c) => [c.backend, fmtTime(c.fixed_ns),
-        ...probeSizes(probes).map((n) => { const r = c.per_rule.find((x) => x.n === n); return r ? `${r.ns.toFixed(1)} ns` : "-"; })])));
+    if (probes.length > 0)
+      out.push(
+        "",
+        "The connect probe: a connect's fixed cost (a), and what each KUBE-SERVICES rule walked adds at each measured size ((t − a) / rules):",
+        "",
+        mdTable(
+          ["backend", "fixed cost", ...probeSizes(probes).map((n) => `per rule at ${num(n)}`)],
+          probes.map((c) => [
+            c.backend,
+            fmtTime(c.fixed_ns),
+            ...probeSizes(probes).map((n) => {
+              const r = c.per_rule.find((x) => x.n === n);
+              return r ? `${r.ns.toFixed(1)} ns` : "-";
+            }),
+          ]),
+        ),
+      );
     const bounds = boundRows(p);
-    if (bounds.length > 0) out.push("", "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:", "", mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds));
-    out.push("", "### Held-out sizes", "", `Each interior size left out of its fit and predicted from the others (target: within ±${HELD_OUT_TARGET_PCT}% at N ≥ ${num(HELD_OUT_MIN_N)}).`, "", heldOutTable(p));
+    if (bounds.length > 0)
+      out.push(
+        "",
+        "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:",
+        "",
+        mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds),
+      );
+    out.push(
+      "",
+      "### Held-out sizes",
+      "",
+      `Each interior size left out of its fit and predicted from the others (target: within ±${HELD_OUT_TARGET_PCT}% at N ≥ ${num(HELD_OUT_MIN_N)}).`,
+      "",
+      heldOutTable(p),
+    );
     const notes = missNotes(p);
-    if (notes.length > 0) out.push("", "Where it misses, and why (the form is kept, not widened to fit one run):", "", ...notes.map((s) => `- ${s}`));
+    if (notes.length > 0)
+      out.push(
+        "",
+        "Where it misses, and why (the form is kept, not widened to fit one run):",
+        "",
+        ...notes.map((s) => `- ${s}`),
+      );
     const xs = crossovers(p, kernel);
-    if (xs.length > 0) out.push("", "### Where iptables' first packet costs 2× the verdict map's", "", `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket 2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`, "", crossoverTable(xs));
+    if (xs.length > 0)
+      out.push(
+        "",
+        "### Where iptables' first packet costs 2× the verdict map's",
+        "",
+        `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket 2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`,
+        "",
+        crossoverTable(xs),
+      );
     return out.join("\n");
   },
   charts: () => [],

@@ -5,7 +5,11 @@ import { buildProfile } from "../calibrate/profile";
 import { Profile } from "../calibrate/schema";
 import { CaseResult, casesOf } from "./cases";
 
-export interface Calibration { profile?: Profile; from: string; problem?: string }
+export interface Calibration {
+  profile?: Profile;
+  from: string;
+  problem?: string;
+}
 
 /**
  * This report's kernel suite when it has one (the same fit as calibration.json), else the checked-in
@@ -13,7 +17,11 @@ export interface Calibration { profile?: Profile; from: string; problem?: string
  */
 export function calibration(all: CaseResult[]): Calibration {
   const kernel = casesOf(all, "kernel");
-  if (kernel.length > 0) return { profile: buildProfile({ cases: kernel }, "this report's kernel suite"), from: "the profile fitted from this report's kernel suite (the fit `npm run bench:kernel` writes to calibration.json)" };
+  if (kernel.length > 0)
+    return {
+      profile: buildProfile({ cases: kernel }, "this report's kernel suite"),
+      from: "the profile fitted from this report's kernel suite (the fit `npm run bench:kernel` writes to calibration.json)",
+    };
   try {
     const p = readProfile(REFERENCE_PROFILE);
     return { profile: p, from: `the checked-in reference profile, ${p.name} (no kernel suite in this report)` };
@@ -21,4 +29,3 @@ export function calibration(all: CaseResult[]): Calibration {
     return { from: "no profile", problem: (err as Error).message };
   }
 }
-

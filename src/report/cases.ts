@@ -17,7 +17,14 @@ interface Timed {
 // ----- lookup -----------------------------------------------------------------------------------
 
 export const LOOKUP_CORES = [
-  "chain-scalar", "chain-simd", "chain-ts", "svctable-fixed", "svctable-resizable", "vmap", "map-ts", "ebpf-htab",
+  "chain-scalar",
+  "chain-simd",
+  "chain-ts",
+  "svctable-fixed",
+  "svctable-resizable",
+  "vmap",
+  "map-ts",
+  "ebpf-htab",
 ] as const;
 type LookupCore = (typeof LOOKUP_CORES)[number];
 /** The cores whose batch lookup is staged, with a plain probe and DRAM rooflines beside them. */
@@ -120,7 +127,8 @@ export type SchedCase = PickCase | ConntrackCase | BalanceCase | DisruptionCase;
 
 const isPick = (c: SchedCase): c is PickCase => c.scenario === undefined;
 const isConntrack = (c: SchedCase): c is ConntrackCase => c.scenario === "hit" || c.scenario === "miss";
-const isBalance = (c: SchedCase): c is BalanceCase => c.scenario === "balance-kube-proxy" || c.scenario === "balance-capacity";
+const isBalance = (c: SchedCase): c is BalanceCase =>
+  c.scenario === "balance-kube-proxy" || c.scenario === "balance-capacity";
 const isDisruption = (c: SchedCase): c is DisruptionCase => c.scenario === "disruption";
 
 /** The sched suite's cases of each kind. */

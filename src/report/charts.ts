@@ -13,8 +13,15 @@ export interface ChartSpec {
 }
 
 /** A log-log line chart: one line per series. */
-export function logLogLines(file: string, title: string, rows: Row[], x: { field: string; title: string },
-  y: { field: string; title: string }, series: string, facet?: string): ChartSpec {
+export function logLogLines(
+  file: string,
+  title: string,
+  rows: Row[],
+  x: { field: string; title: string },
+  y: { field: string; title: string },
+  series: string,
+  facet?: string,
+): ChartSpec {
   const encoding = {
     x: { field: x.field, type: "quantitative", title: x.title, scale: { type: "log" }, axis: { format: "~s" } },
     y: { field: y.field, type: "quantitative", title: y.title, scale: { type: "log" }, axis: { format: "~s" } },
@@ -27,8 +34,14 @@ export function logLogLines(file: string, title: string, rows: Row[], x: { field
 }
 
 /** Horizontal bars, one per category, optionally grouped by colour. */
-export function bars(file: string, title: string, rows: Row[], value: { field: string; title: string },
-  category: string, group?: string): ChartSpec {
+export function bars(
+  file: string,
+  title: string,
+  rows: Row[],
+  value: { field: string; title: string },
+  category: string,
+  group?: string,
+): ChartSpec {
   const encoding: Record<string, unknown> = {
     y: { field: category, type: "nominal", title: category, sort: null, axis: { labelLimit: 320 } },
     x: { field: value.field, type: "quantitative", title: value.title },

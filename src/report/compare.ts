@@ -39,7 +39,9 @@ export function readResultsFile(file: string, what = "baseline"): ResultsFile {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SvcbenchError(`${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SvcbenchError(
+      `${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let data: unknown;
   try {
@@ -51,7 +53,8 @@ export function readResultsFile(file: string, what = "baseline"): ResultsFile {
   if (typeof d !== "object" || d === null || typeof d.env !== "object" || d.env === null || !Array.isArray(d.cases)) {
     throw new SvcbenchError(`${what} ${file} is not a svcbench results file: it needs "env" and "cases"`);
   }
-  const env = checkEnv(d.env), checked = checkCases(d.cases);
+  const env = checkEnv(d.env),
+    checked = checkCases(d.cases);
   if ("error" in env) throw new SvcbenchError(`${what} ${file}: ${env.error}`);
   if ("error" in checked) throw new SvcbenchError(`${what} ${file}: ${checked.error}`);
   return { env: env.env, cases: checked.cases };
@@ -77,17 +80,24 @@ export function readBaseline(file: string, plan: RunPlan): ResultsFile {
   } catch (err) {
     throw err instanceof SvcbenchError ? new UsageError(err.message) : err;
   }
-  if (b.env.seed !== plan.seed) throw new UsageError(`baseline ${file} was run with seed ${String(b.env.seed)}, this run with ${plan.seed}: not comparable`);
+  if (b.env.seed !== plan.seed)
+    throw new UsageError(
+      `baseline ${file} was run with seed ${String(b.env.seed)}, this run with ${plan.seed}: not comparable`,
+    );
   b.cases.forEach((c, i) => {
     if (!Number.isFinite(c.median_ns) || c.median_ns <= 0) {
-      throw new UsageError(`baseline ${file}: case ${i} (${c.suite}/${c.impl} N=${c.n}) has median_ns ${String(c.median_ns)}; every median must be a finite positive number`);
+      throw new UsageError(
+        `baseline ${file}: case ${i} (${c.suite}/${c.impl} N=${c.n}) has median_ns ${String(c.median_ns)}; every median must be a finite positive number`,
+      );
     }
   });
   for (const s of plan.suites) {
     if (s.sizes.length === 0) continue;
-    const was = sizesOf(b, s.name), now = [...s.sizes].sort((x, y) => x - y).join(",");
+    const was = sizesOf(b, s.name),
+      now = [...s.sizes].sort((x, y) => x - y).join(",");
     if (was === "") throw new UsageError(`baseline ${file} has no ${s.name} cases to compare with`);
-    if (was !== now) throw new UsageError(`baseline ${file} ran ${s.name} at sizes ${was}, this run at ${now}: not comparable`);
+    if (was !== now)
+      throw new UsageError(`baseline ${file} ran ${s.name} at sizes ${was}, this run at ${now}: not comparable`);
   }
   return b;
 }
@@ -97,12 +107,16 @@ const caseKey = (c: CaseResult) => `${curveKey(curveOf(c))}|${c.n}`;
 /** Refuses runs that cannot be compared: another seed, or other sizes for a suite this run has. */
 export function checkComparable(baseline: ResultsFile, current: ResultsFile, file: string): void {
   if (baseline.env.seed !== current.env.seed) {
-    throw new SvcbenchError(`baseline ${file} was run with seed ${baseline.env.seed}, this run with ${current.env.seed}: not comparable`);
+    throw new SvcbenchError(
+      `baseline ${file} was run with seed ${baseline.env.seed}, this run with ${current.env.seed}: not comparable`,
+    );
   }
   for (const suite of new Set(current.cases.map((c) => c.suite))) {
-    const was = sizesOf(baseline, suite), now = sizesOf(current, suite);
+    const was = sizesOf(baseline, suite),
+      now = sizesOf(current, suite);
     if (was === "") throw new SvcbenchError(`baseline ${file} has no ${suite} cases to compare with`);
-    if (was !== now) throw new SvcbenchError(`baseline ${file} ran ${suite} at sizes ${was}, this run at ${now}: not comparable`);
+    if (was !== now)
+      throw new SvcbenchError(`baseline ${file} ran ${suite} at sizes ${was}, this run at ${now}: not comparable`);
   }
 }
 
@@ -115,8 +129,15 @@ export function compare(baseline: ResultsFile, current: ResultsFile, thresholdPc
     const change = ((c.median_ns - b.median_ns) / b.median_ns) * 100;
     const { scenario, batch } = curveOf(c);
     out.push({
-      suite: c.suite, impl: c.impl, n: c.n, ...(scenario !== undefined && { scenario }), ...(batch !== undefined && { batch }),
-      baseline_ns: b.median_ns, current_ns: c.median_ns, change_pct: change, verdict: verdictOf(change, thresholdPct, b.rme, c.rme),
+      suite: c.suite,
+      impl: c.impl,
+      n: c.n,
+      ...(scenario !== undefined && { scenario }),
+      ...(batch !== undefined && { batch }),
+      baseline_ns: b.median_ns,
+      current_ns: c.median_ns,
+      change_pct: change,
+      verdict: verdictOf(change, thresholdPct, b.rme, c.rme),
     });
   }
   return out;

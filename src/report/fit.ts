@@ -29,7 +29,10 @@ export interface Fit {
   loglog_slope: number;
 }
 
-interface Point { n: number; t: number }
+interface Point {
+  n: number;
+  t: number;
+}
 
 /** Best class for these points; undefined with fewer than two distinct N. */
 export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenario" | "batch"> | undefined {
@@ -45,27 +48,44 @@ export function fitPoints(points: Point[]): Omit<Fit, "suite" | "impl" | "scenar
     const rms = Math.sqrt(points.reduce((s, p, i) => s + (p.t - c * fx[i]) ** 2, 0) / points.length) / mean;
     if (!best || rms < best.rms) best = { class: name, coefficient: c, rms };
   }
-  const lx = points.map((p) => Math.log(p.n)), ly = points.map((p) => Math.log(p.t));
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  const lx = points.map((p) => Math.log(p.n)),
+    ly = points.map((p) => Math.log(p.t));
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length,
+    my = ly.reduce((a, b) => a + b, 0) / ly.length;
   const sxx = lx.reduce((s, x) => s + (x - mx) ** 2, 0);
   const slope = lx.reduce((s, x, i) => s + (x - mx) * (ly[i] - my), 0) / sxx;
   return best && { points: points.length, ...best, loglog_slope: slope };
 }
 
 /** What names a curve: a case's suite, impl, scenario, batch and endpoints per Service (where it has them). */
-interface Curve { suite: string; impl: string; scenario?: string; batch?: number; endpoints?: number }
+interface Curve {
+  suite: string;
+  impl: string;
+  scenario?: string;
+  batch?: number;
+  endpoints?: number;
+}
 
 /** A case's curve. */
 export function curveOf(c: CaseResult): Curve {
   return {
-    suite: c.suite, impl: c.impl, ...(c.scenario !== undefined && { scenario: c.scenario }),
-    ...("batch" in c && c.batch !== undefined && { batch: c.batch }), ...("endpoints" in c && { endpoints: c.endpoints }),
+    suite: c.suite,
+    impl: c.impl,
+    ...(c.scenario !== undefined && { scenario: c.scenario }),
+    ...("batch" in c && c.batch !== undefined && { batch: c.batch }),
+    ...("endpoints" in c && { endpoints: c.endpoints }),
   };
 }
 
 /** The curve a case belongs to: everything but N (endpoints per Service, where a suite sweeps them, too). */
 export function curveKey(c: Curve): string {
-  return [c.suite, c.impl, c.scenario ?? "", c.batch ?? "", ...(c.endpoints !== undefined ? [`E${c.endpoints}`] : [])].join("|");
+  return [
+    c.suite,
+    c.impl,
+    c.scenario ?? "",
+    c.batch ?? "",
+    ...(c.endpoints !== undefined ? [`E${c.endpoints}`] : []),
+  ].join("|");
 }
 
 /** One fit per curve with at least two sizes (median times); a case over its time limit has no time to fit. */

@@ -4,7 +4,18 @@
 import { bars, ChartSpec, logLogLines } from "./charts";
 import { CaseResult, casesOf, KERNEL_BACKENDS, KERNEL_STEPS, KernelBackend, KernelCase, KernelStep } from "./cases";
 import {
-  cell, changeName, connectRows, fmtSlope, kernelCase, overLimit, PAIRINGS, slopeOf, slopeRows, sizesOf, stepRows, syncRange,
+  cell,
+  changeName,
+  connectRows,
+  fmtSlope,
+  kernelCase,
+  overLimit,
+  PAIRINGS,
+  slopeOf,
+  slopeRows,
+  sizesOf,
+  stepRows,
+  syncRange,
 } from "./kernel-tables";
 import { fitCases } from "./fit";
 import { mdTable, num, x } from "./markdown";
@@ -20,12 +31,22 @@ const mb = (bytes: number | undefined) => `${((bytes ?? NaN) / 1e6).toFixed(1)} 
 
 function loadFinding(k: KernelCase[], n: number): string | undefined {
   const at = (impl: KernelCase["impl"]) => kernelCase(k, impl, "first-load", n);
-  const parts = KERNEL_BACKENDS.map((i) => at(i) && `${cell(at(i))} with ${SHORT[i] === "nft -f" || SHORT[i] === "bpftool batch" ? SHORT[i] : i}`);
+  const parts = KERNEL_BACKENDS.map(
+    (i) => at(i) && `${cell(at(i))} with ${SHORT[i] === "nft -f" || SHORT[i] === "bpftool batch" ? SHORT[i] : i}`,
+  );
   if (parts.every((p) => p === undefined)) return undefined;
-  const ipt = at("iptables-legacy-restore") ?? at("iptables-nft-restore"), nft = at("nft-f");
-  const size = list([ipt && `${mb(ipt.text_bytes)} of iptables-restore text`, nft && `${mb(nft.text_bytes)} of nft commands`]);
-  const mi = at("model-iptables-full"), mn = at("model-nftables");
-  const model = mi && mn ? `; the model's first syncs take ${fmtTime(mi.median_ns)} (iptables) and ${fmtTime(mn.median_ns)} (nftables), render and model kernel included` : "";
+  const ipt = at("iptables-legacy-restore") ?? at("iptables-nft-restore"),
+    nft = at("nft-f");
+  const size = list([
+    ipt && `${mb(ipt.text_bytes)} of iptables-restore text`,
+    nft && `${mb(nft.text_bytes)} of nft commands`,
+  ]);
+  const mi = at("model-iptables-full"),
+    mn = at("model-nftables");
+  const model =
+    mi && mn
+      ? `; the model's first syncs take ${fmtTime(mi.median_ns)} (iptables) and ${fmtTime(mn.median_ns)} (nftables), render and model kernel included`
+      : "";
   return `Loading the first ruleset of ${num(n)} Services × 2 pods (${size}) into a fresh namespace takes ${list(parts)}${model}.`;
 }
 
@@ -44,9 +65,14 @@ function superlinear(k: KernelCase[], fits: ReturnType<typeof fitCases>): string
       if (!(local >= 1.4)) continue;
       const f = fits.find((x) => x.suite === "kernel" && x.impl === impl && x.scenario === sc);
       const over = curve.find(overLimit);
-      const untimed = over?.untimed_load_ns !== undefined ? `; a load made untimed took ${fmtTime(over.untimed_load_ns)} (${x(over.untimed_load_ns / b.median_ns)} for ${x(over.n / b.n)} the Services)` : "";
-      out.push(`${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
-        (over ? `, over the ${fmtTime(over.limit_ns ?? over.median_ns)} limit at ${num(over.n)}${untimed}.` : "."));
+      const untimed =
+        over?.untimed_load_ns !== undefined
+          ? `; a load made untimed took ${fmtTime(over.untimed_load_ns)} (${x(over.untimed_load_ns / b.median_ns)} for ${x(over.n / b.n)} the Services)`
+          : "";
+      out.push(
+        `${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
+          (over ? `, over the ${fmtTime(over.limit_ns ?? over.median_ns)} limit at ${num(over.n)}${untimed}.` : "."),
+      );
     }
   }
   return out;
@@ -54,7 +80,8 @@ function superlinear(k: KernelCase[], fits: ReturnType<typeof fitCases>): string
 
 function resyncFinding(k: KernelCase[], n: number): string | undefined {
   const parts = (["iptables-legacy-restore", "iptables-nft-restore"] as const).map((i) => {
-    const p = kernelCase(k, i, "partial-resync", n), f = kernelCase(k, i, "full-resync", n);
+    const p = kernelCase(k, i, "partial-resync", n),
+      f = kernelCase(k, i, "full-resync", n);
     return p && f ? `${cell(p)} with ${i} (full resync: ${cell(f)})` : undefined;
   });
   if (parts.every((p) => p === undefined)) return undefined;
@@ -62,9 +89,13 @@ function resyncFinding(k: KernelCase[], n: number): string | undefined {
 }
 
 function nftFinding(k: KernelCase[], n: number): string | undefined {
-  const add = kernelCase(k, "nft-f", "add-service", n), del = kernelCase(k, "nft-f", "delete-service", n), first = kernelCase(k, "nft-f", "first-load", n);
+  const add = kernelCase(k, "nft-f", "add-service", n),
+    del = kernelCase(k, "nft-f", "delete-service", n),
+    first = kernelCase(k, "nft-f", "first-load", n);
   if (!add || !del || !first || overLimit(add) || overLimit(del)) return undefined;
-  const vs = overLimit(first) ? `while the first load is ${cell(first)}` : `${x(first.median_ns / add.median_ns)} less than the first load (${cell(first)})`;
+  const vs = overLimit(first)
+    ? `while the first load is ${cell(first)}`
+    : `${x(first.median_ns / add.median_ns)} less than the first load (${cell(first)})`;
   return `With nft, one new Service at ${num(n)} Services (its chains, rules and verdict-map elements, one transaction) takes ${fmtTime(add.median_ns)}, ${vs}; deleting one (elements, then its chains a sync later) takes ${fmtTime(del.median_ns)}.`;
 }
 
@@ -74,58 +105,109 @@ function connectFinding(all: CaseResult[]): string | undefined {
   if (ns.length < 2) return undefined;
   const [lo, hi] = [ns[0], ns[ns.length - 1]];
   const parts = KERNEL_BACKENDS.map((i) => {
-    const a = kernelCase(k, i, "connect", lo), b = kernelCase(k, i, "connect", hi);
+    const a = kernelCase(k, i, "connect", lo),
+      b = kernelCase(k, i, "connect", hi);
     if (!a || !b) return undefined;
     const rules = a.rules_before !== undefined && b.rules_before !== undefined ? b.rules_before - a.rules_before : 0;
     const per = rules > 0 ? `, ≈ ${((b.median_ns - a.median_ns) / rules).toFixed(0)} ns per rule walked` : "";
     return `${fmtTime(b.median_ns)} vs ${fmtTime(a.median_ns)} through ${i === "nft-f" ? "the nftables verdict map" : i === "bpf-sock-lb" ? "the BPF socket LB's hash map" : `${i} rules`}${per}`;
   });
-  const before = kernelCase(k, "iptables-legacy-restore", "connect", hi)?.rules_before ?? kernelCase(k, "iptables-nft-restore", "connect", hi)?.rules_before;
-  const scan = casesOf(all, "lookup").filter((c) => c.impl === "chain-scalar" && c.scenario === undefined).sort((a, b) => b.n - a.n)[0];
-  const model = scan ? ` The model's scalar scan of KUBE-SERVICES costs ${(scan.median_ns / scan.n).toFixed(2)} ns per rule (lookup suite, ${num(scan.n)} rules).` : "";
+  const before =
+    kernelCase(k, "iptables-legacy-restore", "connect", hi)?.rules_before ??
+    kernelCase(k, "iptables-nft-restore", "connect", hi)?.rules_before;
+  const scan = casesOf(all, "lookup")
+    .filter((c) => c.impl === "chain-scalar" && c.scenario === undefined)
+    .sort((a, b) => b.n - a.n)[0];
+  const model = scan
+    ? ` The model's scalar scan of KUBE-SERVICES costs ${(scan.median_ns / scan.n).toFixed(2)} ns per rule (lookup suite, ${num(scan.n)} rules).`
+    : "";
   return `First packet: a TCP connect to the Service whose rule sits last in KUBE-SERVICES${before !== undefined ? ` (${num(before)} rules before it at ${num(hi)} Services)` : ""} takes, at ${num(hi)} vs ${num(lo)} Services, ${list(parts)}.${model}`;
 }
 
-const SHORT: Record<KernelBackend, string> = { "iptables-legacy-restore": "legacy", "iptables-nft-restore": "iptables-nft", "nft-f": "nft -f", "bpf-sock-lb": "bpftool batch" };
+const SHORT: Record<KernelBackend, string> = {
+  "iptables-legacy-restore": "legacy",
+  "iptables-nft-restore": "iptables-nft",
+  "nft-f": "nft -f",
+  "bpf-sock-lb": "bpftool batch",
+};
 
 /** nft's verdict map against the BPF hash map at n (10k when measured): per packet (connect) and per change. */
 function ebpfFinding(k: KernelCase[]): string | undefined {
   const conn = k.filter((c) => c.scenario === "connect" && c.impl === "bpf-sock-lb");
   if (conn.length === 0) return undefined;
-  const ns = sizesOf(conn), n = ns.includes(10000) ? 10000 : ns[ns.length - 1], lo = ns[0];
+  const ns = sizesOf(conn),
+    n = ns.includes(10000) ? 10000 : ns[ns.length - 1],
+    lo = ns[0];
   const at = (impl: KernelBackend, sc: KernelCase["scenario"], m = n) => kernelCase(k, impl, sc, m);
-  const b = at("bpf-sock-lb", "connect"), v = at("nft-f", "connect"), b0 = at("bpf-sock-lb", "connect", lo), v0 = at("nft-f", "connect", lo);
-  const perPacket = `per packet, a TCP connect through the BPF socket LB takes ${fmtTime(b!.median_ns)}` + (v ? ` against ${fmtTime(v.median_ns)} through nft's verdict map (${(b!.median_ns / v.median_ns).toFixed(2)}×)` : "") +
-    (b0 && lo < n ? `; from ${num(lo)} to ${num(n)} Services the BPF connect moves ${(b!.median_ns / b0.median_ns).toFixed(2)}×${v && v0 ? `, nft's ${(v.median_ns / v0.median_ns).toFixed(2)}×` : ""}` : "");
+  const b = at("bpf-sock-lb", "connect"),
+    v = at("nft-f", "connect"),
+    b0 = at("bpf-sock-lb", "connect", lo),
+    v0 = at("nft-f", "connect", lo);
+  const perPacket =
+    `per packet, a TCP connect through the BPF socket LB takes ${fmtTime(b!.median_ns)}` +
+    (v
+      ? ` against ${fmtTime(v.median_ns)} through nft's verdict map (${(b!.median_ns / v.median_ns).toFixed(2)}×)`
+      : "") +
+    (b0 && lo < n
+      ? `; from ${num(lo)} to ${num(n)} Services the BPF connect moves ${(b!.median_ns / b0.median_ns).toFixed(2)}×${v && v0 ? `, nft's ${(v.median_ns / v0.median_ns).toFixed(2)}×` : ""}`
+      : "");
   const change = (sc: KernelStep, what: string) => {
-    const bb = at("bpf-sock-lb", sc), nn = at("nft-f", sc);
+    const bb = at("bpf-sock-lb", sc),
+      nn = at("nft-f", sc);
     if (!bb || overLimit(bb) || bb.text_lines === undefined) return undefined;
-    return `${what} is ${num(bb.text_lines)} map writes in one bpftool batch, ${fmtTime(bb.median_ns)}` + (nn && !overLimit(nn) ? ` against ${fmtTime(nn.median_ns)} for nft -f (${(bb.median_ns / nn.median_ns).toFixed(2)}×)` : "");
+    return (
+      `${what} is ${num(bb.text_lines)} map writes in one bpftool batch, ${fmtTime(bb.median_ns)}` +
+      (nn && !overLimit(nn)
+        ? ` against ${fmtTime(nn.median_ns)} for nft -f (${(bb.median_ns / nn.median_ns).toFixed(2)}×)`
+        : "")
+    );
   };
-  const changes = [change("add-service", "one Service added"), change("delete-service", "one deleted")].filter((x): x is string => x !== undefined);
-  const first = at("bpf-sock-lb", "first-load"), nf = at("nft-f", "first-load");
-  const load = first && !overLimit(first) ? `; the first load of all ${num(n)} Services' entries takes ${fmtTime(first.median_ns)}${nf && !overLimit(nf) ? ` (nft -f: ${fmtTime(nf.median_ns)})` : ""}` : "";
-  return `nft's verdict map against the BPF hash map at ${num(n)} Services: ${perPacket}. Per change, ${changes.join(", ")}${load}. ` +
-    "bpftool reopens the pinned map for every line; Cilium's agent keeps the map open and writes with one bpf() call per entry, so the map writes alone cost less than this.";
+  const changes = [change("add-service", "one Service added"), change("delete-service", "one deleted")].filter(
+    (x): x is string => x !== undefined,
+  );
+  const first = at("bpf-sock-lb", "first-load"),
+    nf = at("nft-f", "first-load");
+  const load =
+    first && !overLimit(first)
+      ? `; the first load of all ${num(n)} Services' entries takes ${fmtTime(first.median_ns)}${nf && !overLimit(nf) ? ` (nft -f: ${fmtTime(nf.median_ns)})` : ""}`
+      : "";
+  return (
+    `nft's verdict map against the BPF hash map at ${num(n)} Services: ${perPacket}. Per change, ${changes.join(", ")}${load}. ` +
+    "bpftool reopens the pinned map for every line; Cilium's agent keeps the map open and writes with one bpf() call per entry, so the map writes alone cost less than this."
+  );
 }
 
 /** Per change, the model's slope beside the kernel's, and where they differ by more than 0.3. */
 function agreement(all: KernelCase[], fits: ReturnType<typeof fitCases>): string | undefined {
-  const rows: string[] = [], same: string[] = [], faster: string[] = [], slower: string[] = [];
+  const rows: string[] = [],
+    same: string[] = [],
+    faster: string[] = [],
+    slower: string[] = [];
   for (const p of PAIRINGS.filter((q) => q.model)) {
     const m = slopeOf(all, fits, "kernel", p.model!, p.scenario);
-    const ks = p.kernel.map((k) => [k, slopeOf(all, fits, "kernel", k, p.scenario)] as const).filter(([, s]) => s !== undefined);
+    const ks = p.kernel
+      .map((k) => [k, slopeOf(all, fits, "kernel", k, p.scenario)] as const)
+      .filter(([, s]) => s !== undefined);
     if (!m || ks.length === 0) continue;
-    rows.push(`${changeName(p)} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`);
+    rows.push(
+      `${changeName(p)} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`,
+    );
     for (const [k, s] of ks) {
       // A kernel curve that went over the limit where the model's did not grew faster, whatever its fit below.
-      const d = s!.upTo !== undefined ? Infinity : s!.slope - m.slope, what = `${changeName(p)} (${p.mode}, ${SHORT[k]})`;
+      const d = s!.upTo !== undefined ? Infinity : s!.slope - m.slope,
+        what = `${changeName(p)} (${p.mode}, ${SHORT[k]})`;
       (Math.abs(d) <= 0.3 ? same : d > 0 ? faster : slower).push(what);
     }
   }
   if (rows.length === 0) return undefined;
-  const verdict = [same.length > 0 && `the same growth (within 0.3) for ${list(same)}`, faster.length > 0 && `the kernel grows faster for ${list(faster)}`,
-    slower.length > 0 && `slower for ${list(slower)} (each call's fixed cost, a fork and exec of a few ms, flattens the tools' curves at small N)`].filter(Boolean).join("; ");
+  const verdict = [
+    same.length > 0 && `the same growth (within 0.3) for ${list(same)}`,
+    faster.length > 0 && `the kernel grows faster for ${list(faster)}`,
+    slower.length > 0 &&
+      `slower for ${list(slower)} (each call's fixed cost, a fork and exec of a few ms, flattens the tools' curves at small N)`,
+  ]
+    .filter(Boolean)
+    .join("; ");
   return `Growth with N as log-log slopes, model vs kernel: ${rows.join("; ")}. So: ${verdict}.`;
 }
 
@@ -140,37 +222,57 @@ export const kernelSection: ReportSection = {
     if (ns.length === 0) return [];
     const big = ns[ns.length - 1];
     const fits = fitCases(k);
-    return [loadFinding(k, big), ...superlinear(k, fits), resyncFinding(k, big), nftFinding(k, big), connectFinding(all), ebpfFinding(k), agreement(k, fits)]
-      .filter((s): s is string => s !== undefined);
+    return [
+      loadFinding(k, big),
+      ...superlinear(k, fits),
+      resyncFinding(k, big),
+      nftFinding(k, big),
+      connectFinding(all),
+      ebpfFinding(k),
+      agreement(k, fits),
+    ].filter((s): s is string => s !== undefined);
   },
 
   body(all, fits) {
-    const steps = stepRows(all), conn = connectRows(all), slopes = slopeRows(all, fits);
+    const steps = stepRows(all),
+      conn = connectRows(all),
+      slopes = slopeRows(all, fits);
     const range = syncRange(all);
     return [
       "`npm run bench:kernel` loads the iptables and nftables proxiers' own texts for N Services × 2 pods into private network namespaces: " +
-      "`iptables-legacy-restore` and `iptables-nft-restore` (`-w 5 --noflush --counters`, as kube-proxy calls it) and `nft -f`. Each time is the wall time " +
-      "of the command, from fork to exit, as kube-proxy waits for it (`ip netns exec` included, a few ms; see `exec_overhead_ns` in `kernel.json`). " +
-      "first-load: into emptied tables; full-resync / partial-resync: one more pod behind one Service, full or partial text, on the loaded ruleset; " +
-      "add-service: a new Service (removed again, untimed, after each sample); delete-service (nft): its elements deleted and chains flushed, then its chains deleted a sync later. " +
-      "bpf-sock-lb: a cgroup/connect4 program after Cilium's socket LB (bench/kernel/bpf/sock_lb.c), the ebpf proxier's map writes for the same changes loaded with `bpftool batch` " +
-      "(first-load into emptied maps; delete-service: the Service's slots, frontend and backends deleted); it leaves out Cilium's per-packet TC path, NodePort/XDP, reverse NAT for UDP, affinity, health checking and Maglev. " +
-      "A step killed at the per-step limit shows as \"> limit\"; larger N of that curve are not tried. The model-* columns time the model's own syncs of the same changes on the same clusters in the same run " +
-      "(event, controller, change tracking, render and model kernel).",
-      "Median time per step (p99, rme, samples, text sizes in `kernel.json`):", mdTable(steps.headers, steps.rows),
-      ...(slopes.rows.length > 0 ? [
-        "Model vs kernel: the log-log slope of each curve over N (0 flat, 1 linear, 2 quadratic; \"N ≤ …\": the fit stops where the kernel went over the limit). " +
-        `A kernel slope near the model's says the model grows like the real thing; the model's absolute times are not the kernel's.${range ? ` The sync.json column fits the sync suite's own sweep (N ${range}, 2 pods per Service).` : ""}`,
-        mdTable(slopes.headers, slopes.rows)] : []),
-      ...(conn.rows.length > 0 ? ["First packet: TCP connect latency from the node namespace to the ClusterIP of the Service whose rule sits last in KUBE-SERVICES, " +
-        "DNATed to a pod in the pods namespace over a veth (each connect is a new connection, so its SYN walks the rules). " +
-        "The constant part, tens of µs, is the probe's own socket and event-loop work and the veth; what grows with N is the walk of the rules:", mdTable(conn.headers, conn.rows)] : []),
+        "`iptables-legacy-restore` and `iptables-nft-restore` (`-w 5 --noflush --counters`, as kube-proxy calls it) and `nft -f`. Each time is the wall time " +
+        "of the command, from fork to exit, as kube-proxy waits for it (`ip netns exec` included, a few ms; see `exec_overhead_ns` in `kernel.json`). " +
+        "first-load: into emptied tables; full-resync / partial-resync: one more pod behind one Service, full or partial text, on the loaded ruleset; " +
+        "add-service: a new Service (removed again, untimed, after each sample); delete-service (nft): its elements deleted and chains flushed, then its chains deleted a sync later. " +
+        "bpf-sock-lb: a cgroup/connect4 program after Cilium's socket LB (bench/kernel/bpf/sock_lb.c), the ebpf proxier's map writes for the same changes loaded with `bpftool batch` " +
+        "(first-load into emptied maps; delete-service: the Service's slots, frontend and backends deleted); it leaves out Cilium's per-packet TC path, NodePort/XDP, reverse NAT for UDP, affinity, health checking and Maglev. " +
+        'A step killed at the per-step limit shows as "> limit"; larger N of that curve are not tried. The model-* columns time the model\'s own syncs of the same changes on the same clusters in the same run ' +
+        "(event, controller, change tracking, render and model kernel).",
+      "Median time per step (p99, rme, samples, text sizes in `kernel.json`):",
+      mdTable(steps.headers, steps.rows),
+      ...(slopes.rows.length > 0
+        ? [
+            'Model vs kernel: the log-log slope of each curve over N (0 flat, 1 linear, 2 quadratic; "N ≤ …": the fit stops where the kernel went over the limit). ' +
+              `A kernel slope near the model's says the model grows like the real thing; the model's absolute times are not the kernel's.${range ? ` The sync.json column fits the sync suite's own sweep (N ${range}, 2 pods per Service).` : ""}`,
+            mdTable(slopes.headers, slopes.rows),
+          ]
+        : []),
+      ...(conn.rows.length > 0
+        ? [
+            "First packet: TCP connect latency from the node namespace to the ClusterIP of the Service whose rule sits last in KUBE-SERVICES, " +
+              "DNATed to a pod in the pods namespace over a veth (each connect is a new connection, so its SYN walks the rules). " +
+              "The constant part, tens of µs, is the probe's own socket and event-loop work and the veth; what grows with N is the walk of the rules:",
+            mdTable(conn.headers, conn.rows),
+          ]
+        : []),
     ].join("\n\n");
   },
 
   charts(all): ChartSpec[] {
     const k = kernelOf(all).filter((c) => !overLimit(c));
-    const steps = k.filter((c) => c.scenario !== "connect").map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl, scenario: c.scenario }));
+    const steps = k
+      .filter((c) => c.scenario !== "connect")
+      .map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl, scenario: c.scenario }));
     const fits = fitCases(all);
     const range = syncRange(all);
     const slopes = PAIRINGS.flatMap((p) => {
@@ -180,15 +282,49 @@ export const kernelSection: ReportSection = {
         ["model, sync.json", p.sync && range ? slopeOf(all, fits, "sync", p.sync[0], p.sync[1]) : undefined],
         ...p.kernel.map((i): [string, ReturnType<typeof slopeOf>] => [i, slopeOf(all, fits, "kernel", i, p.scenario)]),
       ];
-      return src.filter(([, s]) => s !== undefined).map(([source, s]) => ({ change, source, slope: Number(s!.slope.toFixed(3)) }));
+      return src
+        .filter(([, s]) => s !== undefined)
+        .map(([source, s]) => ({ change, source, slope: Number(s!.slope.toFixed(3)) }));
     });
     const conn = k.filter((c) => c.scenario === "connect").map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl }));
     return [
-      ...(steps.length > 0 ? [logLogLines("kernel.svg", "Kernel vs model: time per step vs Services", steps,
-        { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per step (median)" }, "impl", "scenario")] : []),
-      ...(slopes.length > 0 ? [bars("kernel-slopes.svg", "Model vs kernel: log-log slope of time over N", slopes, { field: "slope", title: "log-log slope" }, "change", "source")] : []),
-      ...(conn.length > 0 ? [logLogLines("kernel-connect.svg", "First packet: TCP connect latency vs Services", conn,
-        { field: "n", title: "Services (N)" }, { field: "ns", title: "ns per connect (median)" }, "impl")] : []),
+      ...(steps.length > 0
+        ? [
+            logLogLines(
+              "kernel.svg",
+              "Kernel vs model: time per step vs Services",
+              steps,
+              { field: "n", title: "Services (N)" },
+              { field: "ns", title: "ns per step (median)" },
+              "impl",
+              "scenario",
+            ),
+          ]
+        : []),
+      ...(slopes.length > 0
+        ? [
+            bars(
+              "kernel-slopes.svg",
+              "Model vs kernel: log-log slope of time over N",
+              slopes,
+              { field: "slope", title: "log-log slope" },
+              "change",
+              "source",
+            ),
+          ]
+        : []),
+      ...(conn.length > 0
+        ? [
+            logLogLines(
+              "kernel-connect.svg",
+              "First packet: TCP connect latency vs Services",
+              conn,
+              { field: "n", title: "Services (N)" },
+              { field: "ns", title: "ns per connect (median)" },
+              "impl",
+            ),
+          ]
+        : []),
     ];
   },
 };

@@ -3,7 +3,17 @@
 // model-vs-kernel table: for each change in each kube-proxy mode, the log-log slope of the model's
 // curve beside each loader's.
 import {
-  CaseResult, casesOf, KERNEL_BACKENDS, KERNEL_STEPS, KernelBackend, KernelCase, KernelScenario, KernelStep, ModelImpl, MODEL_IMPLS, SyncScenario,
+  CaseResult,
+  casesOf,
+  KERNEL_BACKENDS,
+  KERNEL_STEPS,
+  KernelBackend,
+  KernelCase,
+  KernelScenario,
+  KernelStep,
+  ModelImpl,
+  MODEL_IMPLS,
+  SyncScenario,
 } from "./cases";
 import { ProxyMode } from "../modes";
 import { Fit } from "./fit";
@@ -34,8 +44,13 @@ export function cell(c: KernelCase | undefined): string {
 export function stepRows(all: CaseResult[]): Rows {
   const cases = casesOf(all, "kernel").filter((c) => c.scenario !== "connect");
   const impls = [...KERNEL_BACKENDS, ...MODEL_IMPLS].filter((i) => cases.some((c) => c.impl === i));
-  const rows = KERNEL_STEPS.flatMap((sc) => sizesOf(cases.filter((c) => c.scenario === sc))
-    .map((n) => [sc, n.toLocaleString("en-US"), ...impls.map((i) => cell(kernelCase(cases, i, sc, n)))]));
+  const rows = KERNEL_STEPS.flatMap((sc) =>
+    sizesOf(cases.filter((c) => c.scenario === sc)).map((n) => [
+      sc,
+      n.toLocaleString("en-US"),
+      ...impls.map((i) => cell(kernelCase(cases, i, sc, n))),
+    ]),
+  );
   return { headers: ["scenario", "N", ...impls], rows };
 }
 
@@ -46,13 +61,27 @@ export function connectRows(all: CaseResult[]): Rows {
   const bpfNft = impls.includes("bpf-sock-lb") && impls.includes("nft-f");
   const rows = sizesOf(cases).map((n) => {
     const before = cases.find((c) => c.n === n && c.rules_before !== undefined)?.rules_before;
-    const b = kernelCase(cases, "bpf-sock-lb", "connect", n), v = kernelCase(cases, "nft-f", "connect", n);
-    return [n.toLocaleString("en-US"), ...impls.map((i) => {
-      const c = kernelCase(cases, i, "connect", n);
-      return c ? `${fmtTime(c.median_ns)} / ${fmtTime(c.p99_ns)}` : "-";
-    }), before === undefined ? "-" : before.toLocaleString("en-US"), ...(bpfNft ? [b && v ? (b.median_ns / v.median_ns).toFixed(2) : "-"] : [])];
+    const b = kernelCase(cases, "bpf-sock-lb", "connect", n),
+      v = kernelCase(cases, "nft-f", "connect", n);
+    return [
+      n.toLocaleString("en-US"),
+      ...impls.map((i) => {
+        const c = kernelCase(cases, i, "connect", n);
+        return c ? `${fmtTime(c.median_ns)} / ${fmtTime(c.p99_ns)}` : "-";
+      }),
+      before === undefined ? "-" : before.toLocaleString("en-US"),
+      ...(bpfNft ? [b && v ? (b.median_ns / v.median_ns).toFixed(2) : "-"] : []),
+    ];
   });
-  return { headers: ["N", ...impls.map((i) => `${i} median / p99`), "KUBE-SERVICES rules before", ...(bpfNft ? ["bpf / nft"] : [])], rows };
+  return {
+    headers: [
+      "N",
+      ...impls.map((i) => `${i} median / p99`),
+      "KUBE-SERVICES rules before",
+      ...(bpfNft ? ["bpf / nft"] : []),
+    ],
+    rows,
+  };
 }
 
 interface Pairing {
@@ -71,14 +100,49 @@ export const changeName = (p: Pairing) => p.change.replace(/ \(.*\)$/, "");
 const IPT = ["iptables-legacy-restore", "iptables-nft-restore"] as const;
 export const PAIRINGS: readonly Pairing[] = [
   { change: "first load", mode: "iptables", scenario: "first-load", model: "model-iptables-full", kernel: IPT },
-  { change: "full resync (one more pod)", mode: "iptables-full", scenario: "full-resync", model: "model-iptables-full", sync: ["iptables-full", "add-pod"], kernel: IPT },
-  { change: "partial resync (one more pod)", mode: "iptables-partial", scenario: "partial-resync", model: "model-iptables-partial", sync: ["iptables-partial", "add-pod"], kernel: IPT },
-  { change: "a new Service", mode: "iptables-partial", scenario: "add-service", model: "model-iptables-partial", sync: ["iptables-partial", "create-service"], kernel: IPT },
+  {
+    change: "full resync (one more pod)",
+    mode: "iptables-full",
+    scenario: "full-resync",
+    model: "model-iptables-full",
+    sync: ["iptables-full", "add-pod"],
+    kernel: IPT,
+  },
+  {
+    change: "partial resync (one more pod)",
+    mode: "iptables-partial",
+    scenario: "partial-resync",
+    model: "model-iptables-partial",
+    sync: ["iptables-partial", "add-pod"],
+    kernel: IPT,
+  },
+  {
+    change: "a new Service",
+    mode: "iptables-partial",
+    scenario: "add-service",
+    model: "model-iptables-partial",
+    sync: ["iptables-partial", "create-service"],
+    kernel: IPT,
+  },
   { change: "first load", mode: "nftables", scenario: "first-load", model: "model-nftables", kernel: ["nft-f"] },
-  { change: "a new Service", mode: "nftables", scenario: "add-service", model: "model-nftables", sync: ["nftables", "create-service"], kernel: ["nft-f"] },
+  {
+    change: "a new Service",
+    mode: "nftables",
+    scenario: "add-service",
+    model: "model-nftables",
+    sync: ["nftables", "create-service"],
+    kernel: ["nft-f"],
+  },
   { change: "a Service deleted", mode: "nftables", scenario: "delete-service", kernel: ["nft-f"] },
   { change: "first load", mode: "ebpf", scenario: "first-load", model: "model-ebpf", kernel: ["bpf-sock-lb"] },
-  { change: "a new Service", mode: "ebpf", scenario: "add-service", model: "model-ebpf", sync: ["ebpf", "create-service"], kernel: ["bpf-sock-lb"] },
+  {
+    change: "a new Service",
+    mode: "ebpf",
+    scenario: "add-service",
+    model: "model-ebpf",
+    sync: ["ebpf", "create-service"],
+    kernel: ["bpf-sock-lb"],
+  },
   { change: "a Service deleted", mode: "ebpf", scenario: "delete-service", kernel: ["bpf-sock-lb"] },
 ];
 
@@ -89,16 +153,28 @@ export interface Slope {
 }
 
 /** The log-log slope of one curve; for a kernel curve, how far it got before the limit. */
-export function slopeOf(cases: CaseResult[], fits: Fit[], suite: "kernel" | "sync", impl: string, scenario: string): Slope | undefined {
-  const f = fits.find((x) => x.suite === suite && x.impl === impl && x.scenario === scenario && (suite !== "sync" || x.endpoints === E));
+export function slopeOf(
+  cases: CaseResult[],
+  fits: Fit[],
+  suite: "kernel" | "sync",
+  impl: string,
+  scenario: string,
+): Slope | undefined {
+  const f = fits.find(
+    (x) => x.suite === suite && x.impl === impl && x.scenario === scenario && (suite !== "sync" || x.endpoints === E),
+  );
   if (!f) return undefined;
   const curve = cases.filter((c) => c.suite === suite && c.impl === impl && c.scenario === scenario);
   const over = curve.some((c) => c.suite === "kernel" && overLimit(c));
-  return { slope: f.loglog_slope, ...(over && { upTo: Math.max(...curve.filter((c) => c.suite !== "kernel" || !overLimit(c)).map((c) => c.n)) }) };
+  return {
+    slope: f.loglog_slope,
+    ...(over && { upTo: Math.max(...curve.filter((c) => c.suite !== "kernel" || !overLimit(c)).map((c) => c.n)) }),
+  };
 }
 
 const fmtN = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
-export const fmtSlope = (s: Slope | undefined) => (s === undefined ? "-" : `${s.slope.toFixed(2)}${s.upTo !== undefined ? ` (N ≤ ${fmtN(s.upTo)})` : ""}`);
+export const fmtSlope = (s: Slope | undefined) =>
+  s === undefined ? "-" : `${s.slope.toFixed(2)}${s.upTo !== undefined ? ` (N ≤ ${fmtN(s.upTo)})` : ""}`;
 
 /** The sync suite's N range, for the column that shows its slopes. */
 export function syncRange(all: CaseResult[]): string | undefined {
@@ -110,10 +186,20 @@ export function syncRange(all: CaseResult[]): string | undefined {
 export function slopeRows(all: CaseResult[], fits: Fit[]): Rows {
   const range = syncRange(all);
   const rows = PAIRINGS.map((p) => [
-    p.change, p.mode,
+    p.change,
+    p.mode,
     p.model ? fmtSlope(slopeOf(all, fits, "kernel", p.model, p.scenario)) : "-",
     ...(range ? [p.sync ? fmtSlope(slopeOf(all, fits, "sync", p.sync[0], p.sync[1])) : "-"] : []),
     ...KERNEL_BACKENDS.map((k) => (p.kernel.includes(k) ? fmtSlope(slopeOf(all, fits, "kernel", k, p.scenario)) : "")),
   ]);
-  return { headers: ["change", "kube-proxy mode", "model, this run", ...(range ? [`model, sync.json (N ${range})`] : []), ...KERNEL_BACKENDS], rows };
+  return {
+    headers: [
+      "change",
+      "kube-proxy mode",
+      "model, this run",
+      ...(range ? [`model, sync.json (N ${range})`] : []),
+      ...KERNEL_BACKENDS,
+    ],
+    rows,
+  };
 }

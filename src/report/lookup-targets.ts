@@ -43,9 +43,12 @@ const [SMALL, BIG] = FLAT_N;
 
 function flat(r: Run, impl: HashCore): TargetCheck {
   const target = `${impl}: t(${k(BIG)})/t(${k(SMALL)}) ≤ ${FLAT_RATIO} at batch 1024, uniform traffic`;
-  const a = r.t(impl, BIG), b = r.t(impl, SMALL);
-  const za = r.t(impl, BIG, ZIPF_SCENARIO), zb = r.t(impl, SMALL, ZIPF_SCENARIO);
-  const zipf = za !== undefined && zb !== undefined ? `; Zipf s=1.1: ${r2(za / zb)} (${fmtNs(zb)} → ${fmtNs(za)} ns)` : "";
+  const a = r.t(impl, BIG),
+    b = r.t(impl, SMALL);
+  const za = r.t(impl, BIG, ZIPF_SCENARIO),
+    zb = r.t(impl, SMALL, ZIPF_SCENARIO);
+  const zipf =
+    za !== undefined && zb !== undefined ? `; Zipf s=1.1: ${r2(za / zb)} (${fmtNs(zb)} → ${fmtNs(za)} ns)` : "";
   return a === undefined || b === undefined
     ? { target, measured: `not measured at N=${k(SMALL)} and ${k(BIG)} (${k(BIG)} needs --full)` }
     : { target, measured: `${r2(a / b)} (${fmtNs(b)} → ${fmtNs(a)} ns)${zipf}`, met: a / b <= FLAT_RATIO };
@@ -54,25 +57,40 @@ function flat(r: Run, impl: HashCore): TargetCheck {
 function stagedGain(r: Run): TargetCheck {
   const target = `staged probe ≥ ${STAGED_GAIN}× faster than the plain one at ${k(BIG)}`;
   const parts = HASH_CORES.flatMap((i) => {
-    const s = r.find(i, BIG), p = r.t(`${i}-plain`, BIG);
+    const s = r.find(i, BIG),
+      p = r.t(`${i}-plain`, BIG);
     return s !== undefined && p !== undefined ? [{ i, s, p }] : [];
   });
-  return parts.length === 0 ? { target, measured: `not measured at N=${k(BIG)}` } : {
-    target, measured: parts.map(({ i, s, p }) => `${i} ×${r2(p / s.median_ns)} (plain ${fmtNs(p)} → ${s.probe ?? "staged"} ${fmtNs(s.median_ns)} ns)`).join("; "),
-    met: parts.every(({ s, p }) => s.probe !== "plain" && p / s.median_ns >= STAGED_GAIN),
-  };
+  return parts.length === 0
+    ? { target, measured: `not measured at N=${k(BIG)}` }
+    : {
+        target,
+        measured: parts
+          .map(
+            ({ i, s, p }) =>
+              `${i} ×${r2(p / s.median_ns)} (plain ${fmtNs(p)} → ${s.probe ?? "staged"} ${fmtNs(s.median_ns)} ns)`,
+          )
+          .join("; "),
+        met: parts.every(({ s, p }) => s.probe !== "plain" && p / s.median_ns >= STAGED_GAIN),
+      };
 }
 
 function roofline(r: Run): TargetCheck {
   const target = `within ${ROOFLINE_FACTOR}× of G independent random reads over a buffer the table's size, at ${k(BIG)}`;
   const parts = HASH_CORES.flatMap((i) => {
-    const s = r.t(i, BIG), d = r.find(`dramG-${i}`, BIG);
+    const s = r.t(i, BIG),
+      d = r.find(`dramG-${i}`, BIG);
     return s !== undefined && d !== undefined ? [{ i, s, d }] : [];
   });
-  return parts.length === 0 ? { target, measured: `not measured at N=${k(BIG)}` } : {
-    target, measured: parts.map(({ i, s, d }) => `${i} ${r2(s / d.median_ns)}× (G=${d.reads_in_flight}: ${fmtNs(d.median_ns)} ns)`).join("; "),
-    met: parts.every(({ s, d }) => s / d.median_ns <= ROOFLINE_FACTOR),
-  };
+  return parts.length === 0
+    ? { target, measured: `not measured at N=${k(BIG)}` }
+    : {
+        target,
+        measured: parts
+          .map(({ i, s, d }) => `${i} ${r2(s / d.median_ns)}× (G=${d.reads_in_flight}: ${fmtNs(d.median_ns)} ns)`)
+          .join("; "),
+        met: parts.every(({ s, d }) => s / d.median_ns <= ROOFLINE_FACTOR),
+      };
 }
 
 function noSlowerWhenSmall(r: Run): TargetCheck {
@@ -89,18 +107,30 @@ function noSlowerWhenSmall(r: Run): TargetCheck {
     met = (met ?? true) && !slower;
     if (!worst || ratio > worst.r) worst = { impl: c.impl, n: c.n, r: ratio };
   }
-  const probes = [...new Set(upToSmall.filter((x) => HASH_CORES.some((h) => h === x.impl)).map((x) => x.probe))].filter(Boolean);
-  return { target, met, measured: worst ? `worst lookup/plain ${r2(worst.r)} (${worst.impl}, N=${k(worst.n)}; probe there: ${probes.join(", ") || "?"})` : `not measured at N ≤ ${k(SMALL_N)}` };
+  const probes = [...new Set(upToSmall.filter((x) => HASH_CORES.some((h) => h === x.impl)).map((x) => x.probe))].filter(
+    Boolean,
+  );
+  return {
+    target,
+    met,
+    measured: worst
+      ? `worst lookup/plain ${r2(worst.r)} (${worst.impl}, N=${k(worst.n)}; probe there: ${probes.join(", ") || "?"})`
+      : `not measured at N ≤ ${k(SMALL_N)}`,
+  };
 }
 
 function vmapMemory(r: Run): TargetCheck {
   const target = `a ${k(BIG)}-Service vmap holds ≤ ${VMAP_MIB} MiB of WASM linear memory (also while growing)`;
   const c = r.find("vmap", BIG);
-  const held = c?.wasm_bytes, peak = c?.wasm_peak_bytes;
-  return held === undefined || peak === undefined ? { target, measured: `not measured at N=${k(BIG)}` } : {
-    target, measured: `holds ${(held / MiB).toFixed(1)} MiB, at most ${(peak / MiB).toFixed(1)} MiB while doubling`,
-    met: held <= VMAP_MIB * MiB && peak <= VMAP_MIB * MiB,
-  };
+  const held = c?.wasm_bytes,
+    peak = c?.wasm_peak_bytes;
+  return held === undefined || peak === undefined
+    ? { target, measured: `not measured at N=${k(BIG)}` }
+    : {
+        target,
+        measured: `holds ${(held / MiB).toFixed(1)} MiB, at most ${(peak / MiB).toFixed(1)} MiB while doubling`,
+        met: held <= VMAP_MIB * MiB && peak <= VMAP_MIB * MiB,
+      };
 }
 
 export function lookupTargets(all: CaseResult[]): TargetCheck[] {

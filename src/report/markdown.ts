@@ -13,9 +13,19 @@ export function mdTable(headers: string[], rows: (string | number)[][]): string 
 }
 
 /** N down, one column per impl: median ns (p99 in the JSON). */
-export function pivot<C extends CaseResult>(cases: readonly C[], impls: readonly string[], fmt: (c: C | undefined) => string = (c) => fmtNs(c?.median_ns)): string {
+export function pivot<C extends CaseResult>(
+  cases: readonly C[],
+  impls: readonly string[],
+  fmt: (c: C | undefined) => string = (c) => fmtNs(c?.median_ns),
+): string {
   const sizes = [...new Set(cases.map((c) => c.n))].sort((a, b) => a - b);
-  return mdTable(["N", ...impls], sizes.map((n) => [n.toLocaleString("en-US"), ...impls.map((i) => fmt(cases.find((c) => c.impl === i && c.n === n)))]));
+  return mdTable(
+    ["N", ...impls],
+    sizes.map((n) => [
+      n.toLocaleString("en-US"),
+      ...impls.map((i) => fmt(cases.find((c) => c.impl === i && c.n === n))),
+    ]),
+  );
 }
 
 export function fitTable(fits: Fit[]): string {
@@ -23,7 +33,10 @@ export function fitTable(fits: Fit[]): string {
     ["curve", "class", "coefficient (ns)", "RMS", "log-log slope"],
     fits.map((f) => [
       [f.impl, f.scenario, f.batch !== undefined ? `batch ${f.batch}` : undefined].filter(Boolean).join(", "),
-      f.class, f.coefficient.toPrecision(3), `${(f.rms * 100).toFixed(0)}%`, f.loglog_slope.toFixed(2),
+      f.class,
+      f.coefficient.toPrecision(3),
+      `${(f.rms * 100).toFixed(0)}%`,
+      f.loglog_slope.toFixed(2),
     ]),
   );
 }

@@ -62,18 +62,41 @@ function reportMarkdown(r: Report): string {
     const run = r.runs[s.suite];
     out.push("", `## ${s.title}`, "");
     if (run && run.date !== r.env.date) out.push(`(From an earlier run: ${envLine(run)}.)`, "");
-    out.push(s.body(casesOf(r, s), r.fits.filter((f) => readBy(s, f.suite))));
+    out.push(
+      s.body(
+        casesOf(r, s),
+        r.fits.filter((f) => readBy(s, f.suite)),
+      ),
+    );
     for (const c of s.charts(casesOf(r, s))) out.push("", `![${c.title}](charts/${c.file})`);
   }
   out.push("", "## Published numbers beside ours", "", PUBLISHED);
   if (r.comparison) {
     const c = r.comparison;
     const changed = c.cases.filter((x) => x.verdict !== "no change");
-    out.push("", "## Against the baseline", "",
-      `Baseline \`${c.baseline}\`; a change counts when the median moved more than ${c.threshold_pct}% and more than both runs' rme: ${summarize(c.cases)}.`);
+    out.push(
+      "",
+      "## Against the baseline",
+      "",
+      `Baseline \`${c.baseline}\`; a change counts when the median moved more than ${c.threshold_pct}% and more than both runs' rme: ${summarize(c.cases)}.`,
+    );
     if (changed.length > 0) {
-      out.push("", mdTable(["suite", "impl", "N", "scenario / batch", "baseline ns", "now ns", "change", "verdict"],
-        changed.map((x) => [x.suite, x.impl, x.n, x.scenario ?? (x.batch ?? ""), fmtNs(x.baseline_ns), fmtNs(x.current_ns), `${x.change_pct > 0 ? "+" : ""}${x.change_pct.toFixed(1)}%`, x.verdict])));
+      out.push(
+        "",
+        mdTable(
+          ["suite", "impl", "N", "scenario / batch", "baseline ns", "now ns", "change", "verdict"],
+          changed.map((x) => [
+            x.suite,
+            x.impl,
+            x.n,
+            x.scenario ?? x.batch ?? "",
+            fmtNs(x.baseline_ns),
+            fmtNs(x.current_ns),
+            `${x.change_pct > 0 ? "+" : ""}${x.change_pct.toFixed(1)}%`,
+            x.verdict,
+          ]),
+        ),
+      );
     }
   }
   return out.join("\n") + "\n";
@@ -86,7 +109,10 @@ export function buildReport(env: RunEnv, suites: Map<string, ResultsFile>, compa
 }
 
 /** Every file of the set, path relative to the output folder → content. */
-export async function reportFiles(r: Report, fresh: Map<string, { file: string; results: ResultsFile }>): Promise<Map<string, string>> {
+export async function reportFiles(
+  r: Report,
+  fresh: Map<string, { file: string; results: ResultsFile }>,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const { file, results } of fresh.values()) files.set(file, JSON.stringify(results, null, 2) + "\n");
   files.set("report.json", JSON.stringify(r, null, 2) + "\n");

@@ -43,14 +43,16 @@ export function prepareOut(dir: string, flag = "--out"): string {
     try {
       st = fs.statSync(at);
     } catch (err) {
-      if (errno(err) !== "ENOENT" && errno(err) !== "ENOTDIR") throw new UsageError(`${flag} ${dir}: cannot reach ${at}: ${errno(err)}`);
+      if (errno(err) !== "ENOENT" && errno(err) !== "ENOTDIR")
+        throw new UsageError(`${flag} ${dir}: cannot reach ${at}: ${errno(err)}`);
     }
     if (st) {
       if (!st.isDirectory()) throw new UsageError(`${flag} ${dir}: ${at} is not a folder`);
       break;
     }
     missing.unshift(at);
-    if (missing.length > MAX_NEW_LEVELS) throw new UsageError(`${flag} ${dir}: more than ${MAX_NEW_LEVELS} folders to create`);
+    if (missing.length > MAX_NEW_LEVELS)
+      throw new UsageError(`${flag} ${dir}: more than ${MAX_NEW_LEVELS} folders to create`);
     at = path.dirname(at);
   }
   for (const d of missing) {
@@ -77,7 +79,8 @@ export function prepareOut(dir: string, flag = "--out"): string {
  */
 export function checkEntries(dir: string, entries: readonly string[]): void {
   for (const entry of entries) {
-    const wantDir = entry.endsWith("/"), name = entry.replace(/\/$/, "");
+    const wantDir = entry.endsWith("/"),
+      name = entry.replace(/\/$/, "");
     let st: fs.Stats;
     try {
       st = fs.statSync(path.join(dir, name));
@@ -85,7 +88,9 @@ export function checkEntries(dir: string, entries: readonly string[]): void {
       continue;
     }
     if (st.isDirectory() !== wantDir) {
-      throw new UsageError(`${path.join(dir, name)} is ${st.isDirectory() ? "a folder" : "not a folder"}, where the results set puts its ${name}: move it away`);
+      throw new UsageError(
+        `${path.join(dir, name)} is ${st.isDirectory() ? "a folder" : "not a folder"}, where the results set puts its ${name}: move it away`,
+      );
     }
   }
 }
@@ -109,7 +114,8 @@ export function cleanLeftovers(dir: string): string[] {
   for (const name of names) {
     const m = /^\.svcbench-new-(\d+)$/.exec(name);
     if (!m || !dead(m[1])) continue;
-    const fresh = path.join(dir, name), old = path.join(dir, `${OLD}${m[1]}`);
+    const fresh = path.join(dir, name),
+      old = path.join(dir, `${OLD}${m[1]}`);
     if (fs.existsSync(path.join(fresh, COMPLETE))) {
       fs.mkdirSync(old, { recursive: true });
       for (const e of fs.readdirSync(fresh).filter((x) => x !== COMPLETE)) moveIn(dir, fresh, old, e);
@@ -147,12 +153,15 @@ interface WriteSetHooks {
  */
 export async function writeSet(dir: string, files: Map<string, string>, hooks: WriteSetHooks = {}): Promise<void> {
   let caught: Signal | undefined;
-  const onSignal = (s: Signal) => { caught ??= s; };
+  const onSignal = (s: Signal) => {
+    caught ??= s;
+  };
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
     const entries = topEntries(files.keys());
     checkEntries(dir, entries);
-    const fresh = path.join(dir, `${NEW}${process.pid}`), old = path.join(dir, `${OLD}${process.pid}`);
+    const fresh = path.join(dir, `${NEW}${process.pid}`),
+      old = path.join(dir, `${OLD}${process.pid}`);
     fs.rmSync(fresh, { recursive: true, force: true });
     fs.rmSync(old, { recursive: true, force: true });
     try {
@@ -168,7 +177,13 @@ export async function writeSet(dir: string, files: Map<string, string>, hooks: W
       fs.rmSync(old, { recursive: true, force: true });
       throw new SvcbenchError(`cannot write the results into ${dir}: ${errno(err)}; the results there are unchanged`);
     }
-    swap(dir, fresh, old, entries.map((e) => e.replace(/\/$/, "")), hooks);
+    swap(
+      dir,
+      fresh,
+      old,
+      entries.map((e) => e.replace(/\/$/, "")),
+      hooks,
+    );
     fs.rmSync(old, { recursive: true, force: true });
     fs.rmSync(fresh, { recursive: true, force: true });
   } finally {
@@ -190,7 +205,8 @@ function swap(dir: string, fresh: string, old: string, entries: string[], hooks:
   } catch (err) {
     // Back as it was: each swapped entry's new one out, its old one (if it had one) back.
     for (const e of done.reverse()) {
-      const target = path.join(dir, e), kept = path.join(old, e);
+      const target = path.join(dir, e),
+        kept = path.join(old, e);
       if (fs.existsSync(kept)) {
         fs.rmSync(target, { recursive: true, force: true });
         fs.renameSync(kept, target);
@@ -198,6 +214,8 @@ function swap(dir: string, fresh: string, old: string, entries: string[], hooks:
     }
     fs.rmSync(old, { recursive: true, force: true });
     fs.rmSync(fresh, { recursive: true, force: true });
-    throw new SvcbenchError(`cannot put the results in place in ${dir}: ${errno(err)}; the results there are unchanged`);
+    throw new SvcbenchError(
+      `cannot put the results in place in ${dir}: ${errno(err)}; the results there are unchanged`,
+    );
   }
 }

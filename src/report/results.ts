@@ -62,7 +62,10 @@ function gitCommit(): string {
   try {
     const cwd = PACKAGE_ROOT;
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, stdio: ["ignore", "pipe", "ignore"] });
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return head.toString().trim() + (dirty.length > 0 ? "-dirty" : "");
   } catch {
     return "unknown";

@@ -7,4 +7,11 @@ import { schedSection } from "./sched-section";
 import { ReportSection } from "./section";
 import { syncSection } from "./sync-section";
 
-export const SECTIONS: readonly ReportSection[] = [nodeSection, lookupSection, schedSection, syncSection, kernelSection, calibrationSection];
+export const SECTIONS: readonly ReportSection[] = [
+  nodeSection,
+  lookupSection,
+  schedSection,
+  syncSection,
+  kernelSection,
+  calibrationSection,
+];

@@ -24,9 +24,11 @@ const LINEAR_SLOPE = [0.8, 1.2] as const;
 const SCENARIOS: readonly SyncScenario[] = ["add-pod", "burst-100", "create-service"];
 
 /** The sync suite's change cases (all but the userspace dials). */
-export const changesOf = (all: readonly CaseResult[]) => casesOf(all, "sync").filter((c) => c.scenario !== "dial-retries");
+export const changesOf = (all: readonly CaseResult[]) =>
+  casesOf(all, "sync").filter((c) => c.scenario !== "dial-retries");
 /** The endpoints per Service the cases were measured at, ascending. */
-export const endpointCounts = (cases: readonly SyncChangeCase[]) => [...new Set(cases.map((c) => c.endpoints))].sort((a, b) => a - b);
+export const endpointCounts = (cases: readonly SyncChangeCase[]) =>
+  [...new Set(cases.map((c) => c.endpoints))].sort((a, b) => a - b);
 /** The case of one mode, change, N and E. */
 export const findChange = (cases: readonly SyncChangeCase[], impl: ProxyMode, sc: SyncScenario, n: number, e: number) =>
   cases.find((c) => c.impl === impl && c.scenario === sc && c.n === n && c.endpoints === e);
@@ -34,7 +36,8 @@ const k = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 /** Model work per endpoint change: the sync alone over the endpoints that came with the change. */
 export function perEndpointChange(c: SyncChangeCase): number | undefined {
-  const t = c.sync_ns, n = c.endpoint_changes;
+  const t = c.sync_ns,
+    n = c.endpoint_changes;
   return t === undefined || !(n > 0) ? undefined : t / n;
 }
 
@@ -45,11 +48,16 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
   for (const impl of ["ipvs", "nftables"] as const) {
     const target = `${impl}: ≤ ${fmtTime(INCREMENTAL_NS_PER_CHANGE)} of model work per endpoint change at ${k(INCREMENTAL_N)} Services`;
     const at = cases.filter((c) => c.impl === impl && c.n === INCREMENTAL_N);
-    if (at.length === 0) { out.push({ target, measured: `not measured at N=${k(INCREMENTAL_N)}` }); continue; }
+    if (at.length === 0) {
+      out.push({ target, measured: `not measured at N=${k(INCREMENTAL_N)}` });
+      continue;
+    }
     const parts: string[] = [];
     let met = true;
     for (const e of endpointCounts(at)) {
-      const per = SCENARIOS.map((sc) => [sc, find(impl, sc, INCREMENTAL_N, e)] as const).filter(([, c]) => c).map(([sc, c]) => [sc, perEndpointChange(c!)] as const);
+      const per = SCENARIOS.map((sc) => [sc, find(impl, sc, INCREMENTAL_N, e)] as const)
+        .filter(([, c]) => c)
+        .map(([sc, c]) => [sc, perEndpointChange(c!)] as const);
       met &&= per.every(([, v]) => v !== undefined && v <= INCREMENTAL_NS_PER_CHANGE);
       parts.push(`E=${e}: ${per.map(([sc, v]) => `${fmtTime(v)} (${sc})`).join(", ")}`);
     }
@@ -62,8 +70,10 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
     for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
       for (const e of endpointCounts(cases.filter((c) => c.n === n))) {
         const ratios = SCENARIOS.map((sc) => {
-          const f = find("iptables-full", sc, n, e), p = find("iptables-partial", sc, n, e);
-          const tf = f?.sync_ns, tp = p?.sync_ns;
+          const f = find("iptables-full", sc, n, e),
+            p = find("iptables-partial", sc, n, e);
+          const tf = f?.sync_ns,
+            tp = p?.sync_ns;
           if (tf === undefined || tp === undefined) return undefined;
           // Beyond the noise: the ratio clears both cases' margins of error.
           const measurable = tf / tp > 1 + (f!.rme + p!.rme) / 100;
@@ -73,19 +83,27 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
         if (ratios.length > 0) parts.push(`N=${k(n)} E=${e}: full/partial ${ratios.join(", ")}`);
       }
     }
-    out.push({ target, measured: parts.length > 0 ? parts.join("; ") : `not measured at N ≥ ${k(PARTIAL_FROM_N)}`, met });
+    out.push({
+      target,
+      measured: parts.length > 0 ? parts.join("; ") : `not measured at N ≥ ${k(PARTIAL_FROM_N)}`,
+      met,
+    });
   }
   {
     const target = `iptables full sync grows ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]})`;
     const parts: string[] = [];
     let met: boolean | undefined;
     for (const e of endpointCounts(cases)) {
-      const pts = timedSyncs(cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e));
+      const pts = timedSyncs(
+        cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e),
+      );
       const fit = fitPoints(pts);
       if (!fit) continue;
       met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
       const ns = pts.map((c) => c.n).sort((a, b) => a - b);
-      parts.push(`add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`);
+      parts.push(
+        `add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`,
+      );
     }
     out.push({ target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met });
   }
@@ -100,14 +118,20 @@ export function syncTargets(all: CaseResult[]): TargetCheck[] {
 const SLOPE_RANGE = [1000, 100_000] as const;
 
 /** The cases with a sync time, as points of N and that time. */
-const timedSyncs = (cases: SyncChangeCase[]) => cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));
+const timedSyncs = (cases: SyncChangeCase[]) =>
+  cases.flatMap((c) => (c.sync_ns === undefined ? [] : [{ n: c.n, t: c.sync_ns }]));
 
 function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
   const target = `${impl} sync grows as kube-proxy's per-sync loop, ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]} of sync_ns over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}, E=2)`;
   const parts: string[] = [];
   let met: boolean | undefined;
   for (const sc of SCENARIOS) {
-    const pts = timedSyncs(cases.filter((c) => c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1]));
+    const pts = timedSyncs(
+      cases.filter(
+        (c) =>
+          c.impl === impl && c.scenario === sc && c.endpoints === 2 && c.n >= SLOPE_RANGE[0] && c.n <= SLOPE_RANGE[1],
+      ),
+    );
     const ns = pts.map((c) => c.n).sort((a, b) => a - b);
     if (ns.length < 2 || ns[0] !== SLOPE_RANGE[0] || ns[ns.length - 1] !== SLOPE_RANGE[1]) continue;
     const fit = fitPoints(pts);
@@ -115,9 +139,15 @@ function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
     // burst-100 writes 100 Services whatever N is, a tenth of the cluster at 1k: shown, not judged.
     const judged = sc !== "burst-100";
     if (judged) met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
-    parts.push(`${sc}: slope ${fit.loglog_slope.toFixed(2)}${judged ? "" : " (not judged: its 100 written Services are a tenth of N=1k)"}`);
+    parts.push(
+      `${sc}: slope ${fit.loglog_slope.toFixed(2)}${judged ? "" : " (not judged: its 100 written Services are a tenth of N=1k)"}`,
+    );
   }
-  return { target, measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`, met };
+  return {
+    target,
+    measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`,
+    met,
+  };
 }
 
 export function targetLine(t: TargetCheck): string {

@@ -25,5 +25,9 @@ export function fmtRatio(a: number | undefined, b: number | undefined): string {
 /** A duration in ns in the unit a person reads: µs, ms or s, three significant digits. */
 export function fmtTime(ns: number | undefined): string {
   if (ns === undefined || !Number.isFinite(ns)) return "-";
-  return ns >= 1e9 ? `${(ns / 1e9).toPrecision(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toPrecision(3)} ms` : `${(ns / 1e3).toPrecision(3)} µs`;
+  return ns >= 1e9
+    ? `${(ns / 1e9).toPrecision(3)} s`
+    : ns >= 1e6
+      ? `${(ns / 1e6).toPrecision(3)} ms`
+      : `${(ns / 1e3).toPrecision(3)} µs`;
 }

@@ -18,16 +18,28 @@ export function snapshotFromStore(store: ClusterStore, source = "cluster store",
         else if (e.serving === true && e.terminating === true) terminating++;
       }
     }
-    const lb = s.type === "LoadBalancer" ? new Set([...(s.loadBalancerIP !== undefined ? [s.loadBalancerIP] : []), ...(s.loadBalancerIngress ?? [])]).size : 0;
+    const lb =
+      s.type === "LoadBalancer"
+        ? new Set([...(s.loadBalancerIP !== undefined ? [s.loadBalancerIP] : []), ...(s.loadBalancerIngress ?? [])])
+            .size
+        : 0;
     services.push({
-      namespace: s.namespace, name: s.name, type: s.type, clusterIP: s.clusterIP, ports: s.ports.length,
+      namespace: s.namespace,
+      name: s.name,
+      type: s.type,
+      clusterIP: s.clusterIP,
+      ports: s.ports.length,
       portNameChars: s.ports.reduce((a, p) => a + portNameLength(s.namespace, s.name, p.name), 0),
       portDigits: s.ports.reduce((a, p) => a + String(p.port).length, 0),
-      endpoints: ready.size, local: node === "" ? 0 : [...ready.values()].filter((n) => n === node).length, terminating,
+      endpoints: ready.size,
+      local: node === "" ? 0 : [...ready.values()].filter((n) => n === node).length,
+      terminating,
       affinity: s.sessionAffinity === "ClientIP",
-      externalTrafficPolicyLocal: s.externalTrafficPolicy === "Local", internalTrafficPolicyLocal: s.internalTrafficPolicy === "Local",
-      externalIPs: s.externalIPs?.length ?? 0, loadBalancerIPs: lb,
-      loadBalancerSourceRanges: s.type === "LoadBalancer" ? s.loadBalancerSourceRanges?.length ?? 0 : 0,
+      externalTrafficPolicyLocal: s.externalTrafficPolicy === "Local",
+      internalTrafficPolicyLocal: s.internalTrafficPolicy === "Local",
+      externalIPs: s.externalIPs?.length ?? 0,
+      loadBalancerIPs: lb,
+      loadBalancerSourceRanges: s.type === "LoadBalancer" ? (s.loadBalancerSourceRanges?.length ?? 0) : 0,
     });
     counts.servicePorts += s.ports.length;
     counts.endpoints += ready.size;

@@ -2,7 +2,12 @@
 import { UsageError } from "../cli/flags";
 
 export class InputError extends UsageError {
-  constructor(readonly file: string, readonly item: string | undefined, readonly field: string | undefined, what: string) {
+  constructor(
+    readonly file: string,
+    readonly item: string | undefined,
+    readonly field: string | undefined,
+    what: string,
+  ) {
     super(`${file}${item ? `: ${item}` : ""}${field ? `: ${field}` : ""}: ${what}`);
   }
 }

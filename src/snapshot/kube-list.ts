@@ -4,7 +4,14 @@
 // and counts an address once per Service port however many slices carry it.
 import { tryParseIPv4 } from "../cluster/ip";
 import { InputError } from "./input-error";
-import { endpointSliceSchema, firstIssue, KubeEndpointSlice, KubeService, SERVICE_NAME_LABEL, serviceSchema } from "./kube-schema";
+import {
+  endpointSliceSchema,
+  firstIssue,
+  KubeEndpointSlice,
+  KubeService,
+  SERVICE_NAME_LABEL,
+  serviceSchema,
+} from "./kube-schema";
 import { emptyCounts, portNameLength, Snapshot, SnapshotService } from "./snapshot";
 
 export interface ListOptions {
@@ -14,7 +21,11 @@ export interface ListOptions {
   readonly warn?: (line: string) => void;
 }
 
-interface Item { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
+interface Item {
+  kind?: unknown;
+  apiVersion?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+}
 
 function itemsOf(file: string, doc: unknown): Item[] {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
@@ -28,9 +39,14 @@ function itemsOf(file: string, doc: unknown): Item[] {
   return [d as Item];
 }
 
-const itemName = (it: Item) => `${typeof it.metadata?.namespace === "string" ? it.metadata.namespace : "default"}/${String(it.metadata?.name ?? "?")}`;
+const itemName = (it: Item) =>
+  `${typeof it.metadata?.namespace === "string" ? it.metadata.namespace : "default"}/${String(it.metadata?.name ?? "?")}`;
 
-function check<T>(file: string, it: Item, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }): T {
+function check<T>(
+  file: string,
+  it: Item,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+): T {
   const r = schema.safeParse(it);
   if (r.success) return r.data;
   const { field, what } = firstIssue(r.error);
@@ -43,7 +59,8 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
   const services: KubeService[] = [];
   const slices: KubeEndpointSlice[] = [];
   for (const it of itemsOf(file, doc)) {
-    if (it === null || typeof it !== "object") throw new InputError(file, undefined, "items", "every item must be an object");
+    if (it === null || typeof it !== "object")
+      throw new InputError(file, undefined, "items", "every item must be an object");
     if (it.kind === "Service") services.push(check(file, it, serviceSchema));
     else if (it.kind === "EndpointSlice") slices.push(check(file, it, endpointSliceSchema));
     else {
@@ -53,7 +70,12 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
   }
   if (services.length === 0) {
     const others = Object.entries(counts.unknownKinds).map(([k, n]) => `${n} ${k}`);
-    throw new InputError(file, undefined, "items", `the List holds no Service (${slices.length} EndpointSlice${others.length ? `, ${others.join(", ")}` : ""}); export with kubectl get services,endpointslices -A -o json`);
+    throw new InputError(
+      file,
+      undefined,
+      "items",
+      `the List holds no Service (${slices.length} EndpointSlice${others.length ? `, ${others.join(", ")}` : ""}); export with kubectl get services,endpointslices -A -o json`,
+    );
   }
 
   // Services kube-proxy programs, keyed namespace/name.
@@ -73,9 +95,15 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       continue;
     }
     if (ip === undefined || ip === "" || tryParseIPv4(ip) < 0) {
-      throw new InputError(file, `Service ${key}`, "spec.clusterIP", `${JSON.stringify(ip ?? null)} is not an IPv4 address (svcbench models IPv4 Services)`);
+      throw new InputError(
+        file,
+        `Service ${key}`,
+        "spec.clusterIP",
+        `${JSON.stringify(ip ?? null)} is not an IPv4 address (svcbench models IPv4 Services)`,
+      );
     }
-    if (!s.spec.ports || s.spec.ports.length === 0) throw new InputError(file, `Service ${key}`, "spec.ports", "a Service with a ClusterIP needs at least one port");
+    if (!s.spec.ports || s.spec.ports.length === 0)
+      throw new InputError(file, `Service ${key}`, "spec.ports", "a Service with a ClusterIP needs at least one port");
     kept.set(key, s);
   }
 
@@ -97,7 +125,9 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       counts.orphanSlices++;
       const name = `${sl.metadata.namespace}/${sl.metadata.name}`;
       if (orphans.length < 3) orphans.push(name);
-      opts.warn?.(`${file}: EndpointSlice ${name}: metadata.labels["${SERVICE_NAME_LABEL}"]: ${owner === undefined ? "missing" : `no Service ${key} in the List`}; the slice is counted and skipped`);
+      opts.warn?.(
+        `${file}: EndpointSlice ${name}: metadata.labels["${SERVICE_NAME_LABEL}"]: ${owner === undefined ? "missing" : `no Service ${key} in the List`}; the slice is counted and skipped`,
+      );
       continue;
     }
     let m = ready.get(key);
@@ -108,7 +138,12 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
       if (c.ready !== false) {
         const addr = ep.addresses[0];
         if (tryParseIPv4(addr) < 0) {
-          throw new InputError(file, `EndpointSlice ${sl.metadata.namespace}/${sl.metadata.name}`, `endpoints[${i}].addresses[0]`, `${JSON.stringify(addr)} is not an IPv4 address in an IPv4 slice`);
+          throw new InputError(
+            file,
+            `EndpointSlice ${sl.metadata.namespace}/${sl.metadata.name}`,
+            `endpoints[${i}].addresses[0]`,
+            `${JSON.stringify(addr)} is not an IPv4 address in an IPv4 slice`,
+          );
         }
         if (!m.has(addr)) {
           m.set(addr, ep.nodeName);
@@ -125,7 +160,12 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
     let best = -1;
     for (const [n, c] of perNode) if (c > best || (c === best && n < node!)) [node, best] = [n, c];
   } else if (!perNode.has(node) && perNode.size > 0) {
-    throw new InputError(file, undefined, "--node", `no endpoint of the List runs on node "${node}" (nodes seen: ${[...perNode.keys()].slice(0, 5).join(", ")}${perNode.size > 5 ? ", …" : ""})`);
+    throw new InputError(
+      file,
+      undefined,
+      "--node",
+      `no endpoint of the List runs on node "${node}" (nodes seen: ${[...perNode.keys()].slice(0, 5).join(", ")}${perNode.size > 5 ? ", …" : ""})`,
+    );
   }
   node ??= "";
 
@@ -137,19 +177,28 @@ export function snapshotFromList(file: string, doc: unknown, opts: ListOptions =
     if (m && node !== "") for (const n of m.values()) if (n === node) local++;
     const ingress = (s.status?.loadBalancer?.ingress ?? []).filter((x) => x.ip !== undefined).length;
     const svc: SnapshotService = {
-      namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type as SnapshotService["type"],
-      clusterIP: tryParseIPv4(s.spec.clusterIP!), ports: s.spec.ports!.length,
-      portNameChars: s.spec.ports!.reduce((a, p) => a + portNameLength(s.metadata.namespace, s.metadata.name, p.name), 0),
+      namespace: s.metadata.namespace,
+      name: s.metadata.name,
+      type: s.spec.type as SnapshotService["type"],
+      clusterIP: tryParseIPv4(s.spec.clusterIP!),
+      ports: s.spec.ports!.length,
+      portNameChars: s.spec.ports!.reduce(
+        (a, p) => a + portNameLength(s.metadata.namespace, s.metadata.name, p.name),
+        0,
+      ),
       portDigits: s.spec.ports!.reduce((a, p) => a + String(p.port).length, 0),
-      endpoints: m?.size ?? 0, local, terminating: terminating.get(key) ?? 0,
+      endpoints: m?.size ?? 0,
+      local,
+      terminating: terminating.get(key) ?? 0,
       affinity: s.spec.sessionAffinity === "ClientIP",
       externalTrafficPolicyLocal: s.spec.externalTrafficPolicy === "Local",
       internalTrafficPolicyLocal: s.spec.internalTrafficPolicy === "Local",
       externalIPs: s.spec.externalIPs?.length ?? 0,
       loadBalancerIPs: s.spec.type === "LoadBalancer" ? ingress : 0,
-      loadBalancerSourceRanges: s.spec.type === "LoadBalancer" ? s.spec.loadBalancerSourceRanges?.length ?? 0 : 0,
+      loadBalancerSourceRanges: s.spec.type === "LoadBalancer" ? (s.spec.loadBalancerSourceRanges?.length ?? 0) : 0,
     };
-    if (s.spec.trafficDistribution !== undefined) notModelled.trafficDistribution = (notModelled.trafficDistribution ?? 0) + 1;
+    if (s.spec.trafficDistribution !== undefined)
+      notModelled.trafficDistribution = (notModelled.trafficDistribution ?? 0) + 1;
     out.push(svc);
     counts.servicePorts += svc.ports;
     counts.endpoints += svc.endpoints;

@@ -43,8 +43,10 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
 export function parseGoDuration(s: string): number | undefined {
   if (s === "0") return 0;
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
-  let ms = 0, m: RegExpExecArray | null, end = 0;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+  let ms = 0,
+    m: RegExpExecArray | null,
+    end = 0;
   while ((m = re.exec(s)) !== null) {
     ms += Number(m[1]) * unit[m[2]];
     end = re.lastIndex;
@@ -52,29 +54,39 @@ export function parseGoDuration(s: string): number | undefined {
   return end === s.length && s.length > 0 ? ms : undefined;
 }
 
-const duration = z.string().refine((s) => parseGoDuration(s) !== undefined, { message: "must be a Go duration such as 1s, 500ms or 1m30s" });
+const duration = z
+  .string()
+  .refine((s) => parseGoDuration(s) !== undefined, { message: "must be a Go duration such as 1s, 500ms or 1m30s" });
 const timing = z.object({ minSyncPeriod: duration.optional(), syncPeriod: duration.optional() }).loose();
-const configSchema = z.object({
-  apiVersion: z.string(),
-  kind: z.literal("KubeProxyConfiguration"),
-  mode: z.enum(["", "iptables", "ipvs", "nftables", "kernelspace"]).optional(),
-  // Newer releases: one syncPeriod / minSyncPeriod for every mode.
-  syncPeriod: duration.optional(),
-  minSyncPeriod: duration.optional(),
-  iptables: timing.optional(),
-  nftables: timing.optional(),
-  ipvs: timing.extend({ scheduler: z.string().optional() }).optional(),
-  masqueradeAll: z.boolean().optional(),
-  nodePortAddresses: z.array(z.string()).nullish(),
-  clusterCIDR: z.string().optional(),
-}).loose();
+const configSchema = z
+  .object({
+    apiVersion: z.string(),
+    kind: z.literal("KubeProxyConfiguration"),
+    mode: z.enum(["", "iptables", "ipvs", "nftables", "kernelspace"]).optional(),
+    // Newer releases: one syncPeriod / minSyncPeriod for every mode.
+    syncPeriod: duration.optional(),
+    minSyncPeriod: duration.optional(),
+    iptables: timing.optional(),
+    nftables: timing.optional(),
+    ipvs: timing.extend({ scheduler: z.string().optional() }).optional(),
+    masqueradeAll: z.boolean().optional(),
+    nodePortAddresses: z.array(z.string()).nullish(),
+    clusterCIDR: z.string().optional(),
+  })
+  .loose();
 
 /** Reads and checks a KubeProxyConfiguration file; another apiVersion or a bad field is one line. */
 export function readProxyConfig(file: string): ProxyConfig {
   const doc = parseDoc(file, readText(file)) as { apiVersion?: unknown; kind?: unknown };
-  if (doc === null || typeof doc !== "object") throw new InputError(file, undefined, undefined, "is not a KubeProxyConfiguration object");
+  if (doc === null || typeof doc !== "object")
+    throw new InputError(file, undefined, undefined, "is not a KubeProxyConfiguration object");
   if (doc.apiVersion !== PROXY_CONFIG_API) {
-    throw new InputError(file, "KubeProxyConfiguration", "apiVersion", `must be ${PROXY_CONFIG_API}, got ${JSON.stringify(doc.apiVersion ?? null)}`);
+    throw new InputError(
+      file,
+      "KubeProxyConfiguration",
+      "apiVersion",
+      `must be ${PROXY_CONFIG_API}, got ${JSON.stringify(doc.apiVersion ?? null)}`,
+    );
   }
   const r = configSchema.safeParse(doc);
   if (!r.success) {
@@ -82,7 +94,13 @@ export function readProxyConfig(file: string): ProxyConfig {
     throw new InputError(file, "KubeProxyConfiguration", field, what);
   }
   const c = r.data;
-  if (c.mode === "kernelspace") throw new InputError(file, "KubeProxyConfiguration", "mode", "kernelspace is the Windows proxier; svcbench predicts Linux modes");
+  if (c.mode === "kernelspace")
+    throw new InputError(
+      file,
+      "KubeProxyConfiguration",
+      "mode",
+      "kernelspace is the Windows proxier; svcbench predicts Linux modes",
+    );
   const d = DEFAULT_PROXY_CONFIG;
   const ms = (v: string | undefined, dflt: number) => (v === undefined ? dflt : parseGoDuration(v)!);
   const t = (x: { minSyncPeriod?: string; syncPeriod?: string } | undefined, dflt: SyncTiming): SyncTiming => ({
@@ -92,12 +110,27 @@ export function readProxyConfig(file: string): ProxyConfig {
   let clusterCIDR: Cidr | undefined;
   if (c.clusterCIDR !== undefined && c.clusterCIDR !== "") {
     // A dual-stack list "v4,v6": the IPv4 one is what svcbench models.
-    const v4 = c.clusterCIDR.split(",").map((x) => tryParseCidr(x.trim())).find((x) => x !== undefined);
-    if (!v4) throw new InputError(file, "KubeProxyConfiguration", "clusterCIDR", `${JSON.stringify(c.clusterCIDR)} holds no IPv4 CIDR`);
+    const v4 = c.clusterCIDR
+      .split(",")
+      .map((x) => tryParseCidr(x.trim()))
+      .find((x) => x !== undefined);
+    if (!v4)
+      throw new InputError(
+        file,
+        "KubeProxyConfiguration",
+        "clusterCIDR",
+        `${JSON.stringify(c.clusterCIDR)} holds no IPv4 CIDR`,
+      );
     clusterCIDR = v4;
   }
   for (const [i, a] of (c.nodePortAddresses ?? []).entries()) {
-    if (a !== "primary" && tryParseCidr(a) === undefined && !/:/.test(a)) throw new InputError(file, "KubeProxyConfiguration", `nodePortAddresses[${i}]`, `${JSON.stringify(a)} is neither a CIDR nor "primary"`);
+    if (a !== "primary" && tryParseCidr(a) === undefined && !/:/.test(a))
+      throw new InputError(
+        file,
+        "KubeProxyConfiguration",
+        `nodePortAddresses[${i}]`,
+        `${JSON.stringify(a)} is neither a CIDR nor "primary"`,
+      );
   }
   return {
     source: file,
@@ -116,6 +149,14 @@ export function readProxyConfig(file: string): ProxyConfig {
  * and nodePortAddresses ("primary" is the node's own address; IPv6 CIDRs select no IPv4 address).
  */
 export function nodeConfigOf(c: ProxyConfig): NodeConfig {
-  const cidrs = c.nodePortAddresses.flatMap((a) => (a === "primary" ? [{ base: NODE_IP, bits: 32 }] : [tryParseCidr(a)].filter((x): x is Cidr => x !== undefined)));
-  return { nodeIP: NODE_IP, clusterCIDR: c.clusterCIDR ?? CLUSTER_CIDR, seed: 1, masqueradeAll: c.masqueradeAll, ...(c.nodePortAddresses.length > 0 && { nodePortAddresses: cidrs }) };
+  const cidrs = c.nodePortAddresses.flatMap((a) =>
+    a === "primary" ? [{ base: NODE_IP, bits: 32 }] : [tryParseCidr(a)].filter((x): x is Cidr => x !== undefined),
+  );
+  return {
+    nodeIP: NODE_IP,
+    clusterCIDR: c.clusterCIDR ?? CLUSTER_CIDR,
+    seed: 1,
+    masqueradeAll: c.masqueradeAll,
+    ...(c.nodePortAddresses.length > 0 && { nodePortAddresses: cidrs }),
+  };
 }

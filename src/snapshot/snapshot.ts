@@ -66,11 +66,25 @@ export function portNameLength(namespace: string, name: string, port: string | u
 }
 
 export const emptyCounts = (): SnapshotCounts => ({
-  services: 0, servicePorts: 0, endpoints: 0, headless: 0, externalName: 0, slices: 0, ipv6Slices: 0, orphanSlices: 0, unknownKinds: {},
+  services: 0,
+  servicePorts: 0,
+  endpoints: 0,
+  headless: 0,
+  externalName: 0,
+  slices: 0,
+  ipv6Slices: 0,
+  orphanSlices: 0,
+  unknownKinds: {},
 });
 
 /** Endpoints per Service as "min / p50 / p90 / max". */
-export function endpointSpread(services: readonly SnapshotService[]): { min: number; p50: number; p90: number; max: number; mean: number } {
+export function endpointSpread(services: readonly SnapshotService[]): {
+  min: number;
+  p50: number;
+  p90: number;
+  max: number;
+  mean: number;
+} {
   if (services.length === 0) return { min: 0, p50: 0, p90: 0, max: 0, mean: 0 };
   const e = Int32Array.from(services, (s) => s.endpoints).sort();
   const at = (q: number) => e[Math.min(e.length - 1, Math.floor(q * e.length))];

@@ -5,7 +5,14 @@ import { PacketColumns, SvcbenchError } from "../core";
 import { WasmHandle } from "./handle";
 import { wasm, WordsView } from "./module";
 
-const COLUMN = { daddr: COL_DADDR, dport: COL_DPORT, proto: COL_PROTO, saddr: COL_SADDR, sport: COL_SPORT, out: COL_OUT } as const;
+const COLUMN = {
+  daddr: COL_DADDR,
+  dport: COL_DPORT,
+  proto: COL_PROTO,
+  saddr: COL_SADDR,
+  sport: COL_SPORT,
+  out: COL_OUT,
+} as const;
 
 export class WasmBatch extends WasmHandle implements PacketColumns {
   private readonly cols: WordsView[];
@@ -15,7 +22,8 @@ export class WasmBatch extends WasmHandle implements PacketColumns {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 24) {
       throw new SvcbenchError(`batch capacity must be an integer in 1..${1 << 24}, got ${capacity}`);
     }
-    const w = wasm(), ptr = w.batch_new(capacity);
+    const w = wasm(),
+      ptr = w.batch_new(capacity);
     if (ptr === 0) throw new SvcbenchError(`cannot allocate a batch of ${capacity} packets in WebAssembly memory`);
     this.own(ptr);
     this.cols = Object.values(COLUMN).map((c) => new WordsView(w.batch_column(ptr, c), capacity));
@@ -27,12 +35,24 @@ export class WasmBatch extends WasmHandle implements PacketColumns {
     return this.cols[c].words;
   }
 
-  get daddr(): Uint32Array { return this.column(COLUMN.daddr); }
-  get dport(): Uint32Array { return this.column(COLUMN.dport); }
-  get proto(): Uint32Array { return this.column(COLUMN.proto); }
-  get saddr(): Uint32Array { return this.column(COLUMN.saddr); }
-  get sport(): Uint32Array { return this.column(COLUMN.sport); }
-  get out(): Uint32Array { return this.column(COLUMN.out); }
+  get daddr(): Uint32Array {
+    return this.column(COLUMN.daddr);
+  }
+  get dport(): Uint32Array {
+    return this.column(COLUMN.dport);
+  }
+  get proto(): Uint32Array {
+    return this.column(COLUMN.proto);
+  }
+  get saddr(): Uint32Array {
+    return this.column(COLUMN.saddr);
+  }
+  get sport(): Uint32Array {
+    return this.column(COLUMN.sport);
+  }
+  get out(): Uint32Array {
+    return this.column(COLUMN.out);
+  }
 
   protected free(ptr: number): void {
     wasm().batch_free(ptr);

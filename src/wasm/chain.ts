@@ -9,7 +9,10 @@ type ChainScan = "scalar" | "simd";
 export class WasmChain extends WasmHandle implements RuleChain {
   readonly impl: string;
 
-  constructor(readonly scan: ChainScan, limit = 0) {
+  constructor(
+    readonly scan: ChainScan,
+    limit = 0,
+  ) {
     super(`chain-${scan}`);
     this.impl = `chain-${scan}`;
     this.own(wasm().chain_new(limit));
@@ -25,7 +28,8 @@ export class WasmChain extends WasmHandle implements RuleChain {
   }
 
   replace(rules: readonly ServiceEntry[]): void {
-    const p = this.ptr, what = `${this.impl}: replacing ${rules.length} rules`;
+    const p = this.ptr,
+      what = `${this.impl}: replacing ${rules.length} rules`;
     for (const r of rules) checkServiceEntry(r, what);
     const n = rules.length;
     const src = new Words(Math.max(1, 4 * n));
@@ -44,7 +48,8 @@ export class WasmChain extends WasmHandle implements RuleChain {
   }
 
   append(r: ServiceEntry): void {
-    const p = this.ptr, what = `${this.impl}: appending a rule`;
+    const p = this.ptr,
+      what = `${this.impl}: appending a rule`;
     checkServiceEntry(r, what);
     check(wasm().chain_append(p, r.addr, r.port, r.proto, r.target), what);
   }

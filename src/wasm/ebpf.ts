@@ -8,7 +8,11 @@ import { WasmHandle } from "./handle";
 import { wasm, Words } from "./module";
 
 export class WasmHtab extends WasmHandle implements Htab {
-  constructor(readonly keyWords: number, readonly maxEntries: number, readonly hashrnd: number) {
+  constructor(
+    readonly keyWords: number,
+    readonly maxEntries: number,
+    readonly hashrnd: number,
+  ) {
     super("BPF hash map");
     checkMapShape(keyWords, maxEntries);
     const ptr = wasm().htab_new(keyWords, maxEntries, hashrnd >>> 0);
@@ -16,8 +20,12 @@ export class WasmHtab extends WasmHandle implements Htab {
     this.own(ptr);
   }
 
-  get count(): number { return wasm().htab_count(this.ptr); }
-  get buckets(): number { return wasm().htab_buckets(this.ptr); }
+  get count(): number {
+    return wasm().htab_count(this.ptr);
+  }
+  get buckets(): number {
+    return wasm().htab_buckets(this.ptr);
+  }
 
   update(k: Key, v: Value, flags = 0): Result {
     return wasm().htab_update(this.ptr, k[0], k[1], k[2], v[0], v[1], v[2], flags);
@@ -28,8 +36,11 @@ export class WasmHtab extends WasmHandle implements Htab {
   }
 
   lookup(k: Key): Value | undefined {
-    const w = wasm(), i = w.htab_find(this.ptr, k[0], k[1], k[2]) >>> 0;
-    return i === HTAB_NIL ? undefined : [w.htab_value(this.ptr, i, 0) >>> 0, w.htab_value(this.ptr, i, 1) >>> 0, w.htab_value(this.ptr, i, 2) >>> 0];
+    const w = wasm(),
+      i = w.htab_find(this.ptr, k[0], k[1], k[2]) >>> 0;
+    return i === HTAB_NIL
+      ? undefined
+      : [w.htab_value(this.ptr, i, 0) >>> 0, w.htab_value(this.ptr, i, 1) >>> 0, w.htab_value(this.ptr, i, 2) >>> 0];
   }
 
   lookupLb4(batch: PacketColumns, start: number, count: number): void {
@@ -56,7 +67,11 @@ export class WasmHtab extends WasmHandle implements Htab {
 export class WasmMaglev extends WasmHandle {
   readonly table: Words;
 
-  constructor(readonly m: number, backends: readonly Backend[], readonly seeds: { murmur: number; jhash4: number }) {
+  constructor(
+    readonly m: number,
+    backends: readonly Backend[],
+    readonly seeds: { murmur: number; jhash4: number },
+  ) {
     super("maglev table");
     this.table = new Words(m);
     this.own(this.table.ptr);
@@ -72,11 +87,17 @@ export class WasmMaglev extends WasmHandle {
   rebuild(backends: readonly Backend[]): void {
     const list = new Words(Math.max(1, backends.length * 2));
     try {
-      backends.forEach((b, i) => { list.words[2 * i] = b.addr >>> 0; list.words[2 * i + 1] = b.port; });
+      backends.forEach((b, i) => {
+        list.words[2 * i] = b.addr >>> 0;
+        list.words[2 * i + 1] = b.port;
+      });
       this.guard();
       const code = wasm().maglev_table(this.table.ptr, this.m, list.ptr, backends.length, this.seeds.murmur >>> 0);
       if (code !== Result.OK) {
-        throw new SvcbenchError(`maglev: ${backends.length} backends for a table of ${this.m} (M must be one of Cilium's primes, 0 < backends <= M)`, code);
+        throw new SvcbenchError(
+          `maglev: ${backends.length} backends for a table of ${this.m} (M must be one of Cilium's primes, 0 < backends <= M)`,
+          code,
+        );
       }
     } finally {
       list.dispose();
@@ -92,7 +113,10 @@ export class WasmMaglev extends WasmHandle {
   /** The backend position each packet of [start, start+count) goes to, into out. */
   pick(batch: PacketColumns, start: number, count: number): void {
     this.guard();
-    check(wasm().maglev_pick(this.table.ptr, this.m, batchPtr(batch), start, count, this.seeds.jhash4 >>> 0), "maglev: pick");
+    check(
+      wasm().maglev_pick(this.table.ptr, this.m, batchPtr(batch), start, count, this.seeds.jhash4 >>> 0),
+      "maglev: pick",
+    );
   }
 
   protected free(): void {

@@ -18,5 +18,8 @@ export function unhold(o: object): void {
 /** Throws while a live route lists o: what names o in the message. */
 export function checkUnheld(o: object, what: string): void {
   const n = holds.get(o) ?? 0;
-  if (n > 0) throw new SvcbenchError(`${what}: ${n} live route${n === 1 ? "" : "s"} still point${n === 1 ? "s" : ""} at it: dispose the route first`);
+  if (n > 0)
+    throw new SvcbenchError(
+      `${what}: ${n} live route${n === 1 ? "" : "s"} still point${n === 1 ? "s" : ""} at it: dispose the route first`,
+    );
 }

@@ -2,8 +2,17 @@
 // is checked here as the TS twin checks it (destSpecCode), so both refuse alike and nothing wraps.
 import { PacketColumns, Result, SvcbenchError } from "../core";
 import {
-  checkIpvs, connsError, DEST_FIELDS, destKeyCode, DestSpec, destSpecCode, DestState, IpvsService, SCHEDULERS,
-  SchedulerName, UNKNOWN_SCHED,
+  checkIpvs,
+  connsError,
+  DEST_FIELDS,
+  destKeyCode,
+  DestSpec,
+  destSpecCode,
+  DestState,
+  IpvsService,
+  SCHEDULERS,
+  SchedulerName,
+  UNKNOWN_SCHED,
 } from "../ipvs";
 import { batchPtr } from "./batch";
 import { NIL } from "../abi";
@@ -29,7 +38,8 @@ export class WasmService extends WasmHandle implements IpvsService {
   }
 
   setScheduler(name: SchedulerName, flags = 0): void {
-    const p = this.ptr, id = SCHEDULERS.indexOf(name);
+    const p = this.ptr,
+      id = SCHEDULERS.indexOf(name);
     const code = id < 0 ? UNKNOWN_SCHED : wasm().ipvs_service_set_scheduler(p, id, flags);
     checkIpvs(code, `${this.impl}: scheduler "${name as string}"`);
   }
@@ -69,7 +79,8 @@ export class WasmService extends WasmHandle implements IpvsService {
   }
 
   ids(): number[] {
-    const p = this.ptr, out = new Words(Math.max(1, this.size));
+    const p = this.ptr,
+      out = new Words(Math.max(1, this.size));
     try {
       return Array.from(out.words.subarray(0, wasm().ipvs_dest_ids(p, out.ptr)));
     } finally {
@@ -78,8 +89,12 @@ export class WasmService extends WasmHandle implements IpvsService {
   }
 
   dest(id: number): DestState {
-    const w = wasm(), p = this.ptr, s = { id } as DestState;
-    DEST_FIELDS.forEach((f, i) => { s[f] = w.ipvs_dest_get(p, id, i) >>> 0; });
+    const w = wasm(),
+      p = this.ptr,
+      s = { id } as DestState;
+    DEST_FIELDS.forEach((f, i) => {
+      s[f] = w.ipvs_dest_get(p, id, i) >>> 0;
+    });
     return s;
   }
 
@@ -91,8 +106,10 @@ export class WasmService extends WasmHandle implements IpvsService {
 
   setConns(id: number, activeconns: number, inactconns: number, overloaded: boolean): void {
     const p = this.ptr;
-    const bad = connsError(this.impl, id, true, activeconns, inactconns) ??
-      (wasm().ipvs_dest_set_conns(p, id, activeconns, inactconns, overloaded ? 1 : 0) === Result.OK ? undefined
+    const bad =
+      connsError(this.impl, id, true, activeconns, inactconns) ??
+      (wasm().ipvs_dest_set_conns(p, id, activeconns, inactconns, overloaded ? 1 : 0) === Result.OK
+        ? undefined
         : connsError(this.impl, id, false, activeconns, inactconns));
     if (bad) throw bad;
   }
@@ -103,7 +120,9 @@ export class WasmService extends WasmHandle implements IpvsService {
   }
 
   table(): Uint32Array | undefined {
-    const w = wasm(), p = this.ptr, n = w.ipvs_sched_table_size(p);
+    const w = wasm(),
+      p = this.ptr,
+      n = w.ipvs_sched_table_size(p);
     if (n === 0) return undefined;
     const out = new Words(n);
     try {

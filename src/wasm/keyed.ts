@@ -1,7 +1,15 @@
 // Host side of the keyed WASM cores: the ipvs service table (assembly/svctable.ts, fixed
 // or resizable) and the nftables verdict map (assembly/vmap.ts). Same calls, other exports.
 import {
-  check, checkServiceEntry, checkServicePort, PacketColumns, Result, ServiceEntry, ServicePort, ServiceTable, SvcbenchError,
+  check,
+  checkServiceEntry,
+  checkServicePort,
+  PacketColumns,
+  Result,
+  ServiceEntry,
+  ServicePort,
+  ServiceTable,
+  SvcbenchError,
 } from "../core";
 import { batchPtr } from "./batch";
 import { WasmHandle } from "./handle";
@@ -62,9 +70,13 @@ export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   private readonly ops: KeyedOps;
 
   /** limit: most entries (0 = MAX_ENTRIES); one more insert is a FULL error. */
-  constructor(readonly impl: KeyedKind, limit = 0) {
+  constructor(
+    readonly impl: KeyedKind,
+    limit = 0,
+  ) {
     super(impl);
-    if (!Object.hasOwn(OPS, impl)) throw new SvcbenchError(`no keyed table "${impl as string}"; known: ${Object.keys(OPS).join(", ")}`);
+    if (!Object.hasOwn(OPS, impl))
+      throw new SvcbenchError(`no keyed table "${impl as string}"; known: ${Object.keys(OPS).join(", ")}`);
     this.ops = OPS[impl];
     const ptr = this.ops.create(wasm(), limit);
     check(ptr === 0 ? Result.NO_MEMORY : Result.OK, `${impl}: creating the table`);
@@ -92,7 +104,8 @@ export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   /** Entries per bucket (svctable only): the chain each lookup walks. */
   chainLengths(): number[] {
     if (!this.impl.startsWith("svctable")) throw new SvcbenchError(`${this.impl} has no chains`);
-    const p = this.ptr, out = new Words(this.buckets);
+    const p = this.ptr,
+      out = new Words(this.buckets);
     try {
       wasm().svctable_chain_lengths(p, out.ptr);
       return Array.from(out.words);
@@ -102,7 +115,8 @@ export class WasmKeyedTable extends WasmHandle implements ServiceTable {
   }
 
   insert(e: ServiceEntry): Result.OK | Result.EXISTS {
-    const p = this.ptr, what = `${this.impl}: inserting`;
+    const p = this.ptr,
+      what = `${this.impl}: inserting`;
     checkServiceEntry(e, what);
     const code = this.ops.insert(wasm(), p, e);
     if (code === Result.EXISTS) return code;

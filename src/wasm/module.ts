@@ -126,7 +126,10 @@ export function wasm(): SvcbenchExports {
  */
 export class WordsView {
   private view: Uint32Array;
-  constructor(readonly ptr: Ptr, readonly length: number) {
+  constructor(
+    readonly ptr: Ptr,
+    readonly length: number,
+  ) {
     this.view = new Uint32Array(wasm().memory.buffer, ptr, length);
   }
   get words(): Uint32Array {

@@ -22,11 +22,15 @@ export class WasmRoute extends WasmHandle implements IpvsRoute {
   /** services[target]: the virtual service of the table's answer target (undefined: none). */
   constructor(table: WasmKeyedTable, services: readonly (WasmService | undefined)[], o: ConntrackOptions = {}) {
     super("route");
-    const w = wasm(), bits = connTabBits(o), t = o.timeouts ?? DEFAULT_TIMEOUTS;
-    const tablePtr = table.ptr, svcPtrs = services.map((s) => s?.ptr ?? 0); // disposed ones refuse here
+    const w = wasm(),
+      bits = connTabBits(o),
+      t = o.timeouts ?? DEFAULT_TIMEOUTS;
+    const tablePtr = table.ptr,
+      svcPtrs = services.map((s) => s?.ptr ?? 0); // disposed ones refuse here
     const ct = w.conntrack_new(bits, o.limit ?? 0, o.seed ?? 0);
     if (ct === 0) throw new SvcbenchError(`cannot allocate a connection table of 2^${bits} buckets`);
-    let svcs: Words | undefined, ptr = 0;
+    let svcs: Words | undefined,
+      ptr = 0;
     try {
       check(w.conntrack_set_timeouts(ct, t.established, t.closed), `${this.impl}: timeouts`);
       svcs = new Words(Math.max(1, services.length));

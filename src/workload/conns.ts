@@ -35,18 +35,34 @@ export interface BalanceFigures {
 const CLIENT_BASE = 0x0a010000; // 10.1.0.0/16
 
 /** Runs the traffic through route to the service at vip. */
-export function runConnTraffic(route: IpvsRoute, vip: ServicePort, t: ConnTraffic, batch: PacketColumns): BalanceFigures {
-  const n = t.speeds.length, rng = new Rng(t.seed);
+export function runConnTraffic(
+  route: IpvsRoute,
+  vip: ServicePort,
+  t: ConnTraffic,
+  batch: PacketColumns,
+): BalanceFigures {
+  const n = t.speeds.length,
+    rng = new Rng(t.seed);
   const rate = (t.load * t.speeds.reduce((a, b) => a + b, 0)) / t.meanWorkMs; // arrivals per ms
-  const saddr = new Uint32Array(t.connections), sport = new Uint32Array(t.connections), end = new Float64Array(t.connections);
-  const queues: number[][] = Array.from({ length: n }, () => []), heads = new Uint32Array(n);
-  const free = new Float64Array(n), busy = new Float64Array(n);
-  const queued = new Uint32Array(t.connections), response = new Float64Array(t.connections);
-  let refused = 0, now = 0, served = 0;
+  const saddr = new Uint32Array(t.connections),
+    sport = new Uint32Array(t.connections),
+    end = new Float64Array(t.connections);
+  const queues: number[][] = Array.from({ length: n }, () => []),
+    heads = new Uint32Array(n);
+  const free = new Float64Array(n),
+    busy = new Float64Array(n);
+  const queued = new Uint32Array(t.connections),
+    response = new Float64Array(t.connections);
+  let refused = 0,
+    now = 0,
+    served = 0;
 
   const packet = (i: number): void => {
-    batch.saddr[0] = saddr[i]; batch.sport[0] = sport[i];
-    batch.daddr[0] = vip.addr; batch.dport[0] = vip.port; batch.proto[0] = vip.proto;
+    batch.saddr[0] = saddr[i];
+    batch.sport[0] = sport[i];
+    batch.daddr[0] = vip.addr;
+    batch.dport[0] = vip.port;
+    batch.proto[0] = vip.proto;
   };
   /** Closes every connection whose job is done by time `until`, earliest first. */
   const finish = (until: number): void => {
@@ -54,7 +70,12 @@ export function runConnTraffic(route: IpvsRoute, vip: ServicePort, t: ConnTraffi
       let pod = -1;
       for (let p = 0; p < n; p++) {
         const q = queues[p];
-        if (heads[p] < q.length && end[q[heads[p]]] <= until && (pod < 0 || end[q[heads[p]]] < end[queues[pod][heads[pod]]])) pod = p;
+        if (
+          heads[p] < q.length &&
+          end[q[heads[p]]] <= until &&
+          (pod < 0 || end[q[heads[p]]] < end[queues[pod][heads[pod]]])
+        )
+          pod = p;
       }
       if (pod < 0) return;
       const i = queues[pod][heads[pod]++];
@@ -73,7 +94,10 @@ export function runConnTraffic(route: IpvsRoute, vip: ServicePort, t: ConnTraffi
     packet(i);
     route.route(batch, 0, 1, Math.floor(now));
     const pod = batch.out[0];
-    if (pod === NO_DEST || pod === DROP) { refused++; continue; }
+    if (pod === NO_DEST || pod === DROP) {
+      refused++;
+      continue;
+    }
     if (pod >= n) throw new SvcbenchError(`the route answered ${pod} for a service of ${n} pods`);
     const took = work / t.speeds[pod];
     end[i] = Math.max(now, free[pod]) + took;

@@ -39,10 +39,13 @@ export class ClusterWorkload {
 
   constructor(readonly shape: ClusterShape) {
     const { services: n, endpoints: e } = shape;
-    if (!Number.isInteger(e) || e < 0 || e > 1000) throw new SvcbenchError(`endpoints per Service must be 0..1000, got ${e}`);
+    if (!Number.isInteger(e) || e < 0 || e > 1000)
+      throw new SvcbenchError(`endpoints per Service must be 0..1000, got ${e}`);
     this.rng = new Rng(shape.seed ^ 0x5eed);
     const ports = makeServicePorts(n, shape.seed);
-    const np = shape.nodePortShare ?? 0.02, lb = shape.loadBalancerShare ?? 0.02, aff = shape.affinityShare ?? 0.05;
+    const np = shape.nodePortShare ?? 0.02,
+      lb = shape.loadBalancerShare ?? 0.02,
+      aff = shape.affinityShare ?? 0.05;
     let external = 0;
     ports.forEach((sp, i) => {
       const r = this.rng.float();

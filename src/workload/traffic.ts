@@ -32,10 +32,12 @@ function serviceSampler(n: number, opts: TrafficOptions, rng: Rng): () => number
   }
   return () => {
     const x = rng.float() * sum;
-    let lo = 0, hi = n - 1;
+    let lo = 0,
+      hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cdf[mid] <= x) lo = mid + 1; else hi = mid;
+      if (cdf[mid] <= x) lo = mid + 1;
+      else hi = mid;
     }
     return rankToService[lo];
   };
@@ -43,8 +45,12 @@ function serviceSampler(n: number, opts: TrafficOptions, rng: Rng): () => number
 
 /** Fills packets [start, start+count) of the batch. Returns the intended target of each (MISS for misses). */
 export function fillTraffic(
-  batch: PacketColumns, services: readonly ServiceEntry[], opts: TrafficOptions, seed: number,
-  start = 0, count = batch.capacity - start,
+  batch: PacketColumns,
+  services: readonly ServiceEntry[],
+  opts: TrafficOptions,
+  seed: number,
+  start = 0,
+  count = batch.capacity - start,
 ): void {
   if (!(opts.missRatio >= 0 && opts.missRatio <= 1)) {
     throw new SvcbenchError(`miss ratio must be within 0..1, got ${opts.missRatio}`);

@@ -21,9 +21,25 @@ const be16 = (v: number) => [v >>> 8, v];
 const be32 = (v: number) => [v >>> 24, v >>> 16, v >>> 8, v];
 
 /** struct lb4_key bytes: address and dport in network order, backend_slot, proto, scope, pad. */
-const lb4KeyBytes = (k: Key) => [...be32(k[0]), ...be16(k[1] & 0xffff), ...le16(k[1] >>> 16), k[2] & 0xff, (k[2] >>> 8) & 0xff, 0, 0];
+const lb4KeyBytes = (k: Key) => [
+  ...be32(k[0]),
+  ...be16(k[1] & 0xffff),
+  ...le16(k[1] >>> 16),
+  k[2] & 0xff,
+  (k[2] >>> 8) & 0xff,
+  0,
+  0,
+];
 /** struct lb4_service bytes: backend_id (or affinity timeout), count, rev_nat_index, flags, flags2, qcount. */
-const lb4ServiceBytes = (v: Value) => [...le32(v[0]), ...le16(v[1] & 0xffff), ...le16(v[1] >>> 16), v[2] & 0xff, (v[2] >>> 8) & 0xff, 0, 0];
+const lb4ServiceBytes = (v: Value) => [
+  ...le32(v[0]),
+  ...le16(v[1] & 0xffff),
+  ...le16(v[1] >>> 16),
+  v[2] & 0xff,
+  (v[2] >>> 8) & 0xff,
+  0,
+  0,
+];
 /** struct lb4_backend bytes: address, port (network order), proto, flags, cluster_id, zone, pad. */
 const lb4BackendBytes = (v: Value) => [...be32(v[0]), ...be16(v[1] & 0xffff), (v[1] >>> 16) & 0xff, 0, 0, 0, 0, 0];
 
@@ -58,13 +74,19 @@ export class LbMaps {
   }
 
   private must(code: number, what: string): void {
-    if (code !== 0) throw new SvcbenchError(`ebpf: ${what} failed (the lb4 maps hold ${this.services.maxEntries} entries: raise --bpf-lb-map-max)`, code);
+    if (code !== 0)
+      throw new SvcbenchError(
+        `ebpf: ${what} failed (the lb4 maps hold ${this.services.maxEntries} entries: raise --bpf-lb-map-max)`,
+        code,
+      );
   }
 
   updateService(k: Key, v: Value): void {
     this.must(this.services.update(k, v), `updating ${SERVICES_MAP}`);
     this.count(24);
-    this.lines?.push(`map update pinned ${MAPS_DIR}/${SERVICES_MAP} key hex ${hex(lb4KeyBytes(k))} value hex ${hex(lb4ServiceBytes(v))}`);
+    this.lines?.push(
+      `map update pinned ${MAPS_DIR}/${SERVICES_MAP} key hex ${hex(lb4KeyBytes(k))} value hex ${hex(lb4ServiceBytes(v))}`,
+    );
   }
 
   deleteService(k: Key): void {
@@ -76,7 +98,9 @@ export class LbMaps {
   updateBackend(id: number, v: Value): void {
     this.must(this.backends.update([id, 0, 0], v), `updating ${BACKENDS_MAP}`);
     this.count(16);
-    this.lines?.push(`map update pinned ${MAPS_DIR}/${BACKENDS_MAP} key hex ${hex(le32(id))} value hex ${hex(lb4BackendBytes(v))}`);
+    this.lines?.push(
+      `map update pinned ${MAPS_DIR}/${BACKENDS_MAP} key hex ${hex(le32(id))} value hex ${hex(lb4BackendBytes(v))}`,
+    );
   }
 
   deleteBackend(id: number): void {
@@ -100,7 +124,10 @@ export class LbMaps {
 
   /** What was written since the last take, and the bpftool lines (when kept). */
   take(): MapWrites & { text?: string } {
-    const out = { ...this.w, text: this.lines && this.lines.length > 0 ? this.lines.join("\n") + "\n" : this.lines ? "" : undefined };
+    const out = {
+      ...this.w,
+      text: this.lines && this.lines.length > 0 ? this.lines.join("\n") + "\n" : this.lines ? "" : undefined,
+    };
     this.w = { ops: 0, bytes: 0 };
     if (this.lines) this.lines = [];
     return out;

@@ -55,7 +55,10 @@ interface Frontend {
 const frontendId = (k: Key) => k.join(":");
 /** The endpoints a frontend's backends come from: cluster-wide, ready ones first, terminating ones only when none is ready. */
 const backendEndpoints = (c: Categorized) => (c.cluster.length > 0 ? c.cluster : c.allReachable);
-const tooManyFrontends = () => new SvcbenchError(`ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`);
+const tooManyFrontends = () =>
+  new SvcbenchError(
+    `ebpf: more than ${MAX_SERVICE_ID - 1} frontends (Cilium's service IDs, rev_nat_index, are 16 bits)`,
+  );
 
 export class EbpfProxier extends ProxierBase {
   readonly mode: "ebpf" | "ebpf-maglev";
@@ -102,9 +105,14 @@ export class EbpfProxier extends ProxierBase {
     try {
       for (const svc of services) {
         const want = new Map<string, { key: Key; port: ServicePortInfo }>();
-        for (const p of this.portsByService.get(svc) ?? []) for (const key of this.wants(p)) want.set(frontendId(key), { key, port: p });
+        for (const p of this.portsByService.get(svc) ?? [])
+          for (const key of this.wants(p)) want.set(frontendId(key), { key, port: p });
         const have = this.applied.get(svc) ?? new Map<string, Frontend>();
-        for (const [id, f] of have) if (!want.has(id)) { this.deleteFrontend(f); have.delete(id); }
+        for (const [id, f] of have)
+          if (!want.has(id)) {
+            this.deleteFrontend(f);
+            have.delete(id);
+          }
         for (const [id, w] of want) have.set(id, this.upsertFrontend(have.get(id), w.key, w.port));
         if (have.size > 0) this.applied.set(svc, have);
         else this.applied.delete(svc);
@@ -123,12 +131,14 @@ export class EbpfProxier extends ProxierBase {
    * fill, but would reach them only after building every table below the limit.
    */
   private checkCapacity(): void {
-    let frontends = 0, tables = 0;
+    let frontends = 0,
+      tables = 0;
     for (const ports of this.portsByService.values()) {
       for (const p of ports) {
         const n = this.wants(p).length;
         frontends += n;
-        if (this.mode === "ebpf-maglev" && backendEndpoints(categorizeEndpoints(this.endpointsOf(p), p)).length > 0) tables += n;
+        if (this.mode === "ebpf-maglev" && backendEndpoints(categorizeEndpoints(this.endpointsOf(p), p)).length > 0)
+          tables += n;
       }
     }
     // The last table is built while the others are held; the tables (M ids each) pass the budget long
@@ -142,12 +152,18 @@ export class EbpfProxier extends ProxierBase {
   }
 
   private maglevBudgetError(held: number): SvcbenchError {
-    return new SvcbenchError(`ebpf-maglev: Maglev tables of ${this.maglevM} entries for over ${held} frontends pass ${MAGLEV_BUDGET_BYTES / 2 ** 30} GiB`);
+    return new SvcbenchError(
+      `ebpf-maglev: Maglev tables of ${this.maglevM} entries for over ${held} frontends pass ${MAGLEV_BUDGET_BYTES / 2 ** 30} GiB`,
+    );
   }
 
   private acquireBackend(e: EndpointInfo, proto: number): number {
-    const k = `${e.str}/${proto}`, b = this.backendIds.get(k);
-    if (b) { b.refs++; return b.id; }
+    const k = `${e.str}/${proto}`,
+      b = this.backendIds.get(k);
+    if (b) {
+      b.refs++;
+      return b.id;
+    }
     const id = this.nextBackend++;
     this.maps.updateBackend(id, [e.ip >>> 0, (e.port & 0xffff) | (proto << 16), 0]);
     this.backendIds.set(k, { id, refs: 1 });
@@ -156,7 +172,7 @@ export class EbpfProxier extends ProxierBase {
   }
 
   private upsertFrontend(old: Frontend | undefined, key: Key, p: ServicePortInfo): Frontend {
-    const revNat = old?.revNat ?? (this.freeRevNat.pop() ?? this.nextRevNat++);
+    const revNat = old?.revNat ?? this.freeRevNat.pop() ?? this.nextRevNat++;
     // The service ID allocator hands out 1 .. maxSetOfServiceID - 1 (0xFFFF, exclusive): rev_nat_index is 16 bits.
     if (revNat >= MAX_SERVICE_ID) throw tooManyFrontends();
     const eps = backendEndpoints(this.visit(p));
@@ -168,7 +184,8 @@ export class EbpfProxier extends ProxierBase {
     slots.forEach((id, i) => this.maps.updateService(lb4Key(key[0], key[1] & 0xffff, key[2], i + 1), [id, 0, 0]));
     const flags = p.affinity ? SVC_FLAG_AFFINITY : 0;
     this.maps.updateService(key, [p.affinity ? p.stickySeconds : 0, (slots.length | (revNat << 16)) >>> 0, flags]);
-    for (let i = slots.length + 1; i <= (old?.slots.length ?? 0); i++) this.maps.deleteService(lb4Key(key[0], key[1] & 0xffff, key[2], i));
+    for (let i = slots.length + 1; i <= (old?.slots.length ?? 0); i++)
+      this.maps.deleteService(lb4Key(key[0], key[1] & 0xffff, key[2], i));
     // The old slots' references go after the new ones are taken: a backend still listed stays.
     for (const id of old?.slots ?? []) this.dropRef(id);
     const f = { key, revNat, port: p, slots };
@@ -209,7 +226,9 @@ export class EbpfProxier extends ProxierBase {
     const key = lb4Key(p.daddr, p.dport, p.proto);
     const svc = this.maps.services.lookup(key);
     if (!svc) return { verdict: "pass" };
-    const count = svc[1] & 0xffff, revNat = svc[1] >>> 16, f = this.byRevNat.get(revNat);
+    const count = svc[1] & 0xffff,
+      revNat = svc[1] >>> 16,
+      f = this.byRevNat.get(revNat);
     const name = f?.port.name ?? "?";
     if (count === 0) return { verdict: "reject", service: name };
     const affKey = `${revNat}.${p.saddr}`;
@@ -221,7 +240,8 @@ export class EbpfProxier extends ProxierBase {
     }
     if (id === 0) {
       const table = this.maps.maglev.get(revNat);
-      if (this.mode === "ebpf-maglev" && table) id = maglevPick(table, p.saddr, p.sport, p.dport, p.proto, this.seeds.jhash4);
+      if (this.mode === "ebpf-maglev" && table)
+        id = maglevPick(table, p.saddr, p.sport, p.dport, p.proto, this.seeds.jhash4);
       else id = this.maps.services.lookup(lb4Key(p.daddr, p.dport, p.proto, (this.rng.u32() % count) + 1))?.[0] ?? 0;
     }
     const be = this.maps.backends.lookup([id, 0, 0]);

@@ -50,8 +50,13 @@ export class IptablesProxier extends ProxierBase {
     this.node = opts.node ?? DEFAULT_NODE;
     this.nodeName = this.node.nodeName;
     const o: IptablesOptions = {
-      clusterCIDR: this.node.clusterCIDR, masqueradeMark: MASQUERADE_MARK, localhostNodePorts: opts.localhostNodePorts ?? true,
-      nodeIP: this.node.nodeIP, masqueradeAll: this.node.masqueradeAll, randomFully: opts.randomFully ?? true, nfacct: opts.nfacct ?? false,
+      clusterCIDR: this.node.clusterCIDR,
+      masqueradeMark: MASQUERADE_MARK,
+      localhostNodePorts: opts.localhostNodePorts ?? true,
+      nodeIP: this.node.nodeIP,
+      masqueradeAll: this.node.masqueradeAll,
+      randomFully: opts.randomFully ?? true,
+      nfacct: opts.nfacct ?? false,
       nodePortIPs: nodePortIPs(this.node),
     };
     this.renderer = new IptablesRenderer(o);
@@ -80,14 +85,25 @@ export class IptablesProxier extends ProxierBase {
       });
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
-      throw new SvcbenchError(`${this.mode}: the restore text for ${this.svcPortMap.size} service ports and ${totalEndpoints} endpoints is longer than a JavaScript string can be (${err.message})`);
+      throw new SvcbenchError(
+        `${this.mode}: the restore text for ${this.svcPortMap.size} service ports and ${totalEndpoints} endpoints is longer than a JavaScript string can be (${err.message})`,
+      );
     }
     this.work.objectsCompared += r.chainsCompared;
     this.tables.restore(r.text);
     if (cleanup) this.lastCleanupMs = nowMs;
     if (this.opts.keepText) this.lastText = r.text;
-    for (const svc of u.changed) this.renderer.names.retain(svc, (u.portsByService.get(svc) ?? []).map((p) => p.name));
-    return { full, services: full ? this.portsByService.size : u.changed.size, rulesWritten: r.rules, bytesWritten: r.text.length };
+    for (const svc of u.changed)
+      this.renderer.names.retain(
+        svc,
+        (u.portsByService.get(svc) ?? []).map((p) => p.name),
+      );
+    return {
+      full,
+      services: full ? this.portsByService.size : u.changed.size,
+      rulesWritten: r.rules,
+      bytesWritten: r.text.length,
+    };
   }
 
   protected override nodeConfig(): NodeConfig {

@@ -15,7 +15,12 @@ import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpo
 import { CT_INVALID_NFACCT, IptablesOptions, LOCALHOST_NODEPORT_NFACCT, Rendered, RenderInput } from "./options";
 
 /** The four parts of one restore text, as syncProxyRules keeps them. */
-interface Buffers { filterChains: string[]; filterRules: string[]; natChains: string[]; natRules: string[] }
+interface Buffers {
+  filterChains: string[];
+  filterRules: string[];
+  natChains: string[];
+  natRules: string[];
+}
 /** A buffer, or the discard buffer of a Service this partial sync does not write. */
 type LineSink = Pick<string[], "push">;
 
@@ -49,7 +54,10 @@ export class IptablesRenderer {
   private readonly probabilities: string[] = [];
   /** KUBE-SVC-/KUBE-EXT- by portProtoHash, KUBE-SEP- by servicePortEndpointChainName. */
   readonly names = new ChainNameCache(
-    (p) => ({ service: serviceChainName("KUBE-SVC-", p.name, lproto(p)), external: serviceChainName("KUBE-EXT-", p.name, lproto(p)) }),
+    (p) => ({
+      service: serviceChainName("KUBE-SVC-", p.name, lproto(p)),
+      external: serviceChainName("KUBE-EXT-", p.name, lproto(p)),
+    }),
     (p, e) => endpointChainName(p.name, lproto(p), e.str),
   );
   private readonly mark: string;
@@ -73,8 +81,16 @@ export class IptablesRenderer {
   }
 
   /** writeServiceToEndpointRules: affinity checks, then one statistic rule per endpoint, the last unconditional. */
-  private serviceToEndpointRules(rules: Pick<string[], "push">, p: ServicePortInfo, chain: string, eps: readonly EndpointInfo[], sepOf: ReadonlyMap<string, string>, large: boolean): void {
-    const n = eps.length, name = p.name;
+  private serviceToEndpointRules(
+    rules: Pick<string[], "push">,
+    p: ServicePortInfo,
+    chain: string,
+    eps: readonly EndpointInfo[],
+    sepOf: ReadonlyMap<string, string>,
+    large: boolean,
+  ): void {
+    const n = eps.length,
+      name = p.name;
     if (p.affinity) {
       for (const e of eps) {
         const c = large ? "" : ` -m comment --comment "${name} -> ${e.str}"`;
@@ -102,28 +118,60 @@ export class IptablesRenderer {
     // A Service that did not change still has its KUBE-SERVICES, KUBE-NODEPORTS and filter rules written;
     // its own chains and rules are built as well but go to a discard buffer that only counts them
     // (skippedNatChains / skippedNatRules, a DiscardLineBuffer).
-    const skipped = { lines: 0, push(...l: string[]) { return (this.lines += l.length); } };
+    const skipped = {
+      lines: 0,
+      push(...l: string[]) {
+        return (this.lines += l.length);
+      },
+    };
     for (const p of input.services) {
       const plan = this.plan(p, input.categorize(p));
       this.serviceRules(b, plan);
       const write = input.full || input.changed.has(p.service);
-      this.serviceChains(write ? b.natChains : skipped, write ? b.natRules : skipped, plan, write, active, input.largeClusterMode);
+      this.serviceChains(
+        write ? b.natChains : skipped,
+        write ? b.natRules : skipped,
+        plan,
+        write,
+        active,
+        input.largeClusterMode,
+      );
     }
     const { deleted, compared } = this.deleteStaleChains(b, input.existingNatChains, active);
     this.nodePortsJump(b.natRules);
     this.forwardRules(b.filterRules);
-    const text = "*filter\n" + b.filterChains.join("\n") + "\n" + b.filterRules.join("\n") + "\nCOMMIT\n*nat\n" +
-      b.natChains.join("\n") + "\n" + b.natRules.join("\n") + "\nCOMMIT\n";
+    const text =
+      "*filter\n" +
+      b.filterChains.join("\n") +
+      "\n" +
+      b.filterRules.join("\n") +
+      "\nCOMMIT\n*nat\n" +
+      b.natChains.join("\n") +
+      "\n" +
+      b.natRules.join("\n") +
+      "\nCOMMIT\n";
     return { text, rules: b.filterRules.length + b.natRules.length - deleted, chainsCompared: compared };
   }
 
   /** The chains every sync declares, KUBE-POSTROUTING's masquerade, KUBE-MARK-MASQ, KUBE-FIREWALL's localnet guard. */
   private baseChains(): Buffers {
-    const o = this.opts, mark = this.mark;
+    const o = this.opts,
+      mark = this.mark;
     const b: Buffers = {
-      filterChains: [":KUBE-SERVICES - [0:0]", ":KUBE-EXTERNAL-SERVICES - [0:0]", ":KUBE-FORWARD - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-PROXY-FIREWALL - [0:0]"],
+      filterChains: [
+        ":KUBE-SERVICES - [0:0]",
+        ":KUBE-EXTERNAL-SERVICES - [0:0]",
+        ":KUBE-FORWARD - [0:0]",
+        ":KUBE-NODEPORTS - [0:0]",
+        ":KUBE-PROXY-FIREWALL - [0:0]",
+      ],
       filterRules: [],
-      natChains: [":KUBE-SERVICES - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-POSTROUTING - [0:0]", ":KUBE-MARK-MASQ - [0:0]"],
+      natChains: [
+        ":KUBE-SERVICES - [0:0]",
+        ":KUBE-NODEPORTS - [0:0]",
+        ":KUBE-POSTROUTING - [0:0]",
+        ":KUBE-MARK-MASQ - [0:0]",
+      ],
       natRules: [
         `-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`,
         `-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`,
@@ -133,8 +181,10 @@ export class IptablesRenderer {
     };
     if (o.localhostNodePorts) {
       b.filterChains.push(":KUBE-FIREWALL - [0:0]");
-      b.filterRules.push(`-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 ` +
-        "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
+      b.filterRules.push(
+        `-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 ` +
+          "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+      );
     }
     return b;
   }
@@ -144,9 +194,18 @@ export class IptablesRenderer {
     const { service: svc, external: ext } = this.names.of(p);
     const svl = p.externalPolicyLocal || p.internalPolicyLocal ? this.policyLocalChain(p) : "";
     const hasEndpoints = c.hasAny;
-    const fw = hasEndpoints && p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0 ? this.firewallChain(p) : "";
+    const fw =
+      hasEndpoints && p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0
+        ? this.firewallChain(p)
+        : "";
     return {
-      p, c, svc, ext, svl, fw, hasEndpoints,
+      p,
+      c,
+      svc,
+      ext,
+      svl,
+      fw,
+      hasEndpoints,
       usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
       usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
       internalChain: p.internalPolicyLocal ? svl : svc,
@@ -154,7 +213,9 @@ export class IptablesRenderer {
       externalPolicyChain: p.externalPolicyLocal ? svl : svc,
       hasExternal: hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0),
       usesExt: hasEndpoints && externallyAccessible(p),
-      filter: !hasEndpoints ? ["REJECT", `"${p.name} has no endpoints"`] : ["DROP", `"${p.name} has no local endpoints"`],
+      filter: !hasEndpoints
+        ? ["REJECT", `"${p.name} has no endpoints"`]
+        : ["DROP", `"${p.name} has no local endpoints"`],
       match: `-m ${lproto(p)} -p ${lproto(p)}`,
       dport: `--dport ${p.port}`,
     };
@@ -165,35 +226,64 @@ export class IptablesRenderer {
    * LoadBalancer IPs, NodePort, health check.
    */
   private serviceRules(b: Buffers, v: PortPlan): void {
-    const { p, match, dport, ext, fw, filter, hasEndpoints, hasExternal } = v, name = p.name, o = this.opts;
+    const { p, match, dport, ext, fw, filter, hasEndpoints, hasExternal } = v,
+      name = p.name,
+      o = this.opts;
     const lbChain = fw || ext;
-    if (v.hasInternal) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport} -j ${v.internalChain}`);
-    else b.filterRules.push(`-A KUBE-SERVICES -m comment --comment ${filter[1]} ${match} -d ${p.clusterIPStr} ${dport} -j ${filter[0]}`);
+    if (v.hasInternal)
+      b.natRules.push(
+        `-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${p.clusterIPStr} ${dport} -j ${v.internalChain}`,
+      );
+    else
+      b.filterRules.push(
+        `-A KUBE-SERVICES -m comment --comment ${filter[1]} ${match} -d ${p.clusterIPStr} ${dport} -j ${filter[0]}`,
+      );
     for (const ip of p.externalIPStrs) {
-      if (hasEndpoints) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} external IP" ${match} -d ${ip} ${dport} -j ${ext}`);
-      if (!hasExternal) b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`);
+      if (hasEndpoints)
+        b.natRules.push(
+          `-A KUBE-SERVICES -m comment --comment "${name} external IP" ${match} -d ${ip} ${dport} -j ${ext}`,
+        );
+      if (!hasExternal)
+        b.filterRules.push(
+          `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`,
+        );
     }
     for (const ip of p.loadBalancerIPStrs) {
-      if (hasEndpoints) b.natRules.push(`-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${ip} ${dport} -j ${lbChain}`);
-      if (fw) b.filterRules.push(`-A KUBE-PROXY-FIREWALL -m comment --comment "${name} traffic not accepted by ${fw}" ${match} -d ${ip} ${dport} -j DROP`);
+      if (hasEndpoints)
+        b.natRules.push(
+          `-A KUBE-SERVICES -m comment --comment "${name} loadbalancer IP" ${match} -d ${ip} ${dport} -j ${lbChain}`,
+        );
+      if (fw)
+        b.filterRules.push(
+          `-A KUBE-PROXY-FIREWALL -m comment --comment "${name} traffic not accepted by ${fw}" ${match} -d ${ip} ${dport} -j DROP`,
+        );
     }
     if (!hasExternal) {
-      for (const ip of p.loadBalancerIPStrs) b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`);
+      for (const ip of p.loadBalancerIPStrs)
+        b.filterRules.push(
+          `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} ${match} -d ${ip} ${dport} -j ${filter[0]}`,
+        );
     }
     if (p.nodePort !== 0) {
       if (hasEndpoints) {
         if (o.localhostNodePorts && o.nfacct) {
-          b.natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} -d 127.0.0.0/8 --dport ${p.nodePort} ` +
-            `-m nfacct --nfacct-name ${LOCALHOST_NODEPORT_NFACCT} -j ${ext}`);
+          b.natRules.push(
+            `-A KUBE-NODEPORTS -m comment --comment ${name} ${match} -d 127.0.0.0/8 --dport ${p.nodePort} ` +
+              `-m nfacct --nfacct-name ${LOCALHOST_NODEPORT_NFACCT} -j ${ext}`,
+          );
         }
         b.natRules.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${match} --dport ${p.nodePort} -j ${ext}`);
       }
       if (!hasExternal) {
-        b.filterRules.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} -m addrtype --dst-type LOCAL ${match} --dport ${p.nodePort} -j ${filter[0]}`);
+        b.filterRules.push(
+          `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${filter[1]} -m addrtype --dst-type LOCAL ${match} --dport ${p.nodePort} -j ${filter[0]}`,
+        );
       }
     }
     if (p.healthCheckNodePort !== 0) {
-      b.filterRules.push(`-A KUBE-NODEPORTS -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${p.healthCheckNodePort} -j ACCEPT`);
+      b.filterRules.push(
+        `-A KUBE-NODEPORTS -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${p.healthCheckNodePort} -j ACCEPT`,
+      );
     }
   }
 
@@ -201,7 +291,14 @@ export class IptablesRenderer {
    * The port's own nat chains in the loop's order: internal masquerade, KUBE-EXT-, KUBE-FW-, KUBE-SVC-,
    * KUBE-SVL-, KUBE-SEP-.
    */
-  private serviceChains(chains: LineSink, rules: LineSink, v: PortPlan, write: boolean, active: Set<string> | undefined, large: boolean): void {
+  private serviceChains(
+    chains: LineSink,
+    rules: LineSink,
+    v: PortPlan,
+    write: boolean,
+    active: Set<string> | undefined,
+    large: boolean,
+  ): void {
     const { p, c } = v;
     const eps = c.allReachable;
     const seps = this.names.endpointsOf(p, eps, write);
@@ -215,7 +312,9 @@ export class IptablesRenderer {
     }
     if (v.hasInternal) {
       const args = `-m comment --comment "${p.name} cluster IP" ${v.match} -d ${p.clusterIPStr} ${v.dport}`;
-      rules.push(`-A ${v.internalChain} ${args}${this.opts.masqueradeAll ? "" : ` ${this.notLocal}`} -j KUBE-MARK-MASQ`);
+      rules.push(
+        `-A ${v.internalChain} ${args}${this.opts.masqueradeAll ? "" : ` ${this.notLocal}`} -j KUBE-MARK-MASQ`,
+      );
     }
     if (v.usesExt) this.externalChain(chains, rules, v);
     if (v.fw) this.firewallRules(chains, rules, v);
@@ -229,10 +328,14 @@ export class IptablesRenderer {
     }
     const cm = large ? "" : ` -m comment --comment ${p.name}`;
     for (let i = 0; i < eps.length; i++) {
-      const sep = seps[i], e = eps[i];
+      const sep = seps[i],
+        e = eps[i];
       chains.push(`:${sep} - [0:0]`);
       const recent = p.affinity ? ` -m recent --name ${sep} --set` : "";
-      rules.push(`-A ${sep}${cm} -s ${e.ipStr} -j KUBE-MARK-MASQ`, `-A ${sep}${cm}${recent} ${v.match} -j DNAT --to-destination ${e.str}`);
+      rules.push(
+        `-A ${sep}${cm} -s ${e.ipStr} -j KUBE-MARK-MASQ`,
+        `-A ${sep}${cm}${recent} ${v.match} -j DNAT --to-destination ${e.str}`,
+      );
     }
   }
 
@@ -241,10 +344,13 @@ export class IptablesRenderer {
    * policy chain.
    */
   private externalChain(chains: LineSink, rules: LineSink, v: PortPlan): void {
-    const { ext, svc, p } = v, name = p.name;
+    const { ext, svc, p } = v,
+      name = p.name;
     chains.push(`:${ext} - [0:0]`);
     if (!p.externalPolicyLocal) {
-      rules.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
+      rules.push(
+        `-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`,
+      );
     } else {
       rules.push(
         `-A ${ext} -m comment --comment "pod traffic for ${name} external destinations" ${this.isLocalSrc} -j ${svc}`,
@@ -273,8 +379,13 @@ export class IptablesRenderer {
   }
 
   /** Stale service chains iptables-save listed: declared and deleted (-X); how many were compared. */
-  private deleteStaleChains(b: Buffers, existing: Iterable<string> | undefined, active: Set<string> | undefined): { deleted: number; compared: number } {
-    let deleted = 0, compared = 0;
+  private deleteStaleChains(
+    b: Buffers,
+    existing: Iterable<string> | undefined,
+    active: Set<string> | undefined,
+  ): { deleted: number; compared: number } {
+    let deleted = 0,
+      compared = 0;
     if (!existing || !active) return { deleted, compared };
     for (const chain of existing) {
       compared++;

@@ -36,7 +36,8 @@ export class IptablesTables {
   kubeServicesPrefix = 0;
 
   constructor(scan: "scalar" | "simd" = "simd") {
-    for (const t of ["nat", "filter"] as const) for (const c of BUILTIN_CHAINS[t]) this.chains[t].set(c, { name: c, rules: [], refs: 0 });
+    for (const t of ["nat", "filter"] as const)
+      for (const c of BUILTIN_CHAINS[t]) this.chains[t].set(c, { name: c, rules: [], refs: 0 });
     this.kubeServices = new WasmChain(scan);
   }
 
@@ -56,7 +57,9 @@ export class IptablesTables {
   /** iptables-restore --noflush: all of a table block or none of it. */
   restore(text: string): RestoreResult {
     let b: Block | undefined;
-    let rules = 0, lineNo = 0, pos = 0;
+    let rules = 0,
+      lineNo = 0,
+      pos = 0;
     const len = text.length;
     while (pos < len) {
       let end = text.indexOf("\n", pos);
@@ -68,16 +71,20 @@ export class IptablesTables {
       const c = text.charCodeAt(start);
       if (c === 35 /* # */) continue;
       const where = `line ${lineNo}`;
-      const fail = (m: string): never => { throw new SvcbenchError(`iptables-restore: ${where}: ${m}`); };
+      const fail = (m: string): never => {
+        throw new SvcbenchError(`iptables-restore: ${where}: ${m}`);
+      };
       if (c === 45 /* - */ && text.charCodeAt(start + 1) === 65 /* A */ && b) {
         const w = words(text, start + 3, end);
-        const chain = this.find(b, w[0]) ?? fail(`Couldn't load target/chain \`${w[0]}': No chain/target/match by that name`);
+        const chain =
+          this.find(b, w[0]) ?? fail(`Couldn't load target/chain \`${w[0]}': No chain/target/match by that name`);
         let list = b.staged.get(chain);
         if (list === null) fail(`chain ${chain.name} was deleted above`);
         if (list === undefined) b.staged.set(chain, (list = chain.rules.slice()));
         const r = parseRule(w, 1, this.intern, where);
         if (r.target !== "" && !BUILTIN_TARGETS.has(r.target)) {
-          r.jump = this.find(b, r.target) ?? fail(`Couldn't load target \`${r.target}': No chain/target/match by that name`);
+          r.jump =
+            this.find(b, r.target) ?? fail(`Couldn't load target \`${r.target}': No chain/target/match by that name`);
         }
         list!.push(r);
         rules++;
@@ -134,10 +141,12 @@ export class IptablesTables {
           if (l) bump(l, -1);
           if (this.chains[b.table].get(c.name) === c) bump(c.rules, +1);
         }
-        throw new SvcbenchError(`iptables-restore: ${where}: COMMIT of ${b.table} failed: cannot delete chain ${chain.name}: it is still referenced`);
+        throw new SvcbenchError(
+          `iptables-restore: ${where}: COMMIT of ${b.table} failed: cannot delete chain ${chain.name}: it is still referenced`,
+        );
       }
     }
-    const ks = b.table === "nat" ? b.created.get("KUBE-SERVICES") ?? this.chains.nat.get("KUBE-SERVICES") : undefined;
+    const ks = b.table === "nat" ? (b.created.get("KUBE-SERVICES") ?? this.chains.nat.get("KUBE-SERVICES")) : undefined;
     const kube = ks ? b.staged.get(ks) : undefined;
     if (kube !== undefined) this.loadKubeServices(kube ?? []);
     for (const [chain, list] of b.staged) {

@@ -28,7 +28,11 @@ export class IptablesWalker {
   private readonly recent = new Map<string, Map<number, number>>();
   private readonly batch = new WasmBatch(1);
 
-  constructor(private readonly tables: IptablesTables, private readonly rng: Rng, private readonly isLocal: (addr: number) => boolean) {}
+  constructor(
+    private readonly tables: IptablesTables,
+    private readonly rng: Rng,
+    private readonly isLocal: (addr: number) => boolean,
+  ) {}
 
   route(p: Packet, now: number): WalkEnd {
     const s: State = { mark: 0 };
@@ -46,8 +50,11 @@ export class IptablesWalker {
   /** nat KUBE-SERVICES: the WebAssembly chain finds the first portal rule that matches; the rest is walked. */
   private kubeServices(p: Packet, s: State, now: number): End {
     const b = this.batch;
-    b.daddr[0] = p.daddr; b.dport[0] = p.dport; b.proto[0] = p.proto;
-    b.saddr[0] = p.saddr; b.sport[0] = p.sport;
+    b.daddr[0] = p.daddr;
+    b.dport[0] = p.dport;
+    b.proto[0] = p.proto;
+    b.saddr[0] = p.saddr;
+    b.sport[0] = p.sport;
     this.tables.kubeServices.lookup(b, 0, 1);
     const hit = b.out[0];
     const rules = this.tables.rulesOf("nat", "KUBE-SERVICES") ?? [];
@@ -76,15 +83,23 @@ export class IptablesWalker {
   /** The target of a matching rule: an end, or undefined to go on with the next rule. */
   private apply(table: TableName, r: IptRule, p: Packet, s: State, now: number, depth: number): End {
     switch (r.target) {
-      case "DNAT": return { kind: "dnat", to: r.toDestination };
-      case "REJECT": s.comment = r.comment; return { kind: "reject" };
-      case "DROP": s.comment = r.comment; return { kind: "drop" };
-      case "ACCEPT": return { kind: "accept" };
+      case "DNAT":
+        return { kind: "dnat", to: r.toDestination };
+      case "REJECT":
+        s.comment = r.comment;
+        return { kind: "reject" };
+      case "DROP":
+        s.comment = r.comment;
+        return { kind: "drop" };
+      case "ACCEPT":
+        return { kind: "accept" };
       case "MARK":
-        if (r.markOp) s.mark = r.markOp.op === "or" ? (s.mark | r.markOp.value) : (s.mark ^ r.markOp.value);
+        if (r.markOp) s.mark = r.markOp.op === "or" ? s.mark | r.markOp.value : s.mark ^ r.markOp.value;
         return undefined;
-      case "MASQUERADE": return undefined;
-      case "": return undefined; // no target: counts and goes on
+      case "MASQUERADE":
+        return undefined;
+      case "":
+        return undefined; // no target: counts and goes on
       default:
         if (depth >= MAX_DEPTH) return { kind: "drop" }; // the kernel refuses loops at load time; never here
         return this.walk(table, r.jump!.name, 0, p, s, now, depth + 1);
@@ -98,7 +113,7 @@ export class IptablesWalker {
     if (r.src && cidrContains(r.src, p.saddr) === !!r.srcNeg) return false;
     if (r.dstLocal && !this.isLocal(p.daddr)) return false;
     if (r.srcLocal && !this.isLocal(p.saddr)) return false;
-    if (r.mark && (((s.mark & r.mark.mask) >>> 0) === (r.mark.value >>> 0)) === r.mark.neg) return false;
+    if (r.mark && ((s.mark & r.mark.mask) >>> 0 === r.mark.value >>> 0) === r.mark.neg) return false;
     if (r.ctstate && r.ctstate.states.includes("NEW") === r.ctstate.neg) return false;
     if (r.recent) {
       let list = this.recent.get(r.recent.name);

@@ -36,7 +36,10 @@ export class IpvsKernel {
   private readonly free: number[] = [];
   private readonly batch = new WasmBatch(1);
 
-  constructor(readonly kind: KeyedKind = "svctable-fixed", readonly scheduler: SchedulerName = "rr") {
+  constructor(
+    readonly kind: KeyedKind = "svctable-fixed",
+    readonly scheduler: SchedulerName = "rr",
+  ) {
     this.table = new WasmKeyedTable(kind);
   }
 
@@ -80,7 +83,9 @@ export class IpvsKernel {
   /** ip_vs_del_service: its real servers go with it. */
   deleteService(vs: VirtualServer): void {
     const b = this.batch;
-    b.daddr[0] = vs.addr; b.dport[0] = vs.port; b.proto[0] = vs.proto;
+    b.daddr[0] = vs.addr;
+    b.dport[0] = vs.port;
+    b.proto[0] = vs.proto;
     this.table.lookup(b, 0, 1);
     const slot = b.out[0];
     this.table.delete(vs);
@@ -94,7 +99,11 @@ export class IpvsKernel {
   /** A new connection's first packet: service lookup, then persistence or the scheduler. */
   route(p: Packet, nowMs: number): IpvsPick | undefined {
     const b = this.batch;
-    b.daddr[0] = p.daddr; b.dport[0] = p.dport; b.proto[0] = p.proto; b.saddr[0] = p.saddr; b.sport[0] = p.sport;
+    b.daddr[0] = p.daddr;
+    b.dport[0] = p.dport;
+    b.proto[0] = p.proto;
+    b.saddr[0] = p.saddr;
+    b.sport[0] = p.sport;
     this.table.lookup(b, 0, 1);
     const slot = b.out[0];
     if (slot === MISS) return undefined;

@@ -77,13 +77,28 @@ export class IpvsProxier extends ProxierBase {
     if (!shapes) {
       const persistMs = p.affinity ? p.stickySeconds * 1000 : 0;
       const base = { proto: p.proto, persistMs, owner: p.name };
-      const all: { w: Omit<Want, "dests">; external: boolean }[] = [{ w: { ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }, external: false }];
-      for (const a of p.externalIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true }, external: true });
-      for (const a of p.loadBalancerIPs) all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true }, external: true });
-      if (p.nodePort !== 0) all.push({ w: { ...base, addr: this.node.nodeIP, port: p.nodePort, ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`, bind: false }, external: true });
+      const all: { w: Omit<Want, "dests">; external: boolean }[] = [
+        { w: { ...base, addr: p.clusterIP, port: p.port, ipset: "KUBE-CLUSTER-IP", bind: true }, external: false },
+      ];
+      for (const a of p.externalIPs)
+        all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-EXTERNAL-IP", bind: true }, external: true });
+      for (const a of p.loadBalancerIPs)
+        all.push({ w: { ...base, addr: a, port: p.port, ipset: "KUBE-LOAD-BALANCER", bind: true }, external: true });
+      if (p.nodePort !== 0)
+        all.push({
+          w: {
+            ...base,
+            addr: this.node.nodeIP,
+            port: p.nodePort,
+            ipset: `KUBE-NODE-PORT-${lproto(p).toUpperCase()}`,
+            bind: false,
+          },
+          external: true,
+        });
       this.shapes.set(p, (shapes = all.map((x) => ({ ...x, k: this.vsName(x.w) }))));
     }
-    const internal = p.internalPolicyLocal ? c.local : c.cluster, external = p.externalPolicyLocal ? c.local : c.cluster;
+    const internal = p.internalPolicyLocal ? c.local : c.cluster,
+      external = p.externalPolicyLocal ? c.local : c.cluster;
     // syncEndpoint categorizes the endpoints once per virtual server; visit counted the first.
     this.work.endpointsCategorized += (shapes.length - 1) * this.endpointsOf(p).length;
     return shapes.map((s) => [s.k, { ...s.w, dests: s.external ? external : internal }]);
@@ -108,7 +123,12 @@ export class IpvsProxier extends ProxierBase {
     if (nowMs - this.lastGraceCheck >= GRACE_CHECK_MS) this.tick(nowMs);
     const bytes = this.ops.reduce((s, l) => s + l.length + 1, 0);
     for (const l of this.ops) if (l.startsWith("-")) this.work.netlinkCalls++; // each IPVS add, edit or delete
-    return { full, services: full ? services.size : u.changed.size, rulesWritten: this.ops.length, bytesWritten: bytes };
+    return {
+      full,
+      services: full ? services.size : u.changed.size,
+      rulesWritten: this.ops.length,
+      bytesWritten: bytes,
+    };
   }
 
   /** syncService + syncEndpoint for one virtual server. */
@@ -117,8 +137,16 @@ export class IpvsProxier extends ProxierBase {
     this.work.objectsCompared += 1 + (a ? this.kernel.listDests(a.vs).length : 0) + w.dests.length;
     const ipset = `${formatIPv4(w.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${w.port}`;
     if (!a) {
-      a = { vs: this.kernel.addService(w.addr, w.port, w.proto, w.persistMs, w.owner), ipset: w.ipset, bind: w.bind, dests: new Map() };
-      this.ops.push(`-A ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`, `add ${w.ipset} ${ipset}`);
+      a = {
+        vs: this.kernel.addService(w.addr, w.port, w.proto, w.persistMs, w.owner),
+        ipset: w.ipset,
+        bind: w.bind,
+        dests: new Map(),
+      };
+      this.ops.push(
+        `-A ${k} -s ${this.kernel.scheduler}${w.persistMs > 0 ? ` -p ${w.persistMs / 1000}` : ""}`,
+        `add ${w.ipset} ${ipset}`,
+      );
       if (w.bind) this.bindAddr(w.addr);
     } else if (a.vs.persistMs !== w.persistMs) {
       a.vs.persistMs = w.persistMs;
@@ -137,12 +165,16 @@ export class IpvsProxier extends ProxierBase {
       } else if (term) {
         // In the graceful-delete list: MoveRSOutofGracefulDeleteList deletes it (DeleteRealServer), then
         // AddRealServer adds it again; ip_vs_add_dest revives it from the trash, counters and all.
-        for (const t of this.terminating) if (t.a === a && t.addr === d.addr && t.port === d.port) this.terminating.delete(t);
+        for (const t of this.terminating)
+          if (t.a === a && t.addr === d.addr && t.port === d.port) this.terminating.delete(t);
         const old = a.vs.svc.dest(a.vs.svc.findDest(d.addr, d.port)!);
         a.vs.svc.delDest(d.addr, d.port);
         a.vs.svc.addDest({ addr: d.addr, port: d.port, weight: 1 });
         a.vs.svc.setConns(a.vs.svc.findDest(d.addr, d.port)!, old.activeconns, old.inactconns, false);
-        this.ops.push(`-d ${k} -r ${formatIPv4(d.addr)}:${d.port}`, `-a ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`);
+        this.ops.push(
+          `-d ${k} -r ${formatIPv4(d.addr)}:${d.port}`,
+          `-a ${k} -r ${formatIPv4(d.addr)}:${d.port} -m -w 1`,
+        );
       }
       a.dests.set(dk, false);
     }
@@ -173,7 +205,10 @@ export class IpvsProxier extends ProxierBase {
   private removeService(k: string, a: Applied): void {
     for (const t of this.terminating) if (t.a === a) this.terminating.delete(t);
     this.kernel.deleteService(a.vs);
-    this.ops.push(`-D ${k}`, `del ${a.ipset} ${formatIPv4(a.vs.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${a.vs.port}`);
+    this.ops.push(
+      `-D ${k}`,
+      `del ${a.ipset} ${formatIPv4(a.vs.addr)},${k.startsWith("-t") ? "tcp" : k.startsWith("-u") ? "udp" : "sctp"}:${a.vs.port}`,
+    );
     if (a.bind) this.unbindAddr(a.vs.addr);
   }
 

@@ -37,7 +37,9 @@ export class ElementTable {
 
 /** Protocol (0..255) and port (0..65535) in 24 bits. */
 function protoPort(proto: number, port: number): number {
-  if (!(Number.isInteger(proto) && proto >= 0 && proto <= 255 && Number.isInteger(port) && port >= 0 && port <= 65535)) {
+  if (
+    !(Number.isInteger(proto) && proto >= 0 && proto <= 255 && Number.isInteger(port) && port >= 0 && port <= 65535)
+  ) {
     throw new RangeError(`element key out of range: protocol ${proto} (0..255), port ${port} (0..65535)`);
   }
   return proto * 65536 + port;

@@ -71,8 +71,12 @@ export class NftablesProxier extends ProxierBase {
     const node = (this.node = opts.node ?? DEFAULT_NODE);
     this.nodeName = node.nodeName;
     this.renderer = new NftRenderer({
-      clusterCIDR: node.clusterCIDR, serviceCIDR: node.serviceCIDR ?? { base: SERVICE_CIDR_BASE, bits: 12 }, nodeIP: node.nodeIP, masqueradeMark: 0x4000,
-      masqueradeAll: node.masqueradeAll, nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // no localhost NodePorts in nftables
+      clusterCIDR: node.clusterCIDR,
+      serviceCIDR: node.serviceCIDR ?? { base: SERVICE_CIDR_BASE, bits: 12 },
+      nodeIP: node.nodeIP,
+      masqueradeMark: 0x4000,
+      masqueradeAll: node.masqueradeAll,
+      nodePortIPs: nodePortIPs(node)?.filter((a) => a !== LOOPBACK), // no localhost NodePorts in nftables
     });
     this.walker = new NftWalker(this.ruleset, new Rng(node.seed), (a) => isLocalAddress(node, a));
   }
@@ -80,7 +84,16 @@ export class NftablesProxier extends ProxierBase {
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
     const pre = this.deleteStaleChains(nowMs);
     const head: string[] = full ? this.renderer.setup() : [];
-    const tx: Transaction = { chainOps: [], delElems: [], addElems: [], rules: [], tail: [], next: [], flushed: [], used: [] };
+    const tx: Transaction = {
+      chainOps: [],
+      delElems: [],
+      addElems: [],
+      rules: [],
+      tail: [],
+      next: [],
+      flushed: [],
+      used: [],
+    };
     // Every Service is visited (kube-proxy's loop over svcPortMap); one that changed, or every one in a
     // full sync, has its chains added and flushed and its rules written (skipServiceUpdate skips the rest).
     // Elements are compared for all (nftElementStorage.ensureElem), so an unchanged Service writes nothing.
@@ -132,7 +145,8 @@ export class NftablesProxier extends ProxierBase {
     const t = TABLE;
     const ports = this.portsByService.get(svc) ?? [];
     const wantElems = new Map<string, string>();
-    const wantChains = new Set<string>(), wantSets = new Set<string>();
+    const wantChains = new Set<string>(),
+      wantSets = new Set<string>();
     for (const p of ports) {
       const plan = this.renderer.plan(p, this.visit(p));
       const eps = plan.c.allReachable;
@@ -148,7 +162,7 @@ export class NftablesProxier extends ProxierBase {
       tx.used.push(c);
     }
     // setup flushed every map and set: a full sync adds every element again.
-    const had = full ? new Map<string, string>() : this.elements.get(svc) ?? new Map<string, string>();
+    const had = full ? new Map<string, string>() : (this.elements.get(svc) ?? new Map<string, string>());
     for (const [k, e] of had) if (wantElems.get(k) !== e) tx.delElems.push(`delete element ${k} }`);
     for (const [k, e] of wantElems) if (had.get(k) !== e) tx.addElems.push(`add element ${e}`);
     for (const c of this.chains.get(svc) ?? []) {
@@ -166,16 +180,22 @@ export class NftablesProxier extends ProxierBase {
    * (ensureElem). True when they all match, so nothing is written; false sends it down the write path.
    */
   private unchanged(svc: string): boolean {
-    const had = this.elements.get(svc) ?? NO_ELEMENTS, chains = this.chains.get(svc);
+    const had = this.elements.get(svc) ?? NO_ELEMENTS,
+      chains = this.chains.get(svc);
     const ports = this.portsByService.get(svc) ?? [];
     const seen = ports.length > 1 ? new Set<string>() : undefined; // ports of one Service share its cluster-ips element
-    let matched = 0, same = true, nChains = 0;
+    let matched = 0,
+      same = true,
+      nChains = 0;
     for (const p of ports) {
       const plan = this.renderer.plan(p, this.visit(p));
       for (const [k, e] of this.renderer.elements(p, plan)) {
         this.work.objectsCompared++;
         if (had.get(k) !== e) same = false;
-        else if (!seen?.has(k)) { matched++; seen?.add(k); }
+        else if (!seen?.has(k)) {
+          matched++;
+          seen?.add(k);
+        }
       }
       for (const c of this.renderer.chains(plan, this.renderer.names.endpointsOf(p, plan.c.allReachable, false))) {
         this.work.objectsCompared++;
@@ -212,4 +232,3 @@ export class NftablesProxier extends ProxierBase {
     this.ruleset.dispose();
   }
 }
-

@@ -43,14 +43,25 @@ const BASE_CHAINS: ReadonlyArray<[string, string?]> = [
   ["service-endpoints-check"],
 ];
 
-export const MAPS = ["firewall-ips", "no-endpoint-nodeports", "no-endpoint-services", "service-ips", "service-nodeports"] as const;
+export const MAPS = [
+  "firewall-ips",
+  "no-endpoint-nodeports",
+  "no-endpoint-services",
+  "service-ips",
+  "service-nodeports",
+] as const;
 
 export class NftRenderer {
   /** service-/external- by servicePortChainNameBase, endpoint- (and affinity-) by servicePortEndpointChainNameBase. */
   readonly names = new ChainNameCache(
     (p) => {
       const base = nftServiceChainBase(p.namespace, p.serviceName, lproto(p), p.portName);
-      return { service: `service-${base}`, external: `external-${base}`, local: `local-${base}`, firewall: `firewall-${base}` };
+      return {
+        service: `service-${base}`,
+        external: `external-${base}`,
+        local: `local-${base}`,
+        firewall: `firewall-${base}`,
+      };
     },
     (p, e) => nftEndpointChainBase(p.namespace, p.serviceName, lproto(p), p.portName, e.ipStr, e.port),
   );
@@ -59,7 +70,8 @@ export class NftRenderer {
 
   /** setupNFTables: the table, sets, maps, base chains and their rules; element containers flushed. */
   setup(): string[] {
-    const o = this.opts, t = TABLE;
+    const o = this.opts,
+      t = TABLE;
     const mark = `0x${o.masqueradeMark.toString(16)}`;
     const lines = [
       `add table ${t} { comment "rules for kube-proxy" ; }`,
@@ -72,7 +84,11 @@ export class NftRenderer {
       `add map ${t} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`,
     ];
     for (const [name, hook] of BASE_CHAINS) {
-      const spec = hook ? ` { ${hook} ; }` : name === "reject-chain" ? ` { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }` : "";
+      const spec = hook
+        ? ` { ${hook} ; }`
+        : name === "reject-chain"
+          ? ` { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`
+          : "";
       lines.push(`add chain ${t} ${name}${spec}`, `flush chain ${t} ${name}`);
     }
     lines.push(
@@ -114,7 +130,11 @@ export class NftRenderer {
     const hasInternal = hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0);
     const hasExternal = hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0);
     return {
-      c, names, hasEndpoints, hasInternal, hasExternal,
+      c,
+      names,
+      hasEndpoints,
+      hasInternal,
+      hasExternal,
       usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
       usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
       usesExt: hasEndpoints && externallyAccessible(p),
@@ -141,7 +161,8 @@ export class NftRenderer {
    * key, as "delete element" names it; the element: "container { key [comment] : value }" without the verb].
    */
   elements(p: ServicePortInfo, pl: PortPlan): [string, string][] {
-    const t = TABLE, proto = lproto(p);
+    const t = TABLE,
+      proto = lproto(p);
     const out: [string, string][] = [];
     const el = (map: string, k: string, v?: string, comment = false) => {
       const id = `${t} ${map} { ${k}`;
@@ -159,7 +180,8 @@ export class NftRenderer {
       if (pl.hasEndpoints) el("service-ips", key(ip), `goto ${pl.names.external}`);
       if (pl.usesFW) el("firewall-ips", key(ip), `goto ${pl.names.firewall!}`);
     }
-    if (!pl.hasExternal) for (const ip of p.loadBalancerIPStrs) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
+    if (!pl.hasExternal)
+      for (const ip of p.loadBalancerIPStrs) el("no-endpoint-services", key(ip), pl.externalVerdict, true);
     if (p.nodePort !== 0) {
       const k = `${proto} . ${p.nodePort}`;
       if (pl.hasEndpoints) el("service-nodeports", k, `goto ${pl.names.external}`);
@@ -170,7 +192,10 @@ export class NftRenderer {
 
   /** Rules (and affinity sets) of the port's chains, in kube-proxy's order; the chains are added and flushed first. */
   rules(p: ServicePortInfo, pl: PortPlan, epChain: ReadonlyMap<string, string>): string[] {
-    const t = TABLE, proto = lproto(p), n = pl.names, c = pl.c;
+    const t = TABLE,
+      proto = lproto(p),
+      n = pl.names,
+      c = pl.c;
     const out: string[] = [];
     if (pl.hasInternal) {
       const masq = this.opts.masqueradeAll ? "" : ` ip saddr != ${formatCidr(this.opts.clusterCIDR)}`;
@@ -189,11 +214,15 @@ export class NftRenderer {
     }
     if (pl.usesFW) {
       const sources = [...p.loadBalancerSourceRanges];
-      if (p.loadBalancerSourceRanges.some((r) => cidrContains(parseCidr(r), this.opts.nodeIP))) sources.push(...p.loadBalancerIPStrs);
+      if (p.loadBalancerSourceRanges.some((r) => cidrContains(parseCidr(r), this.opts.nodeIP)))
+        sources.push(...p.loadBalancerIPStrs);
       out.push(`add rule ${t} ${n.firewall!} ip saddr != { ${sources.join(" , ")} } drop`);
     }
     if (p.affinity) {
-      for (const e of c.allReachable) out.push(`add set ${t} affinity-${epChain.get(e.str)!.slice(9)} { type ipv4_addr ; flags dynamic,timeout ; timeout ${p.stickySeconds}s ; }`);
+      for (const e of c.allReachable)
+        out.push(
+          `add set ${t} affinity-${epChain.get(e.str)!.slice(9)} { type ipv4_addr ; flags dynamic,timeout ; timeout ${p.stickySeconds}s ; }`,
+        );
     }
     if (pl.usesCluster) this.serviceToEndpointRules(out, p, n.service, c.cluster, epChain);
     if (pl.usesLocal) this.serviceToEndpointRules(out, p, n.local!, c.local, epChain);
@@ -207,10 +236,22 @@ export class NftRenderer {
   }
 
   /** writeServiceToEndpointRules: affinity gotos, then "numgen random mod N vmap". */
-  private serviceToEndpointRules(out: string[], p: ServicePortInfo, chain: string, eps: readonly EndpointInfo[], epChain: ReadonlyMap<string, string>): void {
+  private serviceToEndpointRules(
+    out: string[],
+    p: ServicePortInfo,
+    chain: string,
+    eps: readonly EndpointInfo[],
+    epChain: ReadonlyMap<string, string>,
+  ): void {
     const t = TABLE;
-    if (p.affinity) for (const e of eps) out.push(`add rule ${t} ${chain} ip saddr @affinity-${epChain.get(e.str)!.slice(9)} goto ${epChain.get(e.str)!}`);
-    out.push(`add rule ${t} ${chain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain.get(e.str)!}`).join(" , ")} }`);
+    if (p.affinity)
+      for (const e of eps)
+        out.push(
+          `add rule ${t} ${chain} ip saddr @affinity-${epChain.get(e.str)!.slice(9)} goto ${epChain.get(e.str)!}`,
+        );
+    out.push(
+      `add rule ${t} ${chain} numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain.get(e.str)!}`).join(" , ")} }`,
+    );
   }
 }
 

@@ -33,7 +33,10 @@ export function nftWords(text: string): string[] {
   let i = 0;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (c === 32 || c === 9) { i++; continue; }
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
     if (c === 34) {
       const j = text.indexOf('"', i + 1);
       if (j < 0) throw new SvcbenchError("nft: unterminated string");
@@ -74,7 +77,8 @@ function verdictAt(w: readonly string[], i: number): [Verdict, number] {
 const expect = (w: readonly string[], i: number, s: string) => {
   if (w[i] !== s) fail(`syntax error, expected "${s}" at "${w[i] ?? "end of line"}"`);
 };
-const expectAll = (w: readonly string[], i: number, words: readonly string[]) => words.forEach((s, k) => expect(w, i + k, s));
+const expectAll = (w: readonly string[], i: number, words: readonly string[]) =>
+  words.forEach((s, k) => expect(w, i + k, s));
 const num = (s: string | undefined) => {
   const n = s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : NaN;
   return Number.isFinite(n) ? n : fail(`syntax error, unexpected "${s}"`);
@@ -152,7 +156,10 @@ function numgenStatement(w: readonly string[], at: number, out: Expr[]): number 
   const targets: Verdict[] = [];
   while (w[i] !== "}") {
     if (w[i] === undefined) fail("unterminated vmap");
-    if (w[i] === ",") { i++; continue; }
+    if (w[i] === ",") {
+      i++;
+      continue;
+    }
     const idx = num(w[i]);
     expect(w, i + 1, ":");
     const [v, next] = verdictAt(w, i + 2);
@@ -178,7 +185,11 @@ function dnatStatement(w: readonly string[], i: number, out: Expr[]): number {
 const STATEMENTS: Record<string, StatementParser> = {
   ip: ipStatement,
   meta: metaStatement,
-  ct: (w, i, out) => { expectAll(w, i + 1, ["state", "new"]); out.push({ k: "ctnew" }); return i + 3; },
+  ct: (w, i, out) => {
+    expectAll(w, i + 1, ["state", "new"]);
+    out.push({ k: "ctnew" });
+    return i + 3;
+  },
   mark: markStatement,
   fib: (w, i, out) => {
     const field = saddrOrDaddr(w[i + 1]);
@@ -194,8 +205,14 @@ const STATEMENTS: Record<string, StatementParser> = {
     return i + 6;
   },
   dnat: dnatStatement,
-  masquerade: (w, i, out) => { out.push({ k: "masquerade" }); return i + (w[i + 1] === "fully-random" ? 2 : 1); },
-  comment: (w, i) => { if (!w[i + 1]?.startsWith('"')) fail("comment needs a string"); return i + 2; },
+  masquerade: (w, i, out) => {
+    out.push({ k: "masquerade" });
+    return i + (w[i + 1] === "fully-random" ? 2 : 1);
+  },
+  comment: (w, i) => {
+    if (!w[i + 1]?.startsWith('"')) fail("comment needs a string");
+    return i + 2;
+  },
 };
 
 /** tcp|udp|sctp dport PORT. */
@@ -215,7 +232,7 @@ const verdictStatement: StatementParser = (w, i, out) => {
 /** Parses the statements of one rule. */
 export function parseRuleExprs(w: readonly string[]): Expr[] {
   const out: Expr[] = [];
-  for (let i = 0; i < w.length;) {
+  for (let i = 0; i < w.length; ) {
     const t = w[i];
     const parse = Object.hasOwn(STATEMENTS, t) ? STATEMENTS[t] : t in NFT_PROTOS ? dportStatement : verdictStatement;
     i = parse(w, i, out);

@@ -66,7 +66,8 @@ export class NftRuleset {
   apply(input: string | readonly string[]): number {
     this.undo = [];
     this.dead = [];
-    let n = 0, lineNo = 0;
+    let n = 0,
+      lineNo = 0;
     const one = (raw: string) => {
       lineNo++;
       const line = raw.trim();
@@ -97,14 +98,21 @@ export class NftRuleset {
   }
 
   private command(line: string): void {
-    const sp1 = line.indexOf(" "), sp2 = line.indexOf(" ", sp1 + 1);
-    const verb = line.slice(0, sp1), what = line.slice(sp1 + 1, sp2);
+    const sp1 = line.indexOf(" "),
+      sp2 = line.indexOf(" ", sp1 + 1);
+    const verb = line.slice(0, sp1),
+      what = line.slice(sp1 + 1, sp2);
     const rest = line.slice(sp2 + 1);
     if (!rest.startsWith(TABLE)) fail(`only table "${TABLE}" is modelled: ${line}`);
     const body = rest.slice(TABLE.length + 1);
     if (what === "table") {
       if (verb !== "add") fail(`"${verb} table" is not modelled`);
-      if (!this.tableExists) { this.tableExists = true; this.undo.push(() => { this.tableExists = false; }); }
+      if (!this.tableExists) {
+        this.tableExists = true;
+        this.undo.push(() => {
+          this.tableExists = false;
+        });
+      }
       return;
     }
     if (!this.tableExists) notFound(`table ${TABLE}`);
@@ -112,18 +120,30 @@ export class NftRuleset {
     const name = sp < 0 ? body : body.slice(0, sp);
     const tail = sp < 0 ? "" : body.slice(sp + 1);
     switch (`${verb} ${what}`) {
-      case "add chain": return this.addChain(name, tail);
-      case "flush chain": return this.flushChain(this.chain(name));
-      case "delete chain": return this.deleteChain(this.chain(name));
-      case "add rule": return this.addRule(this.chain(name), tail);
-      case "add set": return this.addSet(name, tail);
-      case "add map": return this.addMap(name, tail);
-      case "flush set": return this.flushSet(this.set(name));
-      case "flush map": return this.flushMap(this.map(name));
-      case "delete set": return this.deleteSet(this.set(name));
-      case "add element": return this.elements(name, tail, true);
-      case "delete element": return this.elements(name, tail, false);
-      default: fail(`syntax error: "${verb} ${what}" is not modelled`);
+      case "add chain":
+        return this.addChain(name, tail);
+      case "flush chain":
+        return this.flushChain(this.chain(name));
+      case "delete chain":
+        return this.deleteChain(this.chain(name));
+      case "add rule":
+        return this.addRule(this.chain(name), tail);
+      case "add set":
+        return this.addSet(name, tail);
+      case "add map":
+        return this.addMap(name, tail);
+      case "flush set":
+        return this.flushSet(this.set(name));
+      case "flush map":
+        return this.flushMap(this.map(name));
+      case "delete set":
+        return this.deleteSet(this.set(name));
+      case "add element":
+        return this.elements(name, tail, true);
+      case "delete element":
+        return this.elements(name, tail, false);
+      default:
+        fail(`syntax error: "${verb} ${what}" is not modelled`);
     }
   }
 
@@ -142,7 +162,10 @@ export class NftRuleset {
     const hook = /type \w+ hook \w+ priority -?\d+/.exec(tail)?.[0];
     this.chains.set(name, { name, rules: [], refs: 0, hook });
     if (hook) this.baseChainsVersion++;
-    this.undo.push(() => { this.chains.delete(name); if (hook) this.baseChainsVersion++; });
+    this.undo.push(() => {
+      this.chains.delete(name);
+      if (hook) this.baseChainsVersion++;
+    });
   }
 
   private refer(exprs: readonly Expr[], d: number): void {
@@ -153,14 +176,20 @@ export class NftRuleset {
     const old = c.rules;
     for (const r of old) this.refer(r, -1);
     c.rules = [];
-    this.undo.push(() => { c.rules = old; for (const r of old) this.refer(r, +1); });
+    this.undo.push(() => {
+      c.rules = old;
+      for (const r of old) this.refer(r, +1);
+    });
   }
 
   private deleteChain(c: NftChain): void {
     if (c.rules.length > 0 || c.refs > 0) fail(`Could not process rule: Device or resource busy (chain ${c.name})`);
     this.chains.delete(c.name);
     if (c.hook) this.baseChainsVersion++;
-    this.undo.push(() => { this.chains.set(c.name, c); if (c.hook) this.baseChainsVersion++; });
+    this.undo.push(() => {
+      this.chains.set(c.name, c);
+      if (c.hook) this.baseChainsVersion++;
+    });
   }
 
   private addRule(c: NftChain, tail: string): void {
@@ -172,7 +201,10 @@ export class NftRuleset {
     }
     this.refer(exprs, +1);
     c.rules.push(exprs);
-    this.undo.push(() => { c.rules.pop(); this.refer(exprs, -1); });
+    this.undo.push(() => {
+      c.rules.pop();
+      this.refer(exprs, -1);
+    });
   }
 
   private addSet(name: string, tail: string): void {
@@ -185,17 +217,23 @@ export class NftRuleset {
 
   private addMap(name: string, tail: string): void {
     const withAddr = /type ipv4_addr \. inet_proto \. inet_service : verdict/.test(tail);
-    if (!withAddr && !/type inet_proto \. inet_service : verdict/.test(tail)) fail(`map ${name}: key type not modelled`);
+    if (!withAddr && !/type inet_proto \. inet_service : verdict/.test(tail))
+      fail(`map ${name}: key type not modelled`);
     if (this.maps.has(name)) return;
     const m: NftMap = { name, withAddr, table: new WasmKeyedTable("vmap"), shadow: new ElementTable() };
     this.maps.set(name, m);
-    this.undo.push(() => { this.maps.delete(name); this.dead.push(m.table); });
+    this.undo.push(() => {
+      this.maps.delete(name);
+      this.dead.push(m.table);
+    });
   }
 
   private flushSet(s: NftSet): void {
     const old = s.elements;
     s.elements = new Map();
-    this.undo.push(() => { s.elements = old; });
+    this.undo.push(() => {
+      s.elements = old;
+    });
   }
 
   private deleteSet(s: NftSet): void {
@@ -204,8 +242,12 @@ export class NftRuleset {
   }
 
   private flushMap(m: NftMap): void {
-    const oldTable = m.table, oldShadow = m.shadow;
-    for (const id of oldShadow.values()) { const v = this.verdicts[id]; if (v.chain) this.chains.get(v.chain)!.refs--; }
+    const oldTable = m.table,
+      oldShadow = m.shadow;
+    for (const id of oldShadow.values()) {
+      const v = this.verdicts[id];
+      if (v.chain) this.chains.get(v.chain)!.refs--;
+    }
     m.table = new WasmKeyedTable("vmap");
     m.shadow = new ElementTable();
     this.dead.push(oldTable);
@@ -214,7 +256,10 @@ export class NftRuleset {
       this.dead.push(m.table);
       m.table = oldTable;
       m.shadow = oldShadow;
-      for (const id of oldShadow.values()) { const v = this.verdicts[id]; if (v.chain) this.chains.get(v.chain)!.refs++; }
+      for (const id of oldShadow.values()) {
+        const v = this.verdicts[id];
+        if (v.chain) this.chains.get(v.chain)!.refs++;
+      }
     });
   }
 
@@ -234,9 +279,12 @@ export class NftRuleset {
       }
       const m = this.map(name);
       const parts = keyPart.split(" . ");
-      const [a, proto, port] = m.withAddr ? [tryParseIPv4(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])] : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
-      if (parts.length !== (m.withAddr ? 3 : 2) || a < 0 || proto === undefined || !(port >= 0 && port <= 65535)) fail(`bad key "${keyPart}" for map ${name}`);
-      this.mapElement(m, a, proto, port, add ? value ?? fail(`element of map ${name} needs a verdict`) : undefined);
+      const [a, proto, port] = m.withAddr
+        ? [tryParseIPv4(parts[0]), NFT_PROTOS[parts[1]], Number(parts[2])]
+        : [0, NFT_PROTOS[parts[0]], Number(parts[1])];
+      if (parts.length !== (m.withAddr ? 3 : 2) || a < 0 || proto === undefined || !(port >= 0 && port <= 65535))
+        fail(`bad key "${keyPart}" for map ${name}`);
+      this.mapElement(m, a, proto, port, add ? (value ?? fail(`element of map ${name} needs a verdict`)) : undefined);
     }
   }
 
@@ -245,7 +293,10 @@ export class NftRuleset {
     if (add) s.elements.set(a, Infinity);
     else if (old === undefined) notFound(`element of ${s.name}`);
     else s.elements.delete(a);
-    this.undo.push(() => { if (old === undefined) s.elements.delete(a); else s.elements.set(a, old); });
+    this.undo.push(() => {
+      if (old === undefined) s.elements.delete(a);
+      else s.elements.set(a, old);
+    });
   }
 
   private mapElement(m: NftMap, addr: number, proto: number, port: number, value: string | undefined): void {
@@ -261,14 +312,22 @@ export class NftRuleset {
       m.table.insert({ addr, port, proto, target: id });
       m.shadow.set(addr, proto, port, id);
       if (v.chain) this.chains.get(v.chain)!.refs++;
-      this.undo.push(() => { m.table.delete({ addr, port, proto }); m.shadow.delete(addr, proto, port); if (v.chain) this.chains.get(v.chain)!.refs--; });
+      this.undo.push(() => {
+        m.table.delete({ addr, port, proto });
+        m.shadow.delete(addr, proto, port);
+        if (v.chain) this.chains.get(v.chain)!.refs--;
+      });
     } else {
       if (old === undefined) notFound(`element of ${m.name}`);
       const v = this.verdicts[old!];
       m.table.delete({ addr, port, proto });
       m.shadow.delete(addr, proto, port);
       if (v.chain) this.chains.get(v.chain)!.refs--;
-      this.undo.push(() => { m.table.insert({ addr, port, proto, target: old! }); m.shadow.set(addr, proto, port, old!); if (v.chain) this.chains.get(v.chain)!.refs++; });
+      this.undo.push(() => {
+        m.table.insert({ addr, port, proto, target: old! });
+        m.shadow.set(addr, proto, port, old!);
+        if (v.chain) this.chains.get(v.chain)!.refs++;
+      });
     }
   }
 

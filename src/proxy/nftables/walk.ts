@@ -33,7 +33,11 @@ export class NftWalker {
   private readonly bases = new Map<string, NftChain[]>();
   private basesVersion = -1;
 
-  constructor(private readonly rs: NftRuleset, private readonly rng: Rng, private readonly isLocal: (a: number) => boolean) {}
+  constructor(
+    private readonly rs: NftRuleset,
+    private readonly rng: Rng,
+    private readonly isLocal: (a: number) => boolean,
+  ) {}
 
   private base(hook: string): readonly NftChain[] {
     if (this.basesVersion !== this.rs.baseChainsVersion) {
@@ -42,7 +46,9 @@ export class NftWalker {
     }
     let list = this.bases.get(hook);
     if (!list) {
-      list = [...this.rs.chains.values()].filter((c) => c.hook?.includes(`hook ${hook} `)).sort((a, b) => priorityOf(a) - priorityOf(b));
+      list = [...this.rs.chains.values()]
+        .filter((c) => c.hook?.includes(`hook ${hook} `))
+        .sort((a, b) => priorityOf(a) - priorityOf(b));
       this.bases.set(hook, list);
     }
     return list;
@@ -88,11 +94,20 @@ export class NftWalker {
           if (exp === undefined || exp <= now) return undefined;
           break;
         }
-        case "dport": if (p.proto !== e.proto || p.dport !== e.port) return undefined; break;
-        case "l4proto": if (p.proto !== e.proto) return undefined; break;
-        case "ctnew": break;
-        case "markcmp": if ((s.mark & e.mask) !== e.value) return undefined; break;
-        case "fiblocal": if (!this.isLocal(e.field === "daddr" ? p.daddr : p.saddr)) return undefined; break;
+        case "dport":
+          if (p.proto !== e.proto || p.dport !== e.port) return undefined;
+          break;
+        case "l4proto":
+          if (p.proto !== e.proto) return undefined;
+          break;
+        case "ctnew":
+          break;
+        case "markcmp":
+          if ((s.mark & e.mask) !== e.value) return undefined;
+          break;
+        case "fiblocal":
+          if (!this.isLocal(e.field === "daddr" ? p.daddr : p.saddr)) return undefined;
+          break;
         case "vmap": {
           const id = this.lookup(e.map, e.withAddr ? p.daddr : 0, p);
           if (id === MISS) return undefined;
@@ -107,10 +122,16 @@ export class NftWalker {
           set.elements.set(p.saddr, set.timeoutMs > 0 ? now + set.timeoutMs : Infinity);
           break;
         }
-        case "verdict": return this.verdict(e.v, p, s, now, depth);
-        case "dnat": s.dnat = { ip: e.ip, port: e.port }; return "accept";
-        case "markset": s.mark = e.op === "or" ? s.mark | e.value : s.mark ^ e.value; break;
-        case "masquerade": return "accept";
+        case "verdict":
+          return this.verdict(e.v, p, s, now, depth);
+        case "dnat":
+          s.dnat = { ip: e.ip, port: e.port };
+          return "accept";
+        case "markset":
+          s.mark = e.op === "or" ? s.mark | e.value : s.mark ^ e.value;
+          break;
+        case "masquerade":
+          return "accept";
       }
     }
     return undefined;
@@ -118,8 +139,12 @@ export class NftWalker {
 
   private verdict(v: Verdict, p: Packet, s: State, now: number, depth: number): End | undefined {
     switch (v.kind) {
-      case "accept": case "drop": case "reject": return v.kind;
-      case "return": return "next";
+      case "accept":
+      case "drop":
+      case "reject":
+        return v.kind;
+      case "return":
+        return "next";
       default: {
         if (depth >= MAX_DEPTH) return "drop";
         const end = this.chain(this.rs.chains.get(v.chain!)!, p, s, now, depth + 1);
@@ -133,7 +158,9 @@ export class NftWalker {
     const m = this.rs.maps.get(map);
     if (!m) return MISS;
     const b = this.batch;
-    b.daddr[0] = addr; b.dport[0] = p.dport; b.proto[0] = p.proto;
+    b.daddr[0] = addr;
+    b.dport[0] = p.dport;
+    b.proto[0] = p.proto;
     m.table.lookup(b, 0, 1);
     return b.out[0];
   }

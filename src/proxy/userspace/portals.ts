@@ -9,7 +9,13 @@ import { MISS, ServiceEntry } from "../../core";
 import { WasmBatch } from "../../wasm/batch";
 import { WasmChain } from "../../wasm/chain";
 
-const PORTAL_CHAINS = ["KUBE-PORTALS-CONTAINER", "KUBE-PORTALS-HOST", "KUBE-NODEPORT-CONTAINER", "KUBE-NODEPORT-HOST", "KUBE-NODEPORT-NON-LOCAL"] as const;
+const PORTAL_CHAINS = [
+  "KUBE-PORTALS-CONTAINER",
+  "KUBE-PORTALS-HOST",
+  "KUBE-NODEPORT-CONTAINER",
+  "KUBE-NODEPORT-HOST",
+  "KUBE-NODEPORT-NON-LOCAL",
+] as const;
 type PortalChain = (typeof PORTAL_CHAINS)[number];
 
 export interface PortalRule {
@@ -71,7 +77,11 @@ export class PortalTables {
         this.batch = new WasmBatch(Math.max(list.length, this.batch.capacity * 2));
       }
       const b = this.batch;
-      list.forEach((r, k) => { b.daddr[k] = r.entry.addr; b.dport[k] = r.entry.port; b.proto[k] = r.entry.proto; });
+      list.forEach((r, k) => {
+        b.daddr[k] = r.entry.addr;
+        b.dport[k] = r.entry.port;
+        b.proto[k] = r.entry.proto;
+      });
       c.wasm.lookup(b, 0, list.length);
       const missing = list.filter((r, k) => b.out[k] !== r.entry.target);
       for (const r of missing) this.append(r);
@@ -81,7 +91,9 @@ export class PortalTables {
   /** The proxy port a packet is redirected to: service IP portals first, then NodePorts on local addresses. */
   lookup(daddr: number, dport: number, proto: number, local: boolean): number | undefined {
     const b = this.batch;
-    b.daddr[0] = daddr; b.dport[0] = dport; b.proto[0] = proto;
+    b.daddr[0] = daddr;
+    b.dport[0] = dport;
+    b.proto[0] = proto;
     this.chains.get("KUBE-PORTALS-CONTAINER")!.wasm.lookup(b, 0, 1);
     if (b.out[0] !== MISS) return b.out[0];
     if (!local) return undefined;

@@ -40,7 +40,10 @@ export class UserspaceProxier extends ProxierBase {
   private readonly balancedPorts = new Map<string, Set<string>>();
   private nextProxyPort = PROXY_PORTS.min;
 
-  constructor(readonly network: Network, opts: { node?: NodeConfig } = {}) {
+  constructor(
+    readonly network: Network,
+    opts: { node?: NodeConfig } = {},
+  ) {
     super();
     this.node = opts.node ?? DEFAULT_NODE;
     this.lb = new LoadBalancerRR(new Rng(this.node.seed));
@@ -51,9 +54,17 @@ export class UserspaceProxier extends ProxierBase {
     super.onSliceEvent(e);
     for (const svc of this.endpointsChanges.apply(this.endpointsMap)) {
       const ports = new Set<string>();
-      for (const port of this.endpointsChanges.portsOf(svc)) if (this.endpointsMap.has(servicePortName(svc, port))) ports.add(servicePortName(svc, port));
+      for (const port of this.endpointsChanges.portsOf(svc))
+        if (this.endpointsMap.has(servicePortName(svc, port))) ports.add(servicePortName(svc, port));
       for (const key of this.balancedPorts.get(svc) ?? []) if (!ports.has(key)) this.lb.updateEndpoints(key, []);
-      for (const key of ports) this.lb.updateEndpoints(key, this.endpointsMap.get(key)!.filter((x) => x.ready).map((x) => x.str));
+      for (const key of ports)
+        this.lb.updateEndpoints(
+          key,
+          this.endpointsMap
+            .get(key)!
+            .filter((x) => x.ready)
+            .map((x) => x.str),
+        );
       if (ports.size > 0) this.balancedPorts.set(svc, ports);
       else this.balancedPorts.delete(svc);
     }
@@ -61,22 +72,30 @@ export class UserspaceProxier extends ProxierBase {
 
   protected syncRules(u: UpdateResult, full: boolean, nowMs: number): SyncStats {
     const services = full ? new Set(this.portsByService.keys()) : u.changed;
-    const ports = this.svcPortMap.size, capacity = PROXY_PORTS.max - PROXY_PORTS.min + 1;
+    const ports = this.svcPortMap.size,
+      capacity = PROXY_PORTS.max - PROXY_PORTS.min + 1;
     if (ports > capacity) {
-      throw new SvcbenchError(`userspace proxier: ${ports} service ports need ${ports} proxy sockets, but a node has ${capacity} local ports (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max})`);
+      throw new SvcbenchError(
+        `userspace proxier: ${ports} service ports need ${ports} proxy sockets, but a node has ${capacity} local ports (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max})`,
+      );
     }
     for (const svc of services) {
       const cur = this.portsByService.get(svc) ?? [];
       for (const name of this.proxiedByService.get(svc) ?? []) {
         if (!cur.some((p) => p.name === name)) this.stop(name, this.serviceMap.get(name)!); // unmergeService
       }
-      for (const p of cur) { // mergeService
+      for (const p of cur) {
+        // mergeService
         const old = this.serviceMap.get(p.name);
         if (old && sameServicePort(old.info, p)) continue;
         if (old) this.stop(p.name, old);
         this.start(p);
       }
-      if (cur.length > 0) this.proxiedByService.set(svc, cur.map((p) => p.name));
+      if (cur.length > 0)
+        this.proxiedByService.set(
+          svc,
+          cur.map((p) => p.name),
+        );
       else this.proxiedByService.delete(svc);
     }
     const all: PortalRule[] = [];
@@ -93,26 +112,45 @@ export class UserspaceProxier extends ProxierBase {
       this.nextProxyPort = port === PROXY_PORTS.max ? PROXY_PORTS.min : port + 1;
       if (!this.byProxyPort.has(port)) return port;
     }
-    throw new SvcbenchError(`userspace proxier: no local port left for another proxy socket: a node has ${PROXY_PORTS.max - PROXY_PORTS.min + 1} (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max}), one per service port`);
+    throw new SvcbenchError(
+      `userspace proxier: no local port left for another proxy socket: a node has ${PROXY_PORTS.max - PROXY_PORTS.min + 1} (ip_local_port_range ${PROXY_PORTS.min}-${PROXY_PORTS.max}), one per service port`,
+    );
   }
 
   private start(p: ServicePortInfo): void {
     const proxyPort = this.allocateProxyPort();
-    const proto = lproto(p), node = formatIPv4(this.node.nodeIP);
+    const proto = lproto(p),
+      node = formatIPv4(this.node.nodeIP);
     const c = `-m comment --comment "${p.name}" -p ${proto} -m ${proto}`;
     const portals: PortalRule[] = [];
     const portal = (addr: number, addrStr: string) => {
       const entry = { addr, port: p.port, proto: p.proto, target: proxyPort };
-      portals.push({ chain: "KUBE-PORTALS-CONTAINER", entry, text: `${c} --dport ${p.port} -d ${addrStr}/32 -j REDIRECT --to-ports ${proxyPort}` });
-      portals.push({ chain: "KUBE-PORTALS-HOST", entry, text: `${c} --dport ${p.port} -d ${addrStr}/32 -j DNAT --to-destination ${node}:${proxyPort}` });
+      portals.push({
+        chain: "KUBE-PORTALS-CONTAINER",
+        entry,
+        text: `${c} --dport ${p.port} -d ${addrStr}/32 -j REDIRECT --to-ports ${proxyPort}`,
+      });
+      portals.push({
+        chain: "KUBE-PORTALS-HOST",
+        entry,
+        text: `${c} --dport ${p.port} -d ${addrStr}/32 -j DNAT --to-destination ${node}:${proxyPort}`,
+      });
     };
     portal(p.clusterIP, p.clusterIPStr);
     p.externalIPs.forEach((a, i) => portal(a, p.externalIPStrs[i]));
     p.loadBalancerIPs.forEach((a, i) => portal(a, p.loadBalancerIPStrs[i]));
     if (p.nodePort !== 0) {
       const entry = { addr: 0, port: p.nodePort, proto: p.proto, target: proxyPort };
-      portals.push({ chain: "KUBE-NODEPORT-CONTAINER", entry, text: `${c} --dport ${p.nodePort} -j REDIRECT --to-ports ${proxyPort}` });
-      portals.push({ chain: "KUBE-NODEPORT-HOST", entry, text: `${c} --dport ${p.nodePort} -j DNAT --to-destination ${node}:${proxyPort}` });
+      portals.push({
+        chain: "KUBE-NODEPORT-CONTAINER",
+        entry,
+        text: `${c} --dport ${p.nodePort} -j REDIRECT --to-ports ${proxyPort}`,
+      });
+      portals.push({
+        chain: "KUBE-NODEPORT-HOST",
+        entry,
+        text: `${c} --dport ${p.nodePort} -j DNAT --to-destination ${node}:${proxyPort}`,
+      });
       portals.push({ chain: "KUBE-NODEPORT-NON-LOCAL", entry, text: `${c} --dport ${proxyPort} -j ACCEPT` });
     }
     this.serviceMap.set(p.name, { info: p, proxyPort, portals });
@@ -142,7 +180,9 @@ export class UserspaceProxier extends ProxierBase {
     const proxyPort = this.portals.lookup(p.daddr, p.dport, p.proto, isLocalAddress(this.node, p.daddr));
     const name = proxyPort === undefined ? undefined : this.byProxyPort.get(proxyPort);
     if (name === undefined) return { verdict: "pass" };
-    let reset = false, attempts = 0, ms = 0;
+    let reset = false,
+      attempts = 0,
+      ms = 0;
     for (const timeout of DIAL_TIMEOUTS_MS) {
       if (!this.lb.hasEndpoints(name)) return { verdict: "reject", service: name, attempts, connectMs: ms };
       const ep = this.lb.nextEndpoint(name, p.saddr, reset, nowMs + ms);
@@ -159,4 +199,3 @@ export class UserspaceProxier extends ProxierBase {
     this.portals.dispose();
   }
 }
-

@@ -42,8 +42,10 @@ export class LoadBalancerRR {
   /** OnEndpointsUpdate for one port: a different set (compared sorted) is shuffled and restarts at 0. */
   updateEndpoints(svcPort: string, endpoints: readonly string[]): void {
     let s = this.services.get(svcPort);
-    if (!s) this.services.set(svcPort, (s = { endpoints: [], index: 0, affinity: false, ttlMs: 0, clients: new Map() }));
-    const a = [...s.endpoints].sort(), b = [...endpoints].sort();
+    if (!s)
+      this.services.set(svcPort, (s = { endpoints: [], index: 0, affinity: false, ttlMs: 0, clients: new Map() }));
+    const a = [...s.endpoints].sort(),
+      b = [...endpoints].sort();
     if (a.length === b.length && a.every((e, i) => e === b[i])) return;
     const keep = new Set(endpoints);
     for (const [ip, rec] of s.clients) if (!keep.has(rec.endpoint)) s.clients.delete(ip);

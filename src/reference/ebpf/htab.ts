@@ -17,7 +17,11 @@ export class TsHtab implements Htab {
   private readonly values: Uint32Array;
   private freeHead = 0;
 
-  constructor(readonly keyWords: number, readonly maxEntries: number, readonly hashrnd: number) {
+  constructor(
+    readonly keyWords: number,
+    readonly maxEntries: number,
+    readonly hashrnd: number,
+  ) {
     checkMapShape(keyWords, maxEntries);
     this.buckets = roundupPow2(maxEntries);
     this.heads = new Uint32Array(this.buckets).fill(HTAB_NIL);
@@ -38,7 +42,13 @@ export class TsHtab implements Htab {
 
   private find(hash: number, k: Key): number {
     for (let i = this.heads[hash & (this.buckets - 1)]; i !== HTAB_NIL; i = this.next[i]) {
-      if (this.hashes[i] === hash && this.keys[i * 3] === k[0] && this.keys[i * 3 + 1] === k[1] && this.keys[i * 3 + 2] === k[2]) return i;
+      if (
+        this.hashes[i] === hash &&
+        this.keys[i * 3] === k[0] &&
+        this.keys[i * 3 + 1] === k[1] &&
+        this.keys[i * 3 + 2] === k[2]
+      )
+        return i;
     }
     return HTAB_NIL;
   }
@@ -67,10 +77,17 @@ export class TsHtab implements Htab {
 
   delete(k: Key): Result {
     if (!this.keyOk(k)) return Result.NOT_FOUND;
-    const hash = this.hash(k), b = hash & (this.buckets - 1);
+    const hash = this.hash(k),
+      b = hash & (this.buckets - 1);
     let prev = HTAB_NIL;
     for (let i = this.heads[b]; i !== HTAB_NIL; prev = i, i = this.next[i]) {
-      if (this.hashes[i] !== hash || this.keys[i * 3] !== k[0] || this.keys[i * 3 + 1] !== k[1] || this.keys[i * 3 + 2] !== k[2]) continue;
+      if (
+        this.hashes[i] !== hash ||
+        this.keys[i * 3] !== k[0] ||
+        this.keys[i * 3 + 1] !== k[1] ||
+        this.keys[i * 3 + 2] !== k[2]
+      )
+        continue;
       if (prev === HTAB_NIL) this.heads[b] = this.next[i];
       else this.next[prev] = this.next[i];
       this.next[i] = this.freeHead;
@@ -91,7 +108,10 @@ export class TsHtab implements Htab {
     const { daddr: D, dport: T, proto: R, out: O } = batch;
     for (let j = start, end = start + count; j < end; j++) {
       // A port or protocol past its range is no lb4 key: it matches nothing.
-      if (T[j] > 0xffff || R[j] > 0xff) { O[j] = MISS; continue; }
+      if (T[j] > 0xffff || R[j] > 0xff) {
+        O[j] = MISS;
+        continue;
+      }
       const k = lb4Key(D[j], T[j], R[j]);
       const i = this.find(this.hash(k), k);
       O[j] = i === HTAB_NIL ? MISS : this.values[i * 3];

@@ -15,13 +15,17 @@ function offsetAndSkip(b: Backend, m: number, seed: number): [number, number] {
 export function maglevTable(backends: readonly Backend[], m: number, seed: number): Uint32Array {
   const n = backends.length;
   if (!(MAGLEV_PRIMES as readonly number[]).includes(m) || n === 0 || n > m) {
-    throw new SvcbenchError(`maglev: ${n} backends for a table of ${m} (M must be one of ${MAGLEV_PRIMES.join(", ")}, 0 < backends <= M)`, Result.BAD_ARG);
+    throw new SvcbenchError(
+      `maglev: ${n} backends for a table of ${m} (M must be one of ${MAGLEV_PRIMES.join(", ")}, 0 < backends <= M)`,
+      Result.BAD_ARG,
+    );
   }
   const perm = backends.map((b) => offsetAndSkip(b, m, seed));
   const next = new Array<number>(n).fill(0);
   const entry = new Int32Array(m).fill(-1);
   for (let k = 0; k < m; k++) {
-    const i = k % n, [offset, skip] = perm[i];
+    const i = k % n,
+      [offset, skip] = perm[i];
     let c = (offset + next[i] * skip) % m;
     while (entry[c] >= 0) {
       next[i]++;
@@ -34,6 +38,13 @@ export function maglevTable(backends: readonly Backend[], m: number, seed: numbe
 }
 
 /** table[jhash_3words(saddr, dport << 16 | sport, proto, seed) % M]. */
-export function maglevPick(table: Uint32Array, saddr: number, sport: number, dport: number, proto: number, seed: number): number {
+export function maglevPick(
+  table: Uint32Array,
+  saddr: number,
+  sport: number,
+  dport: number,
+  proto: number,
+  seed: number,
+): number {
   return table[jhash2(3, saddr >>> 0, ((dport << 16) | (sport & 0xffff)) >>> 0, proto >>> 0, seed) % table.length];
 }

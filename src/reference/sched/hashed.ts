@@ -8,22 +8,34 @@ import { SvcView, TsScheduler } from "./scheduler";
 /** A scheduler with a lookup table of list positions, rebuilt on every dest change. */
 export abstract class TableScheduler implements TsScheduler {
   protected readonly tbl: Uint32Array;
-  constructor(protected readonly svc: SvcView, size: number) {
+  constructor(
+    protected readonly svc: SvcView,
+    size: number,
+  ) {
     this.tbl = new Uint32Array(size).fill(NIL);
   }
   protected abstract reassign(): void;
-  add_dest(): void { this.reassign(); }
-  del_dest(): void { this.reassign(); }
-  upd_dest(): void { this.reassign(); }
+  add_dest(): void {
+    this.reassign();
+  }
+  del_dest(): void {
+    this.reassign();
+  }
+  upd_dest(): void {
+    this.reassign();
+  }
   abstract schedule(saddr: number, sport: number, daddr: number): number;
-  table(): Uint32Array { return this.tbl; }
+  table(): Uint32Array {
+    return this.tbl;
+  }
 
   /** ip_vs_{sh,mh}_hashkey: the slot of addr, port at a fallback offset. */
   protected abstract hashkey(addr: number, port: number, offset: number): number;
 
   /** ip_vs_{sh,mh}_get and _get_fallback: on an unavailable dest, loop around from the original hash. */
   protected lookup(addr: number, port: number): number {
-    const d: TsDests = this.svc.dests, size = this.tbl.length;
+    const d: TsDests = this.svc.dests,
+      size = this.tbl.length;
     const ihash = this.hashkey(addr, port, 0);
     let p = this.tbl[ihash];
     if (p === NIL || d.available(d.order[p])) return p;
@@ -58,7 +70,8 @@ export class Dh extends TableScheduler {
     return hash_32(addr, IP_VS_DH_TAB_BITS);
   }
   schedule(_saddr: number, _sport: number, daddr: number): number {
-    const d = this.svc.dests, p = this.tbl[this.hashkey(daddr)];
+    const d = this.svc.dests,
+      p = this.tbl[this.hashkey(daddr)];
     return p !== NIL && d.available(d.order[p]) ? p : NIL;
   }
 }
@@ -72,7 +85,8 @@ export class Sh extends TableScheduler {
   }
   /** Each dest in list order takes weight buckets in turn (at least one). */
   protected reassign(): void {
-    const d = this.svc.dests, n = d.num;
+    const d = this.svc.dests,
+      n = d.num;
     for (let i = 0, p = 0, count = 0; i < this.tbl.length; i++) {
       this.tbl[i] = n === 0 ? NIL : p;
       if (n !== 0 && ++count >= d.weight[d.order[p]]) {

@@ -16,10 +16,13 @@ const SPLIT = 2 ** 24;
  * so large ones are split at 2^24 (both parts exact; the rounded sum keeps the true sign).
  */
 export function heavier(loh: number, wl: number, doh: number, wd: number): boolean {
-  const a = loh * wd, b = doh * wl;
+  const a = loh * wd,
+    b = doh * wl;
   if (a <= Number.MAX_SAFE_INTEGER && b <= Number.MAX_SAFE_INTEGER) return a > b;
-  const lh = Math.floor(loh / SPLIT), dh = Math.floor(doh / SPLIT);
-  const hi = lh * wd - dh * wl, lo = (loh - lh * SPLIT) * wd - (doh - dh * SPLIT) * wl;
+  const lh = Math.floor(loh / SPLIT),
+    dh = Math.floor(doh / SPLIT);
+  const hi = lh * wd - dh * wl,
+    lo = (loh - lh * SPLIT) * wd - (doh - dh * SPLIT) * wl;
   return hi * SPLIT + lo > 0;
 }
 
@@ -27,12 +30,16 @@ export class Lc implements TsScheduler {
   constructor(private readonly svc: SvcView) {}
   schedule(): number {
     const d = this.svc.dests;
-    let least = NIL, loh = 0;
+    let least = NIL,
+      loh = 0;
     for (let p = 0; p < d.num; p++) {
       const id = d.order[p];
       if (!d.available(id)) continue;
       const doh = connOverhead(d, id);
-      if (least === NIL || doh < loh) { least = p; loh = doh; }
+      if (least === NIL || doh < loh) {
+        least = p;
+        loh = doh;
+      }
     }
     return least;
   }
@@ -43,37 +50,53 @@ function weightedLeast(d: TsDests, overhead: (d: TsDests, id: number) => number)
   let p = 0;
   while (p < d.num && !d.available(d.order[p])) p++;
   if (p === d.num) return NIL;
-  let least = p, lid = d.order[p], loh = overhead(d, lid);
+  let least = p,
+    lid = d.order[p],
+    loh = overhead(d, lid);
   for (p++; p < d.num; p++) {
     const id = d.order[p];
     if ((d.flags[id] & IP_VS_DEST_F_OVERLOAD) !== 0) continue;
     const doh = overhead(d, id);
-    if (heavier(loh, d.weight[lid], doh, d.weight[id])) { least = p; lid = id; loh = doh; }
+    if (heavier(loh, d.weight[lid], doh, d.weight[id])) {
+      least = p;
+      lid = id;
+      loh = doh;
+    }
   }
   return least;
 }
 
 export class Wlc implements TsScheduler {
   constructor(private readonly svc: SvcView) {}
-  schedule(): number { return weightedLeast(this.svc.dests, connOverhead); }
+  schedule(): number {
+    return weightedLeast(this.svc.dests, connOverhead);
+  }
 }
 
 export class Sed implements TsScheduler {
   constructor(private readonly svc: SvcView) {}
-  schedule(): number { return weightedLeast(this.svc.dests, sedOverhead); }
+  schedule(): number {
+    return weightedLeast(this.svc.dests, sedOverhead);
+  }
 }
 
 export class Nq implements TsScheduler {
   constructor(private readonly svc: SvcView) {}
   schedule(): number {
     const d = this.svc.dests;
-    let least = NIL, lid = 0, loh = 0;
+    let least = NIL,
+      lid = 0,
+      loh = 0;
     for (let p = 0; p < d.num; p++) {
       const id = d.order[p];
       if (!d.available(id)) continue;
       if (d.activeconns[id] === 0) return p;
       const doh = sedOverhead(d, id);
-      if (least === NIL || heavier(loh, d.weight[lid], doh, d.weight[id])) { least = p; lid = id; loh = doh; }
+      if (least === NIL || heavier(loh, d.weight[lid], doh, d.weight[id])) {
+        least = p;
+        lid = id;
+        loh = doh;
+      }
     }
     return least;
   }

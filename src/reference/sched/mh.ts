@@ -29,27 +29,39 @@ export class Mh extends TableScheduler {
   }
 
   protected reassign(): void {
-    const d = this.svc.dests, n = d.num;
+    const d = this.svc.dests,
+      n = d.num;
     // ip_vs_mh_reassign: more dests than slots is -EINVAL, and the table stays as it was.
     if (n > M) throw new SvcbenchError(`mh: ${n} dests for ${M} slots`, Result.FULL);
     const { gcd, max } = gcdMax(d, d.last_weight);
-    if (gcd < 1) { this.tbl.fill(NIL); return; } // ip_vs_mh_populate: ip_vs_mh_reset
+    if (gcd < 1) {
+      this.tbl.fill(NIL);
+      return;
+    } // ip_vs_mh_populate: ip_vs_mh_reset
     const rshift = Math.max(0, fls(Math.trunc(max / gcd)) - IP_VS_MH_TAB_BITS);
     // ip_vs_mh_permutate
-    const skip = new Uint32Array(n), perm = new Uint32Array(n), turns = new Int32Array(n);
+    const skip = new Uint32Array(n),
+      perm = new Uint32Array(n),
+      turns = new Int32Array(n);
     for (let p = 0; p < n; p++) {
-      const id = d.order[p], addr = d.addr[id], port = d.port[id];
+      const id = d.order[p],
+        addr = d.addr[id],
+        port = d.port[id];
       perm[p] = mhHash(addr, port, HASH1, 0) % M;
       skip[p] = (mhHash(addr, port, HASH2, 0) % (M - 1)) + 1;
       const lw = d.last_weight[id];
-      turns[p] = (Math.trunc(lw / gcd) >> rshift) || (lw !== 0 ? 1 : 0);
+      turns[p] = Math.trunc(lw / gcd) >> rshift || (lw !== 0 ? 1 : 0);
     }
     // ip_vs_mh_populate
     const taken = new Uint8Array(M);
-    let filled = 0, count = 0;
+    let filled = 0,
+      count = 0;
     for (;;) {
       for (let p = 0; p < n; ) {
-        if (turns[p] < 1) { p++; continue; }
+        if (turns[p] < 1) {
+          p++;
+          continue;
+        }
         let c = perm[p];
         while (taken[c]) {
           c += skip[p];
@@ -59,7 +71,10 @@ export class Mh extends TableScheduler {
         taken[c] = 1;
         this.tbl[c] = p;
         if (++filled === M) return;
-        if (++count >= turns[p]) { count = 0; p++; }
+        if (++count >= turns[p]) {
+          count = 0;
+          p++;
+        }
       }
     }
   }

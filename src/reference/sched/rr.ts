@@ -17,7 +17,9 @@ export class Rr implements TsScheduler {
   }
 
   schedule(): number {
-    const d = this.svc.dests, last = this.cursor, n = d.num;
+    const d = this.svc.dests,
+      last = this.cursor,
+      n = d.num;
     const start = last === HEAD ? 0 : last + 1;
     const stop = last === HEAD ? n : start + n;
     for (let i = start; i < stop; i++) {

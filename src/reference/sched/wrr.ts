@@ -8,7 +8,8 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** The gcd of the weights > 0 of one column (0 if none), and its largest value. */
 export function gcdMax(d: TsDests, w: Uint32Array): { gcd: number; max: number } {
-  let g = 0, max = 0;
+  let g = 0,
+    max = 0;
   for (let p = 0; p < d.num; p++) {
     const x = w[d.order[p]];
     if (x > 0) g = g > 0 ? gcd(x, g) : x;
@@ -39,26 +40,42 @@ export class Wrr implements TsScheduler {
     else if (this.di > 1) this.cw = Math.trunc(this.cw / this.di) * this.di + 1;
   }
 
-  add_dest(): void { this.changed(); }
-  del_dest(): void { this.changed(); }
-  upd_dest(): void { this.changed(); }
+  add_dest(): void {
+    this.changed();
+  }
+  del_dest(): void {
+    this.changed();
+  }
+  upd_dest(): void {
+    this.changed();
+  }
 
   schedule(): number {
-    const d = this.svc.dests, n = d.num;
+    const d = this.svc.dests,
+      n = d.num;
     if (this.mw === 0) return NIL;
     const last = this.cl;
-    let p = last, stop = NIL, lastPass = false, restarted = false;
+    let p = last,
+      stop = NIL,
+      lastPass = false,
+      restarted = false;
     for (;;) {
       for (p = p === HEAD ? 0 : p + 1; p < n; p++) {
         const id = d.order[p];
         if ((d.flags[id] & IP_VS_DEST_F_OVERLOAD) === 0 && d.weight[id] >= this.cw) return (this.cl = p);
-        if (p === stop) { this.cl = p; return NIL; }
+        if (p === stop) {
+          this.cl = p;
+          return NIL;
+        }
       }
       p = HEAD;
       this.cw -= this.di;
       if (this.cw <= 0) {
         this.cw = this.mw;
-        if (lastPass || last === HEAD) { this.cl = HEAD; return NIL; }
+        if (lastPass || last === HEAD) {
+          this.cl = HEAD;
+          return NIL;
+        }
         restarted = true;
       }
       lastPass = this.cw <= this.di;
