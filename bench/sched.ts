@@ -160,6 +160,56 @@ interface RouteSide {
   make: (timeouts?: { established: number; closed: number }) => IpvsRoute;
 }
 
+/** Where a conntrack case runs: N, the budget, the progress line, and the routes to dispose of afterwards. */
+interface ConntrackRun {
+  n: number;
+  budget: Budget;
+  progress: Progress;
+  owned: { dispose(): void }[];
+}
+
+/** Hit: every packet belongs to one of the established connections (checked to stay on its dest). */
+function conntrackHit(side: RouteSide, est: WasmBatch, r: ConntrackRun) {
+  const route = side.make();
+  r.owned.push(route);
+  for (let at = 0; at < CONNTRACK_CONNS; at += PICK_BATCH) route.route(est, at, PICK_BATCH, 0);
+  const first = est.out.slice(0, PICK_BATCH).join();
+  route.route(est, 0, PICK_BATCH, 0);
+  if (est.out.slice(0, PICK_BATCH).join() !== first) {
+    throw new SvcbenchError(`${side.impl}: established flows did not stay on their dests`);
+  }
+  r.progress.step(`sched ${side.impl} hit N=${r.n}`);
+  const m = measure(
+    `${side.impl} hit N=${r.n}`,
+    cycling(PICK_BATCH, CONNTRACK_CONNS, (at) => route.route(est, at, PICK_BATCH, 0)),
+    PICK_BATCH,
+    r.budget,
+  );
+  return { suite: "sched", impl: side.impl, n: r.n, batch: PICK_BATCH, scenario: "hit", ...m } as const;
+}
+
+/**
+ * Miss: first packets of new flows; each call also expires the window made 16 calls before, so the
+ * table stays at CONNTRACK_CONNS connections (the steady state of a busy node).
+ */
+function conntrackMiss(side: RouteSide, fresh: WasmBatch, r: ConntrackRun) {
+  const keep = CONNTRACK_CONNS / PICK_BATCH;
+  const route = side.make({ established: keep, closed: keep });
+  r.owned.push(route);
+  let now = 0;
+  r.progress.step(`sched ${side.impl} miss N=${r.n}`);
+  const m = measure(
+    `${side.impl} miss N=${r.n}`,
+    cycling(PICK_BATCH, fresh.capacity, (at) => {
+      route.expire(++now);
+      route.route(fresh, at, PICK_BATCH, now);
+    }),
+    PICK_BATCH,
+    r.budget,
+  );
+  return { suite: "sched", impl: side.impl, n: r.n, batch: PICK_BATCH, scenario: "miss", ...m } as const;
+}
+
 function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
   const cases: CaseResult[] = [];
   const est = new WasmBatch(CONNTRACK_CONNS),
@@ -205,51 +255,9 @@ function conntrack(o: SchedOptions, progress: Progress): CaseResult[] {
             buckets: 1 << CONN_TAB_BITS.default,
             distinct_services: wpool.length,
           };
-          if (side.impl !== "conntrack-rsz") {
-            // Hit: every packet belongs to one of the established connections.
-            const route = side.make();
-            owned.push(route);
-            for (let at = 0; at < CONNTRACK_CONNS; at += PICK_BATCH) route.route(est, at, PICK_BATCH, 0);
-            const first = est.out.slice(0, PICK_BATCH).join();
-            route.route(est, 0, PICK_BATCH, 0);
-            if (est.out.slice(0, PICK_BATCH).join() !== first) {
-              throw new SvcbenchError(`${side.impl}: established flows did not stay on their dests`);
-            }
-            progress.step(`sched ${side.impl} hit N=${n}`);
-            const m = measure(
-              `${side.impl} hit N=${n}`,
-              cycling(PICK_BATCH, CONNTRACK_CONNS, (at) => route.route(est, at, PICK_BATCH, 0)),
-              PICK_BATCH,
-              o.budget,
-            );
-            cases.push({ suite: "sched", impl: side.impl, n, batch: PICK_BATCH, scenario: "hit", ...m, ...extra });
-          }
-          // Miss: first packets of new flows; each call also expires the window made 16 calls before,
-          // so the table stays at CONNTRACK_CONNS connections (the steady state of a busy node).
-          const keep = CONNTRACK_CONNS / PICK_BATCH;
-          const route = side.make({ established: keep, closed: keep });
-          owned.push(route);
-          let now = 0;
-          progress.step(`sched ${side.impl} miss N=${n}`);
-          const m = measure(
-            `${side.impl} miss N=${n}`,
-            cycling(PICK_BATCH, fresh.capacity, (at) => {
-              route.expire(++now);
-              route.route(fresh, at, PICK_BATCH, now);
-            }),
-            PICK_BATCH,
-            o.budget,
-          );
-          cases.push({
-            suite: "sched",
-            impl: side.impl,
-            n,
-            batch: PICK_BATCH,
-            scenario: "miss",
-            ...m,
-            ...extra,
-            includes: "one expiry per new connection",
-          });
+          const at = { n, budget: o.budget, progress, owned };
+          if (side.impl !== "conntrack-rsz") cases.push({ ...conntrackHit(side, est, at), ...extra });
+          cases.push({ ...conntrackMiss(side, fresh, at), ...extra, includes: "one expiry per new connection" });
         }
       } finally {
         for (const r of owned.splice(0)) r.dispose();

@@ -70,7 +70,8 @@ test("later syncs write only the changed Service: elements swap map, stale chain
   const store = cluster();
   const p = new NftablesProxier({ node, keepText: true });
   open.push(p);
-  const kp = new KubeProxy(store, p);
+  // min-sync-period 0.5 s: the runner lets a sync run at 10.5 s, after the one at 10 s ended.
+  const kp = new KubeProxy(store, p, { minSyncPeriodMs: 500 });
   kp.flush();
   const t = "ip kube-proxy";
   kp.now = 10_000;
@@ -97,6 +98,7 @@ test("later syncs write only the changed Service: elements swap map, stale chain
     ready: true,
   });
   kp.flush();
+  assert.equal(kp.now, 10_500);
   assert.equal(p.staleChainCount, 2, "not yet a second old");
   kp.now = 12_000;
   store.deletePod("ns4", "svc4-c");

@@ -8,9 +8,11 @@ import { newProxier } from "../src/proxy/modes";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { Rng } from "../src/util/rng";
 import { snapshotFromStore } from "../src/snapshot/from-store";
-import { countCluster } from "../src/predict/counts";
+import { countCluster, PREDICT_NODE } from "../src/predict/counts";
+import { DEFAULT_NODE, NodeConfig } from "../src/proxy/node";
 import { PredictMode } from "../src/predict/modes";
 import { ProxyMode } from "../src/proxy/types";
+import { IptablesProxier } from "../src/proxy/iptables/proxier";
 
 const CASES: [PredictMode, ProxyMode][] = [
   ["iptables-legacy", "iptables-partial"],
@@ -36,17 +38,33 @@ function withFeatures(c: Cluster): void {
   });
 }
 
-for (const features of [false, true]) {
+/** The node settings a KubeProxyConfiguration passes on: masqueradeAll, nodePortAddresses (the node's IP and loopback). */
+const NODE_SETTINGS: NodeConfig = {
+  ...PREDICT_NODE,
+  nodeName: DEFAULT_NODE.nodeName,
+  masqueradeAll: true,
+  nodePortAddresses: [parseCidr("192.168.0.0/16"), parseCidr("127.0.0.0/8")],
+};
+
+const VARIANTS: [string, boolean, NodeConfig | undefined][] = [
+  ["", false, undefined],
+  [" with traffic policies, external and ingress IPs, source ranges", true, undefined],
+  [" with those and masqueradeAll, nodePortAddresses", true, NODE_SETTINGS],
+];
+
+for (const [name, features, node] of VARIANTS) {
   for (const [mode, proxyMode] of CASES) {
     // ebpf leaves traffic policies out (src/proxy/features.ts): its counts are checked on the plain cluster.
     if (features && mode === "ebpf") continue;
-    test(`${mode}${features ? " with traffic policies, external and ingress IPs, source ranges" : ""}: the per-Service shortcut is within 5% of the proxier's own syncs`, () => {
+    test(`${mode}${name}: the per-Service shortcut is within 5% of the proxier's own syncs`, () => {
       const c = buildCluster(120, 3, 11);
       if (features) withFeatures(c);
       const snap = snapshotFromStore(c.store);
-      const counts = countCluster(mode, snap.services, 1000);
+      const counts = countCluster(mode, snap.services, 1000, snap.services.length, node);
       const index = new Map(snap.services.map((s, i) => [`${s.namespace}/${s.name}`, i]));
-      const kp = new KubeProxy(c.store, newProxier(proxyMode, c.store), { minSyncPeriodMs: 1000 });
+      const kp = new KubeProxy(c.store, newProxier(proxyMode, c.store, { keepText: true, ...(node && { node }) }), {
+        minSyncPeriodMs: 1000,
+      });
       try {
         const first = kp.flush()!;
         assert.ok(first.full);
@@ -56,6 +74,14 @@ for (const features of [false, true]) {
         };
         if (mode !== "ipvs") near("full sync bytes", first.bytesWritten, counts.full.bytes);
         near("full sync rules", first.rulesWritten, counts.full.rules);
+        if (mode === "iptables-legacy") {
+          // The rules a first packet may walk: the nat table's KUBE-SERVICES, exactly.
+          const text = (kp.proxier as IptablesProxier).lastText!;
+          assert.equal(
+            counts.kubeServicesRules,
+            (text.slice(text.indexOf("*nat")).match(/^-A KUBE-SERVICES /gm) ?? []).length,
+          );
+        }
         const rng = new Rng(5);
         let pod = 0,
           predicted = 0,

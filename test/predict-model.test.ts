@@ -30,6 +30,8 @@ const model = new SyncCost(readProfile(REFERENCE_PROFILE), "calibration/referenc
 const COSTED = PREDICT_MODES.filter((m) => model.source[m] !== "not calibrated");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "svcbench-predict-"));
 const DURATION = 600000;
+/** fast-check runs per property (SVCBENCH_RUNS=300 for a longer search). */
+const RUNS = Number(process.env.SVCBENCH_RUNS ?? 30);
 
 function at(
   mode: PredictMode,
@@ -70,8 +72,9 @@ test("property: predictions do not decrease as Services grow (same churn)", () =
         // longer syncs, each carrying more changes, and fewer KUBE-SERVICES rewrites an hour. Not the
         // network-programming quantiles either: a sync that starts later picks up changes that would
         // otherwise wait out a min-sync-period, so single quantiles dip at small scale (see README). The CPU
-        // share within 0.1%: a sync carrying several changes pays their share of a whole load, and a load
-        // fitted below linear (ebpf's first load: k = 0.98) makes that share shrink a little as the table grows.
+        // share within 1%: a sync carrying several changes pays their share of a whole load, and a load
+        // fitted below linear (ebpf's first load: k = 0.98) makes that share shrink a little as the table
+        // grows; and near back-to-back syncs, longer ones can move sync starts so that a few fewer run.
         for (const k of [
           "sync_partial_p50_ms",
           "sync_full_p50_ms",
@@ -80,7 +83,7 @@ test("property: predictions do not decrease as Services grow (same churn)", () =
           "first_packet_mean_us",
           "first_packet_worst_us",
         ] as const) {
-          const slack = k === "cpu_share" ? 1e-3 : 1e-9;
+          const slack = k === "cpu_share" ? 1e-2 : 1e-9;
           assert.ok(
             b[k] >= a[k] - slack * Math.abs(a[k]),
             `${mode} ${k}: ${a[k]} at ${n} Services, ${b[k]} at ${n * factor}`,
@@ -88,7 +91,7 @@ test("property: predictions do not decrease as Services grow (same churn)", () =
         }
       },
     ),
-    { numRuns: 30 },
+    { numRuns: RUNS },
   );
 });
 
@@ -117,14 +120,18 @@ test("property: more churn never lowers the changes carried or the CPU spent (co
         };
         // The token-bucket runner's burst can spend a banked token differently: a sync or two fewer an
         // hour under more churn. The cooldown runner has no burst. Not bytes written: near back-to-back
-        // syncs, more churn means longer syncs, so fewer of them, each rewriting KUBE-SERVICES once.
+        // syncs, more churn means longer syncs, so fewer of them, each rewriting KUBE-SERVICES once. The CPU
+        // share within 1%: there too, an extra change can move sync starts so that a few fewer syncs run,
+        // and a sync's cost is mostly the tool's fixed part whatever it carries.
         const a = at(mode, n, 5, low, n, RELEASES.cooldown),
           b = at(mode, n, 5, high, n, RELEASES.cooldown);
-        for (const k of ["changes", "cpu_share"] as const)
-          assert.ok(b[k] >= a[k] - 1e-9 * a[k], `${mode} ${k}: ${a[k]} at ${rate}/s, ${b[k]} at ${rate + extra}/s`);
+        for (const k of ["changes", "cpu_share"] as const) {
+          const slack = k === "cpu_share" ? 1e-2 : 0;
+          assert.ok(b[k] >= a[k] * (1 - slack), `${mode} ${k}: ${a[k]} at ${rate}/s, ${b[k]} at ${rate + extra}/s`);
+        }
       },
     ),
-    { numRuns: 30 },
+    { numRuns: RUNS },
   );
 });
 

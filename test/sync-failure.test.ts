@@ -67,8 +67,8 @@ function setup() {
   };
 }
 
-test("the runner's RetryAfter runs the function again by then, once a token allows", () => {
-  const r = new BoundedFrequencyRunner(1000, 2);
+test("a failed run is retried by retryInterval, no sooner than min interval after it", () => {
+  const r = new BoundedFrequencyRunner(1000);
   assert.equal(r.dueAt(0), undefined);
   r.retryAfter(0, 30000);
   assert.equal(r.dueAt(0), 30000);
@@ -77,6 +77,8 @@ test("the runner's RetryAfter runs the function again by then, once a token allo
   r.run();
   assert.equal(r.take(5), true, "a run before the retry spends it");
   assert.equal(r.dueAt(5), undefined);
+  r.retryAfter(5, 200);
+  assert.equal(r.dueAt(5), 1005, "the loop waits min interval after a run before its retry timer");
 });
 
 test("a failed transaction is retried a sync period later as a full sync; nothing of it was remembered", () => {

@@ -1,5 +1,5 @@
 // Change tracking and the sync runner: changes between syncs collapse (a no-op nets to nothing),
-// syncs come at most once per min-sync-period with a burst of 2, so a burst of events is one sync.
+// a sync starts no sooner than min-sync-period after the last one, so a burst of events is one sync.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { eventOf } from "../src/cluster/events";
@@ -7,23 +7,36 @@ import { ServiceChangeTracker } from "../src/proxy/service-tracker";
 import { BoundedFrequencyRunner } from "../src/proxy/sync-runner";
 import { Fixture, POD_IP, service } from "./proxy-fixture";
 
-test("the runner grants two syncs at once, then one per min interval", () => {
-  const r = new BoundedFrequencyRunner(1000, 2);
+test("the pinned runner (pkg/proxy/runner): min interval counts from the last run, no burst", () => {
+  const r = new BoundedFrequencyRunner(1000);
   assert.equal(r.take(0), false, "nothing wanted");
   r.run();
   assert.equal(r.take(0), true);
   r.run();
-  assert.equal(r.take(0), true);
-  r.run();
-  assert.equal(r.dueAt(0), 1000);
+  assert.equal(r.dueAt(0), 1000, "no second run at once");
   assert.equal(r.take(500), false);
   assert.equal(r.take(1000), true);
   r.run();
   assert.equal(r.dueAt(1000), 2000);
   assert.equal(r.take(5000), true);
   r.run();
-  assert.equal(r.take(5000), true, "the bucket refilled to its burst of 2");
+  assert.equal(r.take(5000), false, "an idle spell banks nothing");
+  assert.equal(r.dueAt(5000), 6000);
   assert.throws(() => new BoundedFrequencyRunner(-1), /min interval must be >= 0 ms/);
+});
+
+test("the older token-bucket runner (pkg/util/async) grants two syncs at once, then one per min interval", () => {
+  const r = new BoundedFrequencyRunner(1000, "token-bucket", 2);
+  const granted = (at: number) => {
+    let n = 0;
+    for (r.run(); r.take(at); r.run()) n++;
+    return n;
+  };
+  assert.equal(granted(0), 2, "a burst of 2");
+  assert.equal(r.dueAt(0), 1000);
+  assert.equal(granted(1000), 1, "one token per min interval");
+  assert.equal(granted(5000), 2, "the bucket refilled to its burst of 2");
+  assert.throws(() => new BoundedFrequencyRunner(1000, "token-bucket", 0), /burst >= 1/);
 });
 
 test("a Service's changes between syncs collapse; one that undoes itself is no change", () => {

@@ -1,7 +1,7 @@
 // svcbench predict --out DIR: predict.json, PREDICT.md and one chart per metric against the number of
 // Services, rendered first and each file replaced atomically, so a failed run leaves DIR as it was.
 import path from "node:path";
-import { logLogLines, renderSvg, Row } from "../report/charts";
+import { logLogLines, renderSvg } from "../report/charts";
 import { writeAtomic } from "../report/results";
 import { ModePrediction } from "../predict/evaluate";
 import { CHART_METRICS, markdown } from "../predict/format";
@@ -16,7 +16,7 @@ export async function writePredictOut(
 ): Promise<void> {
   const files: [string, string][] = [];
   for (const [field, title, file] of CHART_METRICS) {
-    const rows: Row[] = pr.grid
+    const rows = pr.grid
       .filter((p) => Number.isFinite(p[field] as number) && (p[field] as number) > 0)
       .map((p) => ({ mode: p.mode, services: p.services, value: p[field] as number }));
     const svg = await renderSvg(

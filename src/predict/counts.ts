@@ -35,7 +35,7 @@ export interface ClusterCounts {
   readonly partialBase: Written;
   /** Per Service of the snapshot (Service j of the scaled cluster is j % length): what a partial sync writes when one of its endpoints was replaced (columns lines, rules, bytes). */
   readonly perService: readonly [Float64Array, Float64Array, Float64Array];
-  /** iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last is KUBE-NODEPORTS). */
+  /** iptables: rules in the nat table's KUBE-SERVICES a first packet may walk (the last ones jump to KUBE-NODEPORTS). */
   readonly kubeServicesRules: number;
   /** ipvs: netlink calls every sync makes to list what the kernel holds (1 + one per virtual server). */
   readonly netlinkReads: number;
@@ -140,7 +140,13 @@ const shapeKey = (s: SnapshotService) =>
     s.internalTrafficPolicyLocal,
   ].join("|");
 
-function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written, s: SnapshotService, k: number): PerShape {
+function iptablesShape(
+  r: IptablesRenderer,
+  large: boolean,
+  fixed: Written & { ksvc: number },
+  s: SnapshotService,
+  k: number,
+): PerShape {
   const { ports, eps } = probe(s, k);
   const render = (full: boolean) => {
     const out = r.render({
@@ -170,7 +176,7 @@ function iptablesShape(r: IptablesRenderer, large: boolean, fixed: Written, s: S
     chains,
     change,
     held: all.rules,
-    ksvc: always.ksvc - 1,
+    ksvc: always.ksvc - fixed.ksvc,
     objects: 0,
   };
 }
@@ -266,7 +272,8 @@ export function countCluster(
   });
   const large = endpoints > largeClusterEndpoints;
   let fixedFull = zero(),
-    fixedPartial = zero();
+    fixedPartial = zero(),
+    fixedKsvc = 0;
   let shapeOf: (s: SnapshotService, k: number) => PerShape;
   if (mode === "nftables") {
     const r = new NftRenderer({
@@ -304,8 +311,10 @@ export function countCluster(
       changed: new Set(),
       largeClusterMode: large,
     });
-    fixedFull = fixedPartial = { lines: nl(t.text), rules: t.rules, bytes: t.text.length };
-    shapeOf = (s, k) => iptablesShape(r, large, fixedFull, s, k);
+    const fixed = { lines: nl(t.text), rules: t.rules, bytes: t.text.length, ksvc: natKubeServices(t.text) };
+    fixedFull = fixedPartial = fixed;
+    fixedKsvc = fixed.ksvc;
+    shapeOf = (s, k) => iptablesShape(r, large, fixed, s, k);
   }
   const nodeKey = [
     formatCidr(node.clusterCIDR),
@@ -337,7 +346,7 @@ export function countCluster(
   const full = { ...fixedFull },
     partialBase = { ...fixedPartial };
   let held = fixedFull.rules,
-    ksvc = 1,
+    ksvc = fixedKsvc,
     objects = 0;
   per.forEach((c, i) => {
     const n = times(i);

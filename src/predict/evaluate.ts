@@ -10,7 +10,7 @@ import { Churn } from "./churn";
 import { ClusterCounts, countCluster } from "./counts";
 import { CONFIG_MODE, PredictMode } from "./modes";
 import { Release } from "./release";
-import { RunnerParams } from "./runner";
+import { RunnerParams } from "../proxy/sync-runner";
 import { CostSource, SyncCost, SyncCounts } from "./sync-cost";
 import { simulate, SyncWork } from "./timeline";
 

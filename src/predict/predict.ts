@@ -83,18 +83,27 @@ export function predict(inp: PredictInput): Prediction {
   const churnAt = (total: number) => churns.get(total) ?? churns.set(total, churnFor(inp, total)).get(total)!;
   let done = 0;
   const total = inp.modes.length * (sizes.length + 6 + 1 + CHECKS.length * 3);
+  // Each mode and size once: the grid, the bisections and what-if meet at the same sizes.
+  const seen = new Map<string, ModePrediction>();
   const evalAt = (mode: PredictMode, services: number) => {
     inp.progress?.(`${mode} at ${services} Services`, done++, total);
-    return evaluate({
-      mode,
-      services: inp.snapshot.services,
-      total: services,
-      churn: churnAt(services),
-      config: inp.config,
-      release: inp.release,
-      model: inp.model,
-      durationMs: inp.durationMs,
-    });
+    const key = `${mode}|${services}`;
+    let p = seen.get(key);
+    if (!p)
+      seen.set(
+        key,
+        (p = evaluate({
+          mode,
+          services: inp.snapshot.services,
+          total: services,
+          churn: churnAt(services),
+          config: inp.config,
+          release: inp.release,
+          model: inp.model,
+          durationMs: inp.durationMs,
+        })),
+      );
+    return p;
   };
   const modes: ModePrediction[] = [],
     grid: ModePrediction[] = [],

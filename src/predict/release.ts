@@ -1,11 +1,8 @@
 // The kube-proxy release whose sync loop the prediction follows, and the constants it takes from it.
-// Two generations of BoundedFrequencyRunner exist: kubernetes pkg/util/async/bounded_frequency_runner.go
-// (a token bucket: one run per minInterval with a burst of 2, proxiers' burstSyncs) and its successor
-// pkg/proxy/runner/bounded_frequency_runner.go (no burst: minInterval counts from the end of a run,
-// retryInterval = syncPeriod, maxInterval = FullSyncPeriod), which the pinned v1.35.0 proxiers use.
+// Both BoundedFrequencyRunner generations (the pinned v1.35.0's pkg/proxy/runner and the older
+// pkg/util/async token bucket) are src/proxy/sync-runner.ts.
 import { LARGE_CLUSTER_ENDPOINTS } from "../proxy/iptables/options";
-
-export type RunnerKind = "token-bucket" | "cooldown";
+import { RunnerKind } from "../proxy/sync-runner";
 
 export interface Release {
   readonly tag: string;

@@ -8,7 +8,7 @@
 // one, so a 1 h period holds one forced full sync.
 // Changes still waiting when the period ends are run to their sync (no new changes come) so each gets a latency.
 import { Churn } from "./churn";
-import { RunnerParams, SyncRunnerClock } from "./runner";
+import { RunnerParams, SyncRunnerClock } from "../proxy/sync-runner";
 
 export interface SyncWork {
   readonly full: boolean;
@@ -16,8 +16,8 @@ export interface SyncWork {
   readonly changedServices: number;
   readonly changedServicePorts: number;
   readonly changedEndpoints: number;
-  /** Σ over the changed Services of each per-Service column (TimelineInput.columns). */
-  readonly sums: readonly number[];
+  /** Σ over the changed Services of each per-Service column (TimelineInput.columns); valid during the syncMs call only. */
+  readonly sums: ArrayLike<number>;
 }
 
 export interface TimelineInput {
@@ -70,6 +70,7 @@ export function simulate(inp: TimelineInput): Timeline {
   let i = 0,
     busy = 0,
     inPeriod = 0;
+  const sums = new Float64Array(cols.length); // reused by every sync: a 1 h run has tens of thousands
   for (let k = 0; ; k++) {
     const start = clock.next(i < n ? churn.t[i] : Infinity);
     if (start >= durationMs && i >= n) break;
@@ -78,7 +79,7 @@ export function simulate(inp: TimelineInput): Timeline {
       ports = 0,
       eps = 0,
       j = i;
-    const sums = cols.map(() => 0);
+    sums.fill(0);
     while (j < n && churn.t[j] <= start) {
       const s = churn.service[j++];
       if (stamp[s] !== k) {

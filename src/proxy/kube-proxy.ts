@@ -1,21 +1,17 @@
 // kube-proxy on one node, as kubernetes cmd/kube-proxy wires pkg/proxy/config: informers deliver Service and
 // EndpointSlice events to the proxier, each asks the sync runner for a sync, and the runner lets
-// syncProxyRules run at most once per --min-sync-period (burst 2). A sync that fails asks the runner
-// to retry a --sync-period later (syncRunner.RetryAfter(syncPeriod)). Time is simulated.
+// syncProxyRules start no sooner than --min-sync-period after the last one ended (no burst). A sync that
+// fails is retried a --sync-period later (the runner's retryInterval). Time is simulated.
 import { ClusterStore } from "../cluster/store";
 import { eventOf } from "../cluster/events";
 import { SvcbenchError } from "../core";
-import {
-  BoundedFrequencyRunner,
-  DEFAULT_BURST_SYNCS,
-  DEFAULT_MIN_SYNC_PERIOD_MS,
-  DEFAULT_SYNC_PERIOD_MS,
-} from "./sync-runner";
+import { BoundedFrequencyRunner, DEFAULT_MIN_SYNC_PERIOD_MS, DEFAULT_SYNC_PERIOD_MS, RunnerKind } from "./sync-runner";
 import { Proxier, SyncStats } from "./types";
 
 interface KubeProxyOptions {
   readonly minSyncPeriodMs?: number;
-  readonly burstSyncs?: number;
+  /** Which BoundedFrequencyRunner (default: the pinned release's, cooldown). */
+  readonly runner?: RunnerKind;
   /** --sync-period: how long after a failed sync it is retried. */
   readonly syncPeriodMs?: number;
 }
@@ -40,7 +36,7 @@ export class KubeProxy {
   ) {
     this.runner = new BoundedFrequencyRunner(
       opts.minSyncPeriodMs ?? proxier.minSyncPeriodMs ?? DEFAULT_MIN_SYNC_PERIOD_MS,
-      opts.burstSyncs ?? DEFAULT_BURST_SYNCS,
+      opts.runner,
     );
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     // The informers' initial list, then the watch.

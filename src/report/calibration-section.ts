@@ -43,12 +43,14 @@ export const calibrationSection: ReportSection = {
       miss = misses(p);
     if (all.length > 0)
       out.push(
-        `Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`,
+        `Held-out sizes (N ≥ ${num(HELD_OUT_MIN_N)}): ${all.length - miss.length} of ${all.length} ` +
+          `predictions within ±${HELD_OUT_TARGET_PCT}%${miss.length > 0 ? `; misses: ${miss.map(({ f, h }) => `${f.backend} ${f.step} at ${num(h.n)} (${pct(h.error_pct)})`).join(", ")}` : ""}.`,
       );
     for (const x of crossovers(p, kernel)) {
       if (x.measured_n !== undefined && x.predicted_n !== undefined)
         out.push(
-          `${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`,
+          `${x.backend}'s first packet reaches 2× the verdict map's at ${num(x.measured_n)} Services measured, ` +
+            `${num(x.predicted_n)} predicted (${pct(x.error_pct)}; target ±${CROSSOVER_TARGET_PCT}%).`,
         );
     }
     return out;
@@ -56,7 +58,9 @@ export const calibrationSection: ReportSection = {
   body(kernel) {
     const p = calibration(kernel).profile!;
     const out = [
-      "The same fit as `calibration.json` (`npm run calibrate` rebuilds it from kernel.json). Per backend and step, t(x) = a + b·x^k (ns) of what drives the step, fitted by least squares on relative residuals (a, b ≥ 0, 0 ≤ k ≤ 3; a lookup that walks no rules is a constant).",
+      "The same fit as `calibration.json` (`npm run calibrate` rebuilds it from kernel.json). Per backend " +
+        "and step, t(x) = a + b·x^k (ns) of what drives the step, fitted by least squares on relative " +
+        "residuals (a, b ≥ 0, 0 ≤ k ≤ 3; a lookup that walks no rules is a constant).",
       "",
       functionTable(p),
     ];
@@ -108,7 +112,8 @@ export const calibrationSection: ReportSection = {
         "",
         "### Where iptables' first packet costs 2× the verdict map's",
         "",
-        `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket 2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`,
+        `Measured: the connect probe's ratio (iptables / nftables) between the measured sizes that bracket ` +
+          `2, log-log. Predicted: the two connect cost functions solved for the ratio 2 (target ±${CROSSOVER_TARGET_PCT}%).`,
         "",
         crossoverTable(xs),
       );

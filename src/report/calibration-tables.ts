@@ -85,7 +85,10 @@ export function missNotes(p: Profile): string[] {
     const probe = p.connect.find((c) => c.backend === f.backend)?.per_rule ?? [];
     const why =
       f.step === "connect"
-        ? `the cost per rule walked is not constant (${probe.map((r) => `${r.ns.toFixed(0)} ns at ${num(r.n)}`).join(", ")}), as if the walk slowed once the ruleset outgrows the CPU caches (not measured here), so the curve bends between the small sizes and the large ones`
+        ? `the cost per rule walked is not constant ` +
+          `(${probe.map((r) => `${r.ns.toFixed(0)} ns at ${num(r.n)}`).join(", ")}), as if the walk slowed ` +
+          `once the ruleset outgrows the CPU caches (not measured here), so the curve bends between the small ` +
+          `sizes and the large ones`
         : f.lower_bounds.length > 0 && f.points.length <= 3
           ? "with a size over the time limit, only three sizes are left: holding one out leaves two points for a three-parameter form"
           : "the local slope is not settling to one value, so no single power carries from the outer sizes to the inner one";

@@ -7,7 +7,6 @@ import {
   cell,
   changeName,
   connectRows,
-  fmtSlope,
   kernelCase,
   overLimit,
   PAIRINGS,
@@ -70,7 +69,9 @@ function superlinear(k: KernelCase[], fits: ReturnType<typeof fitCases>): string
           ? `; a load made untimed took ${fmtTime(over.untimed_load_ns)} (${x(over.untimed_load_ns / b.median_ns)} for ${x(over.n / b.n)} the Services)`
           : "";
       out.push(
-        `${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
+        `${impl} ${sc} grows faster than N: ${fmtTime(a.median_ns)} at ${num(a.n)} Services, ` +
+          `${fmtTime(b.median_ns)} at ${num(b.n)} (${x(b.median_ns / a.median_ns)} for ${x(b.n / a.n)} the ` +
+          `Services, local log-log slope ${local.toFixed(2)}${f ? `; ${f.loglog_slope.toFixed(2)} fitted over all sizes` : ""})` +
           (over ? `, over the ${fmtTime(over.limit_ns ?? over.median_ns)} limit at ${num(over.n)}${untimed}.` : "."),
       );
     }
@@ -177,10 +178,9 @@ function ebpfFinding(k: KernelCase[]): string | undefined {
   );
 }
 
-/** Per change, the model's slope beside the kernel's, and where they differ by more than 0.3. */
+/** Per change and tool, whether the kernel's slope is within 0.3 of the model's; the slopes are in the body's table. */
 function agreement(all: KernelCase[], fits: ReturnType<typeof fitCases>): string | undefined {
-  const rows: string[] = [],
-    same: string[] = [],
+  const same: string[] = [],
     faster: string[] = [],
     slower: string[] = [];
   for (const p of PAIRINGS.filter((q) => q.model)) {
@@ -189,9 +189,6 @@ function agreement(all: KernelCase[], fits: ReturnType<typeof fitCases>): string
       .map((k) => [k, slopeOf(all, fits, "kernel", k, p.scenario)] as const)
       .filter(([, s]) => s !== undefined);
     if (!m || ks.length === 0) continue;
-    rows.push(
-      `${changeName(p)} (${p.mode}) ${fmtSlope(m)} vs ${ks.map(([k, s]) => `${SHORT[k]} ${fmtSlope(s)}`).join(", ")}`,
-    );
     for (const [k, s] of ks) {
       // A kernel curve that went over the limit where the model's did not grew faster, whatever its fit below.
       const d = s!.upTo !== undefined ? Infinity : s!.slope - m.slope,
@@ -199,16 +196,19 @@ function agreement(all: KernelCase[], fits: ReturnType<typeof fitCases>): string
       (Math.abs(d) <= 0.3 ? same : d > 0 ? faster : slower).push(what);
     }
   }
-  if (rows.length === 0) return undefined;
+  const pairs = same.length + faster.length + slower.length;
+  if (pairs === 0) return undefined;
   const verdict = [
-    same.length > 0 && `the same growth (within 0.3) for ${list(same)}`,
     faster.length > 0 && `the kernel grows faster for ${list(faster)}`,
     slower.length > 0 &&
-      `slower for ${list(slower)} (each call's fixed cost, a fork and exec of a few ms, flattens the tools' curves at small N)`,
+      `slower for ${slower.length} (a fork and exec of a few ms per call flattens the tools' curves at small N)`,
   ]
     .filter(Boolean)
     .join("; ");
-  return `Growth with N as log-log slopes, model vs kernel: ${rows.join("; ")}. So: ${verdict}.`;
+  return (
+    `Growth with N, model vs kernel (log-log slopes, in the kernel section's table): the same within 0.3 for ${same.length} of ${pairs} ` +
+    `pairs of change and tool${verdict ? `; ${verdict}` : ""}.`
+  );
 }
 
 export const kernelSection: ReportSection = {

@@ -3,7 +3,7 @@
 import { CaseResult, casesOf, HASH_CORES, LookupCase, LookupImpl, LookupScenario } from "./cases";
 import { lookupTargets, ZIPF_SCENARIO } from "./lookup-targets";
 import { mdTable, num, pivot } from "./markdown";
-import { targetLine } from "./sync-targets";
+import { targetLine, targetsFinding } from "./sync-targets";
 import { fmtNs, fmtRatio } from "./table";
 
 export const HASH_HEADERS = [
@@ -66,9 +66,8 @@ export function groupSweeps(all: CaseResult[]): { impl: string; n: number; cases
 
 export function hashFindings(all: CaseResult[]): string[] {
   const targets = lookupTargets(all);
-  return targets.some((t) => t.met !== undefined)
-    ? [`Hash lookup targets: ${targets.map(targetLine).join("; ")}.`]
-    : [];
+  const judged = targetsFinding("Hash lookup targets", targets, "the lookup section");
+  return judged ? [judged] : [];
 }
 
 export function hashBody(all: CaseResult[]): string[] {
@@ -76,8 +75,13 @@ export function hashBody(all: CaseResult[]): string[] {
   if (rows.length === 0) return [];
   const g = stagedGroup(all);
   const parts = [
-    `The hash cores' batch lookup (lookup) is staged once the table outgrows an L2 cache (probe: staged from 512 KiB, plain below): ${g !== undefined ? `G = ${g}` : "G"} packets at a time, their hashes, then their first slots or bucket heads (loads that do not wait on each other, so their cache misses overlap), then each probe finished in rounds. ` +
-      "Beside it the plain probe (one packet after another), Zipf s = 1.1 traffic, and the memory system's limit: random 64-byte reads over a buffer the size of the table, one dependent read per lookup (dram-1) and G independent reads at once (dram-G). " +
+    `The hash cores' batch lookup (lookup) is staged once the table outgrows an L2 cache (probe: staged ` +
+      `from 512 KiB, plain below): ${g !== undefined ? `G = ${g}` : "G"} packets at a time, their hashes, ` +
+      `then their first slots or bucket heads (loads that do not wait on each other, so their cache misses ` +
+      `overlap), then each probe finished in rounds. ` +
+      "Beside it the plain probe (one packet after another), Zipf s = 1.1 traffic, and the memory system's " +
+      "limit: random 64-byte reads over a buffer the size of the table, one dependent read per lookup " +
+      "(dram-1) and G independent reads at once (dram-G). " +
       "MiB is the WASM linear memory the table holds; peak MiB the most it held at once, while doubling. Median ns per lookup, batch 1024:",
     mdTable(
       HASH_HEADERS,

@@ -52,7 +52,9 @@ export const lookupSection: ReportSection = {
       roof = ratio("roofline", "chain-simd", big);
     if (s !== undefined && t !== undefined && roof !== undefined) {
       out.push(
-        `Scanning the chain with v128 compares is ${x(s)} faster than the scalar scan and ${x(t)} faster than plain TypeScript at ${num(big)} rules, and runs at ${(roof * 100).toFixed(0)}% of the speed of merely reading the same address bytes (the roofline).`,
+        `Scanning the chain with v128 compares is ${x(s)} faster than the scalar scan and ${x(t)} faster ` +
+          `than plain TypeScript at ${num(big)} rules, and runs at ${(roof * 100).toFixed(0)}% of the speed of ` +
+          `merely reading the same address bytes (the roofline).`,
       );
     }
     const fixed = cases.find((c) => c.impl === "svctable-fixed" && c.n === big);
@@ -76,7 +78,10 @@ export const lookupSection: ReportSection = {
     const bv = ratio("ebpf-htab", "vmap", big);
     if (bv !== undefined) {
       out.push(
-        `The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short probe, whatever N.`,
+        `The BPF hash map as Cilium keys it (lb4 key of 12 bytes, jhash2, a list per bucket, buckets = ` +
+          `max_entries rounded up to a power of two) costs ${fmtNs(at(cases, "ebpf-htab", big))} ns per lookup ` +
+          `at ${num(big)} Services, ${bv.toFixed(2)}× the nftables verdict map: both are one hash and a short ` +
+          `probe, whatever N.`,
       );
     }
     const sweep = lookup.filter((c) => c.scenario === "batch-sweep" && c.impl === "vmap");

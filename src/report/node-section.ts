@@ -135,6 +135,35 @@ function headline(p: Profile, sync: CaseResult[], n: number): string | undefined
     : undefined;
 }
 
+/** How a sync is costed: the loop, then the tool and the kernel. */
+const HOW_COSTED =
+  "**kube-proxy's loop** is estimated by the model's measured V8 time for the same sync (`sync_ns` of " +
+  "the sync suite's `add-pod` case, E = 2; a full nftables or IPVS sync: the model's first sync). It " +
+  "covers what the model's proxier visits on that sync; kube-proxy's Go loop is not measured here, so " +
+  "the published figures below are the check. " +
+  "**tool + kernel** is the calibration profile at what the sync hands the tool (a full sync: its " +
+  "bytes written) or what the table holds (a partial sync: the first load's bytes): the wall time of " +
+  "`iptables-restore` / `nft -f` from fork to exit, its kernel work included (the two are not measured " +
+  "apart). ";
+const UNCOUNTED =
+  "‡: this sync.json has no per-sync work counts, and its nftables and IPVS syncs visit only the changed " +
+  "Services, while kube-proxy's loop visits every Service port on every sync: that loop estimate is a lower bound. ";
+const NFT_IPVS_COSTED =
+  "nftables' partial sync is costed as the `add-service` step (one Service's chains and elements in " +
+  "one transaction) and its full sync as the `first-load` step. IPVS's netlink calls are not timed by " +
+  "the kernel suite: its tool + kernel column stays empty.";
+const FIRST_PACKET =
+  "Added latency over a connect's fixed cost, from the connect probe's cost function at N Services. " +
+  "kube-proxy writes KUBE-SERVICES in Go map order, so a Service's rule sits anywhere: the mean packet " +
+  "walks N/2 rules, the worst all N, at the per-rule cost of a table that size. The simulator column " +
+  "is the model's lookup (lookup suite, uniform traffic): model time, not node time.";
+const PUBLISHED_NOTE =
+  "Each published figure was measured on another machine, kernel, tool version and ruleset (#126013 in " +
+  "2024, #130119 in 2025, #139513 on kube-proxy v1.36.1, #96018 on a 2021 host); the ratio says how " +
+  "far this profile lands from it. The far misses are where a superlinear fit is carried well past the " +
+  "measured sizes (†), or where the setting differs from the step that stands for it (a restart with " +
+  "rules present against a first load into an empty table).";
+
 export const nodeSection: ReportSection = {
   suite: "sync",
   related: ["kernel", "lookup"],
@@ -154,7 +183,9 @@ export const nodeSection: ReportSection = {
       fn = firstPacket(p, "iptables-nft-restore", 10000);
     if (fp && fn)
       out.push(
-        `The first packet to a Service at 10,000 Services pays ${t(fp.mean_added_ns)} on average (${t(fp.worst_added_ns)} for the last rule) in iptables mode with the legacy backend, ${t(fn.mean_added_ns)} (${t(fn.worst_added_ns)}) with the nft backend, over the nftables verdict map's.`,
+        `The first packet to a Service at 10,000 Services pays ${t(fp.mean_added_ns)} on average ` +
+          `(${t(fp.worst_added_ns)} for the last rule) in iptables mode with the legacy backend, ` +
+          `${t(fn.mean_added_ns)} (${t(fn.worst_added_ns)}) with the nft backend, over the nftables verdict map's.`,
       );
     const ratios = publishedRows(p, sync).filter((r) => r.predicted_ns !== undefined && r.published_ns);
     if (ratios.length > 0)
@@ -170,14 +201,11 @@ export const nodeSection: ReportSection = {
       sync = casesOf(all, "sync"),
       lookup = casesOf(all, "lookup");
     const out = [
-      `Predictions use ${c.from}. A prediction is kube-proxy's own loop plus the tool and the kernel; the model's own time stays beside it, labelled simulator time, and is never what the node pays. † marks a prediction beyond the measured sizes (the fitted power carries on).`,
+      `Predictions use ${c.from}. A prediction is kube-proxy's own loop plus the tool and the kernel; the ` +
+        `model's own time stays beside it, labelled simulator time, and is never what the node pays. † marks ` +
+        `a prediction beyond the measured sizes (the fitted power carries on).`,
       "",
-      "**kube-proxy's loop** is estimated by the model's measured V8 time for the same sync (`sync_ns` of the sync suite's `add-pod` case, E = 2; a full nftables or IPVS sync: the model's first sync). It covers what the model's proxier visits on that sync; kube-proxy's Go loop is not measured here, so the published figures below are the check. " +
-        "**tool + kernel** is the calibration profile at what the sync hands the tool (a full sync: its bytes written) or what the table holds (a partial sync: the first load's bytes): the wall time of `iptables-restore` / `nft -f` from fork to exit, its kernel work included (the two are not measured apart). " +
-        (uncounted(sync)
-          ? "‡: this sync.json has no per-sync work counts, and its nftables and IPVS syncs visit only the changed Services, while kube-proxy's loop visits every Service port on every sync: that loop estimate is a lower bound. "
-          : "") +
-        "nftables' partial sync is costed as the `add-service` step (one Service's chains and elements in one transaction) and its full sync as the `first-load` step. IPVS's netlink calls are not timed by the kernel suite: its tool + kernel column stays empty.",
+      HOW_COSTED + (uncounted(sync) ? UNCOUNTED : "") + NFT_IPVS_COSTED,
       "",
       "### One more pod: a partial sync",
       "",
@@ -189,13 +217,13 @@ export const nodeSection: ReportSection = {
       "",
       "### The first packet of a connection",
       "",
-      "Added latency over a connect's fixed cost, from the connect probe's cost function at N Services. kube-proxy writes KUBE-SERVICES in Go map order, so a Service's rule sits anywhere: the mean packet walks N/2 rules, the worst all N, at the per-rule cost of a table that size. The simulator column is the model's lookup (lookup suite, uniform traffic): model time, not node time.",
+      FIRST_PACKET,
       "",
       firstPacketTable(p, lookup),
       "",
       "### Published figures beside the predictions",
       "",
-      "Each published figure was measured on another machine, kernel, tool version and ruleset (#126013 in 2024, #130119 in 2025, #139513 on kube-proxy v1.36.1, #96018 on a 2021 host); the ratio says how far this profile lands from it. The far misses are where a superlinear fit is carried well past the measured sizes (†), or where the setting differs from the step that stands for it (a restart with rules present against a first load into an empty table).",
+      PUBLISHED_NOTE,
       "",
       mdTable(
         ["source", "setting", "published", "predicted here", "predicted / published", "how"],

@@ -143,7 +143,10 @@ export function publishedRows(p: Profile, sync: readonly CaseResult[]): Publishe
     short: "KEP-3453",
     setting: "5,000-node scale test, network programming latency p50",
     published: "27 s → 13 s with partial restores; ≈ 5 s with min-sync-period 1 s",
-    how: `not set against a prediction: the test's Service count is not published and its latency includes waiting for min-sync-period (10 s, then 1 s); for scale, a legacy iptables sync at 10k × 2 here takes ${fmtTime(partial10k?.total_ns)} (partial) and ${fmtTime(full10k?.total_ns)} (full)`,
+    how:
+      `not set against a prediction: the test's Service count is not published and its latency includes ` +
+      `waiting for min-sync-period (10 s, then 1 s); for scale, a legacy iptables sync at 10k × 2 here ` +
+      `takes ${fmtTime(partial10k?.total_ns)} (partial) and ${fmtTime(full10k?.total_ns)} (full)`,
   });
   return rows;
 }

@@ -33,7 +33,9 @@ function pickFindings(all: SchedCase[]): string[] {
     rr = at(picks, "rr", big);
   if (lc !== undefined && rr !== undefined && dh !== undefined && mh !== undefined) {
     out.push(
-      `An IPVS pick at ${num(big)} dests costs ${fmtNs(rr)} ns (rr), ${fmtNs(dh)} ns (dh) and ${fmtNs(mh)} ns (mh, a SipHash per pick), but ${fmtNs(lc)} ns for lc, which scans every dest: the least-connection family grows linearly with the pods of a Service.`,
+      `An IPVS pick at ${num(big)} dests costs ${fmtNs(rr)} ns (rr), ${fmtNs(dh)} ns (dh) and ${fmtNs(mh)} ` +
+        `ns (mh, a SipHash per pick), but ${fmtNs(lc)} ns for lc, which scans every dest: the ` +
+        `least-connection family grows linearly with the pods of a Service.`,
     );
   }
   const ratios = ns
@@ -68,7 +70,9 @@ function otherFindings(all: SchedCase[]): string[] {
     rsz = at(all, "conntrack-rsz", big, "miss");
   if (hit !== undefined && miss !== undefined) {
     out.push(
-      `Only a connection's first packet reaches the scheduler: at ${num(big)} Services an established packet costs ${fmtNs(hit)} ns in the connection table, a first packet ${fmtNs(miss)} ns (${x(miss / hit)}), most of it the walk of the kernel's 256-bucket service table` +
+      `Only a connection's first packet reaches the scheduler: at ${num(big)} Services an established ` +
+        `packet costs ${fmtNs(hit)} ns in the connection table, a first packet ${fmtNs(miss)} ns ` +
+        `(${x(miss / hit)}), most of it the walk of the kernel's 256-bucket service table` +
         (rsz !== undefined ? ` (${fmtNs(rsz)} ns with the resizable table).` : "."),
     );
   }
@@ -77,7 +81,12 @@ function otherFindings(all: SchedCase[]): string[] {
   const [rr, wlc, sed, dh] = (["rr", "wlc", "sed", "dh"] as const).map(kp);
   if (rr && wlc && sed && dh) {
     out.push(
-      `With kube-proxy's weights (all 1) over pods of speeds ${rr.speeds.join(", ")} at ${rr.load * 100}% load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`,
+      `With kube-proxy's weights (all 1) over pods of speeds ${rr.speeds.join(", ")} at ${rr.load * 100}% ` +
+        `load, rr leaves pod utilization at Jain ${fixed(rr.jain, 2)} (p99 ${fixed(rr.p99_queue, 0)} ` +
+        `connections queued at a pod, slow pods overrun); lc/wlc reach ${fixed(wlc.jain, 2)} (p99 queue ` +
+        `${fixed(wlc.p99_queue, 0)}), sed/nq the shortest mean response (${fixed(sed.mean_response_ms, 0)} ` +
+        `ms vs ${fixed(rr.mean_response_ms, 0)} ms for rr); dh keys on the destination address, so one ` +
+        `ClusterIP goes to one pod (Jain ${fixed(dh.jain, 2)}).`,
     );
   }
   return [...out, ...disruptionFindings(disruptionOf(all))];
@@ -111,7 +120,10 @@ function disruptionFindings(dis: DisruptionCase[]): string[] {
   for (const c of dis.filter((x) => x.over_table)) {
     const idle = c.n - Math.round(c.dests_with_entries * c.n);
     out.push(
-      `${c.impl} at N = ${num(c.n)} has more pods than its ${num(c.table_size)}-entry table: only ${pct(c.dests_with_entries)} of pods hold an entry, the other ${num(idle)} never get a new connection; removing a pod that holds one moves ${pct(c.moved_remove)} of flows, where that pod itself held ${pct(c.removed_share)}.`,
+      `${c.impl} at N = ${num(c.n)} has more pods than its ${num(c.table_size)}-entry table: only ` +
+        `${pct(c.dests_with_entries)} of pods hold an entry, the other ${num(idle)} never get a new ` +
+        `connection; removing a pod that holds one moves ${pct(c.moved_remove)} of flows, where that pod ` +
+        `itself held ${pct(c.removed_share)}.`,
     );
   }
   return out;
@@ -165,7 +177,9 @@ export const schedSection: ReportSection = {
         ct.some((c) => c.impl === i),
       );
       parts.push(
-        `Median ns per packet through the route with ${num(ct[0].connections)} established connections in ${num(ct[0].buckets)} buckets: hit (established) and miss (first packet: lookup, schedule, record, and one expiry). Tables: conntrack = svctable-fixed, -rsz = svctable-resizable, -ts = JS Map:`,
+        `Median ns per packet through the route with ${num(ct[0].connections)} established connections in ` +
+          `${num(ct[0].buckets)} buckets: hit (established) and miss (first packet: lookup, schedule, record, ` +
+          `and one expiry). Tables: conntrack = svctable-fixed, -rsz = svctable-resizable, -ts = JS Map:`,
         mdTable(
           ["Services", ...impls.flatMap((i) => [`${i} hit`, `${i} miss`])],
           sizes(ct).map((n) => [
@@ -181,7 +195,9 @@ export const schedSection: ReportSection = {
     if (dis.length > 0) {
       const how = `, the mean over ${dis[0].removals} pods drawn at random among those that hold a table entry`;
       parts.push(
-        `Flows moved when one of N pods is removed${how} (in brackets: the flows the removed pod held itself, and 1/N) or one is added (1/(N+1)); the share of pods that hold at least one table entry; ns per dest change with its table rebuild:`,
+        `Flows moved when one of N pods is removed${how} (in brackets: the flows the removed pod held ` +
+          `itself, and 1/N) or one is added (1/(N+1)); the share of pods that hold at least one table entry; ` +
+          `ns per dest change with its table rebuild:`,
         mdTable(
           ["sched", "N", "table", "pods with an entry", "moved on remove", "moved on add", "ns per change"],
           dis.map((c) => [

@@ -6,7 +6,7 @@ import { ChartSpec, logLogLines } from "./charts";
 import { Fit } from "./fit";
 import { mdTable, num, x } from "./markdown";
 import { ReportSection } from "./section";
-import { changesOf, endpointCounts, findChange as find, syncTargets, targetLine } from "./sync-targets";
+import { changesOf, endpointCounts, findChange as find, syncTargets, targetLine, targetsFinding } from "./sync-targets";
 import { fmtNs, fmtTime } from "./table";
 
 const SCENARIOS: readonly SyncScenario[] = ["create-service", "add-pod", "burst-100"];
@@ -33,7 +33,9 @@ export const syncSection: ReportSection = {
       ipvs = t("ipvs", "add-pod");
     if (full !== undefined && partial !== undefined && nft !== undefined && ipvs !== undefined) {
       out.push(
-        `One more pod behind one of ${num(big)} Services (2 pods each) reaches the rules in ${ms(full)} with an iptables full sync, ${ms(partial)} with a partial sync (${x(full / partial)} less), ${ms(nft)} with nftables and ${ms(ipvs)} with IPVS, controller and change tracking included; ` +
+        `One more pod behind one of ${num(big)} Services (2 pods each) reaches the rules in ${ms(full)} with ` +
+          `an iptables full sync, ${ms(partial)} with a partial sync (${x(full / partial)} less), ${ms(nft)} ` +
+          `with nftables and ${ms(ipvs)} with IPVS, controller and change tracking included; ` +
           `proxier.sync alone takes ${ms(s("iptables-full", "add-pod"))}, ${ms(s("iptables-partial", "add-pod"))}, ${ms(s("nftables", "add-pod"))} and ${ms(s("ipvs", "add-pod"))}.`,
       );
     }
@@ -41,11 +43,14 @@ export const syncSection: ReportSection = {
       burstIpvs = s("ipvs", "burst-100");
     if (burstNft !== undefined && burstIpvs !== undefined) {
       out.push(
-        `A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): its model work (proxier.sync alone) is ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} for nftables (end to end ${ms(t("ipvs", "burst-100")! / 100)} and ${ms(t("nftables", "burst-100")! / 100)}).`,
+        `A burst of 100 pod changes at ${num(big)} Services is one sync (min-sync-period 1 s): its model ` +
+          `work (proxier.sync alone) is ${ms(burstIpvs / 100)} per change for IPVS and ${ms(burstNft / 100)} ` +
+          `for nftables (end to end ${ms(t("ipvs", "burst-100")! / 100)} and ${ms(t("nftables", "burst-100")! / 100)}).`,
       );
     }
     const targets = syncTargets(all);
-    if (targets.some((g) => g.met !== undefined)) out.push(`Targets: ${targets.map(targetLine).join("; ")}.`);
+    const judged = targetsFinding("Sync targets", targets, "the sync section");
+    if (judged) out.push(judged);
     const wrote = find(cases, "iptables-full", "add-pod", big, e),
       wroteP = find(cases, "iptables-partial", "add-pod", big, e);
     const rules = (impl: ProxyMode) => num(find(cases, impl, "add-pod", big, e)?.rules_written ?? NaN);
@@ -62,7 +67,9 @@ export const syncSection: ReportSection = {
     if (us.length >= 2) {
       const [a, b] = [us[us.length - 2], us[us.length - 1]];
       out.push(
-        `The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`,
+        `The userspace proxier re-checks every portal on each Service sync (ensurePortals): a new Service at ` +
+          `${num(b.n)} Services costs ${ms(b.median_ns)}, ${x(b.median_ns / a.median_ns)} its cost at ` +
+          `${num(a.n)}; it cannot run past 28,232 service ports on a node (one local port each).`,
       );
     }
     const dial = sync.find((c) => c.scenario === "dial-retries");
@@ -105,6 +112,13 @@ export const syncSection: ReportSection = {
       );
     }
     parts.push(...workTable(cases));
+    if (cases.length > 0)
+      parts.push(
+        "Targets, judged in this run:\n\n" +
+          syncTargets(cases)
+            .map((t) => `- ${targetLine(t)}`)
+            .join("\n"),
+      );
     const f = fits.filter((x) => x.suite === "sync");
     if (f.length > 0) {
       parts.push(

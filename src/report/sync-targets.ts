@@ -43,72 +43,72 @@ export function perEndpointChange(c: SyncChangeCase): number | undefined {
 
 export function syncTargets(all: CaseResult[]): TargetCheck[] {
   const cases = changesOf(all);
-  const find = (impl: ProxyMode, sc: SyncScenario, n: number, e: number) => findChange(cases, impl, sc, n, e);
-  const out: TargetCheck[] = [];
-  for (const impl of ["ipvs", "nftables"] as const) {
-    const target = `${impl}: ≤ ${fmtTime(INCREMENTAL_NS_PER_CHANGE)} of model work per endpoint change at ${k(INCREMENTAL_N)} Services`;
-    const at = cases.filter((c) => c.impl === impl && c.n === INCREMENTAL_N);
-    if (at.length === 0) {
-      out.push({ target, measured: `not measured at N=${k(INCREMENTAL_N)}` });
-      continue;
-    }
-    const parts: string[] = [];
-    let met = true;
-    for (const e of endpointCounts(at)) {
-      const per = SCENARIOS.map((sc) => [sc, find(impl, sc, INCREMENTAL_N, e)] as const)
-        .filter(([, c]) => c)
-        .map(([sc, c]) => [sc, perEndpointChange(c!)] as const);
-      met &&= per.every(([, v]) => v !== undefined && v <= INCREMENTAL_NS_PER_CHANGE);
-      parts.push(`E=${e}: ${per.map(([sc, v]) => `${fmtTime(v)} (${sc})`).join(", ")}`);
-    }
-    out.push({ target, measured: parts.join("; "), met });
-  }
-  {
-    const target = `iptables partial sync measurably cheaper than full from ${k(PARTIAL_FROM_N)} Services`;
-    const parts: string[] = [];
-    let met: boolean | undefined;
-    for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
-      for (const e of endpointCounts(cases.filter((c) => c.n === n))) {
-        const ratios = SCENARIOS.map((sc) => {
-          const f = find("iptables-full", sc, n, e),
-            p = find("iptables-partial", sc, n, e);
-          const tf = f?.sync_ns,
-            tp = p?.sync_ns;
-          if (tf === undefined || tp === undefined) return undefined;
-          // Beyond the noise: the ratio clears both cases' margins of error.
-          const measurable = tf / tp > 1 + (f!.rme + p!.rme) / 100;
-          met = (met ?? true) && measurable;
-          return `×${(tf / tp).toFixed(1)} (${sc})`;
-        }).filter(Boolean);
-        if (ratios.length > 0) parts.push(`N=${k(n)} E=${e}: full/partial ${ratios.join(", ")}`);
-      }
-    }
-    out.push({
-      target,
-      measured: parts.length > 0 ? parts.join("; ") : `not measured at N ≥ ${k(PARTIAL_FROM_N)}`,
-      met,
+  return [
+    ...(["ipvs", "nftables"] as const).map((impl) => perChange(cases, impl)),
+    partialCheaper(cases),
+    fullLinear(cases),
+    ...(["nftables", "ipvs"] as const).map((impl) => slopeTarget(cases, impl)),
+  ];
+}
+
+/** At most INCREMENTAL_NS_PER_CHANGE of model work per endpoint change at INCREMENTAL_N Services. */
+function perChange(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
+  const target = `${impl}: ≤ ${fmtTime(INCREMENTAL_NS_PER_CHANGE)} of model work per endpoint change at ${k(INCREMENTAL_N)} Services`;
+  const at = cases.filter((c) => c.impl === impl && c.n === INCREMENTAL_N);
+  if (at.length === 0) return { target, measured: `not measured at N=${k(INCREMENTAL_N)}` };
+  const parts: string[] = [];
+  let met = true;
+  for (const e of endpointCounts(at)) {
+    const per = SCENARIOS.flatMap((sc) => {
+      const c = findChange(cases, impl, sc, INCREMENTAL_N, e);
+      return c ? [[sc, perEndpointChange(c)] as const] : [];
     });
+    met &&= per.every(([, v]) => v !== undefined && v <= INCREMENTAL_NS_PER_CHANGE);
+    parts.push(`E=${e}: ${per.map(([sc, v]) => `${fmtTime(v)} (${sc})`).join(", ")}`);
   }
-  {
-    const target = `iptables full sync grows ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]})`;
-    const parts: string[] = [];
-    let met: boolean | undefined;
-    for (const e of endpointCounts(cases)) {
-      const pts = timedSyncs(
-        cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e),
-      );
-      const fit = fitPoints(pts);
-      if (!fit) continue;
-      met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
-      const ns = pts.map((c) => c.n).sort((a, b) => a - b);
-      parts.push(
-        `add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`,
-      );
+  return { target, measured: parts.join("; "), met };
+}
+
+/** An iptables partial sync is cheaper than a full one beyond both cases' margins of error, from PARTIAL_FROM_N up. */
+function partialCheaper(cases: SyncChangeCase[]): TargetCheck {
+  const target = `iptables partial sync measurably cheaper than full from ${k(PARTIAL_FROM_N)} Services`;
+  const parts: string[] = [];
+  let met: boolean | undefined;
+  for (const n of [...new Set(cases.map((c) => c.n))].filter((n) => n >= PARTIAL_FROM_N).sort((a, b) => a - b)) {
+    for (const e of endpointCounts(cases.filter((c) => c.n === n))) {
+      const ratios = SCENARIOS.map((sc) => {
+        const f = findChange(cases, "iptables-full", sc, n, e),
+          p = findChange(cases, "iptables-partial", sc, n, e);
+        if (f?.sync_ns === undefined || p?.sync_ns === undefined) return undefined;
+        const r = f.sync_ns / p.sync_ns;
+        // Beyond the noise: the ratio clears both cases' margins of error.
+        met = (met ?? true) && r > 1 + (f.rme + p.rme) / 100;
+        return `×${r.toFixed(1)} (${sc})`;
+      }).filter(Boolean);
+      if (ratios.length > 0) parts.push(`N=${k(n)} E=${e}: full/partial ${ratios.join(", ")}`);
     }
-    out.push({ target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met });
   }
-  for (const impl of ["nftables", "ipvs"] as const) out.push(slopeTarget(cases, impl));
-  return out;
+  return { target, measured: parts.length > 0 ? parts.join("; ") : `not measured at N ≥ ${k(PARTIAL_FROM_N)}`, met };
+}
+
+/** An iptables full sync (one more pod) grows about as O(N). */
+function fullLinear(cases: SyncChangeCase[]): TargetCheck {
+  const target = `iptables full sync grows ~O(N) (log-log slope ${LINEAR_SLOPE[0]}..${LINEAR_SLOPE[1]})`;
+  const parts: string[] = [];
+  let met: boolean | undefined;
+  for (const e of endpointCounts(cases)) {
+    const pts = timedSyncs(
+      cases.filter((c) => c.impl === "iptables-full" && c.scenario === "add-pod" && c.endpoints === e),
+    );
+    const fit = fitPoints(pts);
+    if (!fit) continue;
+    met = (met ?? true) && fit.loglog_slope >= LINEAR_SLOPE[0] && fit.loglog_slope <= LINEAR_SLOPE[1];
+    const ns = pts.map((c) => c.n).sort((a, b) => a - b);
+    parts.push(
+      `add-pod E=${e}: ${fit.class}, slope ${fit.loglog_slope.toFixed(2)} over N=${k(ns[0])}..${k(ns[ns.length - 1])}`,
+    );
+  }
+  return { target, measured: parts.length > 0 ? parts.join("; ") : "fewer than two sizes", met };
 }
 
 /**
@@ -148,6 +148,14 @@ function slopeTarget(cases: SyncChangeCase[], impl: ProxyMode): TargetCheck {
     measured: parts.length > 0 ? parts.join(", ") : `not measured over N=${k(SLOPE_RANGE[0])}..${k(SLOPE_RANGE[1])}`,
     met,
   };
+}
+
+/** A finding that counts the targets a run judged; each one, with its figures, is listed in the section named. */
+export function targetsFinding(what: string, targets: readonly TargetCheck[], section: string): string | undefined {
+  const count = (m: boolean | undefined) => targets.filter((t) => t.met === m).length;
+  if (count(true) + count(false) === 0) return undefined;
+  const notMeasured = count(undefined) > 0 ? `, ${count(undefined)} not measured in this run` : "";
+  return `${what}: ${count(true)} met, ${count(false)} not met${notMeasured}; each with its figures under ${section}.`;
 }
 
 export function targetLine(t: TargetCheck): string {

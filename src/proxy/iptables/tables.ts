@@ -27,6 +27,11 @@ interface Block {
   created: Map<string, Chain>;
 }
 
+/** iptables-restore's refusal of a line: the run stops there, the block is not committed. */
+function refuse(where: string, m: string): never {
+  throw new SvcbenchError(`iptables-restore: ${where}: ${m}`);
+}
+
 export class IptablesTables {
   readonly chains: Record<TableName, Map<string, Chain>> = { nat: new Map(), filter: new Map() };
   private readonly names = new Map<string, string>();
@@ -71,54 +76,63 @@ export class IptablesTables {
       const c = text.charCodeAt(start);
       if (c === 35 /* # */) continue;
       const where = `line ${lineNo}`;
-      const fail = (m: string): never => {
-        throw new SvcbenchError(`iptables-restore: ${where}: ${m}`);
-      };
       if (c === 45 /* - */ && text.charCodeAt(start + 1) === 65 /* A */ && b) {
-        const w = words(text, start + 3, end);
-        const chain =
-          this.find(b, w[0]) ?? fail(`Couldn't load target/chain \`${w[0]}': No chain/target/match by that name`);
-        let list = b.staged.get(chain);
-        if (list === null) fail(`chain ${chain.name} was deleted above`);
-        if (list === undefined) b.staged.set(chain, (list = chain.rules.slice()));
-        const r = parseRule(w, 1, this.intern, where);
-        if (r.target !== "" && !BUILTIN_TARGETS.has(r.target)) {
-          r.jump =
-            this.find(b, r.target) ?? fail(`Couldn't load target \`${r.target}': No chain/target/match by that name`);
-        }
-        list!.push(r);
+        this.append(b, words(text, start + 3, end), where);
         rules++;
-        continue;
-      }
-      const line = text.slice(start, end);
-      if (c === 42 /* * */) {
-        if (b) fail(`table ${line} begins before COMMIT of ${b.table}`);
-        const name = line.slice(1);
-        if (name !== "nat" && name !== "filter") fail(`table '${name}' is not modelled`);
-        b = { table: name as TableName, staged: new Map(), created: new Map() };
-      } else if (!b) {
-        fail("no table selected (missing *table line)");
-      } else if (line === "COMMIT") {
-        this.commit(b, where);
-        b = undefined;
-      } else if (c === 58 /* : */) {
-        const sp = line.indexOf(" ");
-        const name = line.slice(1, sp < 0 ? line.length : sp);
-        if (name.length === 0 || name.length > MAX_CHAIN_NAME) fail(`invalid chain name \`${name}'`);
-        let chain = this.find(b, name);
-        if (!chain) b.created.set(name, (chain = { name: this.intern(name), rules: [], refs: 0 }));
-        b.staged.set(chain, []);
-      } else if (line.startsWith("-X ")) {
-        const name = line.slice(3);
-        if (BUILTIN_CHAINS[b.table].includes(name)) fail(`cannot delete built-in chain ${name}`);
-        const chain = this.find(b, name) ?? fail(`chain ${name} does not exist`);
-        b.staged.set(chain, null);
       } else {
-        fail(`unknown command "${line.split(" ")[0]}"`);
+        b = this.command(b, text.slice(start, end), where);
       }
     }
     if (b) throw new SvcbenchError(`iptables-restore: table ${b.table} has no COMMIT`);
     return { rules, bytes: text.length };
+  }
+
+  /** -A CHAIN rule…: the rule parsed and staged at the end of its chain, its jump target resolved. */
+  private append(b: Block, w: string[], where: string): void {
+    const chain =
+      this.find(b, w[0]) ?? refuse(where, `Couldn't load target/chain \`${w[0]}': No chain/target/match by that name`);
+    let list = b.staged.get(chain);
+    if (list === null) refuse(where, `chain ${chain.name} was deleted above`);
+    if (list === undefined) b.staged.set(chain, (list = chain.rules.slice()));
+    const r = parseRule(w, 1, this.intern, where);
+    if (r.target !== "" && !BUILTIN_TARGETS.has(r.target)) {
+      r.jump =
+        this.find(b, r.target) ??
+        refuse(where, `Couldn't load target \`${r.target}': No chain/target/match by that name`);
+    }
+    list!.push(r);
+  }
+
+  /** Any other line: *table, COMMIT, :CHAIN (declared and emptied), -X CHAIN. Answers the block open after it. */
+  private command(b: Block | undefined, line: string, where: string): Block | undefined {
+    const c = line.charCodeAt(0);
+    if (c === 42 /* * */) {
+      if (b) refuse(where, `table ${line} begins before COMMIT of ${b.table}`);
+      const name = line.slice(1);
+      if (name !== "nat" && name !== "filter") refuse(where, `table '${name}' is not modelled`);
+      return { table: name, staged: new Map(), created: new Map() };
+    }
+    if (!b) return refuse(where, "no table selected (missing *table line)");
+    if (line === "COMMIT") {
+      this.commit(b, where);
+      return undefined;
+    }
+    if (c === 58 /* : */) {
+      const sp = line.indexOf(" ");
+      const name = line.slice(1, sp < 0 ? line.length : sp);
+      if (name.length === 0 || name.length > MAX_CHAIN_NAME) refuse(where, `invalid chain name \`${name}'`);
+      let chain = this.find(b, name);
+      if (!chain) b.created.set(name, (chain = { name: this.intern(name), rules: [], refs: 0 }));
+      b.staged.set(chain, []);
+    } else if (line.startsWith("-X ")) {
+      const name = line.slice(3);
+      if (BUILTIN_CHAINS[b.table].includes(name)) refuse(where, `cannot delete built-in chain ${name}`);
+      const chain = this.find(b, name) ?? refuse(where, `chain ${name} does not exist`);
+      b.staged.set(chain, null);
+    } else {
+      refuse(where, `unknown command "${line.split(" ")[0]}"`);
+    }
+    return b;
   }
 
   private find(b: Block, name: string): Chain | undefined {
