@@ -13,6 +13,20 @@ import { WasmService } from "../src/wasm/ipvs";
 import { Rng } from "../src/util/rng";
 import { Budget, measure, Progress } from "./harness";
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The removal figures of a disruption case: the share of flows moved per removal, and the removed dest's share. */
+export function removalFigures(moved: number[], held: number[], n: number) {
+  return {
+    moved_remove: mean(moved),
+    moved_remove_min: Math.min(...moved),
+    moved_remove_max: Math.max(...moved),
+    removed_share: mean(held),
+    ideal_remove: 1 / n,
+    removals: moved.length,
+  };
+}
+
 export const DISRUPTION_DESTS = [10, 100, 1000];
 export const DISRUPTION_FLOWS = 20000;
 /** Removals averaged per case: distinct pods that hold a table entry, drawn with the suite's seed. */
@@ -109,7 +123,6 @@ export function disruption(o: DisruptionOptions, progress: Progress): Disruption
               s.dispose();
             }
           }
-          const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
           const table = TABLE_SIZE[name] ?? 0;
           cases.push({
             suite: "sched",
@@ -118,12 +131,7 @@ export function disruption(o: DisruptionOptions, progress: Progress): Disruption
             scenario: "disruption",
             ...m,
             timed: "one dest added or deleted, table rebuilt",
-            moved_remove: mean(moved),
-            moved_remove_min: Math.min(...moved),
-            moved_remove_max: Math.max(...moved),
-            removed_share: mean(held),
-            ideal_remove: 1 / n,
-            removals: moved.length,
+            ...removalFigures(moved, held, n),
             removal: `mean of ${moved.length} pods drawn at random among those holding a table entry`,
             moved_add: added,
             ideal_add: 1 / (n + 1),

@@ -10,7 +10,7 @@ import { WasmBatch } from "../src/wasm/batch";
 import { WasmMaglev } from "../src/wasm/ebpf";
 import { Rng } from "../src/util/rng";
 import { Budget, measure, Progress } from "./harness";
-import { DISRUPTION_DESTS, DISRUPTION_FLOWS, REMOVALS, sample } from "./sched-disruption";
+import { DISRUPTION_DESTS, DISRUPTION_FLOWS, REMOVALS, removalFigures, sample } from "./sched-disruption";
 
 export const MAGLEV_IMPL = `maglev-${MAGLEV_DEFAULT_M}` as const;
 export const MAGLEV_IMPLS = [MAGLEV_IMPL, `${MAGLEV_IMPL}-ts`] as const;
@@ -122,7 +122,6 @@ export function maglevDisruption(seed: number, budget: Budget, progress: Progres
           moved.push(share(addrs(t, rest), (x, k) => x !== before[k]));
           held.push(share(before, (x) => x === bs[i].addr));
         }
-        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         out.push({
           suite: "sched",
           impl: MAGLEV_IMPL,
@@ -130,12 +129,7 @@ export function maglevDisruption(seed: number, budget: Budget, progress: Progres
           scenario: "disruption",
           ...m,
           timed: "one backend added or removed, table rebuilt (GetLookupTable)",
-          moved_remove: mean(moved),
-          moved_remove_min: Math.min(...moved),
-          moved_remove_max: Math.max(...moved),
-          removed_share: mean(held),
-          ideal_remove: 1 / n,
-          removals: moved.length,
+          ...removalFigures(moved, held, n),
           removal: `mean of ${moved.length} backends drawn at random`,
           moved_add: added,
           ideal_add: 1 / (n + 1),

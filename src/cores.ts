@@ -7,21 +7,12 @@ import { WasmKeyedTable } from "./wasm/keyed";
 import { EbpfServiceTable, mapSizeFor } from "./ebpf/htab";
 import { LB_MAP_MAX_ENTRIES } from "./ebpf/lb4";
 import { WasmHtab } from "./wasm/ebpf";
+import { CORE_IMPLS, CoreImpl } from "./modes";
 
 /** The ebpf-htab core's hashrnd (the kernel draws one per map; a fixed one keeps runs alike). */
 const EBPF_HASHRND = 0x5eed1234;
 
-export const CORE_IMPLS = [
-  "chain-scalar",
-  "chain-simd",
-  "chain-ts",
-  "svctable-fixed",
-  "svctable-resizable",
-  "vmap",
-  "map-ts",
-  "ebpf-htab",
-] as const;
-export type CoreImpl = (typeof CORE_IMPLS)[number];
+export { CORE_IMPLS, type CoreImpl };
 
 /** An empty core; limit is its entry limit (0 = the largest). */
 export function emptyCore(impl: CoreImpl, limit = 0): RuleChain | ServiceTable {

@@ -1,6 +1,6 @@
 // The case of each suite as its results file holds it: one type per suite, told apart by `suite`, with
 // the impl and scenario names each suite writes. Times are ns per operation (per lookup, pick or sync).
-import { ProxyMode } from "../modes";
+import { CORE_IMPLS, ProxyMode } from "../modes";
 import { SchedulerName } from "../ipvs";
 import type { BalanceFigures } from "../workload/conns";
 
@@ -16,16 +16,7 @@ interface Timed {
 
 // ----- lookup -----------------------------------------------------------------------------------
 
-export const LOOKUP_CORES = [
-  "chain-scalar",
-  "chain-simd",
-  "chain-ts",
-  "svctable-fixed",
-  "svctable-resizable",
-  "vmap",
-  "map-ts",
-  "ebpf-htab",
-] as const;
+export const LOOKUP_CORES = CORE_IMPLS;
 type LookupCore = (typeof LOOKUP_CORES)[number];
 /** The cores whose batch lookup is staged, with a plain probe and DRAM rooflines beside them. */
 export const HASH_CORES = ["vmap", "svctable-resizable"] as const;

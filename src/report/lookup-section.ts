@@ -1,22 +1,12 @@
 // The lookup suite in REPORT.md: findings, tables and the log-log chart.
-import { casesOf, LookupImpl } from "./cases";
+import { casesOf, LOOKUP_CORES, LookupImpl } from "./cases";
 import { ChartSpec, logLogLines } from "./charts";
 import { hashBody, hashFindings } from "./lookup-hash-section";
 import { at, crossing, fitTable, mdTable, num, pivot, x } from "./markdown";
 import { ReportSection } from "./section";
 import { fmtNs } from "./table";
 
-const IMPLS: LookupImpl[] = [
-  "chain-scalar",
-  "chain-simd",
-  "chain-ts",
-  "svctable-fixed",
-  "svctable-resizable",
-  "vmap",
-  "map-ts",
-  "ebpf-htab",
-  "roofline",
-];
+const IMPLS: LookupImpl[] = [...LOOKUP_CORES, "roofline"];
 
 export const lookupSection: ReportSection = {
   suite: "lookup",

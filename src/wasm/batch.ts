@@ -54,6 +54,15 @@ export class WasmBatch extends WasmHandle implements PacketColumns {
     return this.column(COLUMN.out);
   }
 
+  /** Puts one packet's five-tuple in row i. */
+  setPacket(i: number, p: Readonly<Record<"saddr" | "sport" | "daddr" | "dport" | "proto", number>>): void {
+    this.daddr[i] = p.daddr;
+    this.dport[i] = p.dport;
+    this.proto[i] = p.proto;
+    this.saddr[i] = p.saddr;
+    this.sport[i] = p.sport;
+  }
+
   protected free(ptr: number): void {
     wasm().batch_free(ptr);
   }

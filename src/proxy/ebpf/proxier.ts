@@ -141,9 +141,10 @@ export class EbpfProxier extends ProxierBase {
           tables += n;
       }
     }
-    if (frontends >= MAX_SERVICE_ID) throw tooManyFrontends();
-    // The last table is built while the others are held.
+    // The last table is built while the others are held; the tables (M ids each) pass the budget long
+    // before the frontends run out of service IDs.
     if (this.maglevPastBudget(tables - 1)) throw this.maglevBudgetError(tables - 1);
+    if (frontends >= MAX_SERVICE_ID) throw tooManyFrontends();
   }
 
   private maglevPastBudget(held: number): boolean {

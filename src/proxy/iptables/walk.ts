@@ -50,11 +50,7 @@ export class IptablesWalker {
   /** nat KUBE-SERVICES: the WebAssembly chain finds the first portal rule that matches; the rest is walked. */
   private kubeServices(p: Packet, s: State, now: number): End {
     const b = this.batch;
-    b.daddr[0] = p.daddr;
-    b.dport[0] = p.dport;
-    b.proto[0] = p.proto;
-    b.saddr[0] = p.saddr;
-    b.sport[0] = p.sport;
+    b.setPacket(0, p);
     this.tables.kubeServices.lookup(b, 0, 1);
     const hit = b.out[0];
     const rules = this.tables.rulesOf("nat", "KUBE-SERVICES") ?? [];

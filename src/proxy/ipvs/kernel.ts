@@ -99,11 +99,7 @@ export class IpvsKernel {
   /** A new connection's first packet: service lookup, then persistence or the scheduler. */
   route(p: Packet, nowMs: number): IpvsPick | undefined {
     const b = this.batch;
-    b.daddr[0] = p.daddr;
-    b.dport[0] = p.dport;
-    b.proto[0] = p.proto;
-    b.saddr[0] = p.saddr;
-    b.sport[0] = p.sport;
+    b.setPacket(0, p);
     this.table.lookup(b, 0, 1);
     const slot = b.out[0];
     if (slot === MISS) return undefined;
