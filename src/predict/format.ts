@@ -12,14 +12,16 @@ const sig = (v: number | null | undefined, d = 3) =>
       ? Math.round(v).toLocaleString("en-US")
       : v.toPrecision(d);
 const COST_MARK = { measured: "", assumed: " *", "not calibrated": " (not calibrated)" } as const;
+const PAST_LIMIT = (p: ModePrediction) => (p.fits ? "" : " ‡");
 const modeName = (p: ModePrediction) =>
-  `${p.mode === "ipvs" ? "ipvs (deprecated)" : p.mode}${COST_MARK[p.cost]}${p.extrapolated ? " †" : ""}`;
+  `${p.mode === "ipvs" ? "ipvs (deprecated)" : p.mode}${COST_MARK[p.cost]}${p.extrapolated ? " †" : ""}${PAST_LIMIT(p)}`;
 
 const NOTE =
   "NPL: network-programming latency, an endpoint change reaching kube-proxy to its rules applied " +
   "(network_programming_duration_seconds). *: the tool's cost is assumed, not measured; (not calibrated): " +
   "the profile has no costs for it, so only what it holds is given; " +
-  "†: some sync cost outside the profile's measured sizes (its fitted power carried on).";
+  "†: some sync cost outside the profile's measured sizes (its fitted power carried on); " +
+  "‡: past the mode's hard limit (ebpf: more frontends than Cilium's 65,535 service IDs), so a node cannot hold it.";
 
 const MODE_HEADERS = [
   "mode",
@@ -94,7 +96,7 @@ const WHATIF_HEADERS = [
 const whatIfRows = (pr: Prediction) =>
   pr.what_if.flatMap((w) =>
     w.modes.map((p) => [
-      p.mode,
+      `${p.mode}${PAST_LIMIT(p)}`,
       `${w.factor}×`,
       p.services.toLocaleString("en-US"),
       sig(p.npl_p99_s),
