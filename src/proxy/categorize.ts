@@ -71,3 +71,20 @@ export function categorizeEndpoints(eps: readonly EndpointInfo[], p: ServicePort
   const seen = new Set(cluster.map((e) => e.str));
   return { cluster, local, allReachable: [...cluster, ...local.filter((e) => !seen.has(e.str))], hasAny };
 }
+
+/**
+ * What syncProxyRules works out from a port's categorized endpoints, alike in the iptables and nftables
+ * proxiers: whether its internal and external traffic have endpoints (a Local policy with no local one has
+ * none), and which endpoint sets and entry points it uses.
+ */
+export function endpointUse(p: ServicePortInfo, c: Categorized) {
+  const hasEndpoints = c.hasAny;
+  return {
+    hasEndpoints,
+    hasInternal: hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0),
+    hasExternal: hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0),
+    usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
+    usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
+    usesExt: hasEndpoints && externallyAccessible(p),
+  };
+}

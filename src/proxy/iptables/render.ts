@@ -11,7 +11,7 @@ import { cidrContains, formatCidr, formatIPv4, parseCidr } from "../../cluster/i
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { ChainNameCache } from "../chain-cache";
 import { endpointChainName, serviceChainName } from "../chain-names";
-import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from "../categorize";
+import { Categorized, endpointUse } from "../categorize";
 import { CT_INVALID_NFACCT, IptablesOptions, LOCALHOST_NODEPORT_NFACCT, Rendered, RenderInput } from "./options";
 
 /** The four parts of one restore text, as syncProxyRules keeps them. */
@@ -205,14 +205,9 @@ export class IptablesRenderer {
       ext,
       svl,
       fw,
-      hasEndpoints,
-      usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
-      usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
+      ...endpointUse(p, c),
       internalChain: p.internalPolicyLocal ? svl : svc,
-      hasInternal: hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0),
       externalPolicyChain: p.externalPolicyLocal ? svl : svc,
-      hasExternal: hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0),
-      usesExt: hasEndpoints && externallyAccessible(p),
       filter: !hasEndpoints
         ? ["REJECT", `"${p.name} has no endpoints"`]
         : ["DROP", `"${p.name} has no local endpoints"`],

@@ -9,7 +9,7 @@ import { ChainNameCache, PortChains } from "../chain-cache";
 import { nftEndpointChainBase, nftServiceChainBase } from "../chain-names";
 import { EndpointInfo, lproto, ServicePortInfo } from "../service-port";
 import { TABLE } from "./ruleset";
-import { Categorized, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from "../categorize";
+import { Categorized, endpointUse } from "../categorize";
 
 interface NftOptions {
   readonly clusterCIDR: Cidr;
@@ -127,17 +127,10 @@ export class NftRenderer {
   plan(p: ServicePortInfo, c: Categorized): PortPlan {
     const names = this.names.of(p);
     const hasEndpoints = c.hasAny;
-    const hasInternal = hasEndpoints && !(p.internalPolicyLocal && c.local.length === 0);
-    const hasExternal = hasEndpoints && !(p.externalPolicyLocal && c.local.length === 0);
     return {
       c,
       names,
-      hasEndpoints,
-      hasInternal,
-      hasExternal,
-      usesCluster: c.cluster.length > 0 && usesClusterEndpoints(p),
-      usesLocal: c.local.length > 0 && usesLocalEndpoints(p),
-      usesExt: hasEndpoints && externallyAccessible(p),
+      ...endpointUse(p, c),
       usesFW: p.loadBalancerIPStrs.length > 0 && p.loadBalancerSourceRanges.length > 0,
       internalChain: p.internalPolicyLocal ? names.local! : names.service,
       externalPolicyChain: p.externalPolicyLocal ? names.local! : names.service,
