@@ -60,6 +60,11 @@ export function fail(m: string): never {
   throw new NftError(m);
 }
 
+/** The kernel's ENOENT for a table, chain, set, map or element a command names. */
+export function notFound(what: string): never {
+  return fail(`Could not process rule: No such file or directory (${what})`);
+}
+
 function parseCidr(s: string): Cidr {
   return tryParseCidr(s) ?? fail(`syntax error, unexpected "${s}"`);
 }
