@@ -11,6 +11,7 @@ import { SvcbenchError } from "../src/core";
 import { IptablesProxier } from "../src/proxy/iptables/proxier";
 import { IptablesTables } from "../src/proxy/iptables/tables";
 import { KubeProxy } from "../src/proxy/kube-proxy";
+import { createKubeProxyTestServices } from "./proxy-fixture";
 
 const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
 const open: { dispose(): void }[] = [];
@@ -20,29 +21,7 @@ after(() => open.forEach((o) => o.dispose()));
 function kubeProxyTestCluster(partial: boolean) {
   const store = new ClusterStore();
   new EndpointSliceController(store);
-  const pod = (ns: string, name: string, ip: string) =>
-    store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true });
-  pod("ns1", "svc1-a", "10.180.0.1");
-  pod("ns3", "svc3-a", "10.180.0.3");
-  pod("ns4", "svc4-a", "10.180.0.4");
-  pod("ns4", "svc4-b", "10.180.0.5");
-  const svc = (ns: string, name: string, ip: string, extra = {}) =>
-    store.createService({
-      namespace: ns,
-      name,
-      type: "ClusterIP",
-      clusterIP: parseIPv4(ip),
-      selector: { app: name },
-      ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }],
-      ...extra,
-    });
-  svc("ns1", "svc1", "172.30.0.41");
-  svc("ns3", "svc3", "172.30.0.43", {
-    type: "NodePort",
-    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }],
-  });
-  svc("ns4", "svc4", "172.30.0.44");
-  svc("ns6", "svc6", "172.30.0.46");
+  createKubeProxyTestServices(store);
   const proxier = new IptablesProxier({ partial, node, keepText: true });
   open.push(proxier);
   const kp = new KubeProxy(store, proxier);
@@ -145,30 +124,12 @@ test("routing follows the loaded rules: hairpin masquerades, NodePort goes throu
   const { proxier, kp } = kubeProxyTestCluster(false);
   const r = (src: string, dst: string, port: number) =>
     proxier.route({ saddr: parseIPv4(src), sport: 1234, daddr: parseIPv4(dst), dport: port, proto: 6 }, kp.now);
-  assert.deepEqual(r("10.180.0.2", "172.30.0.41", 80), {
-    verdict: "dnat",
-    service: "ns1/svc1:p80",
-    endpoint: "10.180.0.1:80",
-    masq: false,
-  });
-  assert.deepEqual(r("10.180.0.1", "172.30.0.41", 80), {
-    verdict: "dnat",
-    service: "ns1/svc1:p80",
-    endpoint: "10.180.0.1:80",
-    masq: true,
-  });
-  assert.deepEqual(r("203.0.113.2", "172.30.0.41", 80), {
-    verdict: "dnat",
-    service: "ns1/svc1:p80",
-    endpoint: "10.180.0.1:80",
-    masq: true,
-  });
-  assert.deepEqual(r("203.0.113.2", "192.168.0.2", 30003), {
-    verdict: "dnat",
-    service: "ns3/svc3:p80",
-    endpoint: "10.180.0.3:80",
-    masq: true,
-  });
+  /** A DNAT route to one endpoint, masqueraded or not. */
+  const dnat = (service: string, endpoint: string, masq: boolean) => ({ verdict: "dnat", service, endpoint, masq });
+  assert.deepEqual(r("10.180.0.2", "172.30.0.41", 80), dnat("ns1/svc1:p80", "10.180.0.1:80", false));
+  assert.deepEqual(r("10.180.0.1", "172.30.0.41", 80), dnat("ns1/svc1:p80", "10.180.0.1:80", true));
+  assert.deepEqual(r("203.0.113.2", "172.30.0.41", 80), dnat("ns1/svc1:p80", "10.180.0.1:80", true));
+  assert.deepEqual(r("203.0.113.2", "192.168.0.2", 30003), dnat("ns3/svc3:p80", "10.180.0.3:80", true));
   assert.deepEqual(r("10.0.0.2", "172.30.0.46", 80), { verdict: "reject", service: "ns6/svc6:p80" });
   assert.deepEqual(r("10.0.0.2", "172.30.0.41", 443), { verdict: "pass" });
 });

@@ -13,6 +13,7 @@ import { NftRuleset } from "../src/proxy/nftables/ruleset";
 import { nftServiceChainBase } from "../src/proxy/chain-names";
 import { NftWalker } from "../src/proxy/nftables/walk";
 import { Rng } from "../src/util/rng";
+import { createKubeProxyTestServices, kubeProxyTestObjects } from "./proxy-fixture";
 
 const node = { nodeIP: parseIPv4("192.168.0.2"), clusterCIDR: parseCidr("10.0.0.0/8"), seed: 7 };
 const open: { dispose(): void }[] = [];
@@ -22,19 +23,8 @@ after(() => open.forEach((o) => o.dispose()));
 function cluster(only5 = false) {
   const store = new ClusterStore();
   new EndpointSliceController(store);
-  const pod = (ns: string, name: string, ip: string) =>
-    store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true });
-  const svc = (ns: string, name: string, ip: string, extra = {}) =>
-    store.createService({
-      namespace: ns,
-      name,
-      type: "ClusterIP",
-      clusterIP: parseIPv4(ip),
-      selector: { app: name },
-      ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }],
-      ...extra,
-    });
   if (only5) {
+    const { pod, svc } = kubeProxyTestObjects(store);
     pod("ns5", "svc5-a", "10.180.0.3");
     svc("ns5", "svc5", "172.30.0.45", {
       type: "LoadBalancer",
@@ -45,17 +35,7 @@ function cluster(only5 = false) {
     });
     return store;
   }
-  pod("ns1", "svc1-a", "10.180.0.1");
-  pod("ns3", "svc3-a", "10.180.0.3");
-  pod("ns4", "svc4-a", "10.180.0.4");
-  pod("ns4", "svc4-b", "10.180.0.5");
-  svc("ns1", "svc1", "172.30.0.41");
-  svc("ns3", "svc3", "172.30.0.43", {
-    type: "NodePort",
-    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }],
-  });
-  svc("ns4", "svc4", "172.30.0.44");
-  svc("ns6", "svc6", "172.30.0.46");
+  createKubeProxyTestServices(store);
   return store;
 }
 

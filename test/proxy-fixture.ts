@@ -1,6 +1,6 @@
 // A small cluster with every proxy mode attached, and what each Service port should route to.
 import { EndpointSliceController } from "../src/cluster/endpoints-controller";
-import { formatIPv4, LB_CIDR, NODE_IP } from "../src/cluster/ip";
+import { formatIPv4, LB_CIDR, NODE_IP, parseIPv4 } from "../src/cluster/ip";
 import { PROTOCOL_NUMBER, Service } from "../src/cluster/service";
 import { ClusterStore } from "../src/cluster/store";
 import { selectorMatches } from "../src/cluster/labels";
@@ -125,4 +125,42 @@ export function service(i: number, over: Partial<Service> = {}): Service {
     selector: { app: `a${i}` },
     ...over,
   };
+}
+
+/**
+ * The objects of kube-proxy's proxier tests (kubernetes pkg/proxy/iptables/proxier_test.go and its nftables twin):
+ * a ready pod labelled app=<its name up to "-">, and a ClusterIP Service selecting app=<its name> on port p80
+ * 80/TCP, `extra` over it.
+ */
+export function kubeProxyTestObjects(store: ClusterStore) {
+  return {
+    pod: (ns: string, name: string, ip: string) =>
+      store.createPod({ namespace: ns, name, labels: { app: name.split("-")[0] }, ip: parseIPv4(ip), ready: true }),
+    svc: (ns: string, name: string, ip: string, extra: Partial<Service> = {}) =>
+      store.createService({
+        namespace: ns,
+        name,
+        type: "ClusterIP",
+        clusterIP: parseIPv4(ip),
+        selector: { app: name },
+        ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80 }],
+        ...extra,
+      }),
+  };
+}
+
+/** kube-proxy's test Services: svc1 ClusterIP, svc3 NodePort, svc4 two endpoints, svc6 none. */
+export function createKubeProxyTestServices(store: ClusterStore): void {
+  const { pod, svc } = kubeProxyTestObjects(store);
+  pod("ns1", "svc1-a", "10.180.0.1");
+  pod("ns3", "svc3-a", "10.180.0.3");
+  pod("ns4", "svc4-a", "10.180.0.4");
+  pod("ns4", "svc4-b", "10.180.0.5");
+  svc("ns1", "svc1", "172.30.0.41");
+  svc("ns3", "svc3", "172.30.0.43", {
+    type: "NodePort",
+    ports: [{ name: "p80", protocol: "TCP", port: 80, targetPort: 80, nodePort: 30003 }],
+  });
+  svc("ns4", "svc4", "172.30.0.44");
+  svc("ns6", "svc6", "172.30.0.46");
 }
