@@ -1,7 +1,7 @@
 // The kernel suite in REPORT.md: real iptables-restore (legacy and nft backends) and nft on the
 // rulesets svcbench renders, beside the model's syncs of the same changes; findings, the model vs
 // kernel slope table and chart, the first-packet connects (its findings: kernel-findings.ts).
-import { bars, ChartSpec, logLogLines } from "./charts";
+import { bars, ChartSpec, nsOverServices } from "./charts";
 import { casesOf } from "./cases";
 import { kernelFindings } from "./kernel-findings";
 import { changeName, connectRows, overLimit, PAIRINGS, slopeOf, slopeRows, stepRows, syncRange } from "./kernel-tables";
@@ -71,19 +71,7 @@ export const kernelSection: ReportSection = {
     });
     const conn = k.filter((c) => c.scenario === "connect").map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl }));
     return [
-      ...(steps.length > 0
-        ? [
-            logLogLines(
-              "kernel.svg",
-              "Kernel vs model: time per step vs Services",
-              steps,
-              { field: "n", title: "Services (N)" },
-              { field: "ns", title: "ns per step (median)" },
-              "impl",
-              "scenario",
-            ),
-          ]
-        : []),
+      ...nsOverServices("kernel.svg", "Kernel vs model: time per step vs Services", steps, "step", "scenario"),
       ...(slopes.length > 0
         ? [
             bars(
@@ -96,18 +84,7 @@ export const kernelSection: ReportSection = {
             ),
           ]
         : []),
-      ...(conn.length > 0
-        ? [
-            logLogLines(
-              "kernel-connect.svg",
-              "First packet: TCP connect latency vs Services",
-              conn,
-              { field: "n", title: "Services (N)" },
-              { field: "ns", title: "ns per connect (median)" },
-              "impl",
-            ),
-          ]
-        : []),
+      ...nsOverServices("kernel-connect.svg", "First packet: TCP connect latency vs Services", conn, "connect"),
     ];
   },
 };
