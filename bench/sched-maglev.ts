@@ -48,10 +48,12 @@ export function maglevPicks(
         at = (at + batchSize) % batch.capacity;
         return s;
       };
+      // The columns are taken once per call, as the other TS twins take them (src/reference/ipvs.ts schedule).
       const twin = () => {
-        const s = next();
-        for (let k = s; k < s + batchSize; k++)
-          batch.out[k] = maglevPick(ts, batch.saddr[k], batch.sport[k], batch.dport[k], batch.proto[k], seeds.jhash4);
+        const s = next(),
+          { saddr: S, sport: P, dport: T, proto: R, out: O } = batch,
+          seed = seeds.jhash4;
+        for (let k = s; k < s + batchSize; k++) O[k] = maglevPick(ts, S[k], P[k], T[k], R[k], seed);
       };
       for (const impl of impls) {
         progress.step(`sched ${impl} ${n} backends`);

@@ -3,27 +3,27 @@
 // through the endpoints controller, kube-proxy's change trackers and one sync that programs the
 // model kernel (iptables-restore into tables and a WebAssembly KUBE-SERVICES chain, nft transactions
 // into WebAssembly verdict maps, IPVS virtual services in the WebAssembly service table, userspace
-// portals and its balancer); sync_ns is the sync alone, the model work. Each change is undone, untimed,
-// before the next sample; every case has at least MIN_SYNC_SAMPLES timed samples, after a warmup sample
-// below NO_WARMUP_FROM_N Services.
+// portals and its balancer); sync_ns is the sync alone, the model work. Each change (sync-scenario.ts)
+// is undone, untimed, before the next sample; every case has at least MIN_SYNC_SAMPLES timed samples,
+// after a warmup sample below NO_WARMUP_FROM_N Services.
 import { getHeapStatistics } from "node:v8";
-import { Bench } from "tinybench";
 import { SvcbenchError } from "../src/core";
 import { IptablesProxier } from "../src/proxy/iptables/proxier";
 import { KubeProxy } from "../src/proxy/kube-proxy";
 import { newProxier } from "../src/proxy/modes";
-import { DEFAULT_MIN_SYNC_PERIOD_MS } from "../src/proxy/sync-runner";
 import { PROXY_MODES, ProxyMode, SyncStats } from "../src/proxy/types";
 import { SyncCase } from "../src/report/cases";
-import { median } from "../src/util/stats";
-import { Budget, Measured, measuredOf, Progress } from "./harness";
+import { Budget, Progress } from "./harness";
 import { Suite, SuiteOptions, SuiteRun, wanted } from "./suite";
-import { buildCluster, Cluster, newService } from "./sync-cluster";
+import { buildCluster } from "./sync-cluster";
 import { DIAL_MAX_N, userspaceDials } from "./sync-dials";
+import { BURST, endpointChanges, measureScenario, scenario, SYNC_SCENARIOS, SyncScenario } from "./sync-scenario";
 import { syncTable } from "./sync-table";
 
 export { buildCluster, newService } from "./sync-cluster";
 export type { Cluster, NewService } from "./sync-cluster";
+export { endpointChanges, MIN_SYNC_SAMPLES } from "./sync-scenario";
+export type { SyncScenario } from "./sync-scenario";
 
 const SYNC_SIZES = [100, 1000, 10000, 100000];
 const SYNC_ENDPOINTS = [2, 10];
@@ -37,14 +37,6 @@ const LARGE_E_MAX_N = 10000;
  * 16381 ids per frontend (seconds at 10k), and a change costs one table whatever N is.
  */
 const MAGLEV_LARGE_E_MAX_N = 1000;
-const SYNC_SCENARIOS = ["create-service", "add-pod", "burst-100"] as const;
-export type SyncScenario = (typeof SYNC_SCENARIOS)[number];
-const BURST = 100;
-/**
- * Fewest timed samples per case: the slowest cases (an iptables full sync of
- * 100k Services takes seconds) get no more than these, so their median and p99 rest on three samples.
- */
-export const MIN_SYNC_SAMPLES = 3;
 /**
  * From this many Services on, a case takes no warmup sample. Its sync already ran the same code over
  * every service port in the initial sync and, within each sample, over thousands of ports (V8 optimizes
@@ -112,123 +104,6 @@ export function syncCaseCount(o: SyncOptions): number {
   );
 }
 
-/** One sample = prepare (untimed), act (timed), undo (untimed); the act's last sync is kept. */
-interface Scenario {
-  prepare(): void;
-  act(): void;
-  undo(): void;
-  last?: SyncStats;
-  /** proxier.sync alone (ns) in each timed act that synced (not the warmup's). */
-  readonly syncNs: number[];
-  /** Set by the bench: false while warming up. */
-  timed: boolean;
-}
-
-/** FNV-1a of a case's identity: which Service a case's extra pods join, the same in every run of the seed. */
-function caseHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-/**
- * One case's change and its undo. Every sample makes the very same objects (named and addressed from
- * the seed and the case, drawn once): each sample does the same work and reports the same counts.
- * deferUndo: the undo's events are delivered but its sync is left to the next timed sync. Only for
- * iptables full sync, whose work is the whole ruleset whichever Services changed, so folding one
- * more change into a sync does not change what it costs; it halves the wall time of the slowest cases.
- */
-function scenario(name: SyncScenario, c: Cluster, kp: KubeProxy, e: number, deferUndo: boolean, id: string): Scenario {
-  const { store, workload: w } = c;
-  const s: Scenario = {
-    prepare: () => {
-      kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS;
-    }, // tokens for the next sync; a deferred undo stays pending
-    act: () => {},
-    undo: () => {},
-    syncNs: [],
-    timed: false,
-  };
-  const sync = () => {
-    const stats = kp.flush();
-    if (stats) s.last = stats;
-    if (stats && s.timed) s.syncNs.push(kp.lastSyncNs); // userspace endpoint changes need no sync
-  };
-  const undoSync = () => {
-    if (!deferUndo) kp.flush();
-  };
-  switch (name) {
-    case "create-service": {
-      const svc = newService(c, "new", e);
-      s.prepare = () => {
-        kp.now += 2 * DEFAULT_MIN_SYNC_PERIOD_MS; // tokens for the next sync; a deferred undo stays pending
-        svc.addPods();
-      };
-      s.act = () => {
-        svc.addService();
-        sync();
-      };
-      s.undo = () => {
-        svc.delete();
-        undoSync();
-      };
-      break;
-    }
-    case "add-pod":
-    case "burst-100": {
-      const count = name === "add-pod" ? 1 : BURST,
-        first = caseHash(id) % w.services.length;
-      const pods = Array.from({ length: count }, (_, i) => w.pod((first + i) % w.services.length, `extra-${i}`));
-      s.act = () => {
-        for (const pod of pods) store.createPod(pod);
-        sync();
-      };
-      s.undo = () => {
-        for (const pod of pods) store.deletePod(pod.namespace, pod.name);
-        undoSync();
-      };
-      break;
-    }
-  }
-  return s;
-}
-
-/** End to end (the event, the controller, the trackers and the sync) and the sync alone (sync_ns, median). */
-function measureScenario(label: string, s: Scenario, budget: Budget, warmup: boolean): Measured & { sync_ns?: number } {
-  const bench = new Bench({
-    name: label,
-    time: budget.time,
-    iterations: MIN_SYNC_SAMPLES,
-    throws: true,
-    warmup,
-    warmupIterations: 1,
-    warmupTime: 0,
-    setup: (_task, mode) => {
-      s.timed = mode === "run";
-    },
-  });
-  // tinybench calls the task once bare, outside beforeEach/afterEach (to see whether it is async): only a
-  // prepared act runs.
-  let prepared = false;
-  bench.add(
-    label,
-    () => {
-      if (prepared) {
-        prepared = false;
-        s.act();
-      }
-    },
-    {
-      beforeEach: () => {
-        s.prepare();
-        prepared = true;
-      },
-      afterEach: () => s.undo(),
-    },
-  );
-  return { ...measuredOf(bench.runSync()[0], label), sync_ns: s.syncNs.length === 0 ? undefined : median(s.syncNs) };
-}
-
 /** What the case's last sync visited and compared (kube-proxy's per-sync loop), as named fields. */
 function workFields(st: SyncStats | undefined) {
   return {
@@ -237,11 +112,6 @@ function workFields(st: SyncStats | undefined) {
     objects_compared: st?.objectsCompared ?? 0,
     netlink_calls: st?.netlinkCalls ?? 0,
   };
-}
-
-/** Endpoints that appear with the change: the new Service's E pods, one pod, or 100. */
-export function endpointChanges(name: SyncScenario, e: number): number {
-  return name === "create-service" ? e : name === "burst-100" ? BURST : 1;
 }
 
 /**

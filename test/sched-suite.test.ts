@@ -64,15 +64,13 @@ test("connection traffic: least-connection beats rr on pods of unequal speed; dh
   for (const f of [rr, lc, wrr, dh]) assert.equal(f.refused, 0);
 });
 
+/** The suite's options for a tiny run (100 Services, 2 ms per case) of the cases the filter lets through. */
+function tinyRun(filter: RegExp) {
+  return { sizes: [100], full: false, seed: 3, budget: { time: 2, iterations: 2 }, traffic: DEFAULT_TRAFFIC, filter };
+}
+
 test("a filtered run of the suite gives the cases it counts, well formed, and a table", () => {
-  const opts = {
-    sizes: [100],
-    full: false,
-    seed: 3,
-    budget: { time: 2, iterations: 2 },
-    traffic: DEFAULT_TRAFFIC,
-    filter: /^sched\/(mh|mh-ts|conntrack)$/,
-  };
+  const opts = tinyRun(/^sched\/(mh|mh-ts|conntrack)$/);
   const { cases } = schedSuite.run(opts, new Progress(0, false));
   assert.equal(cases.length, schedSuite.caseCount(opts));
   const kinds = cases.map((c) => `${c.impl}/${c.scenario ?? "pick"}/${c.n}`);
@@ -120,14 +118,7 @@ test("disruption removes pods that hold table entries, and says how many pods ho
 });
 
 test("Cilium's Maglev-16381 in the sched suite: picks agree with the twin, a removal moves about 1/N, slots within one of M/N", () => {
-  const opts = {
-    sizes: [100],
-    full: false,
-    seed: 3,
-    budget: { time: 2, iterations: 2 },
-    traffic: DEFAULT_TRAFFIC,
-    filter: /^sched\/maglev-16381(-ts)?$/,
-  };
+  const opts = tinyRun(/^sched\/maglev-16381(-ts)?$/);
   const { cases } = schedSuite.run(opts, new Progress(0, false));
   assert.equal(cases.length, schedSuite.caseCount(opts));
   const kinds = cases.map((c) => `${c.impl}/${c.scenario ?? "pick"}/${c.n}`);

@@ -81,10 +81,8 @@ test("a failed run is retried by retryInterval, no sooner than min interval afte
   assert.equal(r.dueAt(5), 1005, "the loop waits min interval after a run before its retry timer");
 });
 
-test("a failed transaction is retried a sync period later as a full sync; nothing of it was remembered", () => {
-  const { store, p, kp, route, failNext } = setup();
-  kp.now = 10_000;
-  store.deletePod("ns", "svc1-a"); // svc1's chains go stale
+/** svc2's second pod, svc2-b at 10.180.0.3. */
+function addSvc2Pod(store: ClusterStore) {
   store.createPod({
     namespace: "ns",
     name: "svc2-b",
@@ -92,6 +90,13 @@ test("a failed transaction is retried a sync period later as a full sync; nothin
     ip: parseIPv4("10.180.0.3"),
     ready: true,
   });
+}
+
+test("a failed transaction is retried a sync period later as a full sync; nothing of it was remembered", () => {
+  const { store, p, kp, route, failNext } = setup();
+  kp.now = 10_000;
+  store.deletePod("ns", "svc1-a"); // svc1's chains go stale
+  addSvc2Pod(store);
   failNext(1);
   assert.deepEqual(kp.advance(12_000), [], "the sync failed");
   assert.equal(kp.failedSyncs, 1);
@@ -121,13 +126,7 @@ test("a stale-chain deletion that fails does not fail the sync; the chains are d
   kp.flush();
   assert.equal(p.staleChainCount, 2);
   kp.now = 12_000;
-  store.createPod({
-    namespace: "ns",
-    name: "svc2-b",
-    labels: { app: "svc2" },
-    ip: parseIPv4("10.180.0.3"),
-    ready: true,
-  });
+  addSvc2Pod(store);
   failNext(1);
   const s = kp.flush()!;
   assert.equal(s.full, false, "the sync itself applied");

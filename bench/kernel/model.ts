@@ -1,8 +1,8 @@
 // The model's own syncs of the same changes on the same clusters (same seed, N and E), timed in the
 // same run by the sync suite's runner (bench/sync.ts), and named as the kernel cases they sit beside:
 // impl model-<mode>, the kernel suite's scenario names; first-load is a new proxier's first sync. A model
-// sync is the whole control path (the
-// controller, the change trackers, the render and the model kernel); compare how it grows with N.
+// sync is the whole control path (the controller, the change trackers, the render and the model
+// kernel); compare how it grows with N.
 import { KubeProxy } from "../../src/proxy/kube-proxy";
 import { newProxier } from "../../src/proxy/modes";
 import { SyncStats } from "../../src/proxy/types";
