@@ -42,6 +42,9 @@ export class SvcbenchError extends Error {
   }
 }
 
+/** Why a file operation failed, for a one-line message: its errno code (ENOENT, EACCES…), else its message. */
+export const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
 /** Throws a SvcbenchError for any code but OK (and EXISTS when allowed). */
 export function check(code: number, what: string): Result {
   if (code === Result.OK) return code;

@@ -2,7 +2,7 @@
 // schema version is refused with one line naming the file and what is wrong.
 import fs from "node:fs";
 import path from "node:path";
-import { SvcbenchError } from "../core";
+import { errno, SvcbenchError } from "../core";
 import { writeAtomic } from "../report/results";
 import { PACKAGE_ROOT } from "../util/root";
 import { CALIBRATION_SCHEMA, FORM, LOOP_MODES, Profile, STEPS } from "./schema";
@@ -72,9 +72,7 @@ export function readProfile(file: string): Profile {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SvcbenchError(
-      `calibration profile ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw new SvcbenchError(`calibration profile ${file}: cannot read it (${errno(err)})`);
   }
   return parseProfile(text, file);
 }
@@ -83,8 +81,6 @@ export function writeProfile(file: string, p: Profile): void {
   try {
     writeAtomic(file, JSON.stringify(p, null, 2) + "\n");
   } catch (err) {
-    throw new SvcbenchError(
-      `calibration profile ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw new SvcbenchError(`calibration profile ${file}: cannot write it (${errno(err)})`);
   }
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { logLogLines, renderSvg } from "../report/charts";
 import { writeAtomic } from "../report/results";
 import { ModePrediction } from "../predict/evaluate";
-import { CHART_METRICS, markdown } from "../predict/format";
+import { CHART_METRICS, markdown } from "../predict/predict-md";
 import { Observed } from "../predict/observed";
 import { Prediction } from "../predict/predict";
 

@@ -80,7 +80,7 @@ const shapeKey = (s: SnapshotService) =>
     s.internalTrafficPolicyLocal,
   ].join("|");
 
-/** Each Service's shape counts, rendered once per distinct shape and kept per snapshot, mode and cluster mode. */
+/** Each Service's shape counts, rendered once per distinct shape and kept per snapshot, proxier and cluster mode. */
 const perShapeCache = new WeakMap<readonly SnapshotService[], Map<string, PerShape[]>>();
 function perShapeOf(
   services: readonly SnapshotService[],
@@ -187,7 +187,8 @@ export function countCluster(
     node.masqueradeAll === true,
     (node.nodePortAddresses ?? []).map(formatCidr).join(","),
   ].join("|");
-  const per = perShapeOf(services, `${mode}|${large}|${nodeKey}`, writer.shapeOf);
+  // Keyed by proxier: both iptables backends render the same text, so share their shapes.
+  const per = perShapeOf(services, `${PROXIER[mode]}|${large}|${nodeKey}`, writer.shapeOf);
   const notModelled = notModelledOf(mode, services, per, node, times);
   const { cols, full, partialBase, held, ksvc, objects } = sumShapes(per, times, writer);
   return {

@@ -128,16 +128,17 @@ const NOT_COSTED = {
 /** The period's syncs on the timeline, each costed by the model: their durations, loop shares and bytes written. */
 function costedSyncs(inp: EvalInput, counts: ClusterCounts, runner: RunnerParams) {
   const { mode, services, total, model } = inp;
-  const one = oneChangeBytes(counts, services);
+  const cost = model.syncCost(counts, oneChangeBytes(counts, services));
   const durations: number[] = [],
     fullDurations: number[] = [],
     loopShares: number[] = [];
   let bytes = 0,
     extrapolated = false;
   const costMs = (w: SyncWork) => {
-    const p = model.sync(counts, syncCounts(counts, w), one);
+    const sc = syncCounts(counts, w);
+    const p = cost(sc);
     extrapolated ||= p.extrapolated;
-    return { ms: (p.loopNs + p.toolNs) / 1e6, loop: p.loopNs / (p.loopNs + p.toolNs) };
+    return { ms: (p.loopNs + p.toolNs) / 1e6, loop: p.loopNs / (p.loopNs + p.toolNs), bytes: sc.bytesWritten };
   };
   const tl = simulate({
     churn: inp.churn,
@@ -149,10 +150,10 @@ function costedSyncs(inp: EvalInput, counts: ClusterCounts, runner: RunnerParams
     durationMs: inp.durationMs,
     fullSyncPeriodMs: mode === "ipvs" || mode === "ebpf" ? undefined : inp.release.fullSyncPeriodMs,
     syncMs: (w) => {
-      const { ms, loop } = costMs(w);
+      const { ms, loop, bytes: written } = costMs(w);
       (w.full ? fullDurations : durations).push(ms);
       if (!w.full) loopShares.push(loop);
-      bytes += syncCounts(counts, w).bytesWritten;
+      bytes += written;
       return ms;
     },
   });

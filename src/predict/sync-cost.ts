@@ -176,35 +176,43 @@ export class SyncCost {
     );
   }
 
-  /** NaN parts when the mode is not calibrated. */
-  sync(c: ClusterCounts, w: SyncCounts, oneChangeBytes: number): SyncParts {
-    const loop = this.loopNs(c.mode, w);
+  /**
+   * The cost of one sync of this cluster, with what depends on the cluster alone (the tool's whole-table and
+   * small-step costs) worked out once for all its syncs. NaN parts when the mode is not calibrated.
+   */
+  syncCost(c: ClusterCounts, oneChangeBytes: number): (w: SyncCounts) => SyncParts {
     if (c.mode === "ipvs") {
       // netlink lists and writes, plus ipvs mode's small iptables-restore (fixed chains matching ipsets).
       const restore =
         functionOf(this.profile, "iptables-legacy-restore", "partial-resync")?.a_ns ??
         this.profile.source.exec_overhead_ns ??
         0;
-      const tool =
-        (c.netlinkReads + w.netlinkWrites) * IPVS_ASSUMED.perNetlinkCall +
-        c.endpoints * IPVS_ASSUMED.perRealServerListed +
-        restore;
-      return { loopNs: loop, toolNs: tool, extrapolated: false };
+      return (w) => ({
+        loopNs: this.loopNs(c.mode, w),
+        toolNs:
+          (c.netlinkReads + w.netlinkWrites) * IPVS_ASSUMED.perNetlinkCall +
+          c.endpoints * IPVS_ASSUMED.perRealServerListed +
+          restore,
+        extrapolated: false,
+      });
     }
     const s = this.steps.get(c.mode);
-    if (!s) return { loopNs: NaN, toolNs: NaN, extrapolated: false };
+    if (!s) return () => ({ loopNs: NaN, toolNs: NaN, extrapolated: false });
     const full = c.mode === "ebpf" ? this.bytesHeld(c) : c.full.bytes;
     const big = this.at(c.mode, s.big, full);
-    if (w.full) return { loopNs: loop, toolNs: big.ns, extrapolated: big.extrapolated };
     const small = this.at(c.mode, s.small, this.bytesHeld(c));
-    // The bytes beyond a one-change sync cost what they add to a whole load of this table (its last bytes'
-    // share); ebpf's are bpf() payload bytes, turned into the profile's text bytes.
-    const extra = Math.min(
-      full,
-      Math.max(0, w.bytesWritten - oneChangeBytes) * (c.mode === "ebpf" ? full / c.full.bytes : 1),
-    );
-    const more = extra > 0 ? Math.max(0, big.ns - this.at(c.mode, s.big, full - extra).ns) : 0;
-    return { loopNs: loop, toolNs: small.ns + more, extrapolated: small.extrapolated };
+    return (w) => {
+      const loop = this.loopNs(c.mode, w);
+      if (w.full) return { loopNs: loop, toolNs: big.ns, extrapolated: big.extrapolated };
+      // The bytes beyond a one-change sync cost what they add to a whole load of this table (its last bytes'
+      // share); ebpf's are bpf() payload bytes, turned into the profile's text bytes.
+      const extra = Math.min(
+        full,
+        Math.max(0, w.bytesWritten - oneChangeBytes) * (c.mode === "ebpf" ? full / c.full.bytes : 1),
+      );
+      const more = extra > 0 ? Math.max(0, big.ns - this.at(c.mode, s.big, full - extra).ns) : 0;
+      return { loopNs: loop, toolNs: small.ns + more, extrapolated: small.extrapolated };
+    };
   }
 
   /** A connection's first packet: the lookup's added ns, mean over Services and for the last one. */

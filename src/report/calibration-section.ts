@@ -32,6 +32,9 @@ function crossovers(p: Profile, kernel: CaseResult[]): Crossover[] {
 const probeSizes = (cs: ConnectCost[]) =>
   [...new Set(cs.flatMap((c) => c.per_rule.map((r) => r.n)))].sort((a, b) => a - b);
 
+/** A block of the body after what came before: a blank line, the sentence that introduces it, a blank line, then what it introduces. */
+const block = (lead: string, ...content: string[]) => ["", lead, "", ...content];
+
 export const calibrationSection: ReportSection = {
   suite: "kernel",
   title: "Calibration: the kernel's cost functions, checked on held-out sizes",
@@ -65,30 +68,31 @@ export const calibrationSection: ReportSection = {
       functionTable(p),
     ];
     const probes = p.connect.filter((c) => c.per_rule.length > 0);
+    const sizes = probeSizes(probes);
     if (probes.length > 0)
       out.push(
-        "",
-        "The connect probe: a connect's fixed cost (a), and what each KUBE-SERVICES rule walked adds at each measured size ((t − a) / rules):",
-        "",
-        mdTable(
-          ["backend", "fixed cost", ...probeSizes(probes).map((n) => `per rule at ${num(n)}`)],
-          probes.map((c) => [
-            c.backend,
-            fmtTime(c.fixed_ns),
-            ...probeSizes(probes).map((n) => {
-              const r = c.per_rule.find((x) => x.n === n);
-              return r ? `${r.ns.toFixed(1)} ns` : "-";
-            }),
-          ]),
+        ...block(
+          "The connect probe: a connect's fixed cost (a), and what each KUBE-SERVICES rule walked adds at each measured size ((t − a) / rules):",
+          mdTable(
+            ["backend", "fixed cost", ...sizes.map((n) => `per rule at ${num(n)}`)],
+            probes.map((c) => [
+              c.backend,
+              fmtTime(c.fixed_ns),
+              ...sizes.map((n) => {
+                const r = c.per_rule.find((x) => x.n === n);
+                return r ? `${r.ns.toFixed(1)} ns` : "-";
+              }),
+            ]),
+          ),
         ),
       );
     const bounds = boundRows(p);
     if (bounds.length > 0)
       out.push(
-        "",
-        "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:",
-        "",
-        mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds),
+        ...block(
+          "Steps over the time limit and loads timed once outside the samples (not fitted), against the profile:",
+          mdTable(["backend", "step", "N", "measured", "predicted", "check"], bounds),
+        ),
       );
     out.push(
       "",
@@ -101,10 +105,10 @@ export const calibrationSection: ReportSection = {
     const notes = missNotes(p);
     if (notes.length > 0)
       out.push(
-        "",
-        "Where it misses, and why (the form is kept, not widened to fit one run):",
-        "",
-        ...notes.map((s) => `- ${s}`),
+        ...block(
+          "Where it misses, and why (the form is kept, not widened to fit one run):",
+          ...notes.map((s) => `- ${s}`),
+        ),
       );
     const xs = crossovers(p, kernel);
     if (xs.length > 0)

@@ -33,6 +33,23 @@ export function logLogLines(
   return { file, title, spec, rows };
 }
 
+/** Median ns per step against the number of Services, log-log, one line per impl; no chart without rows. */
+export function nsOverServices(file: string, title: string, rows: Row[], per: string, facet?: string): ChartSpec[] {
+  return rows.length === 0
+    ? []
+    : [
+        logLogLines(
+          file,
+          title,
+          rows,
+          { field: "n", title: "Services (N)" },
+          { field: "ns", title: `ns per ${per} (median)` },
+          "impl",
+          facet,
+        ),
+      ];
+}
+
 /** Horizontal bars, one per category, optionally grouped by colour. */
 export function bars(
   file: string,

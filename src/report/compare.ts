@@ -2,7 +2,7 @@
 // beyond the noise threshold and beyond both runs' relative margin of error.
 import fs from "node:fs";
 import { UsageError } from "../cli/flags";
-import { SvcbenchError } from "../core";
+import { errno, SvcbenchError } from "../core";
 import { curveKey, curveOf } from "./fit";
 import { checkCases, checkEnv } from "./case-check";
 import { CaseResult, ResultsFile } from "./results";
@@ -39,9 +39,7 @@ export function readResultsFile(file: string, what = "baseline"): ResultsFile {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new SvcbenchError(
-      `${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw new SvcbenchError(`${what} ${file} cannot be read: ${errno(err)}`);
   }
   let data: unknown;
   try {

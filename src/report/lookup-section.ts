@@ -1,6 +1,6 @@
 // The lookup suite in REPORT.md: findings, tables and the log-log chart.
 import { casesOf, LOOKUP_CORES, LookupImpl } from "./cases";
-import { ChartSpec, logLogLines } from "./charts";
+import { ChartSpec, nsOverServices } from "./charts";
 import { hashBody, hashFindings } from "./lookup-hash-section";
 import { at, crossing, fitTable, mdTable, num, pivot, x } from "./markdown";
 import { ReportSection } from "./section";
@@ -128,17 +128,6 @@ export const lookupSection: ReportSection = {
     const rows = all
       .filter((c) => c.scenario === undefined && !/^dram|-plain$/.test(c.impl))
       .map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl }));
-    return rows.length === 0
-      ? []
-      : [
-          logLogLines(
-            "lookup.svg",
-            "First-packet service lookup: ns per lookup vs Services",
-            rows,
-            { field: "n", title: "Services (N)" },
-            { field: "ns", title: "ns per lookup (median)" },
-            "impl",
-          ),
-        ];
+    return nsOverServices("lookup.svg", "First-packet service lookup: ns per lookup vs Services", rows, "lookup");
   },
 };

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import path from "node:path";
 import { UsageError } from "../cli/flags";
-import { SvcbenchError } from "../core";
+import { errno, SvcbenchError } from "../core";
 
 const NEW = ".svcbench-new-";
 const OLD = ".svcbench-old-";
@@ -17,8 +17,6 @@ const COMPLETE = ".complete";
 const MAX_NEW_LEVELS = 32;
 export const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 type Signal = (typeof SIGNALS)[number];
-
-const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
 export function pidAlive(pid: number): boolean {
   try {

@@ -2,7 +2,7 @@
 // and proxier.sync alone, what each sync wrote, fits and a chart.
 import { PROXY_MODES, ProxyMode } from "../modes";
 import { casesOf, SyncChangeCase, SyncScenario } from "./cases";
-import { ChartSpec, logLogLines } from "./charts";
+import { ChartSpec, nsOverServices } from "./charts";
 import { Fit } from "./fit";
 import { mdTable, num, x } from "./markdown";
 import { ReportSection } from "./section";
@@ -143,19 +143,13 @@ export const syncSection: ReportSection = {
     const rows = changesOf(all)
       .filter((c) => c.scenario === "add-pod")
       .map((c) => ({ n: c.n, ns: c.median_ns, impl: c.impl, E: `E=${c.endpoints}` }));
-    return rows.length === 0
-      ? []
-      : [
-          logLogLines(
-            "sync.svg",
-            "One more pod: ns from the event to rules applied vs Services",
-            rows,
-            { field: "n", title: "Services (N)" },
-            { field: "ns", title: "ns per sync (median)" },
-            "impl",
-            "E",
-          ),
-        ];
+    return nsOverServices(
+      "sync.svg",
+      "One more pod: ns from the event to rules applied vs Services",
+      rows,
+      "sync",
+      "E",
+    );
   },
 };
 

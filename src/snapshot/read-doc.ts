@@ -2,6 +2,7 @@
 // 100k-Service List); anything else through the `yaml` package (YAML 1.2, of which JSON is a subset).
 import fs from "node:fs";
 import YAML from "yaml";
+import { errno } from "../core";
 import { InputError } from "./input-error";
 
 /** The text of FILE, or of stdin for "-"; one line if it cannot be read. */
@@ -9,12 +10,7 @@ export function readText(file: string): string {
   try {
     return fs.readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (err) {
-    throw new InputError(
-      file,
-      undefined,
-      undefined,
-      `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw new InputError(file, undefined, undefined, `cannot be read (${errno(err)})`);
   }
 }
 
