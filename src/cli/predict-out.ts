@@ -8,6 +8,13 @@ import { CHART_METRICS, markdown } from "../predict/predict-md";
 import { Observed } from "../predict/observed";
 import { Prediction } from "../predict/predict";
 
+/** predict.json: the prediction, and the observed metrics with the mode they were compared against. */
+export function predictJson(pr: Prediction, observed?: { mode: ModePrediction; obs: Observed }): string {
+  return (
+    JSON.stringify(observed ? { ...pr, observed: { mode: observed.mode.mode, ...observed.obs } } : pr, null, 2) + "\n"
+  );
+}
+
 export async function writePredictOut(
   dir: string,
   pr: Prediction,
@@ -24,10 +31,7 @@ export async function writePredictOut(
     );
     files.push([path.join(dir, "charts", file), svg]);
   }
-  files.push([
-    path.join(dir, "predict.json"),
-    JSON.stringify(observed ? { ...pr, observed: { mode: observed.mode.mode, ...observed.obs } } : pr, null, 2) + "\n",
-  ]);
+  files.push([path.join(dir, "predict.json"), predictJson(pr, observed)]);
   files.push([path.join(dir, "PREDICT.md"), markdown(pr, command, observed)]);
   for (const [f, text] of files) writeAtomic(f, text);
 }

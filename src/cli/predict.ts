@@ -16,7 +16,7 @@ import { readObserved } from "../predict/observed";
 import { ChurnSpec, predict } from "../predict/predict";
 import { PINNED, RELEASES } from "../predict/release";
 import { terminalReport } from "../predict/format";
-import { writePredictOut } from "./predict-out";
+import { predictJson, writePredictOut } from "./predict-out";
 import { parseGoDuration } from "../snapshot/proxy-config";
 
 const PREDICT_TITLE =
@@ -178,10 +178,7 @@ export async function predictMain(argv: string[], io: Io = processIo()): Promise
   const obsPred = pr.modes.find((p) => p.mode === obsMode) ?? pr.modes[0];
   const obs = observed && { mode: obsPred, obs: observed };
   if (out !== undefined) await writePredictOut(out, pr, ["svcbench predict", ...argv].join(" "), obs);
-  if (f.json === true)
-    io.stdout.write(
-      JSON.stringify(observed ? { ...pr, observed: { mode: obsMode, ...observed } } : pr, null, 2) + "\n",
-    );
+  if (f.json === true) io.stdout.write(predictJson(pr, obs));
   else
     io.stdout.write(
       terminalReport(pr, obs) + (out !== undefined ? `wrote ${out}/predict.json, PREDICT.md, charts/\n` : ""),
