@@ -45,6 +45,9 @@ export class SvcbenchError extends Error {
 /** Why a file operation failed, for a one-line message: its errno code (ENOENT, EACCES…), else its message. */
 export const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
+/** A parser's error message cut to its first line, for a one-line message. */
+export const firstLine = (err: unknown) => String((err as Error).message ?? err).split("\n")[0];
+
 /** Throws a SvcbenchError for any code but OK (and EXISTS when allowed). */
 export function check(code: number, what: string): Result {
   if (code === Result.OK) return code;

@@ -2,7 +2,7 @@
 // schema version is refused with one line naming the file and what is wrong.
 import fs from "node:fs";
 import path from "node:path";
-import { errno, SvcbenchError } from "../core";
+import { errno, firstLine, SvcbenchError } from "../core";
 import { writeAtomic } from "../report/results";
 import { PACKAGE_ROOT } from "../util/root";
 import { CALIBRATION_SCHEMA, FORM, LOOP_MODES, Profile, STEPS } from "./schema";
@@ -60,7 +60,7 @@ export function parseProfile(text: string, file: string): Profile {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new SvcbenchError(`calibration profile ${file}: not JSON (${(err as Error).message.split("\n")[0]})`);
+    throw new SvcbenchError(`calibration profile ${file}: not JSON (${firstLine(err)})`);
   }
   const problem = profileProblem(v);
   if (problem) throw new SvcbenchError(`calibration profile ${file}: ${problem}`);

@@ -3,6 +3,7 @@
 // them (linear within the bucket), and the rules iptables holds. Metric names: kubernetes
 // pkg/proxy/metrics/metrics.go.
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { firstLine } from "../core";
 import { InputError } from "../snapshot/input-error";
 import { readText } from "../snapshot/read-doc";
 import { ModePrediction } from "./evaluate";
@@ -58,12 +59,7 @@ export function readObserved(file: string): Observed {
     fams = parsePrometheusTextFormat(readText(file)) as Family[];
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(
-      file,
-      undefined,
-      undefined,
-      `is not Prometheus text format: ${(err as Error).message.split("\n")[0]}`,
-    );
+    throw new InputError(file, undefined, undefined, `is not Prometheus text format: ${firstLine(err)}`);
   }
   const by = new Map(fams.map((f) => [f.name, f]));
   const values: Observed["values"] = {};

@@ -2,7 +2,7 @@
 // 100k-Service List); anything else through the `yaml` package (YAML 1.2, of which JSON is a subset).
 import fs from "node:fs";
 import YAML from "yaml";
-import { errno } from "../core";
+import { errno, firstLine } from "../core";
 import { InputError } from "./input-error";
 
 /** The text of FILE, or of stdin for "-"; one line if it cannot be read. */
@@ -21,18 +21,18 @@ export function parseDoc(file: string, text: string): unknown {
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new InputError(file, undefined, undefined, `malformed JSON: ${(err as Error).message.split("\n")[0]}`);
+      throw new InputError(file, undefined, undefined, `malformed JSON: ${firstLine(err)}`);
     }
   }
   let docs: ReturnType<typeof YAML.parseAllDocuments>;
   try {
     docs = YAML.parseAllDocuments(text);
   } catch (err) {
-    throw new InputError(file, undefined, undefined, `malformed YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new InputError(file, undefined, undefined, `malformed YAML: ${firstLine(err)}`);
   }
   const list = Array.isArray(docs) ? docs : [docs];
   const bad = list.flatMap((d) => d.errors)[0];
-  if (bad) throw new InputError(file, undefined, undefined, `malformed YAML: ${bad.message.split("\n")[0]}`);
+  if (bad) throw new InputError(file, undefined, undefined, `malformed YAML: ${firstLine(bad)}`);
   const values = list.map((d) => d.toJS({ maxAliasCount: 1000 })).filter((v) => v !== null && v !== undefined);
   if (values.length === 0) throw new InputError(file, undefined, undefined, "is empty");
   // Several YAML documents ("---") read as one List of them.
